@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+DATA ?= instance
+
+.PHONY: demo test install vendor lint bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+static/vendor/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/noble-ciphers
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/
+	cp node_modules/@noble/ciphers/esm/*.js static/vendor/noble-ciphers/
+	touch $@
+
+install: $(VENV)/.installed static/vendor/.installed
+
+vendor: static/vendor/.installed
+
+demo: install
+	$(BIN)/exam-engine demo --port $(PORT) --data-dir $(DATA)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python benchmarks/exam_load.py
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -1,0 +1,26 @@
+"""Alembic environment: the engine comes from exam_engine.db; batch mode keeps SQLite ALTERs possible."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+import exam_engine.models  # noqa: F401  (registers every table)
+from exam_engine.db import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.begin() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()

@@ -1,0 +1,21 @@
+"""All tables. Each module holds one concern's tables; importing this package registers them all."""
+
+from exam_engine.db import Base
+from exam_engine.models.audit import AuditEvent
+from exam_engine.models.bank import Item, ItemVersion, Option
+from exam_engine.models.exam import Candidate, Exam, Room
+from exam_engine.models.paper import Answer, Paper, Result
+
+__all__ = [
+    "Answer",
+    "AuditEvent",
+    "Base",
+    "Candidate",
+    "Exam",
+    "Item",
+    "ItemVersion",
+    "Option",
+    "Paper",
+    "Result",
+    "Room",
+]

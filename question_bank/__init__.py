@@ -1,0 +1,1 @@
+"""The question bank: items, import/export formats, blueprints, assembly and encrypted packages (no Flask)."""

@@ -1,0 +1,1 @@
+"""Scoring, passing grades, rankings, integration, signed exports and item analysis (numpy, no Flask)."""
