@@ -1,0 +1,65 @@
+"""The ``exam-engine`` command: one click group; each package contributes its own sub-commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from exam_engine import db
+from exam_engine.config import Config
+
+
+@dataclass
+class CliState:
+    """What every sub-command needs: the installation's config and database URL."""
+
+    config: Config
+
+    @property
+    def db_url(self) -> str:
+        return self.config.sqlalchemy_url
+
+    def init_db(self) -> str:
+        """Create the data folder and bring the database schema up to date."""
+        self.config.ensure_data_dir()
+        db.upgrade(self.db_url)
+        return self.db_url
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="EXAM_DATA_DIR",
+    default=None,
+    help="Installation folder (database, keys). Default: EXAM_DATA_DIR or ./instance.",
+)
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """exam-engine: computer-based selection exams."""
+    config = Config(data_dir=data_dir) if data_dir is not None else Config()
+    ctx.obj = CliState(config)
+
+
+@main.command("init")
+@pass_state
+def init_cmd(state: CliState) -> None:
+    """Create the data folder and apply every database migration."""
+    url = state.init_db()
+    click.echo(f"database ready: {url}")
+
+
+def _register() -> None:
+    """Attach the sub-commands that live in other modules (kept lazy-safe: plain click groups)."""
+    from exam_engine.cli_serve import demo_cmd, serve_cmd
+
+    main.add_command(serve_cmd)
+    main.add_command(demo_cmd)
+
+
+_register()

@@ -1,0 +1,115 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when configured) and requirement checks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from exam_engine import clock, db
+
+PG_URL = os.environ.get("EXAM_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("EXAM_TEST_REDIS_URL")
+REQUIRE_ALL = os.environ.get("EXAM_TEST_REQUIRE_ALL") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip with ``reason`` when a required service is missing — or fail, in CI where all are mandatory."""
+    if condition:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"required in CI but missing: {reason}")
+    pytest.skip(reason)
+
+
+def need_postgres() -> str:
+    need(
+        bool(PG_URL),
+        "PostgreSQL test not run: set EXAM_TEST_DATABASE_URL "
+        "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)",
+    )
+    return PG_URL  # type: ignore[return-value]
+
+
+def need_redis() -> str:
+    need(bool(REDIS_URL), "Redis test not run: set EXAM_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+    return REDIS_URL  # type: ignore[return-value]
+
+
+def need_chromium() -> str:
+    need(
+        shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(),
+        "browser test not run: Debian's chromium is not at /usr/bin/chromium (apt-get install chromium)",
+    )
+    return CHROMIUM
+
+
+def fresh_postgres_database() -> tuple[str, str]:
+    """Create a uniquely named PostgreSQL database next to EXAM_TEST_DATABASE_URL; returns (url, name)."""
+    base = make_url(need_postgres())
+    name = f"exam_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_postgres_database(name: str) -> None:
+    db.dispose_all()
+    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database: SQLite in tmp_path, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        db.upgrade(url)
+        yield url
+        db.dispose_all()
+        return
+    url, name = fresh_postgres_database()
+    try:
+        db.upgrade(url)
+        yield url
+    finally:
+        drop_postgres_database(name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated SQLite database only (for tests whose subject is not the backend)."""
+    url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    db.upgrade(url)
+    yield url
+    db.dispose_all()
+
+
+@pytest.fixture
+def session(db_url: str) -> Iterator[Session]:
+    """A session on ``db_url``; the test commits what it wants kept."""
+    s = db.session_factory(db_url)()
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture(autouse=True)
+def _real_clock() -> Iterator[None]:
+    """Every test starts and ends on the real clock, so a frozen clock never leaks."""
+    clock.reset()
+    yield
+    clock.reset()
