@@ -34,7 +34,9 @@ class Paper(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finish_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # submitted|time_up|proctor
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
-    session_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the live connection's login
+    session_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the login bound to this paper
+    connected_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the live Socket.IO connection
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     receipt: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 

@@ -157,6 +157,8 @@ def upgrade() -> None:
     sa.Column('finish_reason', sa.String(length=16), nullable=True),
     sa.Column('locked', sa.Boolean(), nullable=False),
     sa.Column('session_id', sa.String(length=64), nullable=True),
+    sa.Column('connected_sid', sa.String(length=64), nullable=True),
+    sa.Column('last_seen_at', exam_engine.db.UTCDateTime(), nullable=True),
     sa.Column('receipt', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['exam_id'], ['exams.id'], ondelete='CASCADE'),

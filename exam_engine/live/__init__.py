@@ -1,0 +1,1 @@
+"""Live (Socket.IO) faces of the candidate side."""

@@ -1,0 +1,40 @@
+"""Failed-attempt limits for sign-ins (per address and per account), kept in this process's memory."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict, deque
+
+from exam_engine import clock
+
+
+class FailureLimiter:
+    """Refuses a key after ``limit`` failures within ``window_s`` seconds (on the injected clock)."""
+
+    def __init__(self, limit: int, window_s: int) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _trim(self, key: str, now: float) -> deque[float]:
+        q = self._failures[key]
+        while q and now - q[0] > self.window_s:
+            q.popleft()
+        return q
+
+    def blocked(self, *keys: str) -> bool:
+        now = clock.now().timestamp()
+        with self._lock:
+            return any(len(self._trim(k, now)) >= self.limit for k in keys)
+
+    def fail(self, *keys: str) -> None:
+        now = clock.now().timestamp()
+        with self._lock:
+            for k in keys:
+                self._trim(k, now).append(now)
+
+    def clear(self, *keys: str) -> None:
+        with self._lock:
+            for k in keys:
+                self._failures.pop(k, None)

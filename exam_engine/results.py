@@ -1,0 +1,88 @@
+"""Score a finished paper from its stored answers and the item versions it showed, and sign a receipt."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exam_engine import clock
+from exam_engine.models import Answer, Candidate, Exam, Option, Paper, Result
+from scoring.grading import grade
+from scoring.receipts import answers_digest, make_receipt
+
+
+def subtest_points(session: Session, paper: Paper) -> dict[str, float]:
+    """Points per subtest: the chosen option's points for every question on the paper (blank: 0)."""
+    chosen = dict(
+        session.execute(
+            select(Answer.item_version_id, Answer.option_id).where(
+                Answer.paper_id == paper.id, Answer.option_id.is_not(None)
+            )
+        ).tuples()
+    )
+    points = dict(
+        session.execute(select(Option.id, Option.points).where(Option.id.in_(set(chosen.values())))).tuples()
+    ) if chosen else {}
+    scores: dict[str, float] = defaultdict(float)
+    for sub in paper.layout["subtests"]:
+        total = 0.0
+        for q in sub["questions"]:
+            option = chosen.get(q["v"])
+            if option is not None and option in q["o"]:
+                total += float(points.get(option, 0.0))
+        scores[sub["code"]] = total
+    return dict(scores)
+
+
+def score_paper(session: Session, paper: Paper, exam: Exam, *, note: str | None = None) -> Result:
+    """Compute (or recompute) the paper's Result with the exam's grading rules and the entry path."""
+    candidate = session.get(Candidate, paper.candidate_id)
+    assert candidate is not None
+    outcome = grade(subtest_points(session, paper), exam.grading or {"preset": "skd-2024"}, candidate.entry_path)
+    result = session.scalar(select(Result).where(Result.paper_id == paper.id))
+    if result is None:
+        result = Result(paper_id=paper.id, exam_id=exam.id, candidate_id=candidate.id)
+        session.add(result)
+    result.total = outcome.total
+    result.subtests = dict(outcome.subtests)
+    result.passed = outcome.passed
+    result.reasons = list(outcome.reasons)
+    result.computed_at = clock.now()
+    result.note = note
+    session.flush()
+    return result
+
+
+def receipt_claims(session: Session, paper: Paper, exam: Exam, result: Result) -> dict[str, Any]:
+    """What a receipt attests: who, which paper, a digest of the final answers, the score, when."""
+    candidate = session.get(Candidate, paper.candidate_id)
+    assert candidate is not None
+    final = {
+        str(v): (str(o) if o is not None else None)
+        for v, o in session.execute(
+            select(Answer.item_version_id, Answer.option_id).where(Answer.paper_id == paper.id)
+        ).tuples()
+    }
+    return {
+        "exam": exam.code,
+        "participant_no": candidate.participant_no,
+        "paper": paper.id,
+        "answers_sha256": answers_digest(final),
+        "answered": sum(1 for o in final.values() if o is not None),
+        "total": result.total,
+        "subtests": dict(result.subtests),
+        "passed": result.passed,
+        "finished_at": clock.isoformat(paper.finished_at) if paper.finished_at else None,
+        "reason": paper.finish_reason,
+    }
+
+
+def sign_receipt(session: Session, paper: Paper, exam: Exam, result: Result, key: Ed25519PrivateKey) -> str:
+    """Sign the receipt once and keep it on the paper, so a second submit returns the same one."""
+    if paper.receipt is None:
+        paper.receipt = make_receipt(key, receipt_claims(session, paper, exam, result))
+    return paper.receipt

@@ -1,0 +1,48 @@
+"""What a serving process holds: its config, database URL, keys and the answer writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import Flask, current_app
+
+from exam_engine.answers import AnswerWriter
+from exam_engine.config import Config
+from exam_engine.crypto import load_master_key, load_signing_key
+
+
+@dataclass
+class Runtime:
+    """Per-app state shared by the HTTP and Socket.IO faces (one per process)."""
+
+    config: Config
+    # this process's candidate connections: sid -> {"paper_id", "room_id", "exam_id", "candidate_id", "questions"}
+    connections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def db_url(self) -> str:
+        return self.config.sqlalchemy_url
+
+    @cached_property
+    def master_key(self) -> bytes:
+        return load_master_key(self.config.data_dir)
+
+    @cached_property
+    def signing_key(self) -> Ed25519PrivateKey:
+        return load_signing_key(self.config.data_dir)
+
+    @cached_property
+    def secret(self) -> str:
+        return self.config.resolved_secret_key()
+
+    @cached_property
+    def writer(self) -> AnswerWriter:
+        return AnswerWriter(self.db_url)
+
+
+def runtime(app: Flask | None = None) -> Runtime:
+    """The Runtime of ``app`` (default: the current app)."""
+    return (app or current_app).extensions["exam_engine"]

@@ -1,0 +1,81 @@
+"""The candidate's HTTP face: the exam page and the login API that hands out access tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template, request
+
+from exam_engine import db, sessions, tokens
+from exam_engine.concurrency import run_blocking
+from exam_engine.errors import AppError
+from exam_engine.i18n import _
+from exam_engine.ratelimit import FailureLimiter
+from exam_engine.runtime import runtime
+
+bp = Blueprint("candidate", __name__)
+_limiters: dict[int, FailureLimiter] = {}
+
+
+def json_body(*fields: str) -> dict[str, str]:
+    """The request's JSON object with each of ``fields`` a non-empty string; 400 naming the field otherwise."""
+    data: Any = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise AppError("bad_request", _("The request body must be a JSON object."), 400)
+    out: dict[str, str] = {}
+    for name in fields:
+        value = data.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip() or len(value) > 200:
+            raise AppError("bad_request", _("Field '%(name)s' is required (text).", name=name), 400, field=name)
+        out[name] = value
+    return out
+
+
+def _limiter() -> FailureLimiter:
+    cfg = runtime().config
+    key = id(runtime())
+    if key not in _limiters:
+        _limiters[key] = FailureLimiter(cfg.login_attempts, cfg.login_window_s)
+    return _limiters[key]
+
+
+@bp.get("/")
+def exam_page() -> str:
+    """The candidate exam page (login, questions, grid, countdown, score)."""
+    return render_template("candidate.html")
+
+
+@bp.get("/api/v1/health")
+def health() -> Any:
+    return jsonify({"ok": True})
+
+
+@bp.post("/api/v1/candidate/login")
+def login() -> Any:
+    body = json_body("participant_no", "pin", "room_token")
+    rt = runtime()
+    keys = (f"ip:{request.remote_addr}", f"no:{body['participant_no'].strip()}")
+    limiter = _limiter()
+    if limiter.blocked(*keys):
+        raise AppError("too_many_attempts", _("Too many failed attempts. Wait a few minutes or ask the proctor."), 429)
+
+    def attempt() -> dict[str, Any]:
+        with db.session_scope(rt.db_url) as session:
+            outcome = sessions.login(session, body["participant_no"], body["pin"], body["room_token"])
+            claims = tokens.AccessClaims(outcome.candidate.id, outcome.paper.id, outcome.session_id)
+            return {
+                "access_token": tokens.issue(rt.secret, claims),
+                "candidate": sessions.candidate_public(outcome.candidate),
+                "exam": sessions.exam_public(outcome.exam),
+            }
+
+    try:
+        reply = run_blocking(attempt)
+    except AppError as err:
+        if err.code == "bad_credentials":
+            limiter.fail(*keys)
+        raise
+    limiter.clear(keys[1])
+    return jsonify(reply)
