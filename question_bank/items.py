@@ -1,0 +1,109 @@
+"""Format-neutral item drafts: what every importer produces and what the store persists."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("single", "multiple", "truefalse")
+_SPACE = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class OptionDraft:
+    """One answer option with its points: the key is data (5/0, 1–5, partial credit), never code."""
+
+    text: str
+    points: float = 0.0
+    media: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ItemDraft:
+    """An item as read from a file, before it has database ids; ``source`` says where it came from."""
+
+    uid: str
+    subtest: str
+    text: str
+    options: list[OptionDraft]
+    kind: str = "single"
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    difficulty: str | None = None
+    explanation: str | None = None
+    media: list[dict[str, Any]] = field(default_factory=list)
+    source: str = ""
+
+
+def normalise_text(s: str) -> str:
+    """Text as compared for duplicates: Unicode NFKC, tags dropped, case folded, whitespace collapsed."""
+    s = unicodedata.normalize("NFKC", s or "")
+    s = _TAG.sub(" ", s)
+    s = s.replace("&nbsp;", " ")
+    return _SPACE.sub(" ", s).strip().casefold()
+
+
+def _media_key(media: list[dict[str, Any]]) -> list[str]:
+    return [str(m.get("sha256") or m.get("src") or "") for m in media]
+
+
+def content_hash(draft: ItemDraft) -> str:
+    """SHA-256 of what a candidate sees and what is scored (normalised), so re-imports and copies match."""
+    body = {
+        "kind": draft.kind,
+        "text": normalise_text(draft.text),
+        "media": _media_key(draft.media),
+        "options": [[normalise_text(o.text), float(o.points), _media_key(o.media)] for o in draft.options],
+    }
+    raw = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def check_draft(draft: ItemDraft) -> list[str]:
+    """What makes a draft undeliverable or unscorable (empty list: fine); messages in English source form."""
+    problems: list[str] = []
+    if not draft.uid or not draft.uid.strip():
+        problems.append("item id is empty")
+    elif len(draft.uid) > 128:
+        problems.append("item id is longer than 128 characters")
+    if not draft.subtest or not draft.subtest.strip():
+        problems.append("subtest is empty")
+    elif len(draft.subtest) > 32:
+        problems.append("subtest is longer than 32 characters")
+    if not normalise_text(draft.text) and not draft.media:
+        problems.append("question text is empty")
+    if draft.kind not in KINDS:
+        problems.append(f"unknown item kind {draft.kind!r} (expected one of {', '.join(KINDS)})")
+    if len(draft.options) < 2:
+        problems.append(f"needs at least 2 options, has {len(draft.options)}")
+    if draft.kind == "truefalse" and len(draft.options) != 2:
+        problems.append(f"a true/false item needs exactly 2 options, has {len(draft.options)}")
+    seen: set[str] = set()
+    for i, opt in enumerate(draft.options, 1):
+        norm = normalise_text(opt.text)
+        if not norm and not opt.media:
+            problems.append(f"option {i} is empty")
+        elif norm and norm in seen:
+            problems.append(f"option {i} repeats an earlier option")
+        seen.add(norm)
+        if not isinstance(opt.points, int | float) or opt.points != opt.points:
+            problems.append(f"option {i} has points that are not a number")
+    if draft.options and max((o.points for o in draft.options), default=0) <= 0:
+        problems.append("no option carries points (no correct answer or weight)")
+    return problems
+
+
+@dataclass(frozen=True)
+class VersionContent:
+    """What a candidate is shown for one item version: text, media and options in stored order — no points."""
+
+    text: str
+    media: list[dict[str, Any]]
+    kind: str
+    subtest: str
+    options: list[tuple[int, str, list[dict[str, Any]]]]

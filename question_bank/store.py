@@ -1,0 +1,225 @@
+"""Persisting the bank (SQLAlchemy, no Flask): imports with versioning and duplicate checks, pools, contents."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from exam_engine import clock
+from exam_engine.models import Item, ItemVersion, Option
+from question_bank.assembly import PoolItem
+from question_bank.formats import Problem
+from question_bank.items import ItemDraft, OptionDraft, VersionContent, content_hash
+
+_CHUNK = 500  # ids per IN (...) so large pools stay under every backend's parameter limit
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, duplicates by place, and the mix of what went in."""
+
+    imported: int = 0
+    updated: int = 0  # existing uids whose content changed: a new version each
+    duplicates: int = 0
+    skipped: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    duplicate_details: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    by_subtest: Counter[str] = field(default_factory=Counter)
+    by_difficulty: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The machine-readable summary (``bank import --json``)."""
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "problems": [p.as_dict() for p in self.problems],
+            "duplicate_details": [p.as_dict() for p in self.duplicate_details],
+            "warnings": [p.as_dict() for p in self.warnings],
+            "by_subtest": dict(sorted(self.by_subtest.items())),
+            "by_difficulty": dict(sorted(self.by_difficulty.items())),
+        }
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def _current_join():  # noqa: ANN202 - a SQL expression
+    return and_(Item.id == ItemVersion.item_id, Item.current_version == ItemVersion.version)
+
+
+def _new_version(item: Item, number: int, draft: ItemDraft, chash: str, now) -> ItemVersion:  # noqa: ANN001
+    version = ItemVersion(
+        item=item,
+        version=number,
+        kind=draft.kind,
+        text=draft.text,
+        explanation=draft.explanation,
+        media=list(draft.media),
+        content_hash=chash,
+        created_at=now,
+    )
+    version.options = [
+        Option(position=i, text=o.text, points=float(o.points), media=list(o.media))
+        for i, o in enumerate(draft.options)
+    ]
+    return version
+
+
+def import_items(
+    session: Session,
+    drafts: Iterable[ItemDraft],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Store checked drafts: new uids become items, changed uids get a new version, identical ones are no-ops.
+
+    A draft whose content equals another item already in the bank (or earlier in this import) is a
+    duplicate: reported, not stored. The caller owns the transaction (commit or roll back as a whole).
+    """
+    drafts = list(drafts)
+    report = ImportReport()
+    now = clock.now()
+    uids = [d.uid for d in drafts]
+    existing: dict[str, tuple[Item, ItemVersion]] = {}
+    for chunk in _chunks(uids):  # type: ignore[arg-type]
+        rows = session.execute(select(Item, ItemVersion).join(ItemVersion, _current_join()).where(Item.uid.in_(chunk)))
+        for item, version in rows:
+            existing[item.uid] = (item, version)
+    hashes = {d.uid: content_hash(d) for d in drafts}
+    by_hash: dict[str, str] = {}
+    wanted = list(set(hashes.values()))
+    for chunk in _chunks(wanted):  # type: ignore[arg-type]
+        rows = session.execute(
+            select(ItemVersion.content_hash, Item.uid)
+            .join(Item, _current_join())
+            .where(ItemVersion.content_hash.in_(chunk))
+        )
+        for chash, uid in rows:
+            by_hash.setdefault(chash, uid)
+    for n, draft in enumerate(drafts, 1):
+        chash = hashes[draft.uid]
+        found = existing.get(draft.uid)
+        if found is not None:
+            item, version = found
+            same = version.content_hash == chash and (version.explanation or None) == (draft.explanation or None)
+            meta = (draft.subtest, draft.category, list(draft.tags), draft.difficulty)
+            meta_same = meta == (item.subtest, item.category, list(item.tags or []), item.difficulty)
+            if same and meta_same:
+                report.duplicates += 1
+                report.duplicate_details.append(Problem(draft.source, f"{draft.uid} is already in the bank unchanged"))
+            else:
+                item.subtest, item.category, item.tags, item.difficulty = meta[0], meta[1], meta[2], meta[3]
+                if not same:
+                    item.current_version += 1
+                    session.add(_new_version(item, item.current_version, draft, chash, now))
+                    by_hash.setdefault(chash, draft.uid)
+                report.updated += 1
+                report.by_subtest[draft.subtest] += 1
+                report.by_difficulty[draft.difficulty or "-"] += 1
+        elif chash in by_hash and by_hash[chash] != draft.uid:
+            report.duplicates += 1
+            report.duplicate_details.append(Problem(draft.source, f"{draft.uid} duplicates {by_hash[chash]}"))
+        else:
+            item = Item(
+                uid=draft.uid,
+                subtest=draft.subtest,
+                category=draft.category,
+                tags=list(draft.tags),
+                difficulty=draft.difficulty,
+                current_version=1,
+                created_at=now,
+            )
+            session.add(item)
+            session.add(_new_version(item, 1, draft, chash, now))
+            by_hash[chash] = draft.uid
+            report.imported += 1
+            report.by_subtest[draft.subtest] += 1
+            report.by_difficulty[draft.difficulty or "-"] += 1
+        if progress is not None:
+            progress(n)
+    session.flush()
+    return report
+
+
+def load_pool(session: Session, subtests: Iterable[str] | None = None) -> list[PoolItem]:
+    """The current version of every item (optionally of some subtests), ready for assembly."""
+    q = select(ItemVersion.id, Item.subtest, Item.category, Item.difficulty, ItemVersion.kind)
+    q = q.join(Item, _current_join())
+    oq = select(Option.item_version_id, Option.id).join(ItemVersion, ItemVersion.id == Option.item_version_id)
+    oq = oq.join(Item, _current_join())
+    if subtests is not None:
+        codes = list(subtests)
+        q = q.where(Item.subtest.in_(codes))
+        oq = oq.where(Item.subtest.in_(codes))
+    options: dict[int, list[int]] = {}
+    for vid, oid in session.execute(oq.order_by(Option.item_version_id, Option.position)):
+        options.setdefault(vid, []).append(oid)
+    return [
+        PoolItem(vid, subtest, category, difficulty, tuple(options.get(vid, ())), kind)
+        for vid, subtest, category, difficulty, kind in session.execute(q.order_by(ItemVersion.id))
+    ]
+
+
+def version_contents(session: Session, version_ids: Iterable[int]) -> dict[int, VersionContent]:
+    """Texts and options (ids, texts, media in stored order) of the given versions — never their points."""
+    ids = sorted(set(version_ids))
+    opts: dict[int, list[tuple[int, str, list[dict[str, Any]]]]] = {}
+    out: dict[int, VersionContent] = {}
+    for chunk in _chunks(ids):
+        q = select(Option.item_version_id, Option.id, Option.text, Option.media).where(
+            Option.item_version_id.in_(chunk)
+        )
+        for vid, oid, text, media in session.execute(q.order_by(Option.item_version_id, Option.position)):
+            opts.setdefault(vid, []).append((oid, text, list(media or [])))
+        vq = select(ItemVersion.id, ItemVersion.text, ItemVersion.media, ItemVersion.kind, Item.subtest).join(
+            Item, Item.id == ItemVersion.item_id
+        )
+        for vid, text, media, kind, subtest in session.execute(vq.where(ItemVersion.id.in_(chunk))):
+            out[vid] = VersionContent(text, list(media or []), kind, subtest, opts.get(vid, []))
+    return out
+
+
+def option_points(session: Session, version_ids: Iterable[int]) -> dict[int, dict[int, float]]:
+    """The key of the given versions, {version id: {option id: points}} — for scoring, server side only."""
+    ids = sorted(set(version_ids))
+    out: dict[int, dict[int, float]] = {}
+    for chunk in _chunks(ids):
+        q = select(Option.item_version_id, Option.id, Option.points).where(Option.item_version_id.in_(chunk))
+        for vid, oid, pts in session.execute(q):
+            out.setdefault(vid, {})[oid] = float(pts)
+    return out
+
+
+def current_drafts(session: Session, subtests: Iterable[str] | None = None) -> list[ItemDraft]:
+    """Every item's current version as a draft (for export), in uid order."""
+    q = select(Item, ItemVersion).join(ItemVersion, _current_join())
+    if subtests is not None:
+        q = q.where(Item.subtest.in_(list(subtests)))
+    out: list[ItemDraft] = []
+    for item, version in session.execute(q.order_by(Item.uid)):
+        out.append(
+            ItemDraft(
+                uid=item.uid,
+                subtest=item.subtest,
+                text=version.text,
+                options=[OptionDraft(o.text, o.points, list(o.media or [])) for o in version.options],
+                kind=version.kind,
+                category=item.category,
+                tags=list(item.tags or []),
+                difficulty=item.difficulty,
+                explanation=version.explanation,
+                media=list(version.media or []),
+                source=f"bank:{item.uid}@{version.version}",
+            )
+        )
+    return out

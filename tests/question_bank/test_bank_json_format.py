@@ -1,0 +1,109 @@
+"""The project's own JSON bank format: the shipped sample, schema errors by place, round trip."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from question_bank.formats import FormatError, read_bank
+from question_bank.formats.json_format import bank_document, validator, write_json
+
+SAMPLE = Path(__file__).resolve().parents[2] / "question_bank" / "samples" / "skd_demo.json"
+
+
+def test_sample_bank_is_a_valid_skd_demo():
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    assert list(validator().iter_errors(doc)) == []
+    result = read_bank(SAMPLE)
+    assert result.problems == [] and result.fmt == "json"
+    by = {s: [d for d in result.items if d.subtest == s] for s in ("TWK", "TIU", "TKP")}
+    for code, items in by.items():
+        assert len(items) >= 12, code
+        for d in items:
+            assert len(d.options) == 5
+            pts = sorted(o.points for o in d.options)
+            if code == "TKP":
+                assert pts == [1, 2, 3, 4, 5], d.uid
+            else:
+                assert pts == [0, 0, 0, 0, 5], d.uid
+
+
+def test_round_trip_through_write_json(tmp_path: Path):
+    items = read_bank(SAMPLE).items
+    out = tmp_path / "copy.json"
+    write_json(items, out, title="copy")
+    again = read_bank(out).items
+    strip = [
+        (
+            d.uid,
+            d.subtest,
+            d.text,
+            d.kind,
+            d.category,
+            d.tags,
+            d.difficulty,
+            d.explanation,
+            [(o.text, o.points) for o in d.options],
+        )
+        for d in items
+    ]
+    assert strip == [
+        (
+            d.uid,
+            d.subtest,
+            d.text,
+            d.kind,
+            d.category,
+            d.tags,
+            d.difficulty,
+            d.explanation,
+            [(o.text, o.points) for o in d.options],
+        )
+        for d in again
+    ]
+
+
+def test_schema_errors_are_reported_per_item_with_uid(tmp_path: Path):
+    doc = bank_document(read_bank(SAMPLE).items[:3])
+    doc["items"][1]["options"][0]["points"] = "lima"
+    doc["items"][2]["options"] = doc["items"][2]["options"][:1]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = read_bank(path)
+    assert [d.uid for d in result.items] == [doc["items"][0]["uid"]]
+    locs = [p.location for p in result.problems]
+    assert any("item 2" in loc and doc["items"][1]["uid"] in loc for loc in locs)
+    assert any("item 3" in loc for loc in locs)
+    assert any("options[0].points" in p.message for p in result.problems)
+
+
+def test_duplicate_uid_in_one_file_is_a_problem(tmp_path: Path):
+    doc = bank_document(read_bank(SAMPLE).items[:2])
+    doc["items"][1]["uid"] = doc["items"][0]["uid"]
+    path = tmp_path / "dup.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = read_bank(path)
+    assert len(result.items) == 1
+    assert "already used" in result.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b'{"format": "exam-engine-bank", "items": [', "invalid JSON"),
+        (b'{"format": "something-else", "items": []}', "not an exam-engine bank"),
+        (b'\xff\xfe{"a"', "not UTF-8"),
+    ],
+)
+def test_unreadable_files_raise_format_error(tmp_path: Path, content: bytes, fragment: str):
+    path = tmp_path / "x.json"
+    path.write_bytes(content)
+    with pytest.raises(FormatError, match=fragment):
+        read_bank(path, fmt="json")
+
+
+def test_size_limit_is_enforced_before_parsing(tmp_path: Path):
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * 2000)
+    with pytest.raises(FormatError, match="over the limit"):
+        read_bank(path, max_bytes=1000)
