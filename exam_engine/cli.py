@@ -60,6 +60,9 @@ def _register() -> None:
 
     main.add_command(serve_cmd)
     main.add_command(demo_cmd)
+    from scoring.cli import register as register_scoring  # issue 4: rank, results, verify, onboarding
+
+    register_scoring(main)
 
 
 _register()
