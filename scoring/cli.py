@@ -78,8 +78,8 @@ def rank_cmd(state: CliState, scores: Path, preset_name: str, out: Path | None, 
         formations = select_entrants(entrants, rules)
     except SheetError as exc:
         for p in exc.problems:
-            click.echo(_("row %(row)s, column %(column)s: %(message)s", row=p.row, column=p.column,
-                         message=p.message), err=True)
+            click.echo(_("row %(row)s, column %(column)s: %(problem)s", row=p.row, column=p.column,
+                         problem=p.message), err=True)
         _fail(_("%(count)s problem(s) in %(file)s; nothing was ranked.", count=len(exc.problems), file=str(scores)))
         return
     except (TableError, RulesError) as exc:
