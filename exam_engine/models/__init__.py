@@ -5,6 +5,14 @@ from exam_engine.models.audit import AuditEvent
 from exam_engine.models.bank import Item, ItemVersion, Option
 from exam_engine.models.exam import Candidate, Exam, Room
 from exam_engine.models.paper import Answer, Paper, Result
+from exam_engine.models.scoring import (  # noqa: F401  (issue 4)
+    Annulment,
+    FinalResult,
+    OnboardingRecord,
+    OrientationCohort,
+    RescoreLog,
+    SkbScore,
+)
 
 __all__ = [
     "Answer",
