@@ -59,9 +59,8 @@ class ClassicalResult:
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.asarray(num, dtype=np.float64) / den
-    out[~np.isfinite(out)] = np.nan
-    return out
+        out = np.asarray(np.asarray(num, dtype=np.float64) / den)
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 def _moments(scores: np.ndarray, presented: np.ndarray | None) -> dict[str, np.ndarray]:
@@ -234,7 +233,9 @@ def score_distribution(totals: np.ndarray, max_bins: int = 30) -> list[tuple[flo
         return []
     lo, hi = float(totals.min()), float(totals.max())
     if np.all(totals == np.round(totals)):
-        step = max(1.0, np.ceil((hi - lo + 1) / max_bins))
+        values = np.unique(totals)
+        unit = float(np.gcd.reduce(np.diff(values).astype(np.int64))) if values.size > 1 else 1.0
+        step = unit * max(1.0, np.ceil(((hi - lo) / unit + 1) / max_bins))
         edges = np.arange(lo, hi + step + 1e-9, step)
     else:
         edges = np.linspace(lo, hi if hi > lo else lo + 1, max_bins + 1)

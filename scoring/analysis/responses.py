@@ -291,11 +291,14 @@ def read_responses_csv(path: Path, key: dict[str, tuple[OptionInfo, ...]] | None
 
 
 def score_choices(choices: np.ndarray, items: list[ItemInfo]) -> np.ndarray:
-    """Points earned per cell from chosen option indexes (omitted / not presented earn 0), vectorised per item."""
-    n_opt = max((len(it.options) for it in items), default=0)
-    table = np.zeros((len(items), n_opt + 2), dtype=np.float64)  # slot 0: not presented, 1: omitted, 2..: options
+    """Points earned per cell from chosen option indexes (omitted / not presented earn 0): a lookup per item."""
+    n, k = choices.shape
+    table = np.zeros((k, 256), dtype=np.float64)  # indexed by the int8 code seen as uint8 (-1 -> 255, -2 -> 254)
     for j, it in enumerate(items):
-        table[j, 2 : 2 + len(it.options)] = [o.points for o in it.options]
+        table[j, : len(it.options)] = [o.points for o in it.options]
     table = compact_scores(table)
-    idx = choices.astype(np.intp) + 2
-    return np.ascontiguousarray(table[np.arange(len(items))[None, :], idx])
+    codes = np.asfortranarray(choices).view(np.uint8)
+    out = np.empty((n, k), dtype=table.dtype, order="F")
+    for j in range(k):
+        np.take(table[j], codes[:, j], out=out[:, j])
+    return np.ascontiguousarray(out)

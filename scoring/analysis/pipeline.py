@@ -1,0 +1,70 @@
+"""One call from a response matrix to every statistic, fit and flag, per subtest (pure, no database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scoring.analysis.classical import ClassicalResult, classical_statistics
+from scoring.analysis.flags import Flag, FlagRules, item_flags
+from scoring.analysis.irt import IrtFit, fit_2pl
+from scoring.analysis.responses import ResponseMatrix
+
+MIN_IRT_ITEMS = 3
+MIN_IRT_CANDIDATES = 50
+
+
+@dataclass
+class Subtest:
+    """Which columns of the matrix form a subtest, and what to call it."""
+
+    code: str
+    title: str
+    columns: list[int]
+
+
+@dataclass
+class SubtestAnalysis:
+    """Everything known about one subtest's items after an exam."""
+
+    code: str
+    title: str
+    rm: ResponseMatrix
+    classical: ClassicalResult
+    irt: IrtFit | None  # fitted on ``irt_columns`` (the right/wrong items), None when there are too few
+    irt_columns: np.ndarray
+    flags: list[list[Flag]]
+    irt_note: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def irt_for(self, j: int) -> dict[str, float] | None:
+        """The 2PL estimates of item ``j`` (a column of ``rm``), or None."""
+        if self.irt is None:
+            return None
+        pos = np.flatnonzero(self.irt_columns == j)
+        if pos.size == 0 or not self.irt.fitted[pos[0]]:
+            return None
+        i = int(pos[0])
+        return {"a": float(self.irt.a[i]), "b": float(self.irt.b[i]), "se_a": float(self.irt.se_a[i]),
+                "se_b": float(self.irt.se_b[i])}
+
+
+def analyse(rm: ResponseMatrix, subtests: list[Subtest] | None = None, *, rules: FlagRules = FlagRules(),
+            irt: bool = True, quadrature_points: int = 61) -> list[SubtestAnalysis]:
+    """Classical statistics, a 2PL fit of each subtest's right/wrong items, and flags, per subtest."""
+    if subtests is None:
+        subtests = [Subtest("all", "", list(range(rm.k)))]
+    out = []
+    for st in subtests:
+        sub = rm.select(st.columns)
+        res = classical_statistics(sub)
+        fit, cols, note = None, np.flatnonzero(sub.dichotomous), None
+        if irt and cols.size >= MIN_IRT_ITEMS and sub.n >= MIN_IRT_CANDIDATES:
+            x = sub.correct()[:, cols]
+            pres = None if sub.presented is None else sub.presented[:, cols]
+            fit = fit_2pl(x, pres, quadrature_points=quadrature_points)
+        elif irt:
+            note = "not enough right/wrong items or candidates for a 2PL fit"
+        out.append(SubtestAnalysis(st.code, st.title, sub, res, fit, cols, item_flags(sub, res, rules), note))
+    return out
