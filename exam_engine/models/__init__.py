@@ -1,6 +1,7 @@
 """All tables. Each module holds one concern's tables; importing this package registers them all."""
 
 from exam_engine.db import Base
+from exam_engine.models.analysis import ItemStatistic  # noqa: F401  (issue 5)
 from exam_engine.models.audit import AuditEvent
 from exam_engine.models.bank import Item, ItemVersion, Option
 from exam_engine.models.exam import Candidate, Exam, Room

@@ -163,8 +163,8 @@ def to_html(report: dict[str, Any], title: str | None = None) -> str:
         t = st["test"]
         out.append(f"<section><h2>{escape(st['code'])} {escape(st['title'] or '')}</h2>")
         summary = [(_("Candidates"), t["n"]), (_("Items"), t["items"]), (_("Mean"), t["mean"]), (_("SD"), t["sd"]),
-                   (_("Min"), t["min"]), (_("Max"), t["max"]), ("KR-20", t["kr20"]), (_("Cronbach's alpha"), t["alpha"]),
-                   (_("SEM"), t["sem"])]
+                   (_("Min"), t["min"]), (_("Max"), t["max"]), ("KR-20", t["kr20"]),
+                   (_("Cronbach's alpha"), t["alpha"]), (_("SEM"), t["sem"])]
         out.append("<table><tr>" + "".join(f"<th>{escape(str(k))}</th>" for k, _v in summary) + "</tr><tr>"
                    + "".join(f"<td>{_cell(v)}</td>" for _k, v in summary) + "</tr></table>")
         if st["irt"]:
