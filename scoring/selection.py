@@ -120,6 +120,9 @@ def select_entrants(entrants: Sequence[Entrant], rules: str | Mapping[str, Any] 
         if e.scores is None:
             absent[i] = True
         else:
+            missing = [c for c in resolved.subtests if c not in e.scores]
+            if missing:
+                raise RulesError(f"{e.participant_no} has no score for {', '.join(missing)} ({resolved.name})")
             scores[i] = [float(e.scores[c]) for c in resolved.subtests]
     path_index, path_names = path_codes(paths, resolved)
     slots = np.array([f.slots for f in formations], dtype=np.int64)
