@@ -35,6 +35,8 @@ def _packed_key(group: np.ndarray, keys: Sequence[np.ndarray]) -> np.ndarray | N
     bits_used += parts[-1][1]
     for k in keys:
         if k.dtype.kind == "f":
+            if not np.isfinite(k).all() or (k.size and np.abs(k).max() > 2**52):
+                return None
             ki = k.astype(np.int64)
             if not np.array_equal(ki, k):
                 return None
