@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from exam_engine import clock
 from exam_engine.models import Item, ItemVersion, Option
+from exam_engine.models.bank_images import BankImage
 from question_bank.assembly import PoolItem
 from question_bank.formats import Problem
 from question_bank.items import ItemDraft, OptionDraft, VersionContent, content_hash
@@ -32,6 +33,7 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     by_subtest: Counter[str] = field(default_factory=Counter)
     by_difficulty: Counter[str] = field(default_factory=Counter)
+    images: int = 0  # new images stored
 
     def as_dict(self) -> dict[str, Any]:
         """The machine-readable summary (``bank import --json``)."""
@@ -45,6 +47,7 @@ class ImportReport:
             "warnings": [p.as_dict() for p in self.warnings],
             "by_subtest": dict(sorted(self.by_subtest.items())),
             "by_difficulty": dict(sorted(self.by_difficulty.items())),
+            "images": self.images,
         }
 
 
@@ -75,10 +78,64 @@ def _new_version(item: Item, number: int, draft: ItemDraft, chash: str, now) -> 
     return version
 
 
+def _media_refs(drafts: Iterable[ItemDraft]) -> Iterable[tuple[ItemDraft, str]]:
+    for d in drafts:
+        for m in list(d.media) + [m for o in d.options for m in o.media]:
+            if m.get("sha256"):
+                yield d, m["sha256"]
+
+
+def check_media(
+    session: Session, drafts: Iterable[ItemDraft], images: Mapping[str, tuple[str, bytes]] | None = None
+) -> list[Problem]:
+    """Problems for ``bank:<sha256>`` images that are neither in this import nor already in the bank."""
+    refs = list(_media_refs(drafts))
+    wanted = sorted({sha for _d, sha in refs if not images or sha not in images})
+    have: set[str] = set()
+    for chunk in _chunks(wanted):  # type: ignore[arg-type]
+        have.update(session.scalars(select(BankImage.sha256).where(BankImage.sha256.in_(chunk))))
+    return [
+        Problem(f"{d.source} [{d.uid}]", f"image bank:{sha} is not in the bank")
+        for d, sha in refs
+        if sha in wanted and sha not in have
+    ]
+
+
+def store_images(session: Session, images: Mapping[str, tuple[str, bytes]]) -> int:
+    """Add images the bank does not hold yet (content-addressed: the same picture is stored once)."""
+    shas = sorted(images)
+    have: set[str] = set()
+    for chunk in _chunks(shas):  # type: ignore[arg-type]
+        have.update(session.scalars(select(BankImage.sha256).where(BankImage.sha256.in_(chunk))))
+    now = clock.now()
+    new = [s for s in shas if s not in have]
+    for sha in new:
+        mime, data = images[sha]
+        session.add(BankImage(sha256=sha, mime=mime, size=len(data), data=data, created_at=now))
+    return len(new)
+
+
+def get_image(session: Session, sha256: str) -> tuple[str, bytes] | None:
+    """An image's MIME type and bytes by hash (what the app serves for ``bank:<sha256>``)."""
+    row = session.get(BankImage, sha256)
+    return (row.mime, row.data) if row is not None else None
+
+
+def images_of(session: Session, drafts: Iterable[ItemDraft]) -> dict[str, bytes]:
+    """The bytes of every image the drafts refer to (for exports)."""
+    shas = sorted({sha for _d, sha in _media_refs(drafts)})
+    out: dict[str, bytes] = {}
+    for chunk in _chunks(shas):  # type: ignore[arg-type]
+        for sha, data in session.execute(select(BankImage.sha256, BankImage.data).where(BankImage.sha256.in_(chunk))):
+            out[sha] = data
+    return out
+
+
 def import_items(
     session: Session,
     drafts: Iterable[ItemDraft],
     *,
+    images: Mapping[str, tuple[str, bytes]] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Store checked drafts: new uids become items, changed uids get a new version, identical ones are no-ops.
@@ -88,6 +145,8 @@ def import_items(
     """
     drafts = list(drafts)
     report = ImportReport()
+    if images:
+        report.images = store_images(session, images)
     now = clock.now()
     uids = [d.uid for d in drafts]
     existing: dict[str, tuple[Item, ItemVersion]] = {}

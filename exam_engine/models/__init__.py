@@ -4,6 +4,7 @@ from exam_engine.db import Base
 from exam_engine.models.analysis import ItemStatistic  # noqa: F401  (issue 5)
 from exam_engine.models.audit import AuditEvent
 from exam_engine.models.bank import Item, ItemVersion, Option
+from exam_engine.models.bank_images import BankImage  # noqa: F401  (issue 3)
 from exam_engine.models.exam import Candidate, Exam, Room
 from exam_engine.models.paper import Answer, Paper, Result
 from exam_engine.models.scoring import (  # noqa: F401  (issue 4)

@@ -35,36 +35,39 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
     fmt: str = ""
     warnings: list[Problem] = field(default_factory=list)
+    rejected: int = 0  # items (or blocks) that produced no valid draft: invalid or unsupported
+    images: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # sha256 -> (mime, bytes)
+
+    def problem(self, location: str, message: str, kind: str = "invalid") -> None:
+        """Record an item that could not be read (counted as rejected)."""
+        self.problems.append(Problem(location, message, kind))
+        self.rejected += 1
 
 
-Reader = Callable[[bytes, str], ParseResult]
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the file may not say itself: a default subtest, full marks per item, where relative images live."""
+
+    subtest: str | None = None
+    max_points: float = 5.0
+    base_dir: Path | None = None
+    max_image_bytes: int = 5 * 1024 * 1024
+
+
+Reader = Callable[[bytes, str, ReadOptions], ParseResult]
 
 
 def _readers() -> dict[str, Reader]:
-    from question_bank.formats import json_format
+    from question_bank.formats import registry
 
-    readers: dict[str, Reader] = {"json": json_format.read_json}
-    try:  # phase-2 formats register here as they land
-        from question_bank.formats import registry
-
-        readers.update(registry.READERS)
-    except ImportError:
-        pass
-    return readers
+    return registry.readers()
 
 
 def detect_format(data: bytes, name: str = "") -> str:
     """Name the format from the content (the file name is only a tie-breaker)."""
-    try:
-        from question_bank.formats import registry
+    from question_bank.formats import registry
 
-        return registry.detect(data, name)
-    except ImportError:
-        pass
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith((b"{", b"[")):
-        return "json"
-    raise FormatError(f"{name or 'file'}: format not recognised; give --format")
+    return registry.detect(data, name)
 
 
 def finish(result: ParseResult) -> ParseResult:
@@ -72,7 +75,7 @@ def finish(result: ParseResult) -> ParseResult:
     good: list[ItemDraft] = []
     seen: dict[str, str] = {}
     for draft in result.items:
-        where = f"{draft.source} [{draft.uid}]" if draft.uid else draft.source
+        where = f"{draft.source} [{draft.uid}]" if draft.uid and draft.uid not in draft.source else draft.source
         bad = check_draft(draft)
         if draft.uid in seen:
             bad.append(f"item id {draft.uid!r} already used at {seen[draft.uid]}")
@@ -80,13 +83,21 @@ def finish(result: ParseResult) -> ParseResult:
             seen[draft.uid] = draft.source
         if bad:
             result.problems.extend(Problem(where, msg) for msg in bad)
+            result.rejected += 1
         else:
             good.append(draft)
     result.items = good
     return result
 
 
-def read_bytes(data: bytes, name: str, fmt: str | None = None, *, max_bytes: int = MAX_BANK_BYTES) -> ParseResult:
+def read_bytes(
+    data: bytes,
+    name: str,
+    fmt: str | None = None,
+    *,
+    options: ReadOptions | None = None,
+    max_bytes: int = MAX_BANK_BYTES,
+) -> ParseResult:
     """Parse a whole bank held in memory; every item is checked before anything can be stored."""
     if len(data) > max_bytes:
         raise FormatError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes")
@@ -94,15 +105,26 @@ def read_bytes(data: bytes, name: str, fmt: str | None = None, *, max_bytes: int
     readers = _readers()
     if fmt not in readers:
         raise FormatError(f"unknown format {fmt!r} (known: {', '.join(sorted(readers))})")
-    result = readers[fmt](data, name)
+    result = readers[fmt](data, name, options or ReadOptions())
     result.fmt = fmt
     return finish(result)
 
 
-def read_bank(path: str | Path, fmt: str | None = None, *, max_bytes: int = MAX_BANK_BYTES) -> ParseResult:
+def read_bank(
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    subtest: str | None = None,
+    max_points: float = 5.0,
+    max_bytes: int = MAX_BANK_BYTES,
+) -> ParseResult:
     """Read and check a bank file; format from ``fmt`` or detected from the content."""
     path = Path(path)
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot be read ({exc.strerror})") from exc
     if size > max_bytes:
         raise FormatError(f"{path.name}: {size} bytes is over the limit of {max_bytes} bytes")
-    return read_bytes(path.read_bytes(), str(path), fmt, max_bytes=max_bytes)
+    opts = ReadOptions(subtest=subtest, max_points=max_points, base_dir=path.resolve().parent)
+    return read_bytes(path.read_bytes(), str(path), fmt, options=opts, max_bytes=max_bytes)

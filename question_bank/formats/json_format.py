@@ -7,9 +7,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jsonschema import Draft202012Validator
 
-from question_bank.formats import FormatError, ParseResult, Problem
+from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
+from question_bank.formats.common import ImageSink, file_loader
 from question_bank.items import ItemDraft, OptionDraft
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "bank.schema.json"
@@ -29,8 +31,13 @@ def _path(parts: Any) -> str:
     return out or "(top level)"
 
 
-def parse_document(doc: Any, name: str, line_of: dict[int, int] | None = None) -> ParseResult:
+def _media(sink: ImageSink, raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [sink.resolve(f"bank:{m['sha256']}" if m.get("sha256") else m["src"], m.get("alt", "")) for m in raw]
+
+
+def parse_document(doc: Any, name: str, opts: ReadOptions | None = None) -> ParseResult:
     """Turn a decoded document into drafts; schema errors become problems located by item index and uid."""
+    opts = opts or ReadOptions()
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_MARK:
         raise FormatError(f'{name}: not an exam-engine bank (expected "format": "{FORMAT_MARK}")')
     result = ParseResult(items=[])
@@ -44,35 +51,44 @@ def parse_document(doc: Any, name: str, line_of: dict[int, int] | None = None) -
             bad_items.add(idx)
             uid = items[idx].get("uid") if isinstance(items[idx], dict) else None
             where = f"{name}: item {idx + 1}" + (f" [{uid}]" if uid else "")
-            if line_of and idx in line_of:
-                where = f"{name}:{line_of[idx]}: item {idx + 1}" + (f" [{uid}]" if uid else "")
         elif parts:
             # a top-level problem (format mark, version, items not a list) invalidates the whole file
             raise FormatError(f"{name}: {_path(parts)}: {err.message}")
         result.problems.append(Problem(where, f"{_path(parts[2:]) if len(parts) > 2 else 'item'}: {err.message}"))
+    result.rejected += len(bad_items)
+    sink = ImageSink(result, opts, file_loader(opts.base_dir, opts.max_image_bytes))
     for idx, raw in enumerate(items):
         if idx in bad_items:
             continue
-        src = f"{name}:{line_of[idx]}" if line_of and idx in line_of else f"{name}: item {idx + 1}"
+        src = f"{name}: item {idx + 1}"
+        try:
+            media = _media(sink, raw.get("media", []))
+            option_media = [_media(sink, o.get("media", [])) for o in raw["options"]]
+        except ValueError as exc:
+            result.problem(f"{src} [{raw['uid']}]", f"media: {exc}")
+            continue
         result.items.append(
             ItemDraft(
                 uid=raw["uid"].strip(),
                 subtest=raw["subtest"].strip(),
                 text=raw["text"],
-                options=[OptionDraft(o["text"], float(o["points"]), list(o.get("media", []))) for o in raw["options"]],
+                options=[
+                    OptionDraft(o["text"], float(o["points"]), om)
+                    for o, om in zip(raw["options"], option_media, strict=True)
+                ],
                 kind=raw.get("kind", "single"),
                 category=raw.get("category"),
                 tags=list(raw.get("tags", [])),
                 difficulty=raw.get("difficulty"),
                 explanation=raw.get("explanation"),
-                media=list(raw.get("media", [])),
+                media=media,
                 source=src,
             )
         )
     return result
 
 
-def read_json(data: bytes, name: str) -> ParseResult:
+def read_json(data: bytes, name: str, opts: ReadOptions | None = None) -> ParseResult:
     """Read the JSON form of the bank format."""
     try:
         doc = json.loads(data.decode("utf-8-sig"))
@@ -80,7 +96,20 @@ def read_json(data: bytes, name: str) -> ParseResult:
         raise FormatError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise FormatError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
-    return parse_document(doc, name)
+    return parse_document(doc, name, opts)
+
+
+def read_yaml(data: bytes, name: str, opts: ReadOptions | None = None) -> ParseResult:
+    """Read the YAML form of the bank format (same structure as the JSON form; safe loader only)."""
+    try:
+        doc = yaml.safe_load(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        raise FormatError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+    return parse_document(doc, name, opts)
 
 
 def draft_to_dict(d: ItemDraft) -> dict[str, Any]:
@@ -118,3 +147,9 @@ def write_json(items: list[ItemDraft], path: str | Path, title: str | None = Non
     """Write a bank file in the JSON form (UTF-8, human-readable)."""
     text = json.dumps(bank_document(items, title), ensure_ascii=False, indent=2)
     Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def write_yaml(items: list[ItemDraft], path: str | Path, title: str | None = None) -> None:
+    """Write a bank file in the YAML form."""
+    text = yaml.safe_dump(bank_document(items, title), allow_unicode=True, sort_keys=False, width=100)
+    Path(path).write_text(text, encoding="utf-8")

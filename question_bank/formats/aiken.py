@@ -1,0 +1,74 @@
+"""Moodle's Aiken format: a question line, lettered options, ``ANSWER: X`` (no metadata; give --subtest)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from question_bank.formats import FormatError, ParseResult, ReadOptions
+from question_bank.items import ItemDraft, OptionDraft, normalise_text
+
+_OPTION = re.compile(r"^([A-Za-z])[.)]\s+(.*)$")
+_ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$", re.I)
+
+
+def read_aiken(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
+    """Read an Aiken file; every malformed question is reported with its line number."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+    result = ParseResult(items=[])
+    question: list[str] = []
+    options: list[tuple[str, str]] = []
+    start = 0
+    broken: str | None = None
+
+    def reset() -> None:
+        nonlocal question, options, broken
+        question, options, broken = [], [], None
+
+    for n, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        ans = _ANSWER.match(line)
+        opt = _OPTION.match(line)
+        if ans:
+            where = f"{name}:{start or n}"
+            letter = ans.group(1).strip().upper()
+            letters = [o[0] for o in options]
+            if broken:
+                result.problem(where, broken)
+            elif not question:
+                result.problem(f"{name}:{n}", "ANSWER line without a question before it")
+            elif len(options) < 2:
+                result.problem(where, f"needs at least 2 lettered options (A. ... or A) ...), has {len(options)}")
+            elif not re.fullmatch(r"[A-Z]", letter):
+                result.problem(where, f"ANSWER must be one letter, got {ans.group(1).strip()!r}")
+            elif letter not in letters:
+                result.problem(where, f"ANSWER {letter} is not one of the options {', '.join(letters)}")
+            else:
+                stem = "\n".join(question)
+                uid = "aiken-" + hashlib.sha256(normalise_text(stem).encode()).hexdigest()[:12]
+                drafts = [OptionDraft(t, opts.max_points if k == letter else 0.0) for k, t in options]
+                result.items.append(ItemDraft(uid, opts.subtest or "", stem, drafts, source=where))
+            reset()
+            start = 0
+            continue
+        if opt and question:
+            letter = opt.group(1).upper()
+            expected = chr(ord("A") + len(options))
+            if letter != expected and not broken:
+                broken = f"line {n}: option {letter} out of order (expected {expected})"
+            options.append((letter, opt.group(2).strip()))
+            continue
+        if options:  # text after options without an ANSWER line: the previous question is unfinished
+            result.problem(f"{name}:{start}", "question has no ANSWER line")
+            reset()
+        if not question:
+            start = n
+        question.append(line)
+    if question:
+        result.problem(f"{name}:{start}", "question has no ANSWER line")
+    return result

@@ -1,0 +1,180 @@
+"""Helpers every format shares: safe XML, HTML to plain text, and images gathered into the bank."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import html
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from question_bank.formats import FormatError, ParseResult, ReadOptions
+
+IMAGE_MIMES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The MIME type of a raster image from its magic bytes (SVG is refused: it can carry scripts)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+class ImageSink:
+    """Collects a file's images into ``result.images`` and hands back the media entry items refer to."""
+
+    def __init__(self, result: ParseResult, opts: ReadOptions, loader: Callable[[str], bytes | None] | None = None):
+        self.result = result
+        self.opts = opts
+        self.loader = loader  # reads a relative path (a package member, a file next to the bank)
+
+    def add(self, data: bytes, alt: str = "") -> dict[str, Any]:
+        """Store image bytes; raises ValueError (with the reason) if they are not a usable image."""
+        if len(data) > self.opts.max_image_bytes:
+            raise ValueError(f"image is {len(data)} bytes, over the limit of {self.opts.max_image_bytes}")
+        mime = sniff_image(data)
+        if mime is None:
+            raise ValueError("not a PNG, JPEG, GIF or WebP image")
+        sha = hashlib.sha256(data).hexdigest()
+        self.result.images[sha] = (mime, data)
+        media: dict[str, Any] = {"src": f"bank:{sha}", "sha256": sha, "mime": mime}
+        if alt:
+            media["alt"] = alt
+        return media
+
+    def resolve(self, src: str, alt: str = "") -> dict[str, Any]:
+        """A media entry for ``src``: a data: URI, a bank:<sha256> reference, or a relative path."""
+        src = src.strip()
+        if src.startswith("bank:"):
+            sha = src[5:]
+            if not re.fullmatch(r"[0-9a-f]{64}", sha):
+                raise ValueError(f"bad bank image reference {src!r}")
+            media: dict[str, Any] = {"src": src, "sha256": sha}
+            if alt:
+                media["alt"] = alt
+            return media
+        if src.startswith("data:"):
+            head, _, payload = src.partition(",")
+            if ";base64" not in head:
+                raise ValueError("data: URI images must be base64-encoded")
+            try:
+                return self.add(base64.b64decode(payload, validate=False), alt)
+            except binascii.Error as exc:
+                raise ValueError(f"broken base64 in data: URI ({exc})") from exc
+        if re.match(r"^[a-z][a-z0-9+.-]*://", src, re.I):
+            raise ValueError(f"remote image {src!r} is not fetched; put the file in the bank or package")
+        data = self.loader(src) if self.loader else None
+        if data is None:
+            raise ValueError(f"image file {src!r} not found")
+        return self.add(data, alt)
+
+
+def file_loader(base_dir: Path | None, limit: int) -> Callable[[str], bytes | None]:
+    """Read images next to a bank file, never outside its folder."""
+
+    def load(rel: str) -> bytes | None:
+        if base_dir is None:
+            return None
+        path = (base_dir / rel).resolve()
+        if base_dir.resolve() not in path.parents or not path.is_file():
+            return None
+        if path.stat().st_size > limit:
+            raise ValueError(f"image {rel!r} is over the limit of {limit} bytes")
+        return path.read_bytes()
+
+    return load
+
+
+class _TextExtractor(HTMLParser):
+    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "pre"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.images: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+        if tag == "img" and a.get("src"):
+            self.images.append((a["src"], a.get("alt", "")))
+        if tag == "td":
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(markup: str) -> tuple[str, list[tuple[str, str]]]:
+    """Plain text (paragraphs kept as line breaks) and the (src, alt) of every image, from an HTML fragment."""
+    if "<" not in markup and "&" not in markup:
+        return tidy(markup), []
+    if "<" not in markup:
+        return tidy(html.unescape(markup)), []
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    return tidy("".join(parser.parts)), parser.images
+
+
+def tidy(text: str) -> str:
+    """Collapse runs of spaces, keep single line breaks between paragraphs, trim."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
+    out: list[str] = []
+    for ln in lines:
+        if ln or (out and out[-1]):
+            out.append(ln)
+    return "\n".join(out).strip()
+
+
+def parse_xml(data: bytes, name: str) -> Element:
+    """Parse XML with entity expansion and external entities forbidden (defusedxml)."""
+    try:
+        return SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise FormatError(
+            f"{name}: refused unsafe XML ({type(exc).__name__}: entities or DTDs are not allowed)"
+        ) from exc
+    except SafeET.ParseError as exc:
+        line, col = getattr(exc, "position", (0, 0))
+        raise FormatError(f"{name}:{line}:{col}: invalid XML: {exc}") from exc
+
+
+def local(tag: str) -> str:
+    """An element or attribute name without its namespace."""
+    return tag.rsplit("}", 1)[-1] if "}" in tag else tag
+
+
+def number(text: Any) -> float | None:
+    """A number from a cell or attribute (decimal comma allowed), or None."""
+    if isinstance(text, bool) or text is None:
+        return None
+    if isinstance(text, int | float):
+        return float(text)
+    s = str(text).strip().replace(",", ".")
+    if not s:
+        return None
+    try:
+        return float(s)
+    except ValueError:
+        return None

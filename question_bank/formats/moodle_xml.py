@@ -1,0 +1,110 @@
+"""Moodle XML quizzes: multichoice and truefalse with categories, tags, images; other types named, not dropped."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from question_bank.formats import FormatError, ParseResult, ReadOptions
+from question_bank.formats.common import ImageSink, html_to_text, number, parse_xml, tidy
+from question_bank.formats.gift import category_path
+from question_bank.items import ItemDraft, OptionDraft
+
+UNSUPPORTED = {
+    "shortanswer": "short answer", "essay": "essay", "matching": "matching", "numerical": "numeric",
+    "calculated": "calculated", "calculatedsimple": "calculated", "calculatedmulti": "calculated multichoice",
+    "multianswer": "embedded answers (cloze)", "ddwtos": "drag and drop into text", "ddimageortext": "drag and drop",
+    "ddmarker": "drag and drop markers", "gapselect": "select missing words", "randomsamatch": "random matching",
+    "description": "description (no answers)", "ordering": "ordering",
+}  # fmt: skip
+_DIFFICULTY_TAG = re.compile(r"^(difficulty|kesulitan|tingkat)\s*[:=]\s*(.+)$", re.I)
+
+
+def _text(el: Element | None, path: str = "text") -> str:
+    if el is None:
+        return ""
+    node = el.find(path)
+    return (node.text or "") if node is not None else ""
+
+
+def _rich(field: Element | None, sink: ImageSink) -> tuple[str, list[dict[str, Any]]]:
+    """Plain text and images of a Moodle text field (``<text>`` plus embedded ``<file>`` elements)."""
+    if field is None:
+        return "", []
+    files: dict[str, bytes] = {}
+    for f in field.findall("file"):
+        if (f.get("encoding") or "base64") != "base64":
+            raise ValueError(f"file {f.get('name')!r} has unsupported encoding {f.get('encoding')!r}")
+        try:
+            files[f.get("name") or ""] = base64.b64decode("".join((f.text or "").split()), validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"file {f.get('name')!r} is not valid base64") from exc
+    raw = _text(field)
+    fmt = field.get("format", "html")
+    if fmt in ("html", "moodle_auto_format", "markdown") and ("<" in raw or "&" in raw):
+        text, imgs = html_to_text(raw)
+    else:
+        text, imgs = tidy(raw), []
+    sink.loader = lambda src: files.get(re.sub(r"^@@PLUGINFILE@@/", "", src).split("?")[0].replace("%20", " "))
+    media = [sink.resolve(src, alt) for src, alt in imgs]
+    return text, media
+
+
+def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
+    """Read a Moodle XML export (safely parsed); each question located by its position, name and id number."""
+    root = parse_xml(data, name)
+    if root.tag != "quiz":
+        raise FormatError(f"{name}: root element is <{root.tag}>, expected <quiz>")
+    result = ParseResult(items=[])
+    sink = ImageSink(result, opts)
+    subtest, category = opts.subtest, None
+    for n, q in enumerate(root.findall("question"), 1):
+        qtype = q.get("type", "")
+        if qtype == "category":
+            sub, cat = category_path(_text(q.find("category")))
+            subtest, category = sub or opts.subtest, cat
+            continue
+        qname = tidy(_text(q.find("name")))
+        uid = tidy(q.findtext("idnumber") or "") or qname
+        where = f"{name}: question {n}" + (f" [{uid}]" if uid else "")
+        if qtype in UNSUPPORTED:
+            result.problem(where, f"{UNSUPPORTED[qtype]} questions ({qtype}) cannot be delivered", "unsupported")
+            continue
+        if qtype not in ("multichoice", "truefalse"):
+            result.problem(where, f"unknown question type {qtype!r}", "unsupported")
+            continue
+        try:
+            text, media = _rich(q.find("questiontext"), sink)
+            explanation = _rich(q.find("generalfeedback"), sink)[0] or None
+            options: list[OptionDraft] = []
+            for a in q.findall("answer"):
+                frac = number(a.get("fraction", "0"))
+                if frac is None or not -100 <= frac <= 100:
+                    raise ValueError(f"answer fraction {a.get('fraction')!r} is not a number in -100..100")
+                atext, amedia = _rich(a, sink)
+                if qtype == "truefalse":
+                    atext = {"true": "Benar", "false": "Salah"}.get(atext.strip().lower(), atext)
+                options.append(OptionDraft(atext, frac / 100.0 * opts.max_points, amedia))
+        except ValueError as exc:
+            result.problem(where, str(exc))
+            continue
+        tags, difficulty = [], None
+        for t in q.findall("tags/tag"):
+            tag = tidy(_text(t))
+            m = _DIFFICULTY_TAG.match(tag)
+            if m:
+                difficulty = m.group(2).strip()
+            elif tag:
+                tags.append(tag)
+        kind = "truefalse" if qtype == "truefalse" else "single"
+        if qtype == "multichoice" and (q.findtext("single") or "true").strip().lower() in ("false", "0"):
+            kind = "multiple"
+        result.items.append(
+            ItemDraft(uid, subtest or "", text, options, kind, category, tags, difficulty, explanation, media, where)
+        )
+    if not root.findall("question"):
+        raise FormatError(f"{name}: the <quiz> holds no <question> elements")
+    return result

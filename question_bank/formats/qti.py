@@ -1,0 +1,478 @@
+"""IMS QTI 2.1 and 3.0: items and content packages in (choiceInteraction, correctResponse, mapResponse), 2.1 out."""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+from xml.etree.ElementTree import Element
+
+from question_bank.formats import FormatError, ParseResult, ReadOptions
+from question_bank.formats.common import IMAGE_MIMES, ImageSink, file_loader, local, number, parse_xml, tidy
+from question_bank.items import ItemDraft, OptionDraft
+
+MAX_MEMBERS = 20_000
+MAX_UNPACKED = 300 * 1024 * 1024
+MAX_MEMBER = 25 * 1024 * 1024
+QTI21_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
+CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
+LOM_NS = "http://ltsc.ieee.org/xsd/LOM"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+MAP_RESPONSE = "http://www.imsglobal.org/question/qti_v2p1/rptemplates/map_response"
+
+UNSUPPORTED = {
+    "textEntryInteraction": "short answer (textEntryInteraction)",
+    "extendedTextInteraction": "essay (extendedTextInteraction)",
+    "matchInteraction": "matching (matchInteraction)",
+    "associateInteraction": "matching (associateInteraction)",
+    "gapMatchInteraction": "matching (gapMatchInteraction)",
+    "orderInteraction": "ordering (orderInteraction)",
+    "inlineChoiceInteraction": "inline choice (inlineChoiceInteraction)",
+    "hottextInteraction": "hot text (hottextInteraction)",
+    "hotspotInteraction": "hotspot (hotspotInteraction)",
+    "graphicGapMatchInteraction": "graphic matching (graphicGapMatchInteraction)",
+    "selectPointInteraction": "select point (selectPointInteraction)",
+    "sliderInteraction": "numeric slider (sliderInteraction)",
+    "uploadInteraction": "file upload (uploadInteraction)",
+    "drawingInteraction": "drawing (drawingInteraction)",
+}
+_BLOCK = {"p", "div", "br", "li", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote"}
+
+
+def qname(el: Element) -> str:
+    """QTI 3.0 ``qti-choice-interaction`` and 2.1 ``choiceInteraction`` both become ``choiceInteraction``."""
+    n = local(el.tag)
+    if n.startswith("qti-"):
+        head, *rest = n[4:].split("-")
+        n = head + "".join(p.capitalize() for p in rest)
+    return n
+
+
+def attr(el: Element, camel: str, default: str | None = None) -> str | None:
+    """An attribute by its 2.1 name, or its 3.0 kebab-case twin."""
+    if camel in el.attrib:
+        return el.attrib[camel]
+    kebab = re.sub(r"([A-Z])", lambda m: "-" + m.group(1).lower(), camel)
+    return el.attrib.get(kebab, default)
+
+
+def _children(el: Element, name: str) -> list[Element]:
+    return [c for c in el if qname(c) == name]
+
+
+def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[tuple[str, str]]) -> None:
+    n = qname(el)
+    if n in skip:
+        return
+    if n in _BLOCK:
+        parts.append("\n")
+    if n == "img" and el.get("src"):
+        images.append((el.get("src") or "", el.get("alt") or ""))
+    elif n == "object" and (el.get("type") or "").startswith("image/") and el.get("data"):
+        images.append((el.get("data") or "", tidy("".join(el.itertext()))))
+        parts.append(el.tail or "")
+        return
+    if el.text:
+        parts.append(el.text)
+    for c in el:
+        _walk_text(c, skip, parts, images)
+    if n in _BLOCK:
+        parts.append("\n")
+    if el.tail:
+        parts.append(el.tail)
+
+
+def content(el: Element, skip: set[str] | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """Plain text of an element (block elements become line breaks) and the images inside it."""
+    parts: list[str] = []
+    images: list[tuple[str, str]] = []
+    tail, el.tail = el.tail, None
+    try:
+        _walk_text(el, skip or set(), parts, images)
+    finally:
+        el.tail = tail
+    return tidy("".join(parts)), images
+
+
+def _interactions(el: Element) -> list[Element]:
+    return [e for e in el.iter() if qname(e).endswith("Interaction")]
+
+
+def parse_item(
+    root: Element, where: str, sink: ImageSink, opts: ReadOptions, meta: dict[str, Any], result: ParseResult
+) -> None:
+    """One assessmentItem (2.1 or 3.0) into a draft, or a problem saying why not."""
+    if qname(root) != "assessmentItem":
+        result.problem(where, f"root element is <{local(root.tag)}>, expected an assessment item")
+        return
+    ident = attr(root, "identifier") or ""
+    uid = meta.get("uid") or ident
+    where = f"{where} [{uid}]" if uid else where
+    body = next(iter(_children(root, "itemBody")), None)
+    if body is None:
+        result.problem(where, "item has no itemBody")
+        return
+    found = _interactions(body)
+    names = [qname(e) for e in found]
+    odd = [n for n in names if n != "choiceInteraction"]
+    if odd:
+        what = UNSUPPORTED.get(odd[0], odd[0])
+        result.problem(where, f"{what} questions cannot be delivered", "unsupported")
+        return
+    if len(found) != 1:
+        msg = "no choiceInteraction" if not found else f"{len(found)} interactions in one item (composite items)"
+        result.problem(where, f"{msg}: only one choice interaction per item can be delivered", "unsupported")
+        return
+    inter = found[0]
+    rid = attr(inter, "responseIdentifier") or "RESPONSE"
+    decl = next((d for d in _children(root, "responseDeclaration") if attr(d, "identifier") == rid), None)
+    if decl is None:
+        result.problem(where, f"no responseDeclaration for {rid!r}")
+        return
+    cardinality = attr(decl, "cardinality", "single")
+    correct = [tidy(v.text or "") for c in _children(decl, "correctResponse") for v in _children(c, "value")]
+    mapping: dict[str, float] = {}
+    default = 0.0
+    for m in _children(decl, "mapping"):
+        default = number(attr(m, "defaultValue", "0")) or 0.0
+        for e in _children(m, "mapEntry"):
+            val = number(attr(e, "mappedValue"))
+            if val is None:
+                result.problem(where, f"mapEntry {attr(e, 'mapKey')!r} has no numeric mappedValue")
+                return
+            mapping[attr(e, "mapKey") or ""] = val
+    choices = [c for c in inter.iter() if qname(c) == "simpleChoice"]
+    ids = [attr(c, "identifier") or "" for c in choices]
+    if not mapping and not correct:
+        result.problem(where, "no correctResponse and no mapping: the item has no key")
+        return
+    unknown = [k for k in list(mapping) + correct if k not in ids]
+    if unknown:
+        result.problem(where, f"key refers to {unknown[0]!r}, which is not a simpleChoice identifier")
+        return
+    try:
+        stem, stem_imgs = content(body, {"choiceInteraction"})
+        prompt = next(iter(_children(inter, "prompt")), None)
+        if prompt is not None:
+            ptext, pimgs = content(prompt)
+            stem = "\n".join(t for t in (stem, ptext) if t)
+            stem_imgs += pimgs
+        media = [sink.resolve(src, alt) for src, alt in stem_imgs]
+        options = []
+        per_correct = opts.max_points / max(1, len(correct)) if cardinality == "multiple" else opts.max_points
+        for c, cid in zip(choices, ids, strict=True):
+            ctext, cimgs = content(c, {"feedbackInline"})
+            pts = mapping.get(cid, default) if mapping else (per_correct if cid in correct else 0.0)
+            options.append(OptionDraft(ctext, pts, [sink.resolve(src, alt) for src, alt in cimgs]))
+    except ValueError as exc:
+        result.problem(where, f"image: {exc}")
+        return
+    explanation = None
+    for fb in _children(root, "modalFeedback"):
+        explanation = content(fb)[0] or None
+        break
+    kind = meta.get("kind") or ("multiple" if cardinality == "multiple" else "single")
+    if cardinality not in ("single", "multiple"):
+        result.problem(where, f"response cardinality {cardinality!r} cannot be delivered", "unsupported")
+        return
+    result.items.append(
+        ItemDraft(
+            uid=uid,
+            subtest=meta.get("subtest") or opts.subtest or "",
+            text=stem,
+            options=options,
+            kind=kind,
+            category=meta.get("category"),
+            tags=list(meta.get("tags", [])),
+            difficulty=meta.get("difficulty"),
+            explanation=explanation,
+            media=media,
+            source=where.split(" [")[0],
+        )
+    )
+
+
+def _manifest_meta(res: Element) -> dict[str, Any]:
+    """``subtest:``, ``category:``, ``difficulty:``, ``kind:``, ``uid:`` and ``tag:`` keywords in a resource's LOM."""
+    meta: dict[str, Any] = {"tags": []}
+    for kw in res.iter():
+        if local(kw.tag) != "keyword":
+            continue
+        for s in kw.iter():
+            text = tidy(s.text or "")
+            m = re.match(r"^(subtest|category|difficulty|kind|uid|tag)\s*:\s*(.+)$", text)
+            if m:
+                if m.group(1) == "tag":
+                    meta["tags"].append(m.group(2))
+                else:
+                    meta[m.group(1)] = m.group(2)
+    return meta
+
+
+def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise FormatError(f"{name}: damaged zip ({exc})") from exc
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise FormatError(f"{name}: {len(infos)} files in the package, over the limit of {MAX_MEMBERS}")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNPACKED:
+        raise FormatError(f"{name}: unpacks to {total} bytes, over the limit of {MAX_UNPACKED}")
+    return zf
+
+
+def _member(zf: zipfile.ZipFile, path: str) -> bytes | None:
+    try:
+        info = zf.getinfo(path)
+    except KeyError:
+        return None
+    if info.file_size > MAX_MEMBER:
+        raise ValueError(f"{path} is {info.file_size} bytes, over the limit of {MAX_MEMBER}")
+    return zf.read(info)
+
+
+def read_package(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
+    """A content package: the manifest's QTI item resources, with their metadata and images."""
+    zf = _open_zip(data, name)
+    names = zf.namelist()
+    manifest_path = (
+        "imsmanifest.xml"
+        if "imsmanifest.xml" in names
+        else next((n for n in names if n.lower().endswith("imsmanifest.xml")), None)
+    )
+    if manifest_path is None:
+        raise FormatError(f"{name}: no imsmanifest.xml in the package")
+    base = posixpath.dirname(manifest_path)
+    manifest = parse_xml(zf.read(manifest_path), f"{name}!{manifest_path}")
+    result = ParseResult(items=[])
+    resources = [r for r in manifest.iter() if local(r.tag) == "resource"]
+    items = [r for r in resources if (r.get("type") or "").startswith("imsqti_item")]
+    if not items:
+        tests = [r for r in resources if (r.get("type") or "").startswith("imsqti_test")]
+        raise FormatError(
+            f"{name}: the manifest lists no QTI item resources"
+            + (" (only tests; items must be listed as resources too)" if tests else "")
+        )
+    for res in items:
+        href = res.get("href") or next((f.get("href") for f in res if local(f.tag) == "file"), None)
+        where = f"{name}!{href or res.get('identifier')}"
+        if not href:
+            result.problem(where, "item resource has no href")
+            continue
+        path = posixpath.normpath(posixpath.join(base, href))
+        try:
+            raw = _member(zf, path)
+        except ValueError as exc:
+            result.problem(where, str(exc))
+            continue
+        if raw is None:
+            result.problem(where, f"file {href!r} named in the manifest is missing from the package")
+            continue
+        try:
+            root = parse_xml(raw, where)
+        except FormatError as exc:
+            result.problem(where, str(exc).split(": ", 1)[-1])
+            continue
+        item_dir = posixpath.dirname(path)
+
+        def loader(src: str, item_dir: str = item_dir) -> bytes | None:
+            return _member(zf, posixpath.normpath(posixpath.join(item_dir, src.split("?")[0])))
+
+        parse_item(root, where, ImageSink(result, opts, loader), opts, _manifest_meta(res), result)
+    return result
+
+
+def read_qti(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
+    """A QTI 2.1/3.0 item file or a content package (zip with imsmanifest.xml)."""
+    if data.startswith(b"PK\x03\x04"):
+        return read_package(data, name, opts)
+    root = parse_xml(data, name)
+    if qname(root) in ("assessmentTest",):
+        raise FormatError(f"{name}: an assessment test refers to item files; import the content package (.zip)")
+    result = ParseResult(items=[])
+    sink = ImageSink(result, opts, file_loader(opts.base_dir, opts.max_image_bytes))
+    parse_item(root, name, sink, opts, {"tags": []}, result)
+    return result
+
+
+# ---------------------------------------------------------------- export (QTI 2.1 content package)
+
+
+def _ncname(s: str, prefix: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_.-]", "_", s)
+    return s if re.match(r"^[A-Za-z_]", s) else f"{prefix}{s}"
+
+
+def _choice_id(i: int) -> str:
+    return chr(ord("A") + i) if i < 26 else f"C{i + 1}"
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _paragraphs(parent: Element, text: str, tag: str = "p") -> None:
+    for line in text.split("\n") if text else []:
+        ET.SubElement(parent, tag).text = line
+
+
+def _img(parent: Element, media: dict[str, Any], rel: str) -> str | None:
+    sha = media.get("sha256")
+    if not sha:
+        return None
+    ext = IMAGE_MIMES.get(media.get("mime", ""), "png")
+    href = f"images/{sha}.{ext}"
+    el = ET.SubElement(parent, "img", src=f"{rel}{href}", alt=media.get("alt", ""))
+    el.tail = None
+    return href
+
+
+def item_xml(d: ItemDraft) -> tuple[bytes, list[str]]:
+    """One QTI 2.1 assessmentItem for ``d`` and the package paths of the images it uses."""
+    ET.register_namespace("", QTI21_NS)
+    ET.register_namespace("xsi", XSI_NS)
+    q = f"{{{QTI21_NS}}}"
+    root = Element(
+        f"{q}assessmentItem",
+        {
+            f"{{{XSI_NS}}}schemaLocation": f"{QTI21_NS} http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1.xsd",
+            "identifier": _ncname(d.uid, "I_"),
+            "title": d.uid,
+            "adaptive": "false",
+            "timeDependent": "false",
+        },
+    )
+    ids = [_choice_id(i) for i in range(len(d.options))]
+    multiple = d.kind == "multiple"
+    decl = ET.SubElement(
+        root,
+        f"{q}responseDeclaration",
+        identifier="RESPONSE",
+        cardinality="multiple" if multiple else "single",
+        baseType="identifier",
+    )
+    best = max(o.points for o in d.options)
+    keys = [i for i, o in zip(ids, d.options, strict=True) if (o.points > 0 if multiple else o.points == best)]
+    cr = ET.SubElement(decl, f"{q}correctResponse")
+    for k in keys:
+        ET.SubElement(cr, f"{q}value").text = k
+    mapping = ET.SubElement(decl, f"{q}mapping", defaultValue="0")
+    for i, o in zip(ids, d.options, strict=True):
+        ET.SubElement(mapping, f"{q}mapEntry", mapKey=i, mappedValue=_num(o.points), caseSensitive="true")
+    out = ET.SubElement(root, f"{q}outcomeDeclaration", identifier="SCORE", cardinality="single", baseType="float")
+    ET.SubElement(ET.SubElement(out, f"{q}defaultValue"), f"{q}value").text = "0"
+    if d.explanation:
+        ET.SubElement(
+            root, f"{q}outcomeDeclaration", identifier="FEEDBACK", cardinality="single", baseType="identifier"
+        )
+    body = ET.SubElement(root, f"{q}itemBody")
+    images: list[str] = []
+    for line in d.text.split("\n"):
+        ET.SubElement(body, f"{q}p").text = line
+    for m in d.media:
+        href = _img(ET.SubElement(body, f"{q}p"), m, "../")
+        if href:
+            images.append(href)
+    for el in body.iter():
+        if el.tag == "img":
+            el.tag = f"{q}img"
+    inter = ET.SubElement(
+        body,
+        f"{q}choiceInteraction",
+        responseIdentifier="RESPONSE",
+        shuffle="false" if d.kind == "truefalse" else "true",
+        maxChoices="0" if multiple else "1",
+    )
+    for i, o in zip(ids, d.options, strict=True):
+        ch = ET.SubElement(inter, f"{q}simpleChoice", identifier=i)
+        ch.text = o.text
+        for m in o.media:
+            href = _img(ch, m, "../")
+            if href:
+                images.append(href)
+        for el in ch:
+            if el.tag == "img":
+                el.tag = f"{q}img"
+    ET.SubElement(root, f"{q}responseProcessing", template=MAP_RESPONSE)
+    if d.explanation:
+        fb = ET.SubElement(
+            root, f"{q}modalFeedback", outcomeIdentifier="FEEDBACK", identifier="EXPLANATION", showHide="show"
+        )
+        fb.text = d.explanation
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True), images
+
+
+def _manifest(entries: list[tuple[ItemDraft, str, list[str]]], images: set[str]) -> bytes:
+    ET.register_namespace("", CP_NS)
+    ET.register_namespace("imsmd", LOM_NS)
+    ET.register_namespace("xsi", XSI_NS)
+    c, md = f"{{{CP_NS}}}", f"{{{LOM_NS}}}"
+    root = Element(
+        f"{c}manifest",
+        {
+            "identifier": "MANIFEST-exam-engine",
+            f"{{{XSI_NS}}}schemaLocation": (
+                f"{CP_NS} http://www.imsglobal.org/xsd/qti/qtiv2p1/qtiv2p1_imscpv1p2_v1p0.xsd "
+                f"{LOM_NS} http://www.imsglobal.org/xsd/imsmd_loose_v1p3p2.xsd"
+            ),
+        },
+    )
+    meta = ET.SubElement(root, f"{c}metadata")
+    ET.SubElement(meta, f"{c}schema").text = "QTIv2.1 Package"
+    ET.SubElement(meta, f"{c}schemaversion").text = "1.0.0"
+    ET.SubElement(root, f"{c}organizations")
+    resources = ET.SubElement(root, f"{c}resources")
+    img_ids = {h: "IMG-" + Path(h).stem for h in sorted(images)}
+    for d, href, imgs in entries:
+        res = ET.SubElement(
+            resources, f"{c}resource", identifier="RES-" + _ncname(d.uid, "I_"), type="imsqti_item_xmlv2p1", href=href
+        )
+        general = ET.SubElement(ET.SubElement(ET.SubElement(res, f"{c}metadata"), f"{md}lom"), f"{md}general")
+        ident = ET.SubElement(general, f"{md}identifier")
+        ET.SubElement(ident, f"{md}catalog").text = "exam-engine"
+        ET.SubElement(ident, f"{md}entry").text = d.uid
+        words = [f"uid:{d.uid}", f"subtest:{d.subtest}", f"kind:{d.kind}"]
+        words += [f"category:{d.category}"] if d.category else []
+        words += [f"difficulty:{d.difficulty}"] if d.difficulty else []
+        words += [f"tag:{t}" for t in d.tags]
+        for w in words:
+            ET.SubElement(ET.SubElement(general, f"{md}keyword"), f"{md}string").text = w
+        ET.SubElement(res, f"{c}file", href=href)
+        for h in dict.fromkeys(imgs):
+            ET.SubElement(res, f"{c}dependency", identifierref=img_ids[h])
+    for h, rid in img_ids.items():
+        res = ET.SubElement(resources, f"{c}resource", identifier=rid, type="webcontent", href=h)
+        ET.SubElement(res, f"{c}file", href=h)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def write_package(items: list[ItemDraft], path: str | Path, images: dict[str, bytes] | None = None) -> None:
+    """Export a QTI 2.1 content package: imsmanifest.xml, one item file per item, and the images they use."""
+    entries: list[tuple[ItemDraft, str, list[str]]] = []
+    used: set[str] = set()
+    seen: set[str] = set()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for d in items:
+            name = _ncname(d.uid, "I_")
+            while name in seen:
+                name += "_"
+            seen.add(name)
+            href = f"items/{name}.xml"
+            xml, imgs = item_xml(d)
+            zf.writestr(href, xml)
+            entries.append((d, href, imgs))
+            used.update(imgs)
+        for h in sorted(used):
+            sha = Path(h).stem
+            if images is None or sha not in images:
+                raise ValueError(f"image {sha} used by the bank is missing from the image store")
+            zf.writestr(h, images[sha])
+        zf.writestr("imsmanifest.xml", _manifest(entries, used))
