@@ -63,6 +63,9 @@ def _register() -> None:
     from scoring.cli import register as register_scoring  # issue 4: rank, results, verify, onboarding
 
     register_scoring(main)
+    from scoring.analysis.cli import analysis_cmd  # issue 5: item analysis
+
+    main.add_command(analysis_cmd)
 
 
 _register()

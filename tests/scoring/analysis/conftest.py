@@ -1,0 +1,15 @@
+"""Fixtures for item analysis: a small exam with finished papers, in every configured database."""
+
+from __future__ import annotations
+
+import pytest
+from analysis_data import DbExam, build_exam
+
+from exam_engine import db
+
+
+@pytest.fixture
+def db_exam(db_url: str) -> DbExam:
+    """The exam above, committed to a fresh database (SQLite, and PostgreSQL when configured)."""
+    with db.session_scope(db_url) as s:
+        return build_exam(s)

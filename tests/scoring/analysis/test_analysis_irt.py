@@ -1,0 +1,131 @@
+"""The 2PL fit reproduces published LSAT estimates (mirt, ltm) and recovers known parameters from simulations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from analysis_data import LSAT6_FREQ, LSAT7_FREQ, PATTERNS, expand, simulate_2pl
+
+from scoring.analysis.irt import _Data, _estep, fit_2pl, quadrature
+
+
+def test_lsat_tables_match_their_published_margins() -> None:
+    """The pattern tables reproduce the published item proportions and sum-score counts (guards typos)."""
+    x7, x6 = expand(LSAT7_FREQ), expand(LSAT6_FREQ)
+    assert x7.shape == x6.shape == (1000, 5)
+    np.testing.assert_allclose(x7.mean(axis=0), [0.828, 0.658, 0.772, 0.606, 0.843])
+    np.testing.assert_allclose(x6.mean(axis=0), [0.924, 0.709, 0.553, 0.763, 0.870])
+    # mirt's EAPsum test lists the observed LSAT7 sum-score counts 0..5.
+    assert np.bincount(x7.sum(axis=1), minlength=6).tolist() == [12, 40, 114, 205, 321, 308]
+
+
+def test_lsat7_matches_mirt() -> None:
+    """mirt 1.x, tests/testthat/test-01-mirtOne.R: mirt(expand.table(LSAT7), 1) slopes a1 and intercepts d."""
+    fit = fit_2pl(expand(LSAT7_FREQ))
+    assert fit.converged
+    np.testing.assert_allclose(fit.a, [0.9876, 1.0808, 1.7075, 0.765, 0.7357], atol=2e-4)
+    np.testing.assert_allclose(fit.d, [1.8559, 0.808, 1.8052, 0.486, 1.8545], atol=2e-4)
+    # Standard errors: half-widths of mirt's 95 % intervals (SE.type = "Richardson", a numerical Hessian).
+    lo_hi_a = [(0.6406, 1.3354), (0.7501, 1.4119), (1.0779, 2.334), (0.5022, 1.028), (0.4395, 1.032)]
+    lo_hi_d = [(1.5984, 2.1138), (0.6291, 0.9869), (1.4036, 2.205), (0.3392, 0.6328), (1.6302, 2.0787)]
+    se_a = [(hi - lo) / (2 * 1.959964) for lo, hi in lo_hi_a]
+    se_d = [(hi - lo) / (2 * 1.959964) for lo, hi in lo_hi_d]
+    np.testing.assert_allclose(fit.se_a, se_a, rtol=0.01)
+    np.testing.assert_allclose(fit.se_d, se_d, rtol=0.01)
+    np.testing.assert_allclose(fit.b, -fit.d / fit.a)
+
+
+def test_lsat7_eap_matches_mirt() -> None:
+    """mirt fscores(..., full.scores = FALSE): EAP of the first six response patterns (tolerance 1e-2 there too)."""
+    x = expand(LSAT7_FREQ)
+    fit = fit_2pl(x)
+    first_row = np.concatenate([[0], np.cumsum(LSAT7_FREQ)[:-1]])[:6]
+    assert (x[first_row] == PATTERNS[:6]).all()
+    np.testing.assert_allclose(fit.theta[first_row],
+                               [-1.8665957, -1.5266920, -1.5134024, -1.1852276, -1.0946830, -0.7666992], atol=1e-2)
+
+
+@pytest.mark.parametrize("rule,points", [("gauss-hermite", 21), ("rectangular", 61)])
+def test_lsat6_matches_ltm(rule: str, points: int) -> None:
+    """ltm(LSAT ~ z1, IRT.param = TRUE) summary: difficulty, discrimination, their SEs and the log-likelihood.
+
+    ltm stops its quasi-Newton at max|grad| = 0.024, so its estimates sit up to ~1e-3 from the maximum;
+    the log-likelihood (flat at the top) agrees to the printed three decimals.
+    """
+    fit = fit_2pl(expand(LSAT6_FREQ), quadrature_points=points, rule=rule)
+    assert fit.converged
+    assert fit.loglik == pytest.approx(-2466.653, abs=1e-3)
+    np.testing.assert_allclose(fit.b, [-3.3597, -1.3696, -0.2799, -1.8659, -3.1236], atol=3e-3)
+    np.testing.assert_allclose(fit.a, [0.8254, 0.7229, 0.8905, 0.6886, 0.6575], atol=1e-3)
+    np.testing.assert_allclose(fit.se_b, [0.8669, 0.3073, 0.0997, 0.4341, 0.8700], atol=2e-3)
+    np.testing.assert_allclose(fit.se_a, [0.2581, 0.1867, 0.2326, 0.1852, 0.2100], atol=1e-3)
+
+
+def test_standard_errors_equal_a_numerical_hessian() -> None:
+    """Louis' analytic information matches central second differences of the marginal log-likelihood."""
+    x = expand(LSAT7_FREQ)
+    fit = fit_2pl(x)
+    nodes, prior = quadrature()
+    data = _Data(x, None)
+    theta0 = np.concatenate([fit.a, fit.d])
+
+    def loglik(v: np.ndarray) -> float:
+        return float(_estep(data, v[:5], v[5:], nodes, np.log(prior))["loglik"])
+
+    h = 1e-3
+    hess = np.zeros((10, 10))
+    for i in range(10):
+        for j in range(10):
+            ei, ej = np.eye(10)[i] * h, np.eye(10)[j] * h
+            hess[i, j] = (loglik(theta0 + ei + ej) - loglik(theta0 + ei - ej) - loglik(theta0 - ei + ej)
+                          + loglik(theta0 - ei - ej)) / (4 * h * h)
+    se = np.sqrt(np.diag(np.linalg.inv(-hess)))
+    np.testing.assert_allclose(np.concatenate([fit.se_a, fit.se_d]), se, rtol=2e-3)
+
+
+def test_recovers_known_parameters() -> None:
+    """Seed 2026, 20,000 candidates, 20 items: |a - a0| < 0.12, |b - b0| < 0.12, every |z| < 4, EAP r > 0.9."""
+    a0 = np.linspace(0.6, 2.2, 20)
+    b0 = np.linspace(-2.0, 2.0, 20)[np.random.default_rng(1).permutation(20)]
+    x, theta = simulate_2pl(20_000, a0, b0, seed=2026)
+    fit = fit_2pl(x)
+    assert fit.converged
+    assert np.abs(fit.a - a0).max() < 0.12
+    assert np.abs(fit.b - b0).max() < 0.12
+    assert np.abs((fit.a - a0) / fit.se_a).max() < 4
+    assert np.abs((fit.b - b0) / fit.se_b).max() < 4
+    assert np.corrcoef(fit.theta, theta)[0, 1] > 0.9
+
+
+def test_recovers_parameters_from_an_incomplete_design() -> None:
+    """Each candidate sees 14 of 20 items (a bank drawn per paper): same tolerances, 30,000 candidates."""
+    a0 = np.linspace(0.7, 2.0, 20)
+    b0 = np.linspace(-1.8, 1.8, 20)
+    x, _theta = simulate_2pl(30_000, a0, b0, seed=99)
+    rng = np.random.default_rng(3)
+    presented = np.argsort(rng.random(x.shape), axis=1) < 14
+    x = x * presented
+    fit = fit_2pl(x, presented)
+    assert fit.converged
+    assert np.abs(fit.a - a0).max() < 0.12
+    assert np.abs(fit.b - b0).max() < 0.12
+    assert np.abs((fit.b - b0) / fit.se_b).max() < 4
+
+
+def test_items_without_variance_are_left_out() -> None:
+    """An item everyone got right has no 2PL estimate (NaN, fitted False); the others are still fitted."""
+    x = expand(LSAT7_FREQ).copy()
+    x = np.hstack([x, np.ones((1000, 1), dtype=np.uint8)])
+    fit = fit_2pl(x)
+    assert fit.fitted.tolist() == [True] * 5 + [False]
+    assert np.isnan(fit.a[5]) and np.isnan(fit.se_b[5])
+    np.testing.assert_allclose(fit.a[:5], [0.9876, 1.0808, 1.7075, 0.765, 0.7357], atol=2e-4)
+
+
+def test_negative_discrimination_is_estimated_not_hidden() -> None:
+    """A reversed item gets a negative slope (the flag for a miskeyed item has something to show)."""
+    a0 = np.array([1.0, 1.2, 1.5, 0.9, -1.0])
+    b0 = np.array([-0.5, 0.0, 0.5, 1.0, 0.0])
+    x, _ = simulate_2pl(10_000, a0, b0, seed=4)
+    fit = fit_2pl(x)
+    assert fit.a[4] < -0.7
