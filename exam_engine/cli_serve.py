@@ -1,15 +1,68 @@
-"""``exam-engine serve`` and ``exam-engine demo`` (placeholder until the server lands)."""
+"""``exam-engine serve`` (an existing data folder) and ``exam-engine demo`` (seed, then serve)."""
+
+from __future__ import annotations
+
+import json
+import logging
 
 import click
 
+from exam_engine.cli import CliState, pass_state
+
+
+def _serve(state: CliState, host: str, port: int) -> None:
+    """Run the gevent server: clear stale connections, start the ticker, serve until stopped."""
+    from exam_engine import db, sessions
+    from exam_engine.app import create_app
+    from exam_engine.extensions import socketio
+    from exam_engine.live import ticker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    state.init_db()
+    app = create_app(state.config, async_mode="gevent")
+    if not state.config.redis_url:  # alone, no connection can have survived a restart
+        with db.session_scope(state.db_url) as session:
+            sessions.clear_connections(session)
+    ticker.start(app)
+    click.echo(f"exam-engine serving {state.config.data_dir} on http://{host}:{port}/", err=True)
+    socketio.run(app, host=host, port=port, log_output=False, use_reloader=False)
+
 
 @click.command("serve")
-def serve_cmd() -> None:
-    """Serve an existing data folder."""
-    raise click.ClickException("not yet implemented")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for a LAN).")
+@click.option("--port", default=5000, show_default=True, type=int)
+@pass_state
+def serve_cmd(state: CliState, host: str, port: int) -> None:
+    """Serve an existing data folder (this is also how a restart after a crash looks)."""
+    _serve(state, host, port)
 
 
 @click.command("demo")
-def demo_cmd() -> None:
-    """Seed a fresh demo and serve it."""
-    raise click.ClickException("not yet implemented")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--candidates", default=20, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--seed-only", is_flag=True, help="Seed the demo and print the credentials without serving.")
+@pass_state
+def demo_cmd(state: CliState, host: str, port: int, candidates: int, seed_only: bool) -> None:
+    """Seed a demo exam (sample SKD bank, one open room, N candidates) in the data folder and serve it."""
+    from exam_engine.demo import credentials_path, seed_demo
+
+    url = f"http://{host}:{port}/"
+    creds = seed_demo(state.config, candidates=candidates, url=url)
+    shown = creds["candidates"][:5]
+    click.echo("")
+    click.echo(f"  Candidate page : {url}")
+    click.echo(f"  Room token     : {creds['room_token']}")
+    for c in shown:
+        click.echo(f"  Candidate      : {c['participant_no']}  PIN {c['pin']}")
+    if len(creds["candidates"]) > len(shown):
+        click.echo(f"  ... and {len(creds['candidates']) - len(shown)} more")
+    for s in creds.get("staff", []):
+        click.echo(f"  Staff ({s['role']:<9}): {s['username']} / {s['password']}  {url}{s.get('path', 'staff/')}")
+    click.echo(f"  All credentials: {credentials_path(state.config)}")
+    click.echo("")
+    if seed_only:
+        click.echo(json.dumps({"credentials": str(credentials_path(state.config))}))
+        return
+    _serve(state, host, port)

@@ -17,16 +17,17 @@ from scoring.receipts import answers_digest, make_receipt
 
 def subtest_points(session: Session, paper: Paper) -> dict[str, float]:
     """Points per subtest: the chosen option's points for every question on the paper (blank: 0)."""
-    chosen = dict(
-        session.execute(
+    chosen: dict[int, int] = {
+        v: o
+        for v, o in session.execute(
             select(Answer.item_version_id, Answer.option_id).where(
                 Answer.paper_id == paper.id, Answer.option_id.is_not(None)
             )
-        ).tuples()
-    )
-    points = dict(
-        session.execute(select(Option.id, Option.points).where(Option.id.in_(set(chosen.values())))).tuples()
-    ) if chosen else {}
+        )
+    }
+    points: dict[int, float] = {}
+    if chosen:
+        points = {o: p for o, p in session.execute(select(Option.id, Option.points).where(Option.id.in_(set(chosen.values()))))}
     scores: dict[str, float] = defaultdict(float)
     for sub in paper.layout["subtests"]:
         total = 0.0
@@ -65,7 +66,7 @@ def receipt_claims(session: Session, paper: Paper, exam: Exam, result: Result) -
         str(v): (str(o) if o is not None else None)
         for v, o in session.execute(
             select(Answer.item_version_id, Answer.option_id).where(Answer.paper_id == paper.id)
-        ).tuples()
+        )
     }
     return {
         "exam": exam.code,

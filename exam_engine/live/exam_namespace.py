@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import request
-from flask_socketio import Namespace, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from exam_engine import clock, db, events, sessions, tokens
 from exam_engine.answers import Write
@@ -66,7 +67,9 @@ def _acked(handler):  # type: ignore[no-untyped-def]
     return wrapper
 
 
-def _start_state(db_url: str, paper_id: int, master_key: bytes) -> tuple[dict[str, Any], dict[str, set[int]]]:
+def _start_state(
+    db_url: str, paper_id: int, master_key: bytes, signing_key: Ed25519PrivateKey
+) -> tuple[dict[str, Any], dict[str, set[int]]]:
     """Start (once) and gather everything a (re)starting client needs, plus the question→options map."""
     with db.session_scope(db_url) as session:
         paper = session.get(Paper, paper_id)
@@ -99,7 +102,7 @@ def _start_state(db_url: str, paper_id: int, master_key: bytes) -> tuple[dict[st
         questions = {q["v"]: set(q["o"]) for sub in paper.layout["subtests"] for q in sub["questions"]}
         finished = paper.state == "finished"
     if finished:
-        closed = close_paper(db_url, paper_id, "submitted", runtime().signing_key)
+        closed = close_paper(db_url, paper_id, "submitted", signing_key)
         state.update(ended=closed.reason, result=closed.result, receipt=closed.receipt)
     return state, questions
 
@@ -110,18 +113,20 @@ class ExamNamespace(Namespace):
     def on_connect(self, auth: Any = None) -> None:
         rt = runtime()
         token = auth.get("access_token") if isinstance(auth, dict) else None
+        sid = request.sid
         try:
             claims = tokens.read(rt.secret, token, rt.config.token_ttl_s)
 
             def attach() -> tuple[int | None, int, int, str | None]:
                 with db.session_scope(rt.db_url) as session:
-                    paper, previous = sessions.connect(session, claims.paper_id, claims.session_id, request.sid)
+                    paper, previous = sessions.connect(session, claims.paper_id, claims.session_id, sid)
                     room_id = sessions.paper_room_id(session, paper)
                     return room_id, paper.exam_id, paper.candidate_id, previous
 
             room_id, exam_id, candidate_id, previous = run_blocking(attach)
         except AppError as err:
-            raise ConnectionRefusedError(err.body()["error"]) from None
+            # the client sees {"message": ..., "data": {"code", "message"}} (err.data in socket.io-client)
+            raise ConnectionRefusedError(err.message, err.body()["error"]) from None
         if previous:
             socketio.emit(
                 "session_replaced", {"message": _("This exam was opened on another connection.")},
@@ -183,7 +188,7 @@ class ExamNamespace(Namespace):
     def on_start(self, data: Any = None) -> dict[str, Any]:
         rt = runtime()
         info = self._info()
-        state, questions = run_blocking(_start_state, rt.db_url, info["paper_id"], rt.master_key)
+        state, questions = run_blocking(_start_state, rt.db_url, info["paper_id"], rt.master_key, rt.signing_key)
         info["questions"] = questions
         return state
 

@@ -14,7 +14,7 @@ from exam_engine.ratelimit import FailureLimiter
 from exam_engine.runtime import runtime
 
 bp = Blueprint("candidate", __name__)
-_limiters: dict[int, FailureLimiter] = {}
+_limiters: dict[int, tuple[FailureLimiter, FailureLimiter]] = {}
 
 
 def json_body(*fields: str) -> dict[str, str]:
@@ -33,11 +33,15 @@ def json_body(*fields: str) -> dict[str, str]:
     return out
 
 
-def _limiter() -> FailureLimiter:
+def _limiters_for_app() -> tuple[FailureLimiter, FailureLimiter]:
+    """(per participant, per address); an address gets ten times more: a whole room may share one NAT."""
     cfg = runtime().config
     key = id(runtime())
     if key not in _limiters:
-        _limiters[key] = FailureLimiter(cfg.login_attempts, cfg.login_window_s)
+        _limiters[key] = (
+            FailureLimiter(cfg.login_attempts, cfg.login_window_s),
+            FailureLimiter(cfg.login_attempts * 10, cfg.login_window_s),
+        )
     return _limiters[key]
 
 
@@ -56,9 +60,9 @@ def health() -> Any:
 def login() -> Any:
     body = json_body("participant_no", "pin", "room_token")
     rt = runtime()
-    keys = (f"ip:{request.remote_addr}", f"no:{body['participant_no'].strip()}")
-    limiter = _limiter()
-    if limiter.blocked(*keys):
+    account, address = body["participant_no"].strip(), str(request.remote_addr)
+    per_account, per_address = _limiters_for_app()
+    if per_account.blocked(account) or per_address.blocked(address):
         raise AppError("too_many_attempts", _("Too many failed attempts. Wait a few minutes or ask the proctor."), 429)
 
     def attempt() -> dict[str, Any]:
@@ -75,7 +79,8 @@ def login() -> Any:
         reply = run_blocking(attempt)
     except AppError as err:
         if err.code == "bad_credentials":
-            limiter.fail(*keys)
+            per_account.fail(account)
+            per_address.fail(address)
         raise
-    limiter.clear(keys[1])
+    per_account.clear(account)
     return jsonify(reply)

@@ -1,0 +1,94 @@
+"""Seed a demo installation: the sample SKD bank, one open room, N candidates with PINs, papers issued."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from exam_engine import clock, db
+from exam_engine.config import Config
+from exam_engine.crypto import load_master_key
+from exam_engine.models import Candidate, Exam, Room
+from exam_engine.papers import issue_papers, release_exam
+from exam_engine.passwords import hash_pin, new_pin, new_room_token
+from question_bank.blueprint import blueprint_to_dict, load_preset
+from question_bank.formats.json_format import read_json
+from question_bank.store import import_items
+
+DEMO_EXAM = "DEMO-SKD"
+SAMPLE_BANK = Path(__file__).resolve().parent.parent / "question_bank" / "samples" / "skd_demo.json"
+# The demo paper is a third of an SKD paper, so its passing grades are scaled to it.
+DEMO_GRADING: dict[str, Any] = {
+    "name": "skd-demo",
+    "subtests": {"TWK": {"min": 25, "max": 50}, "TIU": {"min": 30, "max": 50}, "TKP": {"min": 35, "max": 50}},
+    "tie_break": ["TKP", "TIU", "TWK"],
+}
+FORMATIONS = ["Analis Kebijakan — Dinas Pendidikan", "Pranata Komputer — Diskominfo", "Auditor — Inspektorat"]
+
+
+def credentials_path(config: Config) -> Path:
+    return config.data_dir / "demo-credentials.json"
+
+
+def seed_demo(config: Config, candidates: int = 20, url: str = "http://127.0.0.1:5000") -> dict[str, Any]:
+    """Create the demo once in ``config.data_dir``; later calls return the credentials already written."""
+    config.ensure_data_dir()
+    db.upgrade(config.sqlalchemy_url)
+    path = credentials_path(config)
+    with db.session_scope(config.sqlalchemy_url) as session:
+        existing = session.scalar(select(Exam).where(Exam.code == DEMO_EXAM))
+        if existing is not None and path.exists():
+            creds = json.loads(path.read_text())
+            creds["url"] = url
+            path.write_text(json.dumps(creds, indent=2, ensure_ascii=False))
+            return creds
+        if existing is not None:
+            raise RuntimeError(f"{config.data_dir} holds a demo without {path.name}; use an empty --data-dir")
+
+        parsed = read_json(SAMPLE_BANK.read_bytes(), SAMPLE_BANK.name)
+        if parsed.problems:
+            raise RuntimeError(f"sample bank has problems: {parsed.problems}")
+        import_items(session, parsed.items)
+        bp = load_preset("skd_demo")
+        now = clock.now()
+        exam = Exam(
+            code=DEMO_EXAM, title="Simulasi SKD CPNS — Demo", duration_s=bp.duration_s,
+            blueprint=blueprint_to_dict(bp), grading=DEMO_GRADING, state="draft", created_at=now,
+        )
+        session.add(exam)
+        session.flush()
+        room = Room(
+            exam_id=exam.id, code="DEMO-R1", name="Ruang CAT 1", token=new_room_token(), is_open=True,
+            capacity=candidates, scheduled_start=now,
+        )
+        session.add(room)
+        session.flush()
+        pins = [new_pin() for _ in range(candidates)]
+        with ThreadPoolExecutor(max_workers=2) as pool:  # argon2 releases the GIL
+            hashes = list(pool.map(hash_pin, pins, chunksize=64))
+        people = []
+        for i, (pin, pin_hash) in enumerate(zip(pins, hashes, strict=True), start=1):
+            people.append(
+                Candidate(
+                    exam_id=exam.id, room_id=room.id, participant_no=f"2026{i:06d}", name=f"Peserta Demo {i}",
+                    formation=FORMATIONS[i % len(FORMATIONS)], formation_quota=2, entry_path="general",
+                    pin_hash=pin_hash,
+                )
+            )
+        session.add_all(people)
+        session.flush()
+        issue_papers(session, exam, load_master_key(config.data_dir), people)
+        release_exam(session, exam, actor="demo")
+        creds: dict[str, Any] = {
+            "url": url,
+            "exam": exam.code,
+            "room_token": room.token,
+            "candidates": [{"participant_no": c.participant_no, "pin": pin} for c, pin in zip(people, pins, strict=True)],
+            "staff": [],
+        }
+    path.write_text(json.dumps(creds, indent=2, ensure_ascii=False))
+    return creds

@@ -1,0 +1,19 @@
+"""Console entry point: serving commands get gevent's monkey patching before anything else is imported."""
+
+import sys
+
+SERVING = {"serve", "demo"}
+
+
+def main() -> None:
+    if SERVING & set(sys.argv[1:]):
+        from gevent import monkey
+
+        monkey.patch_all()
+    from exam_engine.cli import main as cli
+
+    cli()
+
+
+if __name__ == "__main__":
+    main()
