@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from exam_engine import db
 from exam_engine.models import Option, Paper, Result
-from tests.exam_engine.conftest import Candidate, questions
-from tests.live import LiveServer
+from tests.live import Candidate, LiveServer, questions
 
 FORBIDDEN = {"points", "key", "weight", "score", "correct", "is_correct", "answer"}
 
