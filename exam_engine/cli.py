@@ -66,6 +66,7 @@ def _register() -> None:
     from scoring.analysis.cli import analysis_cmd  # issue 5: item analysis
 
     main.add_command(analysis_cmd)
+    main.add_command(__import__("question_bank.cli", fromlist=["bank_cmd"]).bank_cmd)  # issue 3: exam-engine bank …
 
 
 _register()
