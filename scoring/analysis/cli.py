@@ -19,7 +19,7 @@ EXIT_BAD_INPUT = 2
 
 
 def _fail(message: str) -> None:
-    click.echo(_("error: %(message)s", message=message), err=True)
+    click.echo(_("error: %(detail)s", detail=message), err=True)
     sys.exit(EXIT_BAD_INPUT)
 
 

@@ -50,15 +50,22 @@ class DbExam:
     finished: int = 0
 
 
-def build_exam(session: Session, code: str = "SKD-A", n: int = 160, seed: int = 5) -> DbExam:
-    """Candidates answer from a 2PL; one TIU item's key is wrong (the bank says A, good candidates pick B)."""
+def build_exam(session: Session, code: str = "SKD-A", n: int = 160, seed: int = 5,
+               bank: DbExam | None = None) -> DbExam:
+    """Candidates answer from a 2PL; one TIU item's key is wrong (the bank says A, good candidates pick B).
+
+    With ``bank``, the new exam draws from that exam's items instead of creating its own.
+    """
     rng = np.random.default_rng(seed)
     now = clock.now()
     exam = Exam(code=code, title="Seleksi Analisis", duration_s=600, created_at=now)
     session.add(exam)
     session.flush()
     out = DbExam(code=code, exam_id=exam.id)
-    for sub, count in (("TIU", 10), ("TKP", 4)):
+    if bank is not None:
+        out.tiu_versions, out.tkp_versions = bank.tiu_versions, bank.tkp_versions
+        out.options, out.item_of = bank.options, bank.item_of
+    for sub, count in (("TIU", 10), ("TKP", 4)) if bank is None else ():
         for i in range(count):
             item = Item(uid=f"{code}-{sub}-{i}", subtest=sub, created_at=now)
             session.add(item)
