@@ -248,7 +248,8 @@ function showResult(reason, result, receipt) {
   $("clock").hidden = true;
   banner("");
   $("ended-reason").textContent = T[reason] || reason;
-  const rows = Object.entries(result.subtests).map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`);
+  const order = st.paper ? st.paper.subtests.map((s) => s.code) : Object.keys(result.subtests);
+  const rows = order.filter((k) => k in result.subtests).map((k) => `<tr><td>${k}</td><td>${result.subtests[k]}</td></tr>`);
   rows.push(`<tr><td>${T.total}</td><td>${result.total}</td></tr>`);
   $("result-rows").innerHTML = rows.join("");
   $("result-pass").textContent = result.passed ? T.passed : T.failed;

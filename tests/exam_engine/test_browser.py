@@ -1,0 +1,75 @@
+"""The candidate page in real headless Chromium: log in on the demo, answer, submit, see the score."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need_chromium
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parents[2] / "test-output"
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path) -> Iterator[tuple[object, LiveServer]]:
+    chromium = need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    live = LiveServer(tmp_path / "data", None).start()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        try:
+            yield page, live
+            assert not errors, f"JavaScript errors on the page: {errors}"
+        finally:
+            browser.close()
+            live.stop()
+
+
+def test_candidate_logs_in_answers_and_submits(browser_page: tuple[object, LiveServer]) -> None:
+    page, live = browser_page
+    SHOTS.mkdir(exist_ok=True)
+    cred = live.candidate(0)
+    page.goto(live.url + "/?lang=en")
+    assert page.locator("#login-view h1").inner_text() == "Candidate login"
+    page.goto(live.url + "/")  # Bahasa Indonesia is the default
+    assert page.locator("#login-view h1").inner_text() == "Login Peserta"
+    page.fill("#participant_no", cred["participant_no"])
+    page.fill("#pin", cred["pin"])
+    page.fill("#room_token", cred["room_token"])
+    page.click("#login-button")
+    page.wait_for_selector("#start-button:visible")
+    page.click("#start-button")
+    page.wait_for_selector("#q-options .option")
+    assert page.locator("#grid .cell").count() == 30
+    assert page.locator("#clock").inner_text().startswith("00:")
+
+    page.locator("#q-options .option").nth(1).click()
+    page.wait_for_function("document.getElementById('save-state').textContent.length > 0 && "
+                           "!document.querySelector('#grid .cell').classList.contains('unanswered') && "
+                           "document.querySelector('#grid .cell').classList.contains('answered')")
+    page.click("#next-button")
+    page.check("#flag-box")
+    page.wait_for_function("document.querySelectorAll('#grid .cell')[1].classList.contains('flagged')")
+    page.screenshot(path=str(SHOTS / "candidate-exam.png"))
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#submit-button")
+    page.wait_for_selector("#result-view:visible")
+    rows = page.locator("#result-rows tr")
+    assert rows.count() == 4  # TWK, TIU, TKP, total
+    assert (page.locator("#receipt").text_content() or "").count(".") == 1
+    page.screenshot(path=str(SHOTS / "candidate-result.png"))
+
+    # reload: the page resumes from the server, which says the paper is finished
+    page.reload()
+    page.wait_for_selector("#result-view:visible")
