@@ -154,7 +154,278 @@ def verify_receipt_cmd(state: CliState, receipt: str | None, file: Path | None, 
     click.echo(json.dumps(claims, ensure_ascii=False, indent=2, sort_keys=True))
 
 
-COMMANDS = [rank_cmd, verify_cmd, verify_receipt_cmd]
+# ------------------------------------------------------------------ results (database)
+
+STAGES = ("skd", "final")
+
+
+def _exam(session: Any, code: str) -> Any:
+    from sqlalchemy import select
+
+    from exam_engine.models import Exam
+
+    exam = session.scalar(select(Exam).where(Exam.code == code))
+    if exam is None:
+        _fail(_("No exam with code %(code)s.", code=code))
+    return exam
+
+
+def _guard(fn: Any) -> Any:
+    """Turn the library's input errors into a clear message and exit status 2 (nothing is committed)."""
+    import functools
+
+    from scoring.onboarding import OnboardingError
+    from scoring.rescoring import RescoreError
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SheetError as exc:
+            for p in exc.problems:
+                click.echo(_("row %(row)s, column %(column)s: %(problem)s", row=p.row, column=p.column,
+                             problem=p.message), err=True)
+            _fail(_("%(count)s problem(s); nothing was changed.", count=len(exc.problems)))
+        except (RulesError, TableError, OnboardingError, RescoreError, ValueError) as exc:
+            _fail(str(exc))
+
+    return wrapper
+
+
+@click.group("results")
+def results_group() -> None:
+    """Announcements, rescoring, SKB scores and the final selection of an exam."""
+
+
+@results_group.command("export")
+@click.option("--exam", "exam_code", required=True, help="Exam code.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf"]), required=True)
+@click.option("--stage", type=click.Choice(STAGES), default="skd", show_default=True,
+              help="skd: the SKD announcement; final: the integrated SKD + SKB selection.")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+@_guard
+def results_export_cmd(state: CliState, exam_code: str, fmt: str, stage: str, out: Path) -> None:
+    """Write the ranked announcement per formation (PDF in Bahasa Indonesia) and sign it (OUT.sig)."""
+    from exam_engine import db
+    from scoring.announcement import announce_skd, exam_rules
+    from scoring.exports import write_final, write_skd
+    from scoring.final import compute_final, exam_integration
+
+    url = state.init_db()
+    key = load_signing_key(state.config.data_dir)
+    with db.session_scope(url) as session:
+        exam = _exam(session, exam_code)
+        if stage == "skd":
+            formations = announce_skd(session, exam)
+            sig = write_skd(formations, exam_rules(exam).subtests, fmt, out, key, exam.title, exam.code)
+        else:
+            finals = compute_final(session, exam)
+            sig = write_final(finals, fmt, out, key, exam.title, exam.code, exam_integration(exam).decimals)
+    click.echo(_("Wrote %(file)s and its signature %(sig)s", file=str(out), sig=str(sig)))
+
+
+@results_group.command("annul")
+@click.option("--exam", "exam_code", required=True)
+@click.option("--item-version", "versions", type=int, multiple=True, help="Item version id (repeatable).")
+@click.option("--item", "items", multiple=True, help="Item uid: all its versions (repeatable).")
+@click.option("--mode", type=click.Choice(["award", "drop"]), required=True,
+              help="award: everyone gets the points; drop: the question counts for nobody.")
+@click.option("--reason", required=True)
+@click.option("--actor", default="staff:cli", show_default=True)
+@pass_state
+@_guard
+def results_annul_cmd(state: CliState, exam_code: str, versions: tuple[int, ...], items: tuple[str, ...],
+                      mode: str, reason: str, actor: str) -> None:
+    """Annul questions (soal dianulir) and rescore the exam at once; every changed result is logged."""
+    from exam_engine import db
+    from scoring.rescoring import annul_items, rescore_exam, versions_of_items
+
+    url = state.init_db()
+    with db.session_scope(url) as session:
+        exam = _exam(session, exam_code)
+        ids = list(versions) + versions_of_items(session, items) if items else list(versions)
+        annul_items(session, exam, ids, mode, reason, actor)
+        report = rescore_exam(session, exam, reason, actor)
+    click.echo(_("Annulled %(n)s item version(s); %(changed)s of %(checked)s results changed.", n=len(set(ids)),
+                 changed=len(report.changed), checked=report.checked))
+    for ch in report.changed:
+        click.echo(f"  {ch.participant_no}: {fmt_score(ch.before.get('total', 0))} → {fmt_score(ch.after['total'])}")
+
+
+@results_group.command("rescore")
+@click.option("--exam", "exam_code", required=True)
+@click.option("--reason", required=True)
+@click.option("--actor", default="staff:cli", show_default=True)
+@pass_state
+@_guard
+def results_rescore_cmd(state: CliState, exam_code: str, reason: str, actor: str) -> None:
+    """Recompute every finished paper from the stored answers; prints and logs what changed."""
+    from exam_engine import db
+    from scoring.rescoring import rescore_exam
+
+    url = state.init_db()
+    with db.session_scope(url) as session:
+        report = rescore_exam(session, _exam(session, exam_code), reason, actor)
+    click.echo(_("%(changed)s of %(checked)s results changed.", changed=len(report.changed), checked=report.checked))
+    for ch in report.changed:
+        click.echo(f"  {ch.participant_no}: {fmt_score(ch.before.get('total', 0))} → {fmt_score(ch.after['total'])}")
+
+
+@results_group.command("import-skb")
+@click.option("--exam", "exam_code", required=True, help="The SKD exam the SKB belongs to.")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from-exam", "from_exam", default=None, help="Take SKB scores from this exam run here.")
+@click.option("--max", "max_score", type=float, default=None, help="SKB maximum score (default 100 for sheets).")
+@pass_state
+@_guard
+def results_import_skb_cmd(state: CliState, exam_code: str, file: Path | None, from_exam: str | None,
+                           max_score: float | None) -> None:
+    """Import SKB scores: a CSV/XLSX sheet (participant_no, skb[, status, passed]) or --from-exam CODE."""
+    from exam_engine import db
+    from scoring.final import import_skb, skb_from_exam
+
+    if (file is None) == (from_exam is None):
+        _fail(_("Give either a FILE or --from-exam, not both or neither."))
+    url = state.init_db()
+    with db.session_scope(url) as session:
+        exam = _exam(session, exam_code)
+        if file is not None:
+            n = import_skb(session, exam, read_table(file), f"import:{file.name}", max_score or 100.0)
+        else:
+            n = skb_from_exam(session, exam, _exam(session, str(from_exam)), max_score)
+    click.echo(_("Imported %(n)s SKB score(s).", n=n))
+
+
+@results_group.command("final")
+@click.option("--exam", "exam_code", required=True)
+@click.option("--weights", default=None, help="SKD/SKB weights, e.g. 40/60 (default: the exam's or 40/60).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@_guard
+def results_final_cmd(state: CliState, exam_code: str, weights: str | None, as_json: bool) -> None:
+    """Integrate SKD and SKB per formation into the final selection and store it."""
+    from exam_engine import db
+    from scoring.final import compute_final
+    from scoring.integration import parse_weights
+
+    override: dict[str, Any] = {}
+    if weights:
+        override["skd_weight"], override["skb_weight"] = parse_weights(weights)
+    url = state.init_db()
+    with db.session_scope(url) as session:
+        formations = compute_final(session, _exam(session, exam_code), override)
+        data = {"formations": [
+            {"formation": f.label, "quota": f.quota, "slots": f.slots, "ranking": [
+                {"rank": r.rank, "participant_no": r.entrant.participant_no,
+                 "final": None if r.final is None else float(r.final), "selected": r.selected, "code": r.code}
+                for r in f.rows]}
+            for f in formations]}
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for f in data["formations"]:
+        click.echo(_("%(formation)s — quota %(quota)s", formation=f["formation"], quota=f["quota"]))
+        for r in f["ranking"]:
+            click.echo(f"  {r['rank'] or '-':>5}  {r['participant_no']:<20} {r['final'] or '-':>9}  {r['code']}")
+
+
+# ------------------------------------------------------------------ onboarding
+
+
+@click.group("onboarding")
+def onboarding_group() -> None:
+    """Onboarding records of selected candidates: create from the final ranking, list, export, update."""
+
+
+@onboarding_group.command("create")
+@click.option("--exam", "exam_code", required=True)
+@click.option("--cohort", "cohort_code", default=None, help="Orientation cohort code (created if new).")
+@click.option("--cohort-name", default=None)
+@click.option("--starts", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--ends", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--mentor", default=None)
+@pass_state
+@_guard
+def onboarding_create_cmd(state: CliState, exam_code: str, cohort_code: str | None, cohort_name: str | None,
+                          starts: Any, ends: Any, mentor: str | None) -> None:
+    """Create a record for every selected (P/L) candidate of the final ranking, in one step."""
+    from exam_engine import db
+    from scoring.onboarding import create_from_final, get_or_create_cohort
+
+    url = state.init_db()
+    with db.session_scope(url) as session:
+        exam = _exam(session, exam_code)
+        cohort = None
+        if cohort_code:
+            cohort = get_or_create_cohort(session, cohort_code, cohort_name, starts.date() if starts else None,
+                                          ends.date() if ends else None)
+        created = create_from_final(session, exam, cohort, mentor)
+    click.echo(_("Created %(n)s onboarding record(s).", n=len(created)))
+
+
+@onboarding_group.command("list")
+@click.option("--exam", "exam_code", required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE (signed) instead of printing; needs --format csv or json.")
+@pass_state
+@_guard
+def onboarding_list_cmd(state: CliState, exam_code: str, fmt: str, out: Path | None) -> None:
+    """List or export the exam's onboarding records with their link back to the results."""
+    import tempfile
+
+    from exam_engine import db
+    from scoring.onboarding import export_records, list_records
+
+    url = state.init_db()
+    with db.session_scope(url) as session:
+        views = list_records(session, _exam(session, exam_code))
+        if out is not None:
+            if fmt == "table":
+                _fail(_("--out needs --format csv or json."))
+            export_records(views, out, fmt)
+            sig = sign_file(out, load_signing_key(state.config.data_dir))
+            click.echo(_("Wrote %(file)s and its signature %(sig)s", file=str(out), sig=str(sig)))
+            return
+        if fmt == "table":
+            for v in views:
+                d = v.as_dict()
+                click.echo(f"{d['participant_no']:<20} {d['formation']:<30} {d['status']:<20} {d['cohort'] or '-'} "
+                           f"{d['mentor'] or '-'}")
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            path = export_records(views, Path(tmp) / f"records.{fmt}", fmt)
+            click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@onboarding_group.command("status")
+@click.option("--exam", "exam_code", required=True)
+@click.argument("participant_no")
+@click.argument("status")
+@pass_state
+@_guard
+def onboarding_status_cmd(state: CliState, exam_code: str, participant_no: str, status: str) -> None:
+    """Set a record's status: awaiting_documents, in_orientation or completed."""
+    from sqlalchemy import select
+
+    from exam_engine import db
+    from exam_engine.models import Candidate
+    from exam_engine.models.scoring import OnboardingRecord
+    from scoring.onboarding import set_status
+
+    url = state.init_db()
+    with db.session_scope(url) as session:
+        exam = _exam(session, exam_code)
+        rec = session.scalar(select(OnboardingRecord).join(Candidate, Candidate.id == OnboardingRecord.candidate_id)
+                             .where(OnboardingRecord.exam_id == exam.id, Candidate.participant_no == participant_no))
+        if rec is None:
+            _fail(_("%(no)s has no onboarding record in %(exam)s.", no=participant_no, exam=exam_code))
+        set_status(session, rec, status, actor="staff:cli")
+    click.echo(_("%(no)s: %(status)s", no=participant_no, status=status))
+
+
+COMMANDS = [rank_cmd, verify_cmd, verify_receipt_cmd, results_group, onboarding_group]
 
 
 def register(group: click.Group) -> None:

@@ -161,10 +161,11 @@ def _number(value: Any, where: str, *, allow_none: bool = False) -> float | None
 
 
 _KEYS = {"preset", "name", "subtests", "total_min", "paths", "tie_break", "quota_multiplier", "description"}
+_OTHER_STAGES = {"integration"}  # read by scoring.final from the same Exam.grading dict, ignored here
 
 
 def _from_mapping(spec: Mapping[str, Any]) -> Rules:
-    unknown = set(spec) - _KEYS
+    unknown = set(spec) - _KEYS - _OTHER_STAGES
     if unknown:
         raise RulesError(f"unknown grading key(s): {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_KEYS))})")
     base = preset(spec["preset"]) if spec.get("preset") else None

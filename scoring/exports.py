@@ -1,0 +1,192 @@
+"""Announcement files (CSV, XLSX, PDF in Bahasa Indonesia) for the SKD and final stages, each signed.
+
+The PDF is laid out as the official announcement table (*lampiran pengumuman*): one table per
+formation, the result-code legend, and how to verify the detached signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from exam_engine import clock
+from scoring.grading import fmt_score
+from scoring.integration import FinalFormation
+from scoring.selection import FormationRanking
+from scoring.signing import key_id, sign_file
+from scoring.tables import TableError, write_rows
+
+FORMATS = ("csv", "xlsx", "pdf")
+
+SKD_LEGEND = [
+    ("P/L", "Memenuhi nilai ambang batas dan lulus ke tahap SKB"),
+    ("P", "Memenuhi nilai ambang batas, tidak masuk kuota SKB"),
+    ("TL", "Tidak memenuhi nilai ambang batas"),
+    ("TH", "Tidak hadir"),
+]
+FINAL_LEGEND = [
+    ("P/L", "Lulus"),
+    ("P/TL", "Memenuhi syarat, tidak masuk kebutuhan formasi"),
+    ("TMS", "Tidak memenuhi syarat"),
+    ("TH", "Tidak hadir"),
+    ("APS", "Mengundurkan diri (atas permintaan sendiri)"),
+]
+
+
+def skd_table(formations: Sequence[FormationRanking], subtests: Sequence[str]) -> tuple[list[str], list[list[Any]]]:
+    """The SKD announcement as flat rows (one per candidate, grouped by formation, ranked first)."""
+    header = ["formation", "quota", "slots", "no", "rank", "participant_no", "name", "entry_path", *subtests,
+              "total", "code", "reasons"]
+    rows: list[list[Any]] = []
+    for f in formations:
+        for i, r in enumerate(f.rows, start=1):
+            s = r.entrant.scores or {}
+            rows.append([f.label, f.quota, f.slots, i, r.rank or "", r.entrant.participant_no, r.entrant.name,
+                         f.entry_path, *[fmt_score(s[c]) if c in s else "" for c in subtests],
+                         "" if r.total is None else fmt_score(r.total), r.code, "; ".join(r.reasons)])
+    return header, rows
+
+
+def _dec(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def final_table(formations: Sequence[FinalFormation], decimals: int = 3) -> tuple[list[str], list[list[Any]]]:
+    """The final announcement as flat rows."""
+    header = ["formation", "quota", "no", "rank", "participant_no", "name", "entry_path", "skd_total",
+              "skd_scaled", "skb_scaled", "final", "code"]
+    q = f"{{:.{decimals}f}}"
+    rows: list[list[Any]] = []
+    for f in formations:
+        for i, r in enumerate(f.rows, start=1):
+            e = r.entrant
+            rows.append([f.label, f.quota, i, r.rank or "", e.participant_no, e.name, f.entry_path,
+                         "" if e.skd_total is None else fmt_score(e.skd_total),
+                         "" if r.skd_scaled is None else q.format(r.skd_scaled),
+                         "" if r.skb_scaled is None else q.format(r.skb_scaled), _dec(r.final), r.code])
+    return header, rows
+
+
+def _pdf(
+    out: Path,
+    title: str,
+    subtitle: str,
+    sections: list[tuple[str, list[str], list[list[str]]]],
+    legend: list[tuple[str, str]],
+    signer: str,
+) -> None:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    h1 = ParagraphStyle("h1", parent=styles["Title"], fontSize=14, leading=18)
+    h2 = ParagraphStyle("h2", parent=styles["Heading3"], fontSize=10, spaceBefore=8, spaceAfter=4)
+    small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
+    cell = ParagraphStyle("cell", parent=small, fontSize=7.5, leading=9)
+    doc = SimpleDocTemplate(str(out), pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+                            topMargin=12 * mm, bottomMargin=14 * mm, title=title, author="exam-engine",
+                            subject=subtitle)
+    story: list[Any] = [Paragraph(title, h1), Paragraph(subtitle, styles["Normal"]), Spacer(1, 4 * mm)]
+    if not sections:
+        story.append(Paragraph("Tidak ada peserta.", styles["Normal"]))
+    for heading, header, rows in sections:
+        story.append(Paragraph(heading, h2))
+        data = [header] + [[Paragraph(str(c), cell) for c in r] for r in rows]
+        table = Table(data, repeatRows=1, hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7.5),
+            ("FONT", (0, 1), (-1, -1), "Helvetica", 7.5),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde3ea")),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f5f7f9")]),
+        ]))
+        story.append(table)
+    story.append(Spacer(1, 5 * mm))
+    story.append(Paragraph("<b>Keterangan:</b> " + "; ".join(f"{c} = {t}" for c, t in legend), small))
+    story.append(Paragraph(signer, small))
+    doc.build(story)
+
+
+def write_skd(
+    formations: Sequence[FormationRanking],
+    subtests: Sequence[str],
+    fmt: str,
+    out: Path,
+    key: Ed25519PrivateKey,
+    exam_title: str = "",
+    exam_code: str = "",
+) -> Path:
+    """Write the SKD announcement as ``fmt`` to ``out`` and sign it; returns the signature path."""
+    if fmt in ("csv", "xlsx"):
+        header, rows = skd_table(formations, subtests)
+        _tabular(out, fmt, header, rows)
+    elif fmt == "pdf":
+        sections = []
+        for f in formations:
+            heading = (f"Formasi: {f.label} — kebutuhan {f.quota}, "
+                       f"lulus ke SKB paling banyak {f.slots} (termasuk peserta dengan nilai sama)")
+            header = ["No", "Nomor Peserta", "Nama", *subtests, "Total", "Peringkat", "Ket."]
+            rows = []
+            for i, r in enumerate(f.rows, start=1):
+                s = r.entrant.scores or {}
+                rows.append([str(i), r.entrant.participant_no, r.entrant.name,
+                             *[fmt_score(s[c]) if c in s else "-" for c in subtests],
+                             "-" if r.total is None else fmt_score(r.total), str(r.rank or "-"), r.code])
+            sections.append((heading, header, rows))
+        _pdf(out, "PENGUMUMAN HASIL SELEKSI KOMPETENSI DASAR (SKD)", _subtitle(exam_title, exam_code), sections,
+             SKD_LEGEND, _signer(key, out))
+    else:
+        raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    return sign_file(out, key)
+
+
+def write_final(
+    formations: Sequence[FinalFormation],
+    fmt: str,
+    out: Path,
+    key: Ed25519PrivateKey,
+    exam_title: str = "",
+    exam_code: str = "",
+    decimals: int = 3,
+) -> Path:
+    """Write the final (integrated) announcement as ``fmt`` to ``out`` and sign it."""
+    header, rows = final_table(formations, decimals)
+    if fmt in ("csv", "xlsx"):
+        _tabular(out, fmt, header, rows)
+    elif fmt == "pdf":
+        sections = []
+        for f in formations:
+            pdf_rows = [[str(r[2]), r[4], r[5], r[7] or "-", r[8] or "-", r[9] or "-", r[10] or "-",
+                         str(r[3] or "-"), r[11]] for r in rows if r[0] == f.label]
+            sections.append((f"Formasi: {f.label} — kebutuhan {f.quota}",
+                             ["No", "Nomor Peserta", "Nama", "SKD", "SKD (skala 100)", "SKB (skala 100)",
+                              "Nilai Akhir", "Peringkat", "Ket."], pdf_rows))
+        _pdf(out, "PENGUMUMAN HASIL AKHIR SELEKSI", _subtitle(exam_title, exam_code), sections, FINAL_LEGEND,
+             _signer(key, out))
+    else:
+        raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    return sign_file(out, key)
+
+
+def _tabular(out: Path, fmt: str, header: list[str], rows: list[list[Any]]) -> None:
+    if out.suffix.lower() != f".{fmt}":
+        raise TableError(f"{out}: the file name must end in .{fmt} for --format {fmt}")
+    write_rows(out, header, rows, title="pengumuman")
+
+
+def _subtitle(title: str, code: str) -> str:
+    when = clock.now().strftime("%d-%m-%Y %H:%M UTC")
+    return f"{title} ({code}) — dicetak {when}" if code else f"dicetak {when}"
+
+
+def _signer(key: Ed25519PrivateKey, out: Path) -> str:
+    return (f"Dokumen ini ditandatangani secara elektronik (Ed25519, kunci {key_id(key)}); tanda tangan terpisah: "
+            f"{out.name}.sig. Periksa keasliannya dengan: exam-engine verify {out.name} "
+            f"(kunci publik: /api/v1/public-key).")
