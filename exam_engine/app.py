@@ -20,6 +20,9 @@ def _blueprints(config: Config) -> list[Any]:
     from exam_engine.web.candidate import bp as candidate_bp
 
     blueprints: list[Any] = [candidate_bp]
+    from exam_engine.web.analysis import bp as analysis_bp  # issue 5: committee item analysis
+
+    blueprints.append(analysis_bp)
     if config.testing_clock:
         from exam_engine.web.testing import bp as testing_bp
 
@@ -35,11 +38,14 @@ def _namespaces() -> list[Any]:
 
 
 def select_locale() -> str:
-    """``?lang=`` or the ``lang`` cookie, then the browser's preference; Bahasa Indonesia by default."""
+    """``?lang=`` or the ``lang`` cookie, else the installation's locale (Bahasa Indonesia).
+
+    The browser's Accept-Language is ignored on purpose: exam-room PCs often run an English OS.
+    """
     asked = request.args.get("lang") or request.cookies.get("lang")
     if asked in i18n.LOCALES:
         return asked
-    return request.accept_languages.best_match(i18n.LOCALES, default=i18n.DEFAULT_LOCALE) or i18n.DEFAULT_LOCALE
+    return i18n.current_default()
 
 
 def create_app(config: Config | None = None, *, async_mode: str | None = None) -> Flask:
@@ -74,7 +80,9 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
         codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "too_many_requests"}
         code = codes.get(err.code or 500, "http_error")
         message = {
-            "too_large": i18n.gettext("The upload is larger than the %(limit)s bytes allowed.", limit=config.max_upload_bytes),
+            "too_large": i18n.gettext(
+                "The upload is larger than the %(limit)s bytes allowed.", limit=config.max_upload_bytes
+            ),
         }.get(code, err.description or "")
         return jsonify(error_body(code, message)), err.code or 500
 
@@ -82,6 +90,13 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
     def _crash(err: Exception):  # type: ignore[no-untyped-def]
         logging.getLogger("exam_engine").exception("unhandled error on %s", request.path)
         return jsonify(error_body("internal", i18n.gettext("Something went wrong on the server."))), 500
+
+    @app.after_request
+    def _remember_language(response):  # type: ignore[no-untyped-def]
+        asked = request.args.get("lang")
+        if asked in i18n.LOCALES and request.cookies.get("lang") != asked:
+            response.set_cookie("lang", asked, max_age=365 * 86400, samesite="Lax")
+        return response
 
     for blueprint in _blueprints(config):
         app.register_blueprint(blueprint)
