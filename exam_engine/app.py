@@ -23,6 +23,9 @@ def _blueprints(config: Config) -> list[Any]:
     from exam_engine.web.analysis import bp as analysis_bp  # issue 5: committee item analysis
 
     blueprints.append(analysis_bp)
+    from exam_engine.web.receipts import bp as receipts_bp  # issue 4: public key, receipt check
+
+    blueprints.append(receipts_bp)
     if config.testing_clock:
         from exam_engine.web.testing import bp as testing_bp
 

@@ -43,7 +43,13 @@ def current_locale() -> str:
                 return str(loc)
     except ImportError:  # plain-library use without Flask installed
         pass
-    return os.environ.get("EXAM_LOCALE") or DEFAULT_LOCALE
+    return current_default()
+
+
+def current_default() -> str:
+    """The installation's locale: ``EXAM_LOCALE`` when it names a known one, else Bahasa Indonesia."""
+    env = os.environ.get("EXAM_LOCALE")
+    return env if env in LOCALES else DEFAULT_LOCALE
 
 
 def gettext(message: str, **variables: object) -> str:

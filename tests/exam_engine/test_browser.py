@@ -39,10 +39,13 @@ def test_candidate_logs_in_answers_and_submits(browser_page: tuple[object, LiveS
     page, live = browser_page
     SHOTS.mkdir(exist_ok=True)
     cred = live.candidate(0)
+    page.goto(live.url + "/")  # Bahasa Indonesia is the default, whatever the browser's language
+    assert page.locator("#login-view h1").inner_text() == "Login Peserta"
     page.goto(live.url + "/?lang=en")
     assert page.locator("#login-view h1").inner_text() == "Candidate login"
-    page.goto(live.url + "/")  # Bahasa Indonesia is the default
-    assert page.locator("#login-view h1").inner_text() == "Login Peserta"
+    page.goto(live.url + "/")  # the choice is remembered
+    assert page.locator("#login-view h1").inner_text() == "Candidate login"
+    page.goto(live.url + "/?lang=id")
     page.fill("#participant_no", cred["participant_no"])
     page.fill("#pin", cred["pin"])
     page.fill("#room_token", cred["room_token"])
