@@ -109,6 +109,8 @@ class _TextExtractor(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
+        if tag in ("sup", "sub"):
+            self.parts.append(f"\x00{tag}\x00")
         if tag in self.BLOCK:
             self.parts.append("\n")
         if tag == "img" and a.get("src"):
@@ -117,6 +119,8 @@ class _TextExtractor(HTMLParser):
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in ("sup", "sub"):
+            self.parts.append("\x00end\x00")
         if tag in self.BLOCK:
             self.parts.append("\n")
 
@@ -133,7 +137,25 @@ def html_to_text(markup: str) -> tuple[str, list[tuple[str, str]]]:
     parser = _TextExtractor()
     parser.feed(markup)
     parser.close()
-    return tidy("".join(parser.parts)), parser.images
+    return tidy(scripts("".join(parser.parts))), parser.images
+
+
+_SUP = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+_SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+_SCRIPT = re.compile(r"\x00(sup|sub)\x00(.*?)\x00end\x00", re.S)
+
+
+def scripts(text: str) -> str:
+    """Superscripts and subscripts survive as plain text: 2<sup>5</sup> → 2⁵, H<sub>2</sub>O → H₂O, else ^(x)/_(x)."""
+
+    def one(m: re.Match[str]) -> str:
+        kind, inner = m.group(1), m.group(2)
+        table, chars, mark = (_SUP, "0123456789+-=()n", "^") if kind == "sup" else (_SUB, "0123456789+-=()", "_")
+        if inner and all(c in chars for c in inner):
+            return inner.translate(table)
+        return f"{mark}({inner})" if inner else ""
+
+    return _SCRIPT.sub(one, text).replace("\x00", "")
 
 
 def tidy(text: str) -> str:

@@ -208,6 +208,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             fb = _find_unescaped(raw, "#")
             raw = raw[:fb] if fb >= 0 else raw
             raw = raw.strip()
+            answer_fmt = inner_fmt
             w = _WEIGHT.match(raw)
             if w:
                 weight = float(w.group(1).replace(",", "."))
@@ -216,8 +217,12 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
                 weight = 100.0 if marker == "=" else 0.0
             if abs(weight) > 100:
                 bad = f"answer weight {weight:g}% is outside -100..100"
+            raw = raw.strip()
+            fm = re.match(r"^\[(html|moodle|plain|markdown)\]", raw)
+            if fm:
+                answer_fmt, raw = fm.group(1), raw[fm.end() :]
             weights.append(weight)
-            options.append(OptionDraft(_fmt_text(raw, inner_fmt), weight / 100.0 * opts.max_points))
+            options.append(OptionDraft(_fmt_text(raw, answer_fmt), weight / 100.0 * opts.max_points))
         if bad:
             result.problem(where, bad)
             continue

@@ -210,10 +210,14 @@ def read_csv(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     first = text.split("\n", 1)[0]
     delim = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    rows: list[tuple[str, list[Any]]] = []
     try:
-        rows = [(f"{name}:row {reader.line_num}", row) for row in reader]
+        start = 1
+        for row in reader:
+            rows.append((f"{name}:{start}", row))  # the line where the record starts (quoted cells may span lines)
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise FormatError(f"{name}:row {reader.line_num}: broken CSV ({exc})") from exc
+        raise FormatError(f"{name}:{reader.line_num}: broken CSV ({exc})") from exc
     result = _rows_to_items(rows, name, opts)
     if warning:
         result.warnings.append(Problem(name, warning))
