@@ -159,14 +159,10 @@ def scripts(text: str) -> str:
 
 
 def tidy(text: str) -> str:
-    """Collapse runs of spaces, keep single line breaks between paragraphs, trim."""
+    """Collapse runs of spaces and blank lines: paragraphs become single line breaks; trim."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
     lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
-    out: list[str] = []
-    for ln in lines:
-        if ln or (out and out[-1]):
-            out.append(ln)
-    return "\n".join(out).strip()
+    return "\n".join(ln for ln in lines if ln)
 
 
 def parse_xml(data: bytes, name: str) -> Element:

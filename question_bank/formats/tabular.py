@@ -261,8 +261,14 @@ def read_xlsx(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
 
 
 def _row(d: ItemDraft, n_opts: int) -> list[Any]:
-    weighted = d.kind == "single" and sum(1 for o in d.options if o.points > 0) > 1
     best = max((o.points for o in d.options), default=0)
+    positive = {o.points for o in d.options if o.points > 0}
+    # a key column is enough when the correct options share one value and the rest score 0; else weights
+    weighted = (
+        any(o.points < 0 for o in d.options)
+        or len(positive) > 1
+        or (d.kind != "multiple" and sum(o.points > 0 for o in d.options) > 1)
+    )
     keys = [LETTERS[i] for i, o in enumerate(d.options) if o.points > 0 and (d.kind == "multiple" or o.points == best)]
     opt_text = [o.text for o in d.options] + [""] * (n_opts - len(d.options))
     weights = [o.points for o in d.options] + [""] * (n_opts - len(d.options)) if weighted else [""] * n_opts

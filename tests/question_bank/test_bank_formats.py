@@ -117,7 +117,7 @@ def test_moodle_xml_file():
     items = by_uid(r)
     q = items["TWK-S-010"]
     assert (q.subtest, q.category, q.difficulty, q.tags) == ("TWK", "Sejarah", "mudah", ["sejarah"])
-    assert q.text == "Perhatikan peta berikut.\n\nProklamasi kemerdekaan dibacakan di kota ..."
+    assert q.text == "Perhatikan peta berikut.\nProklamasi kemerdekaan dibacakan di kota ..."
     assert q.options[3].text == "Surabaya & sekitarnya" and pts(q) == [5, 0, 0, 0]
     assert q.explanation == "Di Jakarta, 17 Agustus 1945."
     sha = q.media[0]["sha256"]
