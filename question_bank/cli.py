@@ -73,11 +73,11 @@ def _summary(report_dict: dict[str, Any], fmt: str) -> None:
     if report_dict.get("images"):
         click.echo(_("New images stored: %(n)s", n=report_dict["images"]))
     for d in report_dict["duplicate_details"]:
-        click.echo(_("duplicate: %(location)s: %(message)s", location=d["location"], message=d["message"]))
+        click.echo(_("duplicate: %(location)s: %(what)s", location=d["location"], what=d["message"]))
     for w in report_dict["warnings"]:
-        click.echo(_("warning: %(location)s: %(message)s", location=w["location"], message=w["message"]), err=True)
+        click.echo(_("warning: %(location)s: %(what)s", location=w["location"], what=w["message"]), err=True)
     for p in report_dict["problems"]:
-        click.echo(_("skipped: %(location)s: %(message)s", location=p["location"], message=p["message"]), err=True)
+        click.echo(_("skipped: %(location)s: %(what)s", location=p["location"], what=p["message"]), err=True)
 
 
 @bank_cmd.command("import")
