@@ -110,6 +110,24 @@ def versions_of_items(session: Session, item_uids: Iterable[str]) -> list[int]:
     return [v for _, v in rows]
 
 
+def points_for_paper(session: Session, paper: Paper) -> dict[str, float]:
+    """One paper's subtest points from its stored answers, with the exam's annulments applied (submit path)."""
+    versions = layout_versions(paper.layout)
+    points: dict[int, dict[int, float]] = defaultdict(dict)
+    for chunk in _chunks(versions):
+        for v, o, pts in session.execute(
+            select(Option.item_version_id, Option.id, Option.points).where(Option.item_version_id.in_(chunk))
+        ):
+            points[v][o] = float(pts)
+    chosen = dict(session.execute(
+        select(Answer.item_version_id, Answer.option_id).where(Answer.paper_id == paper.id)
+    ).tuples())
+    annulled = dict(session.execute(
+        select(Annulment.item_version_id, Annulment.mode).where(Annulment.exam_id == paper.exam_id)
+    ).tuples())
+    return subtest_points(paper.layout, chosen, points, annulled)
+
+
 def _snapshot(total: float, subtests: dict[str, float], passed: bool, reasons: list[str]) -> dict[str, Any]:
     return {"total": total, "subtests": dict(subtests), "passed": passed, "reasons": list(reasons)}
 

@@ -126,3 +126,14 @@ def test_announcement_codes_absent_and_failed(session: Session) -> None:
     (f,) = announce_skd(session, mini.exam)
     got = {r.entrant.participant_no: (r.rank, r.code) for r in f.rows}
     assert got == {"A": (1, "P/L"), "B": (None, "TL"), "C": (None, "TH")}
+
+
+def test_points_for_paper_applies_annulments(session: Session) -> None:
+    from exam_engine.models import Paper
+    from scoring.rescoring import points_for_paper
+
+    mini = setup(session)
+    paper = session.scalar(select(Paper).where(Paper.candidate_id == mini.candidates["B"].id))
+    assert points_for_paper(session, paper) == {"TWK": 5, "TIU": 0, "TKP": 10}
+    annul_items(session, mini.exam, [mini.versions["TIU"][0].id], "award", "key wrong")
+    assert points_for_paper(session, paper) == {"TWK": 5, "TIU": 5, "TKP": 10}
