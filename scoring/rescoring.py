@@ -119,12 +119,12 @@ def points_for_paper(session: Session, paper: Paper) -> dict[str, float]:
             select(Option.item_version_id, Option.id, Option.points).where(Option.item_version_id.in_(chunk))
         ):
             points[v][o] = float(pts)
-    chosen = dict(session.execute(
+    chosen = {v: o for v, o in session.execute(
         select(Answer.item_version_id, Answer.option_id).where(Answer.paper_id == paper.id)
-    ).tuples())
-    annulled = dict(session.execute(
+    )}
+    annulled = {v: m for v, m in session.execute(
         select(Annulment.item_version_id, Annulment.mode).where(Annulment.exam_id == paper.exam_id)
-    ).tuples())
+    )}
     return subtest_points(paper.layout, chosen, points, annulled)
 
 
