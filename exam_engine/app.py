@@ -20,6 +20,10 @@ def _blueprints(config: Config) -> list[Any]:
     from exam_engine.web.candidate import bp as candidate_bp
 
     blueprints: list[Any] = [candidate_bp]
+    from proctor.auth import bp as staff_bp  # issue 6: staff sign-in
+    from proctor.web import bp as proctor_bp  # issue 6: dashboard, summaries, score board
+
+    blueprints += [staff_bp, proctor_bp]
     from exam_engine.web.analysis import bp as analysis_bp  # issue 5: committee item analysis
 
     blueprints.append(analysis_bp)
@@ -36,8 +40,9 @@ def _blueprints(config: Config) -> list[Any]:
 def _namespaces() -> list[Any]:
     """Every Socket.IO namespace, in one list."""
     from exam_engine.live.exam_namespace import ExamNamespace
+    from proctor.live import BoardNamespace, ProctorNamespace  # issue 6
 
-    return [ExamNamespace("/exam")]
+    return [ExamNamespace("/exam"), ProctorNamespace("/proctor"), BoardNamespace("/board")]
 
 
 def select_locale() -> str:

@@ -25,6 +25,7 @@ def _serve(state: CliState, host: str, port: int) -> None:
         with db.session_scope(state.db_url) as session:
             sessions.clear_connections(session)
     ticker.start(app)
+    __import__("proctor.live", fromlist=["start"]).start(app)  # issue 6: domain events -> the proctor dashboard
     click.echo(f"exam-engine serving {state.config.data_dir} on http://{host}:{port}/", err=True)
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False)
 

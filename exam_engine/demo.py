@@ -88,7 +88,25 @@ def seed_demo(config: Config, candidates: int = 20, url: str = "http://127.0.0.1
             "exam": exam.code,
             "room_token": room.token,
             "candidates": [{"participant_no": c.participant_no, "pin": pin} for c, pin in zip(people, pins, strict=True)],
-            "staff": [],
+            "staff": _seed_staff(session, room),
         }
     path.write_text(json.dumps(creds, indent=2, ensure_ascii=False))
     return creds
+
+
+def _seed_staff(session: Any, room: Room) -> list[dict[str, str]]:
+    """A proctor assigned to the demo room and a committee account (issue 6), with fresh random passwords."""
+    import secrets
+
+    from proctor.staff import assign, create_staff
+
+    accounts = [("pengawas1", "proctor", "Pengawas Ruang 1"), ("panitia", "committee", "Panitia Seleksi")]
+    out = []
+    for username, role, display in accounts:
+        password = secrets.token_urlsafe(9)
+        create_staff(session, username, password, role, display_name=display, actor="demo")
+        if role == "proctor":
+            assign(session, username, room.code, actor="demo")
+        out.append({"username": username, "password": password, "role": role, "path": "proctor/"})
+    return out
+

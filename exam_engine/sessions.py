@@ -269,3 +269,22 @@ def resume(session: Session, paper: Paper, now: datetime | None = None) -> None:
     now = now or clock.now()
     paper.deadline = now + timedelta(milliseconds=int(paper.remaining_ms or 0))
     paper.state, paper.remaining_ms = "started", None
+
+
+# --- Locks by proctors: the paper refuses answers and start while locked; the clock keeps running -------------
+
+
+def lock(session: Session, paper: Paper) -> None:
+    """Stop a candidate from working (suspected cheating, a seat change): answers are refused until unlocked."""
+    if paper.state == "finished":
+        raise AppError("finished", _("This paper is already finished."), 409)
+    if paper.locked:
+        raise AppError("already_locked", _("This candidate is already locked."), 409)
+    paper.locked = True
+
+
+def unlock(session: Session, paper: Paper) -> None:
+    """Let a locked candidate continue where they were."""
+    if not paper.locked:
+        raise AppError("not_locked", _("This candidate is not locked."), 409)
+    paper.locked = False

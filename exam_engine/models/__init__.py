@@ -15,6 +15,7 @@ from exam_engine.models.scoring import (  # noqa: F401  (issue 4)
     RescoreLog,
     SkbScore,
 )
+from exam_engine.models.staff import RoomAssignment, StaffUser  # noqa: F401  (issue 6)
 
 __all__ = [
     "Answer",

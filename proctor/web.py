@@ -1,0 +1,76 @@
+"""The proctor's pages: the live dashboard, the room summary (berita acara) exports and the public score board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, render_template
+
+from exam_engine import db
+from exam_engine.concurrency import run_blocking
+from exam_engine.runtime import runtime
+from proctor import board, summary
+from proctor import staff as staff_service
+from proctor.actions import authorize
+from proctor.auth import current_staff, staff_required
+
+bp = Blueprint("proctor", __name__, template_folder="templates")
+
+
+@bp.get("/proctor/")
+@staff_required()
+def dashboard() -> Any:
+    """The live dashboard: pick a room, watch the grid and the feed, act."""
+    return render_template("proctor_dashboard.html")
+
+
+def _room_summary(room_id: int) -> summary.RoomSummary:
+    db_url, who = runtime().db_url, current_staff()
+    assert who is not None
+
+    def load() -> summary.RoomSummary:
+        with db.session_scope(db_url) as s:
+            room = authorize(s, who, room_id)
+            return summary.build(s, room)
+
+    return run_blocking(load)
+
+
+@bp.get("/proctor/rooms/<int:room_id>/summary")
+@staff_required()
+def room_summary_page(room_id: int) -> Any:
+    return render_template("proctor_summary.html", s=_room_summary(room_id))
+
+
+@bp.get("/proctor/rooms/<int:room_id>/summary.csv")
+@staff_required()
+def room_summary_csv(room_id: int) -> Response:
+    s = _room_summary(room_id)
+    return Response(
+        summary.to_csv(s), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="berita-acara-{s.room["code"]}.csv"'},
+    )
+
+
+@bp.get("/proctor/rooms/<int:room_id>/summary.pdf")
+@staff_required()
+def room_summary_pdf(room_id: int) -> Response:
+    s = _room_summary(room_id)
+    return Response(
+        summary.to_pdf(s), mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="berita-acara-{s.room["code"]}.pdf"'},
+    )
+
+
+@bp.get("/board/<code>")
+def score_board(code: str) -> Any:
+    """The public live score board shown outside the room (participant number, name, scores, pass/fail)."""
+    db_url = runtime().db_url
+
+    def load() -> dict[str, Any]:
+        with db.session_scope(db_url) as s:
+            room = staff_service.room_by_code(s, code)
+            return {"room": board.room_card(s, room, with_token=False), "results": board.scoreboard(s, room.id)}
+
+    data = run_blocking(load)
+    return render_template("proctor_board.html", room=data["room"], results=data["results"])
