@@ -225,6 +225,21 @@ def results_export_cmd(state: CliState, exam_code: str, fmt: str, stage: str, ou
     click.echo(_("Wrote %(file)s and its signature %(sig)s", file=str(out), sig=str(sig)))
 
 
+@results_group.command("show")
+@click.option("--exam", "exam_code", required=True)
+@pass_state
+@_guard
+def results_show_cmd(state: CliState, exam_code: str) -> None:
+    """Print the exam's SKD announcement as JSON (the ``rank --json`` shape) and store the result codes."""
+    from exam_engine import db
+    from scoring.announcement import announce_skd
+
+    url = state.init_db()
+    with db.session_scope(url) as session:
+        data = ranking_json(announce_skd(session, _exam(session, exam_code)))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
 @results_group.command("annul")
 @click.option("--exam", "exam_code", required=True)
 @click.option("--item-version", "versions", type=int, multiple=True, help="Item version id (repeatable).")
@@ -399,6 +414,38 @@ def onboarding_list_cmd(state: CliState, exam_code: str, fmt: str, out: Path | N
             click.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
+@onboarding_group.command("milestone")
+@click.option("--exam", "exam_code", required=True)
+@click.argument("participant_no")
+@click.argument("name")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Date it was done.")
+@pass_state
+@_guard
+def onboarding_milestone_cmd(state: CliState, exam_code: str, participant_no: str, name: str, on: Any) -> None:
+    """Mark an evaluation milestone of a record as done on a date."""
+    from exam_engine import db
+    from scoring.onboarding import complete_milestone
+
+    url = state.init_db()
+    with db.session_scope(url) as session:
+        complete_milestone(session, _record(session, exam_code, participant_no), name, on.date())
+    click.echo(_("%(no)s: %(status)s", no=participant_no, status=f"{name} = {on.date().isoformat()}"))
+
+
+def _record(session: Any, exam_code: str, participant_no: str) -> Any:
+    from sqlalchemy import select
+
+    from exam_engine.models import Candidate
+    from exam_engine.models.scoring import OnboardingRecord
+
+    exam = _exam(session, exam_code)
+    rec = session.scalar(select(OnboardingRecord).join(Candidate, Candidate.id == OnboardingRecord.candidate_id)
+                         .where(OnboardingRecord.exam_id == exam.id, Candidate.participant_no == participant_no))
+    if rec is None:
+        _fail(_("%(no)s has no onboarding record in %(exam)s.", no=participant_no, exam=exam_code))
+    return rec
+
+
 @onboarding_group.command("status")
 @click.option("--exam", "exam_code", required=True)
 @click.argument("participant_no")
@@ -407,21 +454,12 @@ def onboarding_list_cmd(state: CliState, exam_code: str, fmt: str, out: Path | N
 @_guard
 def onboarding_status_cmd(state: CliState, exam_code: str, participant_no: str, status: str) -> None:
     """Set a record's status: awaiting_documents, in_orientation or completed."""
-    from sqlalchemy import select
-
     from exam_engine import db
-    from exam_engine.models import Candidate
-    from exam_engine.models.scoring import OnboardingRecord
     from scoring.onboarding import set_status
 
     url = state.init_db()
     with db.session_scope(url) as session:
-        exam = _exam(session, exam_code)
-        rec = session.scalar(select(OnboardingRecord).join(Candidate, Candidate.id == OnboardingRecord.candidate_id)
-                             .where(OnboardingRecord.exam_id == exam.id, Candidate.participant_no == participant_no))
-        if rec is None:
-            _fail(_("%(no)s has no onboarding record in %(exam)s.", no=participant_no, exam=exam_code))
-        set_status(session, rec, status, actor="staff:cli")
+        set_status(session, _record(session, exam_code, participant_no), status, actor="staff:cli")
     click.echo(_("%(no)s: %(status)s", no=participant_no, status=status))
 
 

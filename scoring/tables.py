@@ -116,16 +116,7 @@ def write_rows(path: str | Path, header: list[str], rows: list[list[Any]], title
         ws.append(header)
         for r in rows:
             ws.append(r)
-        _fix_xlsx_times(wb)
         wb.save(path)
         return path
     raise TableError(f"{path}: unsupported output format {suffix or '(none)'}; use .csv or .xlsx")
 
-
-def _fix_xlsx_times(wb: Any) -> None:
-    """Pin the workbook timestamps so the same data gives the same bytes (and the same signature)."""
-    from datetime import datetime
-
-    fixed = datetime(2000, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed

@@ -154,14 +154,27 @@ def test_final_export_pdf_and_onboarding(session: Session, cli, tmp_path: Path) 
     res = cli("onboarding", "status", "--exam", "SKD-T", "D", "retired")
     assert res.exit_code == 2 and "status must be one of" in res.output
     assert cli("onboarding", "status", "--exam", "SKD-T", "A", "completed").exit_code == 2
+    res = cli("onboarding", "milestone", "--exam", "SKD-T", "D", "documents verified", "--on", "2027-01-20")
+    assert res.exit_code == 0
+    res = cli("onboarding", "milestone", "--exam", "SKD-T", "D", "graduation", "--on", "2027-01-20")
+    assert res.exit_code == 2 and "no milestone 'graduation'" in res.output
     data = json.loads(cli("onboarding", "list", "--exam", "SKD-T", "--format", "json").output)
     (r,) = data["records"]
     assert (r["participant_no"], r["status"], r["cohort"], r["cohort_starts_on"]) == (
         "D", "in_orientation", "LATSAR-1", "2027-02-01")
+    assert r["milestones"][0] == {"name": "documents verified", "due": None, "done_on": "2027-01-20"}
     assert r["final_score"] == 87.667 and r["final_rank"] == 1 and r["result_id"] == result.id
     csv_out = tmp_path / "onb.csv"
     assert cli("onboarding", "list", "--exam", "SKD-T", "--format", "csv", "--out", str(csv_out)).exit_code == 0
     assert "LATSAR-1" in csv_out.read_text() and cli("verify", str(csv_out)).exit_code == 0
+
+
+def test_results_show_from_the_database(session: Session, cli) -> None:
+    seed(session)
+    (f,) = json.loads(cli("results", "show", "--exam", "SKD-T").output)["formations"]
+    assert (f["formation"], f["quota"], f["slots"]) == ("Analis", 1, 3)
+    assert [(r["participant_no"], r["rank"], r["total"], r["code"]) for r in f["ranking"]] == [
+        ("A", 1, 24, "P/L"), ("D", 2, 23, "P/L"), ("B", None, 15, "TL"), ("C", None, None, "TH")]
 
 
 def test_onboarding_before_final_is_a_clear_error(session: Session, cli) -> None:
