@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -91,8 +92,8 @@ def check_draft(draft: ItemDraft) -> list[str]:
         elif norm and norm in seen:
             problems.append(f"option {i} repeats an earlier option")
         seen.add(norm)
-        if not isinstance(opt.points, int | float) or opt.points != opt.points:
-            problems.append(f"option {i} has points that are not a number")
+        if not isinstance(opt.points, int | float) or not math.isfinite(opt.points):
+            problems.append(f"option {i} has points that are not a finite number")
     if draft.options and max((o.points for o in draft.options), default=0) <= 0:
         problems.append("no option carries points (no correct answer or weight)")
     return problems

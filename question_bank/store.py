@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.orm import Session
 
 from exam_engine import clock
@@ -60,22 +60,29 @@ def _current_join():  # noqa: ANN202 - a SQL expression
     return and_(Item.id == ItemVersion.item_id, Item.current_version == ItemVersion.version)
 
 
-def _new_version(item: Item, number: int, draft: ItemDraft, chash: str, now) -> ItemVersion:  # noqa: ANN001
-    version = ItemVersion(
-        item=item,
-        version=number,
-        kind=draft.kind,
-        text=draft.text,
-        explanation=draft.explanation,
-        media=list(draft.media),
-        content_hash=chash,
-        created_at=now,
+_BATCH = 500  # drafts per bulk INSERT round
+
+
+def _insert_versions(session: Session, rows: list[tuple[int, int, ItemDraft, str]], now) -> None:  # noqa: ANN001
+    """Bulk-insert versions (item id, version number, draft, hash) and their options, keeping option order."""
+    if not rows:
+        return
+    ids = session.scalars(
+        insert(ItemVersion).returning(ItemVersion.id, sort_by_parameter_order=True),
+        [
+            {"item_id": item_id, "version": number, "kind": d.kind, "text": d.text, "explanation": d.explanation,
+             "media": list(d.media), "content_hash": chash, "created_at": now}
+            for item_id, number, d, chash in rows
+        ],
+    ).all()  # fmt: skip
+    session.execute(
+        insert(Option),
+        [
+            {"item_version_id": vid, "position": i, "text": o.text, "points": float(o.points), "media": list(o.media)}
+            for vid, (_item_id, _n, d, _h) in zip(ids, rows, strict=True)
+            for i, o in enumerate(d.options)
+        ],
     )
-    version.options = [
-        Option(position=i, text=o.text, points=float(o.points), media=list(o.media))
-        for i, o in enumerate(draft.options)
-    ]
-    return version
 
 
 def _media_refs(drafts: Iterable[ItemDraft]) -> Iterable[tuple[ItemDraft, str]]:
@@ -165,7 +172,9 @@ def import_items(
         )
         for chash, uid in rows:
             by_hash.setdefault(chash, uid)
-    for n, draft in enumerate(drafts, 1):
+    creates: list[tuple[ItemDraft, str]] = []
+    versions: list[tuple[int, int, ItemDraft, str]] = []
+    for draft in drafts:
         chash = hashes[draft.uid]
         found = existing.get(draft.uid)
         if found is not None:
@@ -176,37 +185,43 @@ def import_items(
             if same and meta_same:
                 report.duplicates += 1
                 report.duplicate_details.append(Problem(draft.source, f"{draft.uid} is already in the bank unchanged"))
-            else:
-                item.subtest, item.category, item.tags, item.difficulty = meta[0], meta[1], meta[2], meta[3]
-                if not same:
-                    item.current_version += 1
-                    session.add(_new_version(item, item.current_version, draft, chash, now))
-                    by_hash.setdefault(chash, draft.uid)
-                report.updated += 1
-                report.by_subtest[draft.subtest] += 1
-                report.by_difficulty[draft.difficulty or "-"] += 1
+                continue
+            item.subtest, item.category, item.tags, item.difficulty = meta[0], meta[1], meta[2], meta[3]
+            if not same:
+                item.current_version += 1
+                versions.append((item.id, item.current_version, draft, chash))
+                by_hash.setdefault(chash, draft.uid)
+            report.updated += 1
         elif chash in by_hash and by_hash[chash] != draft.uid:
             report.duplicates += 1
             report.duplicate_details.append(Problem(draft.source, f"{draft.uid} duplicates {by_hash[chash]}"))
+            continue
         else:
-            item = Item(
-                uid=draft.uid,
-                subtest=draft.subtest,
-                category=draft.category,
-                tags=list(draft.tags),
-                difficulty=draft.difficulty,
-                current_version=1,
-                created_at=now,
-            )
-            session.add(item)
-            session.add(_new_version(item, 1, draft, chash, now))
+            creates.append((draft, chash))
             by_hash[chash] = draft.uid
             report.imported += 1
-            report.by_subtest[draft.subtest] += 1
-            report.by_difficulty[draft.difficulty or "-"] += 1
-        if progress is not None:
-            progress(n)
+        report.by_subtest[draft.subtest] += 1
+        report.by_difficulty[draft.difficulty or "-"] += 1
     session.flush()
+    done = report.duplicates
+    _insert_versions(session, versions, now)
+    done += len(versions) + (report.updated - len(versions))
+    if progress is not None:
+        progress(done)
+    for i in range(0, len(creates), _BATCH):
+        batch = creates[i : i + _BATCH]
+        item_ids = session.scalars(
+            insert(Item).returning(Item.id, sort_by_parameter_order=True),
+            [
+                {"uid": d.uid, "subtest": d.subtest, "category": d.category, "tags": list(d.tags),
+                 "difficulty": d.difficulty, "current_version": 1, "created_at": now}
+                for d, _h in batch
+            ],
+        ).all()  # fmt: skip
+        _insert_versions(session, [(iid, 1, d, h) for iid, (d, h) in zip(item_ids, batch, strict=True)], now)
+        done += len(batch)
+        if progress is not None:
+            progress(done)
     return report
 
 

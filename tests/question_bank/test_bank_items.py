@@ -37,3 +37,5 @@ def test_check_draft_accepts_a_good_item_and_names_each_fault():
     )
     assert any("subtest" in p for p in check_draft(_draft(subtest="")))
     assert any("item id" in p for p in check_draft(_draft(uid=" ")))
+    inf = _draft(options=[OptionDraft("a", float("inf")), OptionDraft("b", 0)])
+    assert any("finite number" in p for p in check_draft(inf))

@@ -107,3 +107,38 @@ def test_size_limit_is_enforced_before_parsing(tmp_path: Path):
     path.write_bytes(b" " * 2000)
     with pytest.raises(FormatError, match="over the limit"):
         read_bank(path, max_bytes=1000)
+
+
+# the fast item check must agree with the JSON Schema on everything (it only exists for speed)
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from question_bank.formats.json_format import item_ok, item_validator  # noqa: E402
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False), st.text(max_size=3))
+json_values = st.recursive(json_scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c,
+                           max_size=2), max_leaves=5)  # fmt: skip
+GOOD = {
+    "uid": "A", "subtest": "TIU", "text": "t", "kind": "single", "category": None, "tags": ["x"],
+    "difficulty": "d", "explanation": None, "media": [{"src": "a.png", "alt": "", "sha256": "0" * 64}],
+    "options": [{"text": "a", "points": 5}, {"text": "b", "points": 0.5, "media": []}],
+}  # fmt: skip
+fields = st.sampled_from(sorted(GOOD) + ["extra"])
+option_fields = st.sampled_from(["text", "points", "media", "extra"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(field=fields, value=json_values, drop=st.booleans(), opt_field=option_fields, opt_value=json_values,
+       touch_option=st.booleans())  # fmt: skip
+def test_fast_check_agrees_with_the_schema(field, value, drop, opt_field, opt_value, touch_option):
+    item = json.loads(json.dumps(GOOD))
+    if touch_option:
+        if drop:
+            item["options"][0].pop(opt_field, None)
+        else:
+            item["options"][0][opt_field] = opt_value
+    elif drop:
+        item.pop(field, None)
+    else:
+        item[field] = value
+    assert item_ok(item) == item_validator().is_valid(item), item
