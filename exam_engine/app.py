@@ -30,6 +30,9 @@ def _blueprints(config: Config) -> list[Any]:
     from exam_engine.web.receipts import bp as receipts_bp  # issue 4: public key, receipt check
 
     blueprints.append(receipts_bp)
+    from exam_engine.web.results import bp as results_bp  # issue 4: committee announcement, final, exports
+
+    blueprints.append(results_bp)
     if config.testing_clock:
         from exam_engine.web.testing import bp as testing_bp
 
