@@ -1,9 +1,11 @@
 """Classical test theory, vectorised: item difficulty and discrimination, reliability, distractors by score group.
 
-Everything comes from one pass over the score matrix in row chunks: the chunk is cast to float32 and its
-Gram matrix X'X (BLAS) is added to a float64 accumulator. With integer points and chunks of 65,536 rows every
-float32 partial sum is an exact integer (< 2^24), so the float64 totals are exact. Item-total cross-products
-need no second product: the total is the row sum of the items, so sum_i x_ij t_i is row j of X'X summed.
+Everything comes from one pass over the score matrix in row chunks cast to float32 for BLAS, each chunk's
+sums added to float64 accumulators. A complete design (everyone saw every item) needs only O(n k) sums:
+sum x, sum x^2, the totals t and X't — alpha and alpha-if-deleted follow from the item variances and the
+item-total covariances, because the total is the sum of the items. With integer points every float32 partial
+sum stays an exact integer (< 2^24), so the statistics are computed from exact sums. An incomplete design
+(papers drawn from a bank) uses Gram matrices instead, for covariances over the candidates who saw both items.
 """
 
 from __future__ import annotations
@@ -63,34 +65,63 @@ def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def _moments(scores: np.ndarray, presented: np.ndarray | None) -> dict[str, np.ndarray]:
-    """One chunked pass: Gram matrix, item sums, totals, and (for incomplete designs) masked cross-sums."""
+def _complete_moments(scores: np.ndarray, max_x: float, max_t: float) -> dict[str, np.ndarray]:
+    """Complete designs need no Gram matrix: sums, sums of squares, totals and X't, all O(n k).
+
+    float32 BLAS on integer points is exact while every partial sum stays below 2^24, so X't is summed in
+    blocks small enough for that (4,096 rows for SKD: item <= 5, total <= 550) and the blocks added in float64.
+    """
     n, k = scores.shape
-    gram = np.zeros((k, k), dtype=np.float64)
-    sx = np.zeros(k, dtype=np.float64)
-    totals = np.empty(n, dtype=np.float64)
-    out: dict[str, np.ndarray] = {}
-    if presented is not None:
-        nm = np.zeros((k, k), dtype=np.float64)  # candidates presented both j and l
-        sxm = np.zeros((k, k), dtype=np.float64)  # sum of x_j over candidates presented both j and l
-        st = np.zeros(k, dtype=np.float64)
-        st2 = np.zeros(k, dtype=np.float64)
+    sx = np.zeros(k)
+    sx2 = np.zeros(k)
+    sxt = np.zeros(k)
+    totals = np.empty(n)
+    ones_k = np.ones(k, dtype=np.float32)
+    exact = 2.0**24
+    block = 1 << max(0, int(np.floor(np.log2(exact / max(max_x * max_t, 1.0)))))
+    block = min(block, CHUNK_ROWS)
+    sq_f32 = CHUNK_ROWS * max_x * max_x < exact
     for start in range(0, n, CHUNK_ROWS):
         xc = scores[start : start + CHUNK_ROWS].astype(np.float32, copy=False)
-        gram += xc.T @ xc
-        sx += xc.sum(axis=0, dtype=np.float64)
+        m = xc.shape[0]
+        t32 = xc @ ones_k
+        totals[start : start + m] = t32
+        sx += np.ones(m, dtype=np.float32) @ xc
+        sx2 += np.einsum("ij,ij->j", xc, xc) if sq_f32 else np.add.reduce(xc * xc, axis=0, dtype=np.float64)
+        if block >= 512:
+            full = m - m % block
+            if full:
+                parts = np.matmul(t32[:full].reshape(-1, 1, block), xc[:full].reshape(-1, block, k))
+                sxt += parts.reshape(-1, k).sum(axis=0, dtype=np.float64)
+            if full < m:
+                sxt += (t32[full:] @ xc[full:]).astype(np.float64)
+        else:
+            sxt += xc.T.astype(np.float64) @ totals[start : start + m]
+    return {"sx": sx, "sx2": sx2, "sxt": sxt, "totals": totals}
+
+
+def _masked_moments(scores: np.ndarray, presented: np.ndarray) -> dict[str, np.ndarray]:
+    """Incomplete designs (papers drawn from a bank): Gram matrices for pairwise covariances, masked sums."""
+    n, k = scores.shape
+    gram = np.zeros((k, k))
+    nm = np.zeros((k, k))  # candidates presented both j and l
+    sxm = np.zeros((k, k))  # sum of x_j over candidates presented both j and l
+    st = np.zeros(k)
+    st2 = np.zeros(k)
+    totals = np.empty(n)
+    for start in range(0, n, CHUNK_ROWS):
+        xc = scores[start : start + CHUNK_ROWS].astype(np.float32, copy=False)
+        mc = presented[start : start + CHUNK_ROWS].astype(np.float32)
         t = xc.sum(axis=1, dtype=np.float64)
         totals[start : start + CHUNK_ROWS] = t
-        if presented is not None:
-            mc = presented[start : start + CHUNK_ROWS].astype(np.float32)
-            nm += mc.T @ mc
-            sxm += xc.T @ mc
-            st += mc.T.astype(np.float64) @ t
-            st2 += mc.T.astype(np.float64) @ (t * t)
-    out.update(gram=gram, sx=sx, totals=totals)
-    if presented is not None:
-        out.update(nm=nm, sxm=sxm, st=st, st2=st2)
-    return out
+        gram += xc.T @ xc
+        nm += mc.T @ mc
+        sxm += xc.T @ mc
+        m64 = mc.T.astype(np.float64)
+        st += m64 @ t
+        st2 += m64 @ (t * t)
+    return {"gram": gram, "nm": nm, "sxm": sxm, "st": st, "st2": st2, "totals": totals,
+            "sx": np.diag(sxm).copy(), "sx2": np.diag(gram).copy(), "sxt": gram.sum(axis=1)}
 
 
 def _alpha_from(v_sum: np.ndarray | float, v_cnt: np.ndarray | float, c_sum: np.ndarray | float,
@@ -122,11 +153,12 @@ def _option_counts(
     """Per item one bincount over (curve group, upper/lower group, slot); both tables are its marginals."""
     n, k = choices.shape
     width = n_slots + 1  # slot 0 = not presented (dropped), 1 = omitted, 2.. = options
-    base = (curve.astype(np.int32) * 3 + ul.astype(np.int32)) * width
+    base = ((curve.astype(np.intp) * 3 + ul) * width - NOT_PRESENTED).astype(np.intp)
     cols = np.asfortranarray(choices)
     both = np.empty((k, CURVE_GROUPS, 3, width), dtype=np.int64)
+    code = np.empty(n, dtype=np.intp)
     for j in range(k):
-        code = base + (cols[:, j].astype(np.int32) - NOT_PRESENTED)
+        np.add(base, cols[:, j], out=code)
         both[j] = np.bincount(code, minlength=CURVE_GROUPS * 3 * width).reshape(CURVE_GROUPS, 3, width)
     both = both[..., 1:]  # drop "not presented"
     return both.sum(axis=1), both.sum(axis=2)
@@ -137,20 +169,18 @@ def classical_statistics(rm: ResponseMatrix, *, histogram_bins: int = 30) -> Cla
     scores, presented = rm.scores, rm.presented
     n, k = scores.shape
     mx = rm.max_points
-    mom = _moments(scores, presented)
-    gram, sx, totals = mom["gram"], mom["sx"], mom["totals"]
-    sx2 = np.diag(gram).copy()
-    sxt = gram.sum(axis=1)  # sum_i x_ij * t_i, exact, because t_i = sum_l x_il
+    if presented is None:
+        mom = _complete_moments(scores, float(mx.max()) if k else 1.0, float(mx.sum()) if k else 1.0)
+    else:
+        mom = _masked_moments(scores, presented)
+    sx, sx2, sxt, totals = mom["sx"], mom["sx2"], mom["sxt"], mom["totals"]
 
     if presented is None:
         n_item = np.full(k, float(n))
         st = np.full(k, totals.sum())
         st2 = np.full(k, float(totals @ totals))
-        n_pair = np.full((k, k), float(n))
-        s_pair = np.broadcast_to(sx[:, None], (k, k))  # sum of x_j over those presented j and l
     else:
-        n_pair, s_pair = mom["nm"], mom["sxm"]
-        n_item = np.diag(n_pair).copy()
+        n_item = np.diag(mom["nm"]).copy()
         st, st2 = mom["st"], mom["st2"]
 
     mean_x = _safe_div(sx, n_item)
@@ -164,21 +194,28 @@ def classical_statistics(rm: ResponseMatrix, *, histogram_bins: int = 30) -> Cla
     var_rest = np.maximum(var_t - 2.0 * cov_xt + var_x, 0.0)
     corrected_r = _safe_div(cov_xt - var_x, np.sqrt(var_x * var_rest))
 
-    # Covariance matrix (pairwise over candidates presented both items; ddof 1) -> alpha, alpha if deleted.
-    cov = _safe_div(gram - s_pair * s_pair.T / np.where(n_pair > 0, n_pair, np.nan), n_pair - 1.0)
-    valid = np.isfinite(cov) & (n_pair >= 2)
-    cov = np.where(valid, cov, 0.0)
-    diag_valid = np.diag(valid)
-    off = valid & ~np.eye(k, dtype=bool)
-    v_sum, v_cnt = float(np.trace(cov)), float(diag_valid.sum())
-    c_sum, c_cnt = float(cov[off].sum()), float(off.sum())
+    # Alpha from the mean item variance v and mean inter-item covariance c (ddof 1): L c / (v + (L - 1) c).
     length = float(n_item.sum() / n) if n else 0.0  # items per candidate (k for a complete design)
+    if presented is None:
+        ddof = max(n - 1, 1)
+        diag = (sx2 - sx * sx / max(n, 1)) / ddof
+        row_c = (sxt - sx * totals.sum() / max(n, 1)) / ddof - diag  # sum over l != j of cov(j, l)
+        v_sum, v_cnt = float(diag.sum()), float(k)
+        c_sum, c_cnt = float(row_c.sum()), float(k * (k - 1))
+        diag_cnt, row_cnt = np.ones(k), np.full(k, k - 1.0)
+    else:
+        n_pair, s_pair = mom["nm"], mom["sxm"]
+        cov = _safe_div(mom["gram"] - s_pair * s_pair.T / np.where(n_pair > 0, n_pair, np.nan), n_pair - 1.0)
+        valid = np.isfinite(cov) & (n_pair >= 2)
+        cov = np.where(valid, cov, 0.0)
+        off = valid & ~np.eye(k, dtype=bool)
+        diag, diag_cnt = np.diag(cov).copy(), np.diag(valid).astype(np.float64)
+        row_c, row_cnt = np.where(off, cov, 0.0).sum(axis=1), off.sum(axis=1).astype(np.float64)
+        v_sum, v_cnt = float(diag.sum()), float(diag_cnt.sum())
+        c_sum, c_cnt = float(row_c.sum()), float(row_cnt.sum())
     alpha = float(_alpha_from(v_sum, v_cnt, c_sum, c_cnt, length)) if k >= 2 else float("nan")
-    row_c = np.where(off, cov, 0.0).sum(axis=1)
-    row_cnt = off.sum(axis=1)
     alpha_del = _alpha_from(
-        v_sum - np.diag(cov), v_cnt - diag_valid, c_sum - 2.0 * row_c, c_cnt - 2.0 * row_cnt,
-        length - n_item / max(n, 1),
+        v_sum - diag, v_cnt - diag_cnt, c_sum - 2.0 * row_c, c_cnt - 2.0 * row_cnt, length - n_item / max(n, 1),
     ) if k >= 3 else np.full(k, np.nan)
 
     # Upper / lower 27 % and score-group tables.
