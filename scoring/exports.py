@@ -27,6 +27,18 @@ SKD_LEGEND = [
     ("TL", "Tidak memenuhi nilai ambang batas"),
     ("TH", "Tidak hadir"),
 ]
+PATH_NAMES_ID = {
+    "general": "Umum", "cum_laude": "Lulusan Cumlaude", "diaspora": "Diaspora",
+    "disability": "Penyandang Disabilitas", "papua": "Putra/Putri Papua", "doctor": "Dokter",
+    "ship_crew": "Awak Kapal", "rescuer": "Tenaga Penyelamat", "volcano_observer": "Pengamat Gunung Api",
+}
+
+
+def formation_id(formation: str, entry_path: str) -> str:
+    """The formation as the Indonesian announcement names it: name — jenis formasi."""
+    return f"{formation} — Formasi {PATH_NAMES_ID.get(entry_path, entry_path)}"
+
+
 FINAL_LEGEND = [
     ("P/L", "Lulus"),
     ("P/TL", "Memenuhi syarat, tidak masuk kebutuhan formasi"),
@@ -74,7 +86,7 @@ def _pdf(
     out: Path,
     title: str,
     subtitle: str,
-    sections: list[tuple[str, list[str], list[list[str]]]],
+    sections: list[tuple[str, list[str], list[list[str]], list[float]]],
     legend: list[tuple[str, str]],
     signer: str,
 ) -> None:
@@ -95,11 +107,12 @@ def _pdf(
     story: list[Any] = [Paragraph(title, h1), Paragraph(subtitle, styles["Normal"]), Spacer(1, 4 * mm)]
     if not sections:
         story.append(Paragraph("Tidak ada peserta.", styles["Normal"]))
-    for heading, header, rows in sections:
+    for heading, header, rows, widths in sections:
         story.append(Paragraph(heading, h2))
-        data = [header] + [[Paragraph(str(c), cell) for c in r] for r in rows]
-        table = Table(data, repeatRows=1, hAlign="LEFT")
+        data = [header] + [[Paragraph(str(c), cell) if i == 2 else str(c) for i, c in enumerate(r)] for r in rows]
+        table = Table(data, repeatRows=1, hAlign="LEFT", colWidths=[w * mm for w in widths])
         table.setStyle(TableStyle([
+            ("ALIGN", (3, 0), (-1, -1), "CENTER"),
             ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7.5),
             ("FONT", (0, 1), (-1, -1), "Helvetica", 7.5),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde3ea")),
@@ -111,7 +124,14 @@ def _pdf(
     story.append(Spacer(1, 5 * mm))
     story.append(Paragraph("<b>Keterangan:</b> " + "; ".join(f"{c} = {t}" for c, t in legend), small))
     story.append(Paragraph(signer, small))
-    doc.build(story)
+    def footer(canvas: Any, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.drawRightString(document.pagesize[0] - 12 * mm, 7 * mm, f"Halaman {document.page}")
+        canvas.drawString(12 * mm, 7 * mm, subtitle)
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
 
 
 def write_skd(
@@ -130,7 +150,7 @@ def write_skd(
     elif fmt == "pdf":
         sections = []
         for f in formations:
-            heading = (f"Formasi: {f.label} — kebutuhan {f.quota}, "
+            heading = (f"Formasi: {formation_id(f.formation, f.entry_path)} — kebutuhan {f.quota}, "
                        f"lulus ke SKB paling banyak {f.slots} (termasuk peserta dengan nilai sama)")
             header = ["No", "Nomor Peserta", "Nama", *subtests, "Total", "Peringkat", "Ket."]
             rows = []
@@ -139,7 +159,7 @@ def write_skd(
                 rows.append([str(i), r.entrant.participant_no, r.entrant.name,
                              *[fmt_score(s[c]) if c in s else "-" for c in subtests],
                              "-" if r.total is None else fmt_score(r.total), str(r.rank or "-"), r.code])
-            sections.append((heading, header, rows))
+            sections.append((heading, header, rows, [10, 32, 80, *[16] * len(subtests), 18, 20, 16]))
         _pdf(out, "PENGUMUMAN HASIL SELEKSI KOMPETENSI DASAR (SKD)", _subtitle(exam_title, exam_code), sections,
              SKD_LEGEND, _signer(key, out))
     else:
@@ -165,9 +185,9 @@ def write_final(
         for f in formations:
             pdf_rows = [[str(r[2]), r[4], r[5], r[7] or "-", r[8] or "-", r[9] or "-", r[10] or "-",
                          str(r[3] or "-"), r[11]] for r in rows if r[0] == f.label]
-            sections.append((f"Formasi: {f.label} — kebutuhan {f.quota}",
+            sections.append((f"Formasi: {formation_id(f.formation, f.entry_path)} — kebutuhan {f.quota}",
                              ["No", "Nomor Peserta", "Nama", "SKD", "SKD (skala 100)", "SKB (skala 100)",
-                              "Nilai Akhir", "Peringkat", "Ket."], pdf_rows))
+                              "Nilai Akhir", "Peringkat", "Ket."], pdf_rows, [10, 32, 70, 16, 26, 26, 24, 20, 16]))
         _pdf(out, "PENGUMUMAN HASIL AKHIR SELEKSI", _subtitle(exam_title, exam_code), sections, FINAL_LEGEND,
              _signer(key, out))
     else:
