@@ -14,9 +14,9 @@ from exam_engine.concurrency import run_blocking
 from exam_engine.errors import AppError
 from exam_engine.i18n import _
 from exam_engine.runtime import runtime
-from scoring.analysis.report import full_report, to_csv, to_html
+from scoring.analysis.report import to_csv, to_html
 from scoring.analysis.responses import AnalysisInputError
-from scoring.analysis.store import analyse_exam
+from scoring.analysis.store import exam_report
 
 bp = Blueprint("analysis", __name__, url_prefix="/committee/analysis")
 LOCAL = {"127.0.0.1", "::1", "localhost"}
@@ -31,10 +31,9 @@ def _staff_only() -> None:
 
 def _report(code: str, write_back: bool) -> dict:
     try:
-        data, analyses = run_blocking(analyse_exam, runtime().db_url, code, write_back=write_back)
+        return run_blocking(exam_report, runtime().db_url, code, write_back=write_back)
     except AnalysisInputError as exc:
         raise AppError("analysis_unavailable", exc.message, 404) from None
-    return full_report(analyses, {"code": data.code, "title": data.title})
 
 
 @bp.get("/<code>")

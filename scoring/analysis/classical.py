@@ -164,7 +164,7 @@ def _option_counts(
     return both.sum(axis=1), both.sum(axis=2)
 
 
-def classical_statistics(rm: ResponseMatrix, *, histogram_bins: int = 30) -> ClassicalResult:
+def classical_statistics(rm: ResponseMatrix, *, histogram_bins: int = 30, options: bool = True) -> ClassicalResult:
     """Every classical statistic of the matrix's items, as whole-array arithmetic on one chunked pass."""
     scores, presented = rm.scores, rm.presented
     n, k = scores.shape
@@ -236,7 +236,7 @@ def classical_statistics(rm: ResponseMatrix, *, histogram_bins: int = 30) -> Cla
         omit_rate = np.zeros(k)
 
     counts_ul = counts_curve = None
-    if rm.choices is not None:
+    if rm.choices is not None and options:
         n_slots = 1 + max((len(it.options) for it in rm.items), default=0)
         counts_ul, counts_curve = _option_counts(rm.choices, n_slots, ul, curve)
 

@@ -90,14 +90,14 @@ def analysis_cmd(state: CliState, responses: Path | None, key: Path | None, exam
             report = full_report(analyses, {"source": str(responses)})
             _emit(_render(report, fmt) if fmt else _text_summary(report), out)
             return
-        from scoring.analysis.store import analyse_exam
+        from scoring.analysis.store import exam_report
 
         url = state.init_db()
-        data, analyses = analyse_exam(url, exam_code or "", write_back=not no_write_back, irt=not no_irt)
-        report = full_report(analyses, {"code": data.code, "title": data.title})
+        report = exam_report(url, exam_code or "", write_back=not no_write_back, irt=not no_irt)
         _emit(_render(report, "json" if as_json else (fmt or "json")), out)
         if not no_write_back:
             click.echo(_("item statistics stored for %(count)d items of exam %(code)s",
-                         count=sum(a.rm.k for a in analyses), code=data.code), err=True)
+                         count=sum(len(st["items"]) for st in report["subtests"]), code=report["exam"]["code"]),
+                       err=True)
     except AnalysisInputError as exc:
         _fail(exc.message)

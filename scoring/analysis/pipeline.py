@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scoring.analysis.classical import ClassicalResult, classical_statistics
+from scoring.analysis.classical import ClassicalResult, TestStatistics, classical_statistics
 from scoring.analysis.flags import Flag, FlagRules, item_flags
 from scoring.analysis.irt import IrtFit, fit_2pl
 from scoring.analysis.responses import ResponseMatrix
@@ -68,3 +68,8 @@ def analyse(rm: ResponseMatrix, subtests: list[Subtest] | None = None, *, rules:
             note = "not enough right/wrong items or candidates for a 2PL fit"
         out.append(SubtestAnalysis(st.code, st.title, sub, res, fit, cols, item_flags(sub, res, rules), note))
     return out
+
+
+def whole_test(rm: ResponseMatrix) -> TestStatistics:
+    """Mean, SD, reliability, SEM and distribution of the total over every item (all subtests together)."""
+    return classical_statistics(rm, options=False).test

@@ -12,7 +12,7 @@ import numpy as np
 
 from exam_engine import clock
 from exam_engine.i18n import _
-from scoring.analysis.classical import CURVE_GROUPS
+from scoring.analysis.classical import CURVE_GROUPS, TestStatistics
 from scoring.analysis.pipeline import SubtestAnalysis
 from scoring.analysis.plots import histogram_svg, option_curves_svg, scatter_svg
 
@@ -76,8 +76,15 @@ def _options(analysis: SubtestAnalysis, j: int) -> list[dict[str, Any]]:
     return rows
 
 
-def full_report(analyses: list[SubtestAnalysis], exam: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything per subtest and item: statistics, IRT, options by score group, flags."""
+def _test_dict(t: TestStatistics) -> dict[str, Any]:
+    return {"n": t.n, "items": t.items, "mean": num(t.mean), "sd": num(t.sd), "min": num(t.min), "max": num(t.max),
+            "max_possible": num(t.max_possible), "kr20": num(t.kr20), "alpha": num(t.alpha), "sem": num(t.sem),
+            "distribution": [{"low": lo, "high": hi, "count": n} for lo, hi, n in t.distribution]}
+
+
+def full_report(analyses: list[SubtestAnalysis], exam: dict[str, Any] | None = None,
+                total: TestStatistics | None = None) -> dict[str, Any]:
+    """Everything per subtest and item: statistics, IRT, options by score group, flags; ``total``: whole test."""
     subtests = []
     for an in analyses:
         c, t = an.classical, an.classical.test
@@ -97,10 +104,7 @@ def full_report(analyses: list[SubtestAnalysis], exam: dict[str, Any] | None = N
         fit = an.irt
         subtests.append({
             "code": an.code, "title": an.title,
-            "test": {"n": t.n, "items": t.items, "mean": num(t.mean), "sd": num(t.sd), "min": num(t.min),
-                     "max": num(t.max), "max_possible": num(t.max_possible), "kr20": num(t.kr20),
-                     "alpha": num(t.alpha), "sem": num(t.sem),
-                     "distribution": [{"low": lo, "high": hi, "count": n} for lo, hi, n in t.distribution]},
+            "test": _test_dict(t),
             "irt": None if fit is None else {
                 "loglik": num(fit.loglik), "quadrature_points": fit.quadrature_points, "converged": fit.converged,
                 "em_iterations": fit.em_iterations, "newton_iterations": fit.newton_iterations,
@@ -108,7 +112,8 @@ def full_report(analyses: list[SubtestAnalysis], exam: dict[str, Any] | None = N
             "irt_note": an.irt_note,
             "items": items,
         })
-    return {"exam": exam, "generated_at": clock.now().isoformat(), "subtests": subtests}
+    return {"exam": exam, "generated_at": clock.now().isoformat(),
+            "total": None if total is None else _test_dict(total), "subtests": subtests}
 
 
 CSV_COLUMNS = ["subtest", "item", "item_version_id", "n", "p", "point_biserial", "corrected_r", "alpha_if_deleted",
@@ -158,6 +163,16 @@ def to_html(report: dict[str, Any], title: str | None = None) -> str:
            f"<style>{STYLE}</style></head><body><h1>{escape(heading)}</h1>",
            f'<p class="note">{escape(_("Generated"))}: {escape(report.get("generated_at", ""))}. '
            f'{escape(_("Difficulty p is the share answering correctly (mean points / maximum for weighted items); discrimination r is the correlation of the item with the total of the other items."))}</p>']  # noqa: E501
+    if report.get("total"):
+        t = report["total"]
+        heads = [_("Candidates"), _("Items"), _("Mean"), _("SD"), "KR-20", _("Cronbach's alpha"), _("SEM")]
+        vals = [t["n"], t["items"], t["mean"], t["sd"], t["kr20"], t["alpha"], t["sem"]]
+        out.append(f"<h2>{escape(_('Whole test'))}</h2><table><tr>"
+                   + "".join(f"<th>{escape(str(h))}</th>" for h in heads) + "</tr><tr>"
+                   + "".join(f"<td>{_cell(v)}</td>" for v in vals) + "</tr></table>"
+                   + histogram_svg([(b["low"], b["high"], b["count"]) for b in t["distribution"]],
+                                   _("Score distribution") + " — " + _("whole test"), _("total score"),
+                                   _("candidates")))
     group_labels = [_("low")] + [str(g) for g in range(2, CURVE_GROUPS)] + [_("high")]
     for st in report["subtests"]:
         t = st["test"]

@@ -194,3 +194,13 @@ def analyse_exam(db_url: str, exam_code: str, *, write_back: bool = True, **kwar
         if write_back:
             save_item_statistics(session, data.exam_id, analyses)
     return data, analyses
+
+
+def exam_report(db_url: str, exam_code: str, *, write_back: bool = True, **kwargs: Any) -> dict[str, Any]:
+    """The full report of an exam (per subtest, plus the whole test when there are several subtests)."""
+    from scoring.analysis.pipeline import whole_test
+    from scoring.analysis.report import full_report
+
+    data, analyses = analyse_exam(db_url, exam_code, write_back=write_back, **kwargs)
+    total = whole_test(data.matrix) if len(analyses) > 1 else None
+    return full_report(analyses, {"code": data.code, "title": data.title}, total)

@@ -116,6 +116,7 @@ def test_cli_exam_formats(db_url: str, db_exam: DbExam, tmp_path: Path) -> None:
     report = json.loads(res.stdout)
     assert [st["code"] for st in report["subtests"]] == ["TIU", "TKP"]
     assert report["exam"]["code"] == db_exam.code
+    assert report["total"]["items"] == 14 and report["total"]["kr20"] is None and report["total"]["alpha"] > 0
     tiu = report["subtests"][0]
     assert tiu["irt"]["quadrature_points"] == 61 and len(tiu["items"]) == 10
     assert len(tiu["items"][0]["options"]) == 6 and tiu["items"][0]["options"][0]["label"] == "(omitted)"
@@ -125,7 +126,7 @@ def test_cli_exam_formats(db_url: str, db_exam: DbExam, tmp_path: Path) -> None:
     res = run(tmp_path, db_url, "--exam", db_exam.code, "--format", "html", "--out", str(page))
     assert res.exit_code == 0, res.output
     html = page.read_text()
-    assert html.count("<svg") == 2 * 2 + 14  # per subtest: histogram + scatter; one option curve per item
+    assert html.count("<svg") == 1 + 2 * 2 + 14  # whole test; per subtest histogram + scatter; an option curve per item
     assert "key_suspect" in html
     with db.session_scope(db_url) as s:
         assert s.scalar(select(func.count()).select_from(ItemStatistic)) == 14

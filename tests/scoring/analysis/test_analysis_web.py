@@ -30,7 +30,7 @@ def test_report_page_shows_plots_and_stores_on_post(client: FlaskClient, db_exam
     res = client.get(f"/committee/analysis/{db_exam.code}")
     assert res.status_code == 200 and res.mimetype == "text/html"
     page = res.get_data(as_text=True)
-    assert page.count("<svg") == 18 and "TIU" in page and "TKP" in page and "key_suspect" in page
+    assert page.count("<svg") == 19 and "TIU" in page and "TKP" in page and "key_suspect" in page
     assert _rows(db_url) == 0  # viewing does not write
     csv = client.get(f"/committee/analysis/{db_exam.code}?format=csv")
     assert csv.mimetype == "text/csv" and csv.get_data(as_text=True).count("\n") == 15
