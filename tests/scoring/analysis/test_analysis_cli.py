@@ -131,3 +131,12 @@ def test_bad_input_gets_a_specific_error(tmp_path: Path, name: str, responses: s
 def test_bad_option_combinations(tmp_path: Path, args: list[str], message: str) -> None:
     res = run(tmp_path, *[str(tmp_path / a) if a.endswith(".csv") else a for a in args])
     assert res.exit_code == 2 and message in res.output
+
+
+def test_messages_are_indonesian_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EXAM_LOCALE")
+    rpath = tmp_path / "r.csv"
+    rpath.write_text("id,Q1,Q2\na,1,0\nb,1\n", encoding="utf-8")
+    res = run(tmp_path, "--responses", str(rpath), "--json")
+    assert res.exit_code == 2
+    assert "galat: baris jawaban 3 memiliki 2 sel, judul memiliki 3" in res.output
