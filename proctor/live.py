@@ -142,12 +142,14 @@ def _feed_kind(name: str, payload: dict[str, Any]) -> str | None:
 
 
 def _record_and_read(db_url: str, batch: list[tuple[str, dict[str, Any]]], paper_ids: set[int]) -> list[dict]:
-    """One transaction: audit rows for connections and focus losses (the others are logged by their services),
+    """One transaction: audit rows for connections, focus losses and second devices (the services log the rest),
     then the grid rows of every paper touched."""
     with db.session_scope(db_url) as s:
         numbers: dict[int, str] = {}
         for name, p in batch:
-            if name not in (events.CANDIDATE_CONNECTED, events.CANDIDATE_DISCONNECTED, events.FOCUS_LOST):
+            # (the refused second login's own audit row is rolled back with its 409, so it is written here)
+            if name not in (events.CANDIDATE_CONNECTED, events.CANDIDATE_DISCONNECTED, events.FOCUS_LOST,
+                            events.SECOND_DEVICE):
                 continue
             cid = p.get("candidate_id")
             if cid is not None and cid not in numbers:
