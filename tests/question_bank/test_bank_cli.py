@@ -65,7 +65,7 @@ def test_one_bad_item_refuses_the_whole_file_and_changes_nothing(run):
     assert any("essay" in p["message"] and "ESSAY-1" in p["location"] for p in out["problems"])
     assert count(run.url, Item) == before
     res = run("bank", "import", str(DATA / "ugly.gift"))
-    assert res.exit_code == 1 and "nothing imported" in res.output
+    assert res.exit_code == 1 and "--skip-invalid" in res.output  # the hint, in any locale
 
 
 def test_skip_invalid_imports_the_valid_items_and_reports_the_rest(run):
@@ -97,7 +97,7 @@ def test_images_are_stored_and_exported_in_qti(run, tmp_path: Path):
     assert count(run.url, BankImage) == 1
     out = tmp_path / "export.zip"
     res = run("bank", "export", str(out))
-    assert res.exit_code == 0 and "3 items" in res.output
+    assert res.exit_code == 0 and "3 " in res.output
     back = read_bank(out)
     assert len(back.items) == 3 and len(back.images) == 1
     # a table export refers to the stored image as bank:<sha256>; re-importing it finds the image in the bank
@@ -180,7 +180,7 @@ def test_rotate_key_refuses_when_a_key_does_not_open(run):
         s.add(Exam(code="OTHER", title="t", duration_s=60, data_key_wrapped=wrapped, created_at=clock.now()))
     before = (run.data_dir / "master.key").read_bytes()
     res = run("bank", "rotate-key", "--yes")
-    assert res.exit_code == 2 and "nothing changed" in res.output
+    assert res.exit_code == 2 and "OTHER" in res.output
     assert (run.data_dir / "master.key").read_bytes() == before
     assert not (run.data_dir / "master.key.new").exists()
     with db.session_scope(run.url) as s:
@@ -194,4 +194,4 @@ def test_progress_bar_on_large_imports(run, tmp_path: Path):
     path = tmp_path / "big.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     res = run("bank", "import", str(path))
-    assert res.exit_code == 0 and "600 imported" in res.output
+    assert res.exit_code == 0 and "600 " in res.output
