@@ -147,7 +147,7 @@ def import_cmd(
             report = import_items(session, parsed.items, images=parsed.images)
         report.skipped = parsed.rejected
         report.problems = parsed.problems
-        report.warnings = parsed.warnings
+        report.warnings = parsed.warnings + report.warnings
         if dry_run:
             session.rollback()
         else:

@@ -15,7 +15,7 @@ from exam_engine.models import Item, ItemVersion, Option
 from exam_engine.models.bank_images import BankImage
 from question_bank.assembly import PoolItem
 from question_bank.formats import Problem
-from question_bank.items import ItemDraft, OptionDraft, VersionContent, content_hash
+from question_bank.items import ItemDraft, OptionDraft, VersionContent, content_hash, normalise_text
 
 _CHUNK = 500  # ids per IN (...) so large pools stay under every backend's parameter limit
 
@@ -138,6 +138,24 @@ def images_of(session: Session, drafts: Iterable[ItemDraft]) -> dict[str, bytes]
     return out
 
 
+def _same_text_warnings(session: Session, creates: list[tuple[ItemDraft, str]], report: ImportReport) -> None:
+    """Warn (do not refuse) when a new item repeats a question text of its subtest with different options."""
+    if not creates:
+        return
+    subtests = sorted({d.subtest for d, _h in creates})
+    seen: dict[tuple[str, str], str] = {}
+    q = select(Item.subtest, Item.uid, ItemVersion.text).join(ItemVersion, _current_join())
+    for sub, uid, text in session.execute(q.where(Item.subtest.in_(subtests))):
+        seen.setdefault((sub, normalise_text(text)), uid)
+    for d, _h in creates:
+        key = (d.subtest, normalise_text(d.text))
+        other = seen.setdefault(key, d.uid)
+        if other != d.uid and key[1]:
+            report.warnings.append(
+                Problem(d.source, f"{d.uid} has the same question text as {other} (the options differ)")
+            )
+
+
 def import_items(
     session: Session,
     drafts: Iterable[ItemDraft],
@@ -202,6 +220,7 @@ def import_items(
             report.imported += 1
         report.by_subtest[draft.subtest] += 1
         report.by_difficulty[draft.difficulty or "-"] += 1
+    _same_text_warnings(session, creates, report)
     session.flush()
     done = report.duplicates
     _insert_versions(session, versions, now)

@@ -123,3 +123,18 @@ def test_export_drafts_equal_the_import(session: Session):
             d.explanation,
         )
         assert [(o.text, o.points) for o in e.options] == [(o.text, o.points) for o in d.options]
+
+
+def test_same_question_text_with_other_options_is_a_warning(session: Session):
+    drafts = read_bank(SAMPLE).items[:2]
+    import_items(session, drafts)
+    session.commit()
+    variant = copy.deepcopy(drafts[0])
+    variant.uid = "VARIANT-1"
+    variant.options[1] = OptionDraft("Pilihan lain sama sekali", 0)
+    report = import_items(session, [variant])
+    session.commit()
+    assert report.imported == 1
+    assert [w.message for w in report.warnings] == [
+        f"VARIANT-1 has the same question text as {drafts[0].uid} (the options differ)"
+    ]
