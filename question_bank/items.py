@@ -73,7 +73,7 @@ def check_draft(draft: ItemDraft) -> list[str]:
     elif len(draft.uid) > 128:
         problems.append("item id is longer than 128 characters")
     if not draft.subtest or not draft.subtest.strip():
-        problems.append("subtest is empty")
+        problems.append("subtest is empty (the file does not name one: give --subtest)")
     elif len(draft.subtest) > 32:
         problems.append("subtest is longer than 32 characters")
     if not normalise_text(draft.text) and not draft.media:

@@ -322,14 +322,13 @@ def _paragraphs(parent: Element, text: str, tag: str = "p") -> None:
         ET.SubElement(parent, tag).text = line
 
 
-def _img(parent: Element, media: dict[str, Any], rel: str) -> str | None:
+def _img(parent: Element, media: dict[str, Any], tag: str) -> str | None:
+    """An ``<img>`` for a bank image under ``parent``; returns the package path of the image file."""
     sha = media.get("sha256")
     if not sha:
         return None
-    ext = IMAGE_MIMES.get(media.get("mime", ""), "png")
-    href = f"images/{sha}.{ext}"
-    el = ET.SubElement(parent, "img", src=f"{rel}{href}", alt=media.get("alt", ""))
-    el.tail = None
+    href = f"images/{sha}.{IMAGE_MIMES.get(media.get('mime', ''), 'png')}"
+    ET.SubElement(parent, tag, src=f"../{href}", alt=media.get("alt", ""))
     return href
 
 
@@ -376,12 +375,9 @@ def item_xml(d: ItemDraft) -> tuple[bytes, list[str]]:
     for line in d.text.split("\n"):
         ET.SubElement(body, f"{q}p").text = line
     for m in d.media:
-        href = _img(ET.SubElement(body, f"{q}p"), m, "../")
+        href = _img(ET.SubElement(body, f"{q}p"), m, f"{q}img")
         if href:
             images.append(href)
-    for el in body.iter():
-        if el.tag == "img":
-            el.tag = f"{q}img"
     inter = ET.SubElement(
         body,
         f"{q}choiceInteraction",
@@ -393,12 +389,9 @@ def item_xml(d: ItemDraft) -> tuple[bytes, list[str]]:
         ch = ET.SubElement(inter, f"{q}simpleChoice", identifier=i)
         ch.text = o.text
         for m in o.media:
-            href = _img(ch, m, "../")
+            href = _img(ch, m, f"{q}img")
             if href:
                 images.append(href)
-        for el in ch:
-            if el.tag == "img":
-                el.tag = f"{q}img"
     ET.SubElement(root, f"{q}responseProcessing", template=MAP_RESPONSE)
     if d.explanation:
         fb = ET.SubElement(

@@ -85,7 +85,7 @@ def test_gift_without_category_needs_subtest(tmp_path: Path):
     path = tmp_path / "nocat.gift"
     path.write_text("::Q::Soal {=a ~b}\n", encoding="utf-8")
     r = read_bank(path)
-    assert r.items == [] and r.problems[0].message == "subtest is empty"
+    assert r.items == [] and r.problems[0].message.startswith("subtest is empty")
     assert read_bank(path, subtest="TIU").items[0].subtest == "TIU"
 
 
@@ -158,7 +158,7 @@ def test_qti30_item_with_mapping():
     r = read_bank(DATA / "item_qti30_tkp.xml", subtest="TKP")
     (d,) = r.items
     assert (d.uid, d.kind, pts(d)) == ("TKP-QTI-001", "single", [5, 3, 2, 4, 1])
-    assert read_bank(DATA / "item_qti30_tkp.xml").problems[0].message == "subtest is empty"
+    assert read_bank(DATA / "item_qti30_tkp.xml").problems[0].message.startswith("subtest is empty")
 
 
 def test_qti21_content_package(tmp_path: Path):
