@@ -28,7 +28,7 @@ class RoomSummary:
 
 def build(session: Session, room: Room) -> RoomSummary:
     rows = board.rows(session, room_id=room.id)
-    attended = [r for r in rows if r["state"] != "issued" or r["status"] != "not_signed_in"]
+    attended = [r for r in rows if r["state"] != "issued" or r["status"] == "waiting"]
     counts = {
         "registered": len(rows),
         "attended": len(attended),

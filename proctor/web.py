@@ -39,7 +39,7 @@ def _room_summary(room_id: int) -> summary.RoomSummary:
 @bp.get("/proctor/rooms/<int:room_id>/summary")
 @staff_required()
 def room_summary_page(room_id: int) -> Any:
-    return render_template("proctor_summary.html", s=_room_summary(room_id))
+    return render_template("proctor_summary.html", s=_room_summary(room_id), labels=summary.count_labels())
 
 
 @bp.get("/proctor/rooms/<int:room_id>/summary.csv")
@@ -70,7 +70,13 @@ def score_board(code: str) -> Any:
     def load() -> dict[str, Any]:
         with db.session_scope(db_url) as s:
             room = staff_service.room_by_code(s, code)
-            return {"room": board.room_card(s, room, with_token=False), "results": board.scoreboard(s, room.id)}
+            return {
+                "room": board.room_card(s, room, with_token=False), "results": board.scoreboard(s, room.id),
+                "blueprint": dict(room.exam.blueprint or {}),
+            }
 
     data = run_blocking(load)
-    return render_template("proctor_board.html", room=data["room"], results=data["results"])
+    subtests = [s["code"] for s in (data["blueprint"].get("sections") or [])] or sorted(
+        {code for r in data["results"] for code in r["subtests"]}
+    )
+    return render_template("proctor_board.html", room=data["room"], results=data["results"], subtests=subtests)
