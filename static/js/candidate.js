@@ -14,7 +14,7 @@ const st = {
   exam: JSON.parse(sessionStorage.getItem("exam.exam") || "null"),
   started: sessionStorage.getItem("exam.started") === "1",
   pkg: null, paper: null, questions: [], answers: {}, flags: new Set(), current: 0,
-  pending: new Map(), seqCounter: 0, clock: null, paused: false, ended: false, socket: null,
+  pending: new Map(), seqCounter: 0, clock: null, paused: false, locked: false, ended: false, socket: null,
 };
 
 function show(view) {
@@ -74,10 +74,14 @@ function connect() {
   socket.on("ended", (p) => finish(p.reason));
   socket.on("session_replaced", () => { st.ended = true; logout(T.replaced); });
   socket.on("announcement", (p) => banner(`${T.announcement}: ${p.message}`));
-  socket.on("proctor_action", (p) => {
-    if (p.message) banner(p.message);
-    if (p.locked === true) { banner(T.locked, true); lockInputs(true); }
-    if (p.locked === false) { banner(""); lockInputs(false); }
+  socket.on("proctor_action", (p) => {  // what the proctor did, shown at once (issue 6)
+    if (p.kind === "released") { st.ended = true; logout(T.released || p.message); return; }
+    if (p.kind === "extend") {
+      const min = Math.round(p.seconds / 60);
+      banner(`${T.time_added} (${min > 0 ? "+" : ""}${min} min)`);
+    } else if (p.message && p.locked === undefined) banner(p.message);
+    if (p.locked === true) { st.locked = true; banner(T.locked, true); lockInputs(true); }
+    if (p.locked === false) { st.locked = false; banner(T.unlocked || ""); lockInputs(st.paused); }
   });
 }
 
@@ -117,10 +121,12 @@ async function start() {
 
 // ---- clock ----------------------------------------------------------------------------------------------
 function setClock(p) {
+  const wasPaused = st.paused;
   st.paused = !!p.paused;
   st.clock = { left: p.remaining_ms, at: performance.now() };
-  banner(st.paused ? T.paused : "");
-  lockInputs(st.paused);
+  if (st.paused || wasPaused || st.locked) banner(st.paused ? T.paused : st.locked ? T.locked : T.resumed || "", st.locked);
+  else if ([T.reconnected, T.offline].includes($("banner").textContent)) banner("");
+  lockInputs(st.paused || st.locked);
   $("clock").hidden = false;
   drawClock();
 }
