@@ -57,6 +57,7 @@ class ClassicalResult:
     option_counts_ul: np.ndarray | None = None  # groups: lower 27 %, middle, upper 27 %
     option_counts_curve: np.ndarray | None = None  # groups: CURVE_GROUPS quantiles of the total
     totals: np.ndarray | None = None  # each candidate's total (float64), kept for plots
+    curve_groups: np.ndarray | None = None  # each candidate's score group (0 .. CURVE_GROUPS - 1)
 
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -261,6 +262,7 @@ def classical_statistics(rm: ResponseMatrix, *, histogram_bins: int = 30, option
         corrected_r=corrected_r, alpha_if_deleted=np.asarray(alpha_del, dtype=np.float64),
         upper_lower=p_upper - p_lower, omit_rate=omit_rate, p_upper=p_upper, p_lower=p_lower,
         option_counts_ul=counts_ul, option_counts_curve=counts_curve, totals=totals,
+        curve_groups=curve,
     )
 
 

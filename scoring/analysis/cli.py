@@ -12,7 +12,7 @@ import click
 from exam_engine.cli import CliState, pass_state
 from exam_engine.i18n import _
 from scoring.analysis.pipeline import Subtest, analyse
-from scoring.analysis.report import compact_json, full_report, to_csv, to_html
+from scoring.analysis.report import abilities_csv, compact_json, full_report, to_csv, to_html
 from scoring.analysis.responses import AnalysisInputError, read_key, read_responses_csv
 
 EXIT_BAD_INPUT = 2
@@ -68,11 +68,14 @@ def _text_summary(report: dict[str, Any]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["html", "csv", "json"]), default=None,
               help="Full report format (default json for --exam, a text table for --responses).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to FILE.")
+@click.option("--abilities", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write each candidate's EAP ability per fitted subtest to this CSV.")
 @click.option("--no-irt", is_flag=True, help="Skip the 2PL fit.")
 @click.option("--no-write-back", is_flag=True, help="With --exam: do not store the statistics in the bank.")
 @pass_state
 def analysis_cmd(state: CliState, responses: Path | None, key: Path | None, exam_code: str | None, as_json: bool,
-                 fmt: str | None, out: Path | None, no_irt: bool, no_write_back: bool) -> None:
+                 fmt: str | None, out: Path | None, abilities: Path | None, no_irt: bool,
+                 no_write_back: bool) -> None:
     """Item analysis: difficulty, discrimination, reliability, distractors, a 2PL fit and flags."""
     if (responses is None) == (exam_code is None):
         _fail(_("give exactly one of --responses FILE.csv or --exam CODE"))
@@ -84,16 +87,20 @@ def analysis_cmd(state: CliState, responses: Path | None, key: Path | None, exam
         if responses is not None:
             rm = read_responses_csv(responses, read_key(key) if key is not None else None)
             analyses = analyse(rm, [Subtest("all", "", list(range(rm.k)))], irt=not no_irt)
+            if abilities is not None:
+                abilities.write_text(abilities_csv(analyses), encoding="utf-8")
             if as_json:
                 _emit(json.dumps(compact_json(analyses[0]), ensure_ascii=False, indent=2) + "\n", out)
                 return
             report = full_report(analyses, {"source": str(responses)})
             _emit(_render(report, fmt) if fmt else _text_summary(report), out)
             return
-        from scoring.analysis.store import exam_report
+        from scoring.analysis.store import exam_analysis
 
         url = state.init_db()
-        report = exam_report(url, exam_code or "", write_back=not no_write_back, irt=not no_irt)
+        report, analyses = exam_analysis(url, exam_code or "", write_back=not no_write_back, irt=not no_irt)
+        if abilities is not None:
+            abilities.write_text(abilities_csv(analyses), encoding="utf-8")
         _emit(_render(report, "json" if as_json else (fmt or "json")), out)
         if not no_write_back:
             click.echo(_("item statistics stored for %(count)d items of exam %(code)s",

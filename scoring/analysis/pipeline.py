@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scoring.analysis.classical import ClassicalResult, TestStatistics, classical_statistics
+from scoring.analysis.classical import CURVE_GROUPS, ClassicalResult, TestStatistics, classical_statistics
 from scoring.analysis.flags import Flag, FlagRules, item_flags
-from scoring.analysis.irt import IrtFit, fit_2pl
+from scoring.analysis.irt import IrtFit, fit_2pl, icc
 from scoring.analysis.responses import ResponseMatrix
 
 MIN_IRT_ITEMS = 3
@@ -48,6 +48,23 @@ class SubtestAnalysis:
         i = int(pos[0])
         return {"a": float(self.irt.a[i]), "b": float(self.irt.b[i]), "se_a": float(self.irt.se_a[i]),
                 "se_b": float(self.irt.se_b[i])}
+
+    def group_theta(self) -> np.ndarray | None:
+        """Mean EAP ability of each score group (the x positions of the option curves), or None without a fit."""
+        groups = self.classical.curve_groups
+        if self.irt is None or self.irt.theta is None or groups is None:
+            return None
+        counts = np.bincount(groups, minlength=CURVE_GROUPS).astype(np.float64)
+        sums = np.bincount(groups, weights=self.irt.theta, minlength=CURVE_GROUPS)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return sums / counts
+
+    def model_curve(self, j: int) -> list[float] | None:
+        """The 2PL probability of the key at each score group's mean ability: the model's option curve."""
+        est, theta = self.irt_for(j), self.group_theta()
+        if est is None or theta is None:
+            return None
+        return [float(v) for v in icc(est["a"], est["b"], theta)]
 
 
 def analyse(rm: ResponseMatrix, subtests: list[Subtest] | None = None, *, rules: FlagRules = FlagRules(),

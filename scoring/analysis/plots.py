@@ -114,7 +114,10 @@ def scatter_svg(points: list[tuple[float, float, str, bool]], title: str, x_labe
 
 def option_curves_svg(curves: list[tuple[str, list[float], bool]], title: str, x_labels: list[str], x_label: str,
                       y_label: str, width: int = 420, height: int = 250) -> str:
-    """Share of each score group choosing each option; the key drawn thick. A good key rises, distractors fall."""
+    """Share of each score group choosing each option; the key drawn thick. A good key rises, distractors fall.
+
+    A curve named ``2PL`` (the model's probability of the key at each group's mean ability) is drawn dashed.
+    """
     groups = len(x_labels)
     ax = _Axes(width, height, (0.5, groups + 0.5), (0.0, 1.0))
     ax.right = 70
@@ -123,13 +126,13 @@ def option_curves_svg(curves: list[tuple[str, list[float], bool]], title: str, x
     for g, lab in enumerate(x_labels, start=1):
         body.append(f'<text x="{ax.x(g):.1f}" y="{yb + 15}" text-anchor="middle" {FONT}>{escape(lab)}</text>')
     for i, (name, shares, key) in enumerate(curves):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = "#222222" if name == "2PL" else PALETTE[i % len(PALETTE)]
         pts = [(ax.x(g), ax.y(s)) for g, s in enumerate(shares, start=1) if math.isfinite(s)]
         if not pts:
             continue
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
         sw = 3.2 if key else 1.6
-        dash = "" if key or name != "—" else ' stroke-dasharray="3 3"'
+        dash = ' stroke-dasharray="3 3"' if name in ("—", "2PL") else ""
         body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="{sw}"{dash}>'
                     f'<title>{escape(name)}</title></polyline>')
         for x, y in pts:

@@ -99,6 +99,7 @@ def full_report(analyses: list[SubtestAnalysis], exam: dict[str, Any] | None = N
                 "omit_rate": num(c.omit_rate[j]),
                 "irt": (lambda d: None if d is None else {k: num(v) for k, v in d.items()})(an.irt_for(j)),
                 "options": _options(an, j),
+                "model_curve": (lambda v: None if v is None else [num(x) for x in v])(an.model_curve(j)),
                 "flags": [{"code": f.code, "message": f.message} for f in an.flags[j]],
             })
         fit = an.irt
@@ -114,6 +115,20 @@ def full_report(analyses: list[SubtestAnalysis], exam: dict[str, Any] | None = N
         })
     return {"exam": exam, "generated_at": clock.now().isoformat(),
             "total": None if total is None else _test_dict(total), "subtests": subtests}
+
+
+def abilities_csv(analyses: list[SubtestAnalysis]) -> str:
+    """Each candidate's EAP ability and its SD per fitted subtest (rows: candidate, subtest, theta, se)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["candidate", "subtest", "theta", "se"])
+    for an in analyses:
+        fit = an.irt
+        if fit is None or fit.theta is None or fit.theta_se is None:
+            continue
+        for cid, th, se in zip(an.rm.candidate_ids, fit.theta, fit.theta_se, strict=True):
+            w.writerow([cid, an.code, f"{th:.4f}", f"{se:.4f}"])
+    return buf.getvalue()
 
 
 CSV_COLUMNS = ["subtest", "item", "item_version_id", "n", "p", "point_biserial", "corrected_r", "alpha_if_deleted",
@@ -225,6 +240,8 @@ def to_html(report: dict[str, Any], title: str | None = None) -> str:
             curves = [(o["label"] if o["points"] is not None else "—",
                        [v if v is not None else math.nan for v in o["curve"]], bool(o["key"]))
                       for o in it["options"]]
+            if it.get("model_curve"):
+                curves.append(("2PL", [v if v is not None else math.nan for v in it["model_curve"]], False))
             svg = option_curves_svg(curves, _("Options of") + f" {it['id']}", group_labels,
                                     _("score group (total, fifths)"), _("share choosing"))
             rows = "".join(

@@ -196,11 +196,17 @@ def analyse_exam(db_url: str, exam_code: str, *, write_back: bool = True, **kwar
     return data, analyses
 
 
-def exam_report(db_url: str, exam_code: str, *, write_back: bool = True, **kwargs: Any) -> dict[str, Any]:
-    """The full report of an exam (per subtest, plus the whole test when there are several subtests)."""
+def exam_analysis(db_url: str, exam_code: str, *, write_back: bool = True, **kwargs: Any
+                  ) -> tuple[dict[str, Any], list[SubtestAnalysis]]:
+    """The full report of an exam (per subtest, plus the whole test when there are several) and the analyses."""
     from scoring.analysis.pipeline import whole_test
     from scoring.analysis.report import full_report
 
     data, analyses = analyse_exam(db_url, exam_code, write_back=write_back, **kwargs)
     total = whole_test(data.matrix) if len(analyses) > 1 else None
-    return full_report(analyses, {"code": data.code, "title": data.title}, total)
+    return full_report(analyses, {"code": data.code, "title": data.title}, total), analyses
+
+
+def exam_report(db_url: str, exam_code: str, *, write_back: bool = True, **kwargs: Any) -> dict[str, Any]:
+    """Just the report of ``exam_analysis`` (what the committee page shows)."""
+    return exam_analysis(db_url, exam_code, write_back=write_back, **kwargs)[0]

@@ -41,6 +41,17 @@ def test_json_has_exactly_the_promised_shape(tmp_path: Path, lsat7_csv: Path) ->
     assert not (tmp_path / "inst").exists()  # a file analysis needs no database
 
 
+def test_abilities_file(tmp_path: Path, lsat7_csv: Path) -> None:
+    """EAP per candidate; the first LSAT7 candidate answered 00000 (mirt's EAP for it: -1.8666)."""
+    ab = tmp_path / "theta.csv"
+    res = run(tmp_path, "--responses", str(lsat7_csv), "--json", "--abilities", str(ab))
+    assert res.exit_code == 0
+    lines = ab.read_text().splitlines()
+    assert lines[0] == "candidate,subtest,theta,se" and len(lines) == 1001
+    cid, sub, theta, se = lines[1].split(",")
+    assert cid == "c0" and sub == "all" and float(theta) == pytest.approx(-1.8666, abs=1e-2) and 0 < float(se) < 1
+
+
 def test_letters_scored_with_a_key_and_partial_credit(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     theta = rng.standard_normal(400)

@@ -130,5 +130,11 @@ def test_cli_exam_formats(db_url: str, db_exam: DbExam, tmp_path: Path) -> None:
     assert "key_suspect" in html
     with db.session_scope(db_url) as s:
         assert s.scalar(select(func.count()).select_from(ItemStatistic)) == 14
-    res = run(tmp_path, db_url, "--exam", db_exam.code, "--format", "csv")
+    ab = tmp_path / "theta.csv"
+    res = run(tmp_path, db_url, "--exam", db_exam.code, "--format", "csv", "--abilities", str(ab))
     assert res.stdout.count("\n") == 15 and "TKP," in res.stdout
+    rows = ab.read_text().splitlines()
+    assert len(rows) == 1 + db_exam.finished and all(",TIU," in r for r in rows[1:])  # TKP has no 2PL
+    tiu = report["subtests"][0]["items"]
+    assert all(len(it["model_curve"]) == 5 for it in tiu)
+    assert report["subtests"][1]["items"][0]["model_curve"] is None
