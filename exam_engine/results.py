@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -10,40 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_engine import clock
-from exam_engine.models import Answer, Candidate, Exam, Option, Paper, Result
+from exam_engine.models import Answer, Candidate, Exam, Paper, Result
+from scoring.announcement import exam_rules
 from scoring.grading import grade
 from scoring.receipts import answers_digest, make_receipt
-
-
-def subtest_points(session: Session, paper: Paper) -> dict[str, float]:
-    """Points per subtest: the chosen option's points for every question on the paper (blank: 0)."""
-    chosen: dict[int, int] = {
-        v: o
-        for v, o in session.execute(
-            select(Answer.item_version_id, Answer.option_id).where(
-                Answer.paper_id == paper.id, Answer.option_id.is_not(None)
-            )
-        )
-    }
-    points: dict[int, float] = {}
-    if chosen:
-        points = {o: p for o, p in session.execute(select(Option.id, Option.points).where(Option.id.in_(set(chosen.values()))))}
-    scores: dict[str, float] = defaultdict(float)
-    for sub in paper.layout["subtests"]:
-        total = 0.0
-        for q in sub["questions"]:
-            option = chosen.get(q["v"])
-            if option is not None and option in q["o"]:
-                total += float(points.get(option, 0.0))
-        scores[sub["code"]] = total
-    return dict(scores)
+from scoring.rescoring import points_for_paper
 
 
 def score_paper(session: Session, paper: Paper, exam: Exam, *, note: str | None = None) -> Result:
     """Compute (or recompute) the paper's Result with the exam's grading rules and the entry path."""
     candidate = session.get(Candidate, paper.candidate_id)
     assert candidate is not None
-    outcome = grade(subtest_points(session, paper), exam.grading or {"preset": "skd-2024"}, candidate.entry_path)
+    outcome = grade(points_for_paper(session, paper), exam_rules(exam), candidate.entry_path)
     result = session.scalar(select(Result).where(Result.paper_id == paper.id))
     if result is None:
         result = Result(paper_id=paper.id, exam_id=exam.id, candidate_id=candidate.id)
