@@ -156,7 +156,8 @@ def main() -> None:
         echo.terminate()
     base = report("echo server", e_answers, e_wall, e_lat)
     print(f"ratio        exam-engine/echo throughput {engine['per_s'] / base['per_s']:.2f}   "
-          f"median latency x{engine['median_ms'] / base['median_ms']:.1f}   p99 x{engine['p99_ms'] / base['p99_ms']:.1f}")
+          f"median latency x{engine['median_ms'] / base['median_ms']:.1f}   "
+          f"p99 x{engine['p99_ms'] / base['p99_ms']:.1f}")
     print("(every exam-engine ack is sent only after the answer is committed durably: SQLite WAL, synchronous=FULL)")
 
 

@@ -184,7 +184,7 @@ def test_connect_with_bad_token_is_refused_clearly(server: LiveServer) -> None:
     for auth in ({"access_token": "forged.token.value"}, {}, None):
         client = socketio.Client(reconnection=False)
         refusals: list[dict] = []
-        client.on("connect_error", lambda data: refusals.append(data), namespace="/exam")
+        client.on("connect_error", refusals.append, namespace="/exam")
         with pytest.raises(socketio.exceptions.ConnectionError):
             client.connect(server.url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=5)
         assert refusals and refusals[0]["data"]["code"] == "bad_token", refusals
