@@ -44,3 +44,17 @@ def test_benchmark_paths_agree_on_a_small_run() -> None:
         zip(sel.ranks.rank.tolist(), sel.ranks.advances.tolist(), strict=True)
     )
     assert 0 < sel.ranks.advances.sum() < sel.grades.passed.sum()
+
+
+def test_score_matrix_fractional_points_threads_and_bad_items() -> None:
+    rng = np.random.default_rng(1)
+    option_points = [[0.5, 1.25, 0, 2, 3] for _ in range(50)]
+    table = points_table(option_points)
+    items = rng.integers(0, 50, (40000, 10), dtype=np.int32)  # > one chunk: threaded path
+    choice = rng.integers(-1, 5, (40000, 10)).astype(np.int8)
+    out = score_matrix(items, choice, table, [(0, 4), (4, 10)], workers=2)
+    expect = np.where(choice >= 0, np.array(option_points[0])[np.maximum(choice, 0)], 0.0)
+    assert np.allclose(out[:, 0], expect[:, :4].sum(axis=1)) and np.allclose(out[:, 1], expect[:, 4:].sum(axis=1))
+    assert np.array_equal(out, score_matrix(items, choice, table, [(0, 4), (4, 10)], workers=1))
+    with pytest.raises(ValueError, match="item index is out of range"):
+        score_matrix(np.full((1, 1), 50, np.int32), np.zeros((1, 1), np.int8), table, [(0, 1)])
