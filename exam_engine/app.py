@@ -116,6 +116,7 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
         app,
         async_mode=async_mode,
         message_queue=config.redis_url,
+        channel=config.redis_channel,
         ping_interval=10,
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,

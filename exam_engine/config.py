@@ -29,6 +29,7 @@ class Config:
     database_url: str | None = field(default_factory=lambda: _env("DATABASE_URL"))
     secret_key: str | None = field(default_factory=lambda: _env("SECRET_KEY"))
     redis_url: str | None = field(default_factory=lambda: _env("REDIS_URL"))
+    redis_channel: str = field(default_factory=lambda: _env("REDIS_CHANNEL", "exam-engine") or "exam-engine")
     locale: str = field(default_factory=lambda: _env("LOCALE", "id") or "id")
     login_attempts: int = field(default_factory=lambda: _env_int("LOGIN_ATTEMPTS", 10))
     login_window_s: int = field(default_factory=lambda: _env_int("LOGIN_WINDOW_S", 300))

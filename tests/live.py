@@ -30,7 +30,9 @@ def free_port() -> int:
 class LiveServer:
     """One installation (data folder + database) served by a child process, as an operator would run it."""
 
-    def __init__(self, data_dir: Path, database_url: str | None, candidates: int = 20, **env: str) -> None:
+    def __init__(
+        self, data_dir: Path, database_url: str | None, candidates: int = 20, seed: bool = True, **env: str
+    ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -41,7 +43,8 @@ class LiveServer:
         self.db_url = database_url or f"sqlite:///{data_dir / 'exam.sqlite3'}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "server.log"
-        self._cli("demo", "--seed-only", "--candidates", str(candidates), "--port", str(self.port))
+        if seed:  # a second process of the same installation reuses the first one's data
+            self._cli("demo", "--seed-only", "--candidates", str(candidates), "--port", str(self.port))
         self.creds: dict[str, Any] = json.loads((data_dir / "demo-credentials.json").read_text())
 
     def _cli(self, *args: str) -> str:
