@@ -67,6 +67,7 @@ def _register() -> None:
 
     main.add_command(analysis_cmd)
     main.add_command(__import__("question_bank.cli", fromlist=["bank_cmd"]).bank_cmd)  # issue 3: exam-engine bank …
+    __import__("proctor.cli", fromlist=["register"]).register(main)  # issue 6: staff, room, candidates, cards
 
 
 _register()

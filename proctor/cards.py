@@ -1,0 +1,61 @@
+"""Printable login cards (*kartu peserta*): eight per A4 page, cut along the lines, one PDF per room."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from exam_engine.i18n import _
+from proctor.roster import Issued
+
+COLS, ROWS = 2, 4
+
+
+def cards_pdf(exam_title: str, room_code: str, room_name: str, start: str | None, people: Sequence[Issued]) -> bytes:
+    """A PDF with one card per candidate: name, participant number, birth date, room, start and PIN."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    pdf = Canvas(buf, pagesize=A4, pageCompression=1)
+    pdf.setTitle(_("Login cards") + f" {room_code}")
+    width, height = A4
+    margin = 10 * mm
+    cw, ch = (width - 2 * margin) / COLS, (height - 2 * margin) / ROWS
+    for n, person in enumerate(people):
+        if n and n % (COLS * ROWS) == 0:
+            pdf.showPage()
+        col, row = n % COLS, (n // COLS) % ROWS
+        x, y = margin + col * cw, height - margin - (row + 1) * ch
+        pdf.setDash(3, 3)
+        pdf.rect(x, y, cw, ch)
+        pdf.setDash()
+        tx, ty = x + 6 * mm, y + ch - 10 * mm
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(tx, ty, _("LOGIN CARD — COMPUTER ASSISTED TEST"))
+        pdf.setFont("Helvetica", 8)
+        pdf.drawString(tx, ty - 5 * mm, exam_title[:70])
+        lines = [
+            (_("Name"), person.name[:40]),
+            (_("Participant number"), person.participant_no),
+            (_("Birth date"), person.birth_date),
+            (_("Room"), f"{room_name} ({room_code})"[:45]),
+            (_("Start"), start or "-"),
+        ]
+        for i, (label, value) in enumerate(lines):
+            pdf.setFont("Helvetica", 8)
+            pdf.drawString(tx, ty - (13 + 5.5 * i) * mm, label)
+            pdf.setFont("Helvetica-Bold", 9)
+            pdf.drawString(tx + 30 * mm, ty - (13 + 5.5 * i) * mm, f": {value}")
+        pdf.setFont("Helvetica", 8)
+        pdf.drawString(tx, y + 12 * mm, "PIN")
+        pdf.setFont("Courier-Bold", 18)
+        pdf.drawString(tx + 30 * mm, y + 11 * mm, person.pin)
+        pdf.setFont("Helvetica-Oblique", 6.5)
+        pdf.drawString(tx, y + 5 * mm, _("Keep this card secret. The room token is announced by the proctor."))
+    if not people:
+        pdf.drawString(margin, height - margin, _("No candidates."))
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()

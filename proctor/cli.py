@@ -1,0 +1,240 @@
+"""``exam-engine staff …``, ``room …``, ``candidates import`` and ``cards``: the committee's set-up before exam day."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from exam_engine import clock, db
+from exam_engine.cli import CliState, pass_state
+from exam_engine.errors import AppError
+from exam_engine.i18n import _
+from exam_engine.models import Candidate, Exam, Room
+from exam_engine.models.staff import STAFF_ROLES, RoomAssignment, StaffUser
+from exam_engine.passwords import new_room_token
+from proctor import roster
+from proctor import staff as staff_service
+from proctor.cards import cards_pdf
+
+
+def _fail(err: AppError | roster.RosterError) -> click.ClickException:
+    if isinstance(err, roster.RosterError):
+        lines = [_("Nothing was imported. Problems:")]
+        lines += [f"  {_('line')} {line}: {msg}" if line else f"  {msg}" for line, msg in err.problems]
+        return click.ClickException("\n".join(lines))
+    return click.ClickException(err.message)
+
+
+def _exam(s, code: str) -> Exam:  # type: ignore[no-untyped-def]
+    exam = s.scalar(select(Exam).where(Exam.code == code))
+    if exam is None:
+        raise click.ClickException(_("No exam with code %(code)s.", code=code))
+    return exam
+
+
+# --- staff -------------------------------------------------------------------------------------------------------
+
+
+@click.group("staff")
+def staff_cmd() -> None:
+    """Staff accounts: admin, committee, proctor."""
+
+
+@staff_cmd.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
+@click.option("--name", "display_name", default="", help="Name shown on the dashboard.")
+@click.option("--room", "rooms", multiple=True, help="Room code to assign (proctors; repeatable).")
+@click.password_option(help="Asked twice when not given (at least 10 characters).")
+@pass_state
+def staff_add(
+    state: CliState, username: str, role: str, display_name: str, rooms: tuple[str, ...], password: str
+) -> None:
+    """Add a staff account (the password is stored as an argon2 hash)."""
+    state.init_db()
+    try:
+        with db.session_scope(state.db_url) as s:
+            user = staff_service.create_staff(s, username, password, role, display_name=display_name, actor="cli")
+            for code in rooms:
+                staff_service.assign(s, user.username, code, actor="cli")
+            name = user.username
+    except AppError as err:
+        raise _fail(err) from None
+    click.echo(_("Added %(role)s %(name)s.", role=role, name=name))
+
+
+@staff_cmd.command("assign")
+@click.argument("username")
+@click.argument("room_codes", nargs=-1, required=True)
+@pass_state
+def staff_assign(state: CliState, username: str, room_codes: tuple[str, ...]) -> None:
+    """Assign rooms to a proctor (they see only these on the dashboard)."""
+    try:
+        with db.session_scope(state.db_url) as s:
+            for code in room_codes:
+                staff_service.assign(s, username, code, actor="cli")
+    except AppError as err:
+        raise _fail(err) from None
+    click.echo(_("Assigned %(rooms)s to %(name)s.", rooms=", ".join(room_codes), name=username))
+
+
+@staff_cmd.command("password")
+@click.argument("username")
+@click.password_option()
+@pass_state
+def staff_password(state: CliState, username: str, password: str) -> None:
+    """Set a new password (every session of the account ends)."""
+    try:
+        with db.session_scope(state.db_url) as s:
+            staff_service.set_password(s, username, password, actor="cli")
+    except AppError as err:
+        raise _fail(err) from None
+    click.echo(_("Password changed for %(name)s.", name=username))
+
+
+@staff_cmd.command("list")
+@pass_state
+def staff_list(state: CliState) -> None:
+    """Every staff account with its role and rooms."""
+    with db.session_scope(state.db_url) as s:
+        for user in s.scalars(select(StaffUser).order_by(StaffUser.username)):
+            codes = s.scalars(
+                select(Room.code).join(RoomAssignment, RoomAssignment.room_id == Room.id)
+                .where(RoomAssignment.staff_id == user.id).order_by(Room.code)
+            )
+            state_word = "" if user.active else " (inactive)"
+            click.echo(f"{user.username:<20} {user.role:<10} {', '.join(codes)}{state_word}")
+
+
+# --- rooms -------------------------------------------------------------------------------------------------------
+
+
+@click.group("room")
+def room_cmd() -> None:
+    """Rooms and sessions (sesi): schedule, capacity, token."""
+
+
+@room_cmd.command("add")
+@click.argument("code")
+@click.option("--exam", "exam_code", required=True)
+@click.option("--name", default="")
+@click.option("--capacity", type=click.IntRange(1, 100_000), default=None)
+@click.option("--start", default=None, help="Scheduled start, ISO-8601 with zone (2026-12-01T08:00+07:00).")
+@pass_state
+def room_add(state: CliState, code: str, exam_code: str, name: str, capacity: int | None, start: str | None) -> None:
+    """Add a room (closed for login, with a token) to an exam."""
+    when = None
+    if start:
+        try:
+            when = datetime.fromisoformat(start)
+        except ValueError:
+            raise click.ClickException(_("--start must be ISO-8601, e.g. 2026-12-01T08:00+07:00.")) from None
+        if when.tzinfo is None:
+            raise click.ClickException(_("--start needs a time zone, e.g. +07:00 for WIB."))
+        when = when.astimezone(UTC)
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,60}$", code):
+        raise click.ClickException(_("Room codes are short: letters, digits, dot, dash, underscore."))
+    state.init_db()
+    with db.session_scope(state.db_url) as s:
+        exam = _exam(s, exam_code)
+        if s.scalar(select(Room.id).where(Room.code == code)) is not None:
+            raise click.ClickException(_("Room %(code)s exists already.", code=code))
+        s.add(Room(exam_id=exam.id, code=code, name=name or code, token=new_room_token(), is_open=False,
+                   capacity=capacity, scheduled_start=when))
+    click.echo(_("Added room %(code)s.", code=code))
+
+
+@room_cmd.command("list")
+@pass_state
+def room_list(state: CliState) -> None:
+    """Rooms with their exam, schedule, seats and state."""
+    with db.session_scope(state.db_url) as s:
+        for room in s.scalars(select(Room).order_by(Room.code)):
+            n = s.scalar(select(func.count()).select_from(Candidate).where(Candidate.room_id == room.id))
+            start = clock.isoformat(room.scheduled_start) if room.scheduled_start else "-"
+            flags = ("open" if room.is_open else "closed") + (", paused" if room.paused_at else "")
+            click.echo(f"{room.code:<16} {room.exam.code:<12} {start:<26} {n}/{room.capacity or '-'}  {flags}")
+
+
+# --- candidates and cards ----------------------------------------------------------------------------------------
+
+
+@click.group("candidates")
+def candidates_cmd() -> None:
+    """Candidates from the registration system."""
+
+
+@candidates_cmd.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--exam", "exam_code", required=True)
+@click.option("--pins-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the new PINs for the cards (default: DATA_DIR/pins-EXAM-TIME.csv, owner-only).")
+@click.option("--issue-papers", is_flag=True, help="Also assemble and seal each new candidate's paper.")
+@pass_state
+def candidates_import(state: CliState, file: Path, exam_code: str, pins_out: Path | None, issue_papers: bool) -> None:
+    """Import FILE.csv or FILE.xlsx whole: every row is checked first; on any problem nothing is imported."""
+    state.init_db()
+    try:
+        table = roster.read_table(file)
+        with db.session_scope(state.db_url) as s:
+            exam = _exam(s, exam_code)
+            rows = roster.check(s, exam, table)
+            issued = roster.add(s, exam, rows, actor="cli")
+            papers = 0
+            if issue_papers:
+                from exam_engine.crypto import load_master_key
+                from exam_engine.papers import issue_papers as issue
+
+                people = s.scalars(select(Candidate).where(
+                    Candidate.exam_id == exam.id, Candidate.participant_no.in_([i.participant_no for i in issued])
+                ))
+                papers = issue(s, exam, load_master_key(state.config.data_dir), people)
+            target = pins_out or state.config.data_dir / f"pins-{exam.code}-{clock.now():%Y%m%dT%H%M%S}.csv"
+            roster.write_pins(target, issued)  # inside the transaction: no PIN file, no candidates
+    except (AppError, roster.RosterError) as err:
+        raise _fail(err) from None
+    rooms = sorted({i.room_code for i in issued})
+    click.echo(_("Imported %(n)s candidates into %(r)s rooms (%(rooms)s).", n=len(issued), r=len(rooms),
+                 rooms=", ".join(rooms)))
+    if issue_papers:
+        click.echo(_("Issued %(n)s papers.", n=papers))
+    click.echo(_("PINs for the login cards: %(path)s (print the cards, then delete this file).", path=target))
+
+
+@click.command("cards")
+@click.argument("pins", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@pass_state
+def cards_cmd(state: CliState, pins: Path, out_dir: Path) -> None:
+    """Login cards (PDF, one file per room) from the PIN list that 'candidates import' wrote."""
+    try:
+        people = roster.read_pins(pins)
+    except roster.RosterError as err:
+        raise _fail(err) from None
+    by_room: dict[str, list[roster.Issued]] = {}
+    for p in people:
+        by_room.setdefault(p.room_code, []).append(p)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with db.session_scope(state.db_url) as s:
+        for code, members in sorted(by_room.items()):
+            room = s.scalar(select(Room).where(Room.code == code))
+            if room is None:
+                raise click.ClickException(_("No room with code %(code)s.", code=code))
+            start = clock.isoformat(room.scheduled_start) if room.scheduled_start else None
+            members.sort(key=lambda p: p.participant_no)
+            path = out_dir / f"kartu-{re.sub(r'[^A-Za-z0-9._-]', '_', code)}.pdf"
+            path.write_bytes(cards_pdf(room.exam.title, room.code, room.name, start, members))
+            click.echo(_("%(n)s cards: %(path)s", n=len(members), path=path))
+
+
+COMMANDS = (staff_cmd, room_cmd, candidates_cmd, cards_cmd)
+
+
+def register(group: click.Group) -> None:
+    """Attach the proctor area's commands to ``exam-engine`` (called from exam_engine.cli._register)."""
+    for cmd in COMMANDS:
+        group.add_command(cmd)

@@ -1,0 +1,235 @@
+"""Candidates from the registration system's export (CSV or XLSX): checked whole, then added with fresh PINs.
+
+Columns (English or Indonesian header names): participant_no/no_peserta, name/nama, birth_date/tanggal_lahir,
+formation/formasi, entry_path/jalur, session/sesi, room/ruang. One exam room per (room, session) pair: code
+``<room>-S<session>`` (or ``<room>`` without a session), created when missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from exam_engine import audit
+from exam_engine.i18n import _
+from exam_engine.models import Candidate, Exam, Room
+from exam_engine.passwords import hash_pin, new_pin, new_room_token
+
+COLUMNS = {
+    "participant_no": ("participant_no", "no_peserta", "nomor_peserta"),
+    "name": ("name", "nama"),
+    "birth_date": ("birth_date", "tanggal_lahir", "tgl_lahir"),
+    "formation": ("formation", "formasi"),
+    "entry_path": ("entry_path", "jalur", "jenis_formasi"),
+    "session": ("session", "sesi"),
+    "room": ("room", "ruang"),
+}
+REQUIRED = ("participant_no", "name", "birth_date", "room")
+NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{3,63}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,40}$")
+PATH_RE = re.compile(r"^[a-z][a-z_]{1,30}$")
+DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One valid candidate line."""
+
+    line: int
+    participant_no: str
+    name: str
+    birth_date: date
+    formation: str
+    entry_path: str
+    session: str
+    room: str
+
+    @property
+    def room_code(self) -> str:
+        return f"{self.room}-S{self.session}" if self.session else self.room
+
+    @property
+    def room_name(self) -> str:
+        return f"{self.room} · Sesi {self.session}" if self.session else self.room
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A candidate added by the import and the PIN printed on their card (never stored in clear)."""
+
+    participant_no: str
+    name: str
+    birth_date: str
+    room_code: str
+    pin: str
+
+
+class RosterError(Exception):
+    """The file was refused as a whole; ``problems`` are (line, message) pairs to show the committee."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+def read_table(path: Path) -> list[dict[str, str]]:
+    """The file's rows as dicts keyed by lower-case header (CSV: UTF-8 with or without BOM, comma or semicolon)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        values = [["" if v is None else (v.date().isoformat() if isinstance(v, datetime) else str(v)).strip()
+                   for v in row] for row in sheet.iter_rows(values_only=True)]
+    elif suffix == ".csv":
+        text = path.read_bytes().decode("utf-8-sig")
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
+        values = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+    else:
+        raise RosterError([(0, _("Use a .csv or .xlsx file."))])
+    values = [row for row in values if any(row)]
+    if not values:
+        raise RosterError([(0, _("The file is empty."))])
+    header = [h.strip().lower().replace(" ", "_") for h in values[0]]
+    return [dict(zip(header, row, strict=False)) for row in values[1:]]
+
+
+def _column_map(header: list[str]) -> tuple[dict[str, str], list[tuple[int, str]]]:
+    found: dict[str, str] = {}
+    for field, names in COLUMNS.items():
+        for name in names:
+            if name in header:
+                found[field] = name
+                break
+    missing = [f for f in REQUIRED if f not in found]
+    problems = [(1, _("Missing column: %(name)s", name=f)) for f in missing]
+    return found, problems
+
+
+def _parse_date(raw: str) -> date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def check(session: Session, exam: Exam, table: list[dict[str, str]]) -> list[Row]:
+    """Every row valid, or RosterError with every problem by line (line 1 is the header)."""
+    if not table:
+        raise RosterError([(0, _("The file has no candidate rows."))])
+    cols, problems = _column_map(list(table[0].keys()))
+    if problems:
+        raise RosterError(problems)
+    existing = set(session.scalars(select(Candidate.participant_no).where(Candidate.exam_id == exam.id)))
+    seen: dict[str, int] = {}
+    rows: list[Row] = []
+    for line, raw in enumerate(table, start=2):
+        get = {f: (raw.get(c) or "").strip() for f, c in cols.items()}
+        number, name = get.get("participant_no", ""), get.get("name", "")
+        errs: list[str] = []
+        if not NUMBER_RE.match(number):
+            errs.append(_("participant number '%(v)s' is not 4-64 letters or digits", v=number))
+        elif number in seen:
+            errs.append(_("participant number %(v)s repeats line %(line)s", v=number, line=seen[number]))
+        elif number in existing:
+            errs.append(_("participant number %(v)s is already registered for this exam", v=number))
+        if not name or len(name) > 255:
+            errs.append(_("name is missing or longer than 255 characters"))
+        born = _parse_date(get.get("birth_date", ""))
+        if born is None:
+            errs.append(_("birth date '%(v)s' is not YYYY-MM-DD or DD-MM-YYYY", v=get.get("birth_date", "")))
+        entry_path = get.get("entry_path") or "general"
+        if not PATH_RE.match(entry_path):
+            errs.append(_("entry path '%(v)s' is not a code like general or cum_laude", v=entry_path))
+        room, sess = get.get("room", ""), get.get("session", "")
+        if not CODE_RE.match(room) or (sess and not CODE_RE.match(sess)):
+            errs.append(_("room '%(room)s' / session '%(session)s' is not a short code", room=room, session=sess))
+        if len(get.get("formation", "")) > 255:
+            errs.append(_("formation is longer than 255 characters"))
+        seen.setdefault(number, line)
+        if errs:
+            problems += [(line, e) for e in errs]
+            continue
+        rows.append(Row(line, number, name, born, get.get("formation", ""), entry_path, sess, room))  # type: ignore[arg-type]
+    problems += _capacity_problems(session, rows)
+    if problems:
+        raise RosterError(sorted(problems))
+    return rows
+
+
+def _capacity_problems(session: Session, rows: list[Row]) -> list[tuple[int, str]]:
+    problems = []
+    wanted: dict[str, list[Row]] = {}
+    for r in rows:
+        wanted.setdefault(r.room_code, []).append(r)
+    for code, members in wanted.items():
+        room = session.scalar(select(Room).where(Room.code == code))
+        if room is None or room.capacity is None:
+            continue
+        seated = session.scalar(select(func.count()).select_from(Candidate).where(Candidate.room_id == room.id)) or 0
+        if seated + len(members) > room.capacity:
+            problems.append((members[room.capacity - seated if room.capacity > seated else 0].line, _(
+                "room %(code)s holds %(cap)s; it would get %(n)s", code=code, cap=room.capacity, n=seated + len(members)
+            )))
+    return problems
+
+
+def add(session: Session, exam: Exam, rows: list[Row], *, actor: str = "system") -> list[Issued]:
+    """Create missing rooms (closed, with a token) and the candidates with new PINs; returns the PINs for the cards."""
+    rooms: dict[str, Room] = {}
+    for r in rows:
+        if r.room_code in rooms:
+            continue
+        room = session.scalar(select(Room).where(Room.code == r.room_code))
+        if room is None:
+            room = Room(exam_id=exam.id, code=r.room_code, name=r.room_name, token=new_room_token(), is_open=False)
+            session.add(room)
+            session.flush()
+            audit.record(session, "room.created", actor=actor, exam_id=exam.id, room_id=room.id, code=room.code)
+        elif room.exam_id != exam.id:
+            raise RosterError([(r.line, _("room %(code)s belongs to another exam", code=r.room_code))])
+        rooms[r.room_code] = room
+    pins = [new_pin() for _r in rows]
+    issued = []
+    for r, pin in zip(rows, pins, strict=True):
+        session.add(Candidate(
+            exam_id=exam.id, room_id=rooms[r.room_code].id, participant_no=r.participant_no, name=r.name,
+            birth_date=r.birth_date, formation=r.formation, entry_path=r.entry_path, pin_hash=hash_pin(pin),
+            extra={"session": r.session, "room": r.room},
+        ))
+        issued.append(Issued(r.participant_no, r.name, r.birth_date.isoformat(), r.room_code, pin))
+    session.flush()
+    audit.record(session, "candidates.imported", actor=actor, exam_id=exam.id, count=len(rows), rooms=sorted(rooms))
+    return issued
+
+
+PIN_FIELDS = ("participant_no", "name", "birth_date", "room_code", "pin")
+
+
+def write_pins(path: Path, issued: list[Issued]) -> None:
+    """The PIN list for printing cards: readable by its owner only; delete it once the cards are printed."""
+    from exam_engine.config import write_private
+
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(PIN_FIELDS)
+    for i in issued:
+        w.writerow([i.participant_no, i.name, i.birth_date, i.room_code, i.pin])
+    write_private(path, out.getvalue().encode())
+
+
+def read_pins(path: Path) -> list[Issued]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if tuple(reader.fieldnames or ()) != PIN_FIELDS:
+            raise RosterError([(1, _("Not a PIN list written by 'candidates import'."))])
+        return [Issued(**{k: row[k] for k in PIN_FIELDS}) for row in reader]
