@@ -37,6 +37,8 @@ def test_full_exam_scores_exactly_by_the_key(server: LiveServer) -> None:
     assert not (_walk_keys(paper) & FORBIDDEN), "the paper must carry no key, weight or score"
     qs = questions(paper)
     assert len(qs) == 30 and {s["code"] for s in paper["subtests"]} == {"TWK", "TIU", "TKP"}
+    tick = cand.wait_for("time", timeout=10)  # pushed at least every 10 s (every 2 s in this server)
+    assert 0 < tick["remaining_ms"] <= start["remaining_ms"] and tick["deadline"] == start["deadline"]
 
     points = _points(server)
     rng = random.Random(7)
