@@ -134,6 +134,11 @@ def main() -> None:
             creds = [live.candidate(i) for i in range(args.clients)]
             answers, wall, lat = asyncio.run(
                 run_clients(lambda i, lat, g1, g2: sit_exam(live.url, creds[i], lat, g1, g2), args.clients))
+            import requests
+
+            health = requests.get(live.url + "/api/v1/health", timeout=10).json()
+            print(f"  group commit: {health['answers_committed']} writes in {health['answer_batches']} transactions "
+                  f"({health['answers_committed'] / max(1, health['answer_batches']):.1f} per commit)")
         finally:
             live.stop()
         engine = report("exam-engine", answers, wall, lat)

@@ -53,7 +53,15 @@ def exam_page() -> str:
 
 @bp.get("/api/v1/health")
 def health() -> Any:
-    return jsonify({"ok": True})
+    """Liveness plus this process's answer-writer counters (for monitoring and the load benchmark)."""
+    rt = runtime()
+    writer = rt.__dict__.get("writer")  # not created until the first answer
+    return jsonify({
+        "ok": True,
+        "connections": len(rt.connections),
+        "answers_committed": writer.writes if writer else 0,
+        "answer_batches": writer.batches if writer else 0,
+    })
 
 
 @bp.post("/api/v1/candidate/login")
