@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -105,24 +106,51 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
                                   subtest=code, item_id=item_of.get(v), item_version_id=v))
 
     n, k = len(papers), len(versions)
-    row_of = {pid: i for i, (pid, _l, _n) in enumerate(papers)}
     choices = np.full((n, k), NOT_PRESENTED, dtype=np.int8)
     for i, (_pid, layout, _no) in enumerate(papers):
         cols = [col_of[int(q["v"])] for st in (layout or {}).get("subtests", []) for q in st.get("questions", [])]
         choices[i, cols] = OMITTED
-    answers = session.execute(
+    # Answers stream in batches and are placed with sorted-id lookups (searchsorted), not per-row dicts.
+    paper_ids = np.array([pid for pid, _l, _n in papers], dtype=np.int64)
+    paper_order = np.argsort(paper_ids)
+    version_ids = np.array(versions, dtype=np.int64)
+    version_order = np.argsort(version_ids)
+    opt_ids = np.array(list(option_index), dtype=np.int64)
+    opt_cols = np.array([c for c, _i in option_index.values()], dtype=np.int64)
+    opt_idx = np.array([i for _c, i in option_index.values()], dtype=np.int8)
+    opt_order = np.argsort(opt_ids)
+
+    def _find(sorted_ids: np.ndarray, order: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pos = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
+        return order[pos], sorted_ids[pos] == values
+
+    stmt = (
         select(Answer.paper_id, Answer.item_version_id, Answer.option_id)
         .join(Paper, Paper.id == Answer.paper_id)
         .where(Paper.exam_id == exam.id, Paper.state.in_(ANALYSED_STATES), Answer.option_id.is_not(None))
-    ).all()
-    for pid, vid, oid in answers:
-        i, j = row_of[pid], col_of.get(vid)
-        hit = option_index.get(oid)
-        if j is None or hit is None or hit[0] != j or choices[i, j] == NOT_PRESENTED:
-            raise AnalysisInputError(
-                _("answer of paper %(paper)d to item version %(version)d names option %(option)d, which is not "
-                  "one of that question's options on the paper", paper=pid, version=vid, option=oid))
-        choices[i, j] = hit[1]
+    )
+    # Millions of rows: the driver's cursor directly (plain tuples), not ORM rows. The literals are an int id
+    # and this module's constant states, so rendering them inline is safe.
+    sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(200_000):
+            arr = np.fromiter(chain.from_iterable(batch), dtype=np.int64, count=3 * len(batch)).reshape(-1, 3)
+            rows, ok_p = _find(paper_ids[paper_order], paper_order, arr[:, 0])
+            cols, ok_v = _find(version_ids[version_order], version_order, arr[:, 1])
+            opts, ok_o = _find(opt_ids[opt_order], opt_order, arr[:, 2])
+            ok = ok_p & ok_v & ok_o
+            ok[ok] &= opt_cols[opts[ok]] == cols[ok]
+            ok[ok] &= choices[rows[ok], cols[ok]] != NOT_PRESENTED
+            if not ok.all():
+                pid, vid, oid = (int(v) for v in arr[int(np.argmin(ok))])
+                raise AnalysisInputError(
+                    _("answer of paper %(paper)d to item version %(version)d names option %(option)d, which is not "
+                      "one of that question's options on the paper", paper=pid, version=vid, option=oid))
+            choices[rows, cols] = opt_idx[opts]
+    finally:
+        cursor.close()
     presented = choices != NOT_PRESENTED
     matrix = ResponseMatrix([no for _p, _l, no in papers], items, score_choices(choices, items), choices=choices,
                             presented=presented)
