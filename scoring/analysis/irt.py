@@ -289,6 +289,19 @@ def fit_2pl(x: np.ndarray, presented: np.ndarray | None = None, *, quadrature_po
     )
 
 
+def eap_scores(fit: IrtFit, x: np.ndarray, presented: np.ndarray | None = None, *, limit: float = 6.0,
+               rule: str = "rectangular") -> tuple[np.ndarray, np.ndarray, float]:
+    """EAP abilities (and SDs) of any candidates under fitted items, plus their marginal log-likelihood.
+
+    Used when the items were calibrated on a sample: one E-step scores everyone else.
+    """
+    cols = np.flatnonzero(fit.fitted)
+    nodes, prior = quadrature(fit.quadrature_points, limit, rule)
+    data = _Data(np.asarray(x)[:, cols], None if presented is None else presented[:, cols])
+    e = _estep(data, fit.a[cols], fit.d[cols], nodes, np.log(prior), eap=True)
+    return e["theta"], e["theta_se"], float(e["loglik"])  # type: ignore[return-value]
+
+
 def icc(a: float, b: float, theta: np.ndarray) -> np.ndarray:
     """Probability of a right answer at each theta (for plots)."""
     return _sigmoid(a * (np.asarray(theta) - b))

@@ -8,11 +8,12 @@ import numpy as np
 
 from scoring.analysis.classical import CURVE_GROUPS, ClassicalResult, TestStatistics, classical_statistics
 from scoring.analysis.flags import Flag, FlagRules, item_flags
-from scoring.analysis.irt import IrtFit, fit_2pl, icc
+from scoring.analysis.irt import IrtFit, eap_scores, fit_2pl, icc
 from scoring.analysis.responses import ResponseMatrix
 
 MIN_IRT_ITEMS = 3
 MIN_IRT_CANDIDATES = 50
+IRT_SAMPLE = 200_000  # larger subtests calibrate items on a seeded random sample, then score everyone (EAP)
 
 
 @dataclass
@@ -68,7 +69,7 @@ class SubtestAnalysis:
 
 
 def analyse(rm: ResponseMatrix, subtests: list[Subtest] | None = None, *, rules: FlagRules = FlagRules(),
-            irt: bool = True, quadrature_points: int = 61) -> list[SubtestAnalysis]:
+            irt: bool = True, quadrature_points: int = 61, irt_sample: int = IRT_SAMPLE) -> list[SubtestAnalysis]:
     """Classical statistics, a 2PL fit of each subtest's right/wrong items, and flags, per subtest."""
     if subtests is None:
         subtests = [Subtest("all", "", list(range(rm.k)))]
@@ -80,7 +81,14 @@ def analyse(rm: ResponseMatrix, subtests: list[Subtest] | None = None, *, rules:
         if irt and cols.size >= MIN_IRT_ITEMS and sub.n >= MIN_IRT_CANDIDATES:
             x = sub.correct()[:, cols]
             pres = None if sub.presented is None else sub.presented[:, cols]
-            fit = fit_2pl(x, pres, quadrature_points=quadrature_points)
+            if sub.n > irt_sample:
+                pick = np.sort(np.random.default_rng(sub.n).choice(sub.n, size=irt_sample, replace=False))
+                fit = fit_2pl(x[pick], None if pres is None else pres[pick], quadrature_points=quadrature_points,
+                              eap=False)
+                fit.theta, fit.theta_se, _ll = eap_scores(fit, x, pres)
+                note = f"items calibrated on a random sample of {irt_sample:,} of {sub.n:,} candidates"
+            else:
+                fit = fit_2pl(x, pres, quadrature_points=quadrature_points)
         elif irt:
             note = "not enough right/wrong items or candidates for a 2PL fit"
         out.append(SubtestAnalysis(st.code, st.title, sub, res, fit, cols, item_flags(sub, res, rules), note))

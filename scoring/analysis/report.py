@@ -201,6 +201,8 @@ def to_html(report: dict[str, Any], title: str | None = None) -> str:
             out.append(f'<p class="note">{escape(_("2PL fit"))}: log-likelihood {_cell(st["irt"]["loglik"], 3)}, '
                        f'{st["irt"]["quadrature_points"]} {escape(_("quadrature points"))}, '
                        f'{st["irt"]["items"]} {escape(_("items"))}.</p>')
+            if st.get("irt_note"):
+                out.append(f'<p class="note">{escape(st["irt_note"])}</p>')
         elif st.get("irt_note"):
             out.append(f'<p class="note">{escape(_("No 2PL fit"))}: {escape(st["irt_note"])}</p>')
         bins = [(b["low"], b["high"], b["count"]) for b in t["distribution"]]

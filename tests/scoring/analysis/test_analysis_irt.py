@@ -129,3 +129,21 @@ def test_negative_discrimination_is_estimated_not_hidden() -> None:
     x, _ = simulate_2pl(10_000, a0, b0, seed=4)
     fit = fit_2pl(x)
     assert fit.a[4] < -0.7
+
+
+def test_large_subtests_calibrate_on_a_sample_and_score_everyone() -> None:
+    """Above ``irt_sample`` candidates the items are fitted on a seeded sample; every candidate still gets an EAP."""
+    from scoring.analysis.pipeline import Subtest, analyse
+    from scoring.analysis.responses import ItemInfo, ResponseMatrix
+
+    a0, b0 = np.linspace(0.8, 1.8, 8), np.linspace(-1.5, 1.5, 8)
+    x, theta = simulate_2pl(12_000, a0, b0, seed=12)
+    rm = ResponseMatrix([str(i) for i in range(12_000)], [ItemInfo(f"I{j}", 1.0) for j in range(8)], x)
+    (full,) = analyse(rm, [Subtest("T", "", list(range(8)))])
+    (sampled,) = analyse(rm, [Subtest("T", "", list(range(8)))], irt_sample=6_000)
+    assert full.irt_note is None and "6,000 of 12,000" in (sampled.irt_note or "")
+    assert sampled.irt is not None and full.irt is not None
+    assert sampled.irt.theta is not None and sampled.irt.theta.shape == (12_000,)
+    assert np.abs(sampled.irt.a - a0).max() < 0.15 and np.abs(sampled.irt.b - b0).max() < 0.15
+    assert np.corrcoef(sampled.irt.theta, full.irt.theta)[0, 1] > 0.995
+    assert np.corrcoef(sampled.irt.theta, theta)[0, 1] > 0.75  # 8 items: EAP reliability is about 0.65
