@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from exam_engine import clock
 from exam_engine.models import Answer, Candidate, Exam, Paper, Result
+from scoring import codes
 from scoring.announcement import exam_rules
 from scoring.grading import grade
 from scoring.receipts import answers_digest, make_receipt
@@ -29,6 +30,8 @@ def score_paper(session: Session, paper: Paper, exam: Exam, *, note: str | None 
     result.subtests = dict(outcome.subtests)
     result.passed = outcome.passed
     result.reasons = list(outcome.reasons)
+    if result.code is None:  # provisional until the announcement ranks the formation (P may become P/L)
+        result.code = codes.P if outcome.passed else codes.TL
     result.computed_at = clock.now()
     result.note = note
     session.flush()
