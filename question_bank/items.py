@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from exam_engine.i18n import _
+
 KINDS = ("single", "multiple", "truefalse")
 _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]+>")
@@ -69,33 +71,35 @@ def check_draft(draft: ItemDraft) -> list[str]:
     """What makes a draft undeliverable or unscorable (empty list: fine); messages in English source form."""
     problems: list[str] = []
     if not draft.uid or not draft.uid.strip():
-        problems.append("item id is empty")
+        problems.append(_("item id is empty"))
     elif len(draft.uid) > 128:
-        problems.append("item id is longer than 128 characters")
+        problems.append(_("item id is longer than 128 characters"))
     if not draft.subtest or not draft.subtest.strip():
-        problems.append("subtest is empty (the file does not name one: give --subtest)")
+        problems.append(_("subtest is empty (the file does not name one: give --subtest)"))
     elif len(draft.subtest) > 32:
-        problems.append("subtest is longer than 32 characters")
+        problems.append(_("subtest is longer than 32 characters"))
     if not normalise_text(draft.text) and not draft.media:
-        problems.append("question text is empty")
+        problems.append(_("question text is empty"))
     if draft.kind not in KINDS:
-        problems.append(f"unknown item kind {draft.kind!r} (expected one of {', '.join(KINDS)})")
+        problems.append(
+            _("unknown item kind %(kind)r (expected one of %(kinds)s)", kind=draft.kind, kinds=", ".join(KINDS))
+        )
     if len(draft.options) < 2:
-        problems.append(f"needs at least 2 options, has {len(draft.options)}")
+        problems.append(_("needs at least 2 options, has %(n)s", n=len(draft.options)))
     if draft.kind == "truefalse" and len(draft.options) != 2:
-        problems.append(f"a true/false item needs exactly 2 options, has {len(draft.options)}")
+        problems.append(_("a true/false item needs exactly 2 options, has %(n)s", n=len(draft.options)))
     seen: set[str] = set()
     for i, opt in enumerate(draft.options, 1):
         norm = normalise_text(opt.text)
         if not norm and not opt.media:
-            problems.append(f"option {i} is empty")
+            problems.append(_("option %(n)s is empty", n=i))
         elif norm and norm in seen:
-            problems.append(f"option {i} repeats an earlier option")
+            problems.append(_("option %(n)s repeats an earlier option", n=i))
         seen.add(norm)
         if not isinstance(opt.points, int | float) or not math.isfinite(opt.points):
-            problems.append(f"option {i} has points that are not a finite number")
+            problems.append(_("option %(n)s has points that are not a finite number", n=i))
     if draft.options and max((o.points for o in draft.options), default=0) <= 0:
-        problems.append("no option carries points (no correct answer or weight)")
+        problems.append(_("no option carries points (no correct answer or weight)"))
     return problems
 
 

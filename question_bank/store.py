@@ -11,6 +11,7 @@ from sqlalchemy import and_, insert, select
 from sqlalchemy.orm import Session
 
 from exam_engine import clock
+from exam_engine.i18n import _
 from exam_engine.models import Item, ItemVersion, Option
 from exam_engine.models.bank_images import BankImage
 from question_bank.assembly import PoolItem
@@ -102,7 +103,7 @@ def check_media(
     for chunk in _chunks(wanted):  # type: ignore[arg-type]
         have.update(session.scalars(select(BankImage.sha256).where(BankImage.sha256.in_(chunk))))
     return [
-        Problem(f"{d.source} [{d.uid}]", f"image bank:{sha} is not in the bank")
+        Problem(f"{d.source} [{d.uid}]", _("image bank:%(sha)s is not in the bank", sha=sha))
         for d, sha in refs
         if sha in wanted and sha not in have
     ]
@@ -152,7 +153,10 @@ def _same_text_warnings(session: Session, creates: list[tuple[ItemDraft, str]], 
         other = seen.setdefault(key, d.uid)
         if other != d.uid and key[1]:
             report.warnings.append(
-                Problem(d.source, f"{d.uid} has the same question text as {other} (the options differ)")
+                Problem(
+                    d.source,
+                    _("%(uid)s has the same question text as %(other)s (the options differ)", uid=d.uid, other=other),
+                )
             )
 
 
@@ -202,7 +206,9 @@ def import_items(
             meta_same = meta == (item.subtest, item.category, list(item.tags or []), item.difficulty)
             if same and meta_same:
                 report.duplicates += 1
-                report.duplicate_details.append(Problem(draft.source, f"{draft.uid} is already in the bank unchanged"))
+                report.duplicate_details.append(
+                    Problem(draft.source, _("%(uid)s is already in the bank unchanged", uid=draft.uid))
+                )
                 continue
             item.subtest, item.category, item.tags, item.difficulty = meta[0], meta[1], meta[2], meta[3]
             if not same:
@@ -212,7 +218,9 @@ def import_items(
             report.updated += 1
         elif chash in by_hash and by_hash[chash] != draft.uid:
             report.duplicates += 1
-            report.duplicate_details.append(Problem(draft.source, f"{draft.uid} duplicates {by_hash[chash]}"))
+            report.duplicate_details.append(
+                Problem(draft.source, _("%(uid)s duplicates %(other)s", uid=draft.uid, other=by_hash[chash]))
+            )
             continue
         else:
             creates.append((draft, chash))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exam_engine.i18n import _
 from question_bank.items import ItemDraft, check_draft
 
 MAX_BANK_BYTES = 50 * 1024 * 1024  # a bank file larger than this is refused before parsing
@@ -78,7 +79,7 @@ def finish(result: ParseResult) -> ParseResult:
         where = f"{draft.source} [{draft.uid}]" if draft.uid and draft.uid not in draft.source else draft.source
         bad = check_draft(draft)
         if draft.uid in seen:
-            bad.append(f"item id {draft.uid!r} already used at {seen[draft.uid]}")
+            bad.append(_("item id %(uid)r already used at %(where)s", uid=draft.uid, where=seen[draft.uid]))
         else:
             seen[draft.uid] = draft.source
         if bad:
@@ -100,11 +101,18 @@ def read_bytes(
 ) -> ParseResult:
     """Parse a whole bank held in memory; every item is checked before anything can be stored."""
     if len(data) > max_bytes:
-        raise FormatError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes")
+        raise FormatError(
+            _(
+                "%(name)s: %(n)s bytes is over the limit of %(limit)s bytes",
+                name=name,
+                n=len(data),
+                limit=max_bytes,
+            )
+        )
     fmt = fmt or detect_format(data, name)
     readers = _readers()
     if fmt not in readers:
-        raise FormatError(f"unknown format {fmt!r} (known: {', '.join(sorted(readers))})")
+        raise FormatError(_("unknown format %(fmt)r (known: %(list)s)", fmt=fmt, list=", ".join(sorted(readers))))
     result = readers[fmt](data, name, options or ReadOptions())
     result.fmt = fmt
     return finish(result)
@@ -123,8 +131,15 @@ def read_bank(
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise FormatError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise FormatError(_("%(path)s: cannot be read (%(strerror)s)", path=path, strerror=exc.strerror)) from exc
     if size > max_bytes:
-        raise FormatError(f"{path.name}: {size} bytes is over the limit of {max_bytes} bytes")
+        raise FormatError(
+            _(
+                "%(name)s: %(size)s bytes is over the limit of %(limit)s bytes",
+                name=path.name,
+                size=size,
+                limit=max_bytes,
+            )
+        )
     opts = ReadOptions(subtest=subtest, max_points=max_points, base_dir=path.resolve().parent)
     return read_bytes(path.read_bytes(), str(path), fmt, options=opts, max_bytes=max_bytes)

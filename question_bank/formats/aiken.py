@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from exam_engine.i18n import _
 from question_bank.formats import FormatError, ParseResult, ReadOptions
 from question_bank.items import ItemDraft, OptionDraft, normalise_text
 
@@ -17,7 +18,14 @@ def read_aiken(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FormatError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+        raise FormatError(
+            _(
+                "%(name)s: not UTF-8 text (%(reason)s at byte %(start)s); save it as UTF-8",
+                name=name,
+                reason=exc.reason,
+                start=exc.start,
+            )
+        ) from exc
     result = ParseResult(items=[])
     question: list[str] = []
     options: list[tuple[str, str]] = []
@@ -41,13 +49,18 @@ def read_aiken(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             if broken:
                 result.problem(where, broken)
             elif not question:
-                result.problem(f"{name}:{n}", "ANSWER line without a question before it")
+                result.problem(f"{name}:{n}", _("ANSWER line without a question before it"))
             elif len(options) < 2:
-                result.problem(where, f"needs at least 2 lettered options (A. ... or A) ...), has {len(options)}")
+                result.problem(
+                    where, _("needs at least 2 lettered options (A. ... or A) ...), has %(n)s", n=len(options))
+                )
             elif not re.fullmatch(r"[A-Z]", letter):
-                result.problem(where, f"ANSWER must be one letter, got {ans.group(1).strip()!r}")
+                result.problem(where, _("ANSWER must be one letter, got %(answer)r", answer=ans.group(1).strip()))
             elif letter not in letters:
-                result.problem(where, f"ANSWER {letter} is not one of the options {', '.join(letters)}")
+                result.problem(
+                    where,
+                    _("ANSWER %(letter)s is not one of the options %(list)s", letter=letter, list=", ".join(letters)),
+                )
             else:
                 stem = "\n".join(question)
                 uid = "aiken-" + hashlib.sha256(normalise_text(stem).encode()).hexdigest()[:12]
@@ -60,15 +73,20 @@ def read_aiken(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             letter = opt.group(1).upper()
             expected = chr(ord("A") + len(options))
             if letter != expected and not broken:
-                broken = f"line {n}: option {letter} out of order (expected {expected})"
+                broken = _(
+                    "line %(n)s: option %(letter)s out of order (expected %(expected)s)",
+                    n=n,
+                    letter=letter,
+                    expected=expected,
+                )
             options.append((letter, opt.group(2).strip()))
             continue
         if options:  # text after options without an ANSWER line: the previous question is unfinished
-            result.problem(f"{name}:{start}", "question has no ANSWER line")
+            result.problem(f"{name}:{start}", _("question has no ANSWER line"))
             reset()
         if not question:
             start = n
         question.append(line)
     if question:
-        result.problem(f"{name}:{start}", "question has no ANSWER line")
+        result.problem(f"{name}:{start}", _("question has no ANSWER line"))
     return result

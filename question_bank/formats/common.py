@@ -16,6 +16,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from exam_engine.i18n import _
 from question_bank.formats import FormatError, ParseResult, ReadOptions
 
 IMAGE_MIMES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
@@ -45,10 +46,16 @@ class ImageSink:
     def add(self, data: bytes, alt: str = "") -> dict[str, Any]:
         """Store image bytes; raises ValueError (with the reason) if they are not a usable image."""
         if len(data) > self.opts.max_image_bytes:
-            raise ValueError(f"image is {len(data)} bytes, over the limit of {self.opts.max_image_bytes}")
+            raise ValueError(
+                _(
+                    "image is %(n)s bytes, over the limit of %(limit)s",
+                    n=len(data),
+                    limit=self.opts.max_image_bytes,
+                )
+            )
         mime = sniff_image(data)
         if mime is None:
-            raise ValueError("not a PNG, JPEG, GIF or WebP image")
+            raise ValueError(_("not a PNG, JPEG, GIF or WebP image"))
         sha = hashlib.sha256(data).hexdigest()
         self.result.images[sha] = (mime, data)
         media: dict[str, Any] = {"src": f"bank:{sha}", "sha256": sha, "mime": mime}
@@ -62,24 +69,24 @@ class ImageSink:
         if src.startswith("bank:"):
             sha = src[5:]
             if not re.fullmatch(r"[0-9a-f]{64}", sha):
-                raise ValueError(f"bad bank image reference {src!r}")
+                raise ValueError(_("bad bank image reference %(src)r", src=src))
             media: dict[str, Any] = {"src": src, "sha256": sha}
             if alt:
                 media["alt"] = alt
             return media
         if src.startswith("data:"):
-            head, _, payload = src.partition(",")
+            head, _sep, payload = src.partition(",")
             if ";base64" not in head:
-                raise ValueError("data: URI images must be base64-encoded")
+                raise ValueError(_("data: URI images must be base64-encoded"))
             try:
                 return self.add(base64.b64decode(payload, validate=False), alt)
             except binascii.Error as exc:
-                raise ValueError(f"broken base64 in data: URI ({exc})") from exc
+                raise ValueError(_("broken base64 in data: URI (%(exc)s)", exc=exc)) from exc
         if re.match(r"^[a-z][a-z0-9+.-]*://", src, re.I):
-            raise ValueError(f"remote image {src!r} is not fetched; put the file in the bank or package")
+            raise ValueError(_("remote image %(src)r is not fetched; put the file in the bank or package", src=src))
         data = self.loader(src) if self.loader else None
         if data is None:
-            raise ValueError(f"image file {src!r} not found")
+            raise ValueError(_("image file %(src)r not found", src=src))
         return self.add(data, alt)
 
 
@@ -93,7 +100,7 @@ def file_loader(base_dir: Path | None, limit: int) -> Callable[[str], bytes | No
         if base_dir.resolve() not in path.parents or not path.is_file():
             return None
         if path.stat().st_size > limit:
-            raise ValueError(f"image {rel!r} is over the limit of {limit} bytes")
+            raise ValueError(_("image %(rel)r is over the limit of %(limit)s bytes", rel=rel, limit=limit))
         return path.read_bytes()
 
     return load
@@ -171,11 +178,17 @@ def parse_xml(data: bytes, name: str) -> Element:
         return SafeET.fromstring(data)
     except DefusedXmlException as exc:
         raise FormatError(
-            f"{name}: refused unsafe XML ({type(exc).__name__}: entities or DTDs are not allowed)"
+            _(
+                "%(name)s: refused unsafe XML (%(error)s: entities or DTDs are not allowed)",
+                name=name,
+                error=type(exc).__name__,
+            )
         ) from exc
     except SafeET.ParseError as exc:
         line, col = getattr(exc, "position", (0, 0))
-        raise FormatError(f"{name}:{line}:{col}: invalid XML: {exc}") from exc
+        raise FormatError(
+            _("%(name)s:%(line)s:%(col)s: invalid XML: %(exc)s", name=name, line=line, col=col, exc=exc)
+        ) from exc
 
 
 def local(tag: str) -> str:

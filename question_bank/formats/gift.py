@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from exam_engine.i18n import _
 from question_bank.formats import FormatError, ParseResult, ReadOptions
 from question_bank.formats.common import html_to_text, tidy
 from question_bank.items import ItemDraft, OptionDraft, normalise_text
@@ -118,7 +119,14 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FormatError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+        raise FormatError(
+            _(
+                "%(name)s: not UTF-8 text (%(reason)s at byte %(start)s); save it as UTF-8",
+                name=name,
+                reason=exc.reason,
+                start=exc.start,
+            )
+        ) from exc
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     result = ParseResult(items=[])
     subtest, category = opts.subtest, None
@@ -126,7 +134,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         where = f"{name}:{block.line}"
         body = block.text.strip()
         if body.startswith("$CATEGORY:"):
-            first, _, rest = body.partition("\n")
+            first, _sep, rest = body.partition("\n")
             sub, cat = category_path(first[len("$CATEGORY:") :])
             subtest, category = sub or opts.subtest, cat
             body = rest.strip()
@@ -136,7 +144,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         if body.startswith("::"):
             end = body.find("::", 2)
             if end < 0:
-                result.problem(where, "title starts with :: but never ends")
+                result.problem(where, _("title starts with :: but never ends"))
                 continue
             title = _unescape(body[2:end]).strip()
             body = body[end + 2 :].lstrip()
@@ -147,14 +155,14 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             fmt, body = m.group(1), body[m.end() :]
         open_at = _find_unescaped(body, "{")
         if open_at < 0:
-            result.problem(where, "description (no answer block) is not a deliverable question", "unsupported")
+            result.problem(where, _("description (no answer block) is not a deliverable question"), "unsupported")
             continue
         close_at = _find_unescaped(body, "}", open_at)
         if close_at < 0:
-            result.problem(where, "answer block opened with { is never closed")
+            result.problem(where, _("answer block opened with { is never closed"))
             continue
         if _find_unescaped(body, "{", close_at + 1) >= 0:
-            result.problem(where, "more than one answer block (embedded answers/cloze)", "unsupported")
+            result.problem(where, _("more than one answer block (embedded answers/cloze)"), "unsupported")
             continue
         before, block_raw, after = body[:open_at], body[open_at + 1 : close_at], body[close_at + 1 :]
         stem = before.rstrip() + (" _____ " + after.lstrip() if after.strip() else "")
@@ -173,7 +181,12 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             kind_name = "numerical"
         if kind_name:
             result.problem(
-                where, f"{kind_name} questions cannot be delivered (multiple choice and true/false only)", "unsupported"
+                where,
+                _(
+                    "%(kind_name)s questions cannot be delivered (multiple choice and true/false only)",
+                    kind_name=kind_name,
+                ),
+                "unsupported",
             )
             continue
         tf = re.match(r"^(T|F|TRUE|FALSE)\b(.*)$", inner, re.S | re.I)
@@ -195,13 +208,13 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         if general is not None:
             explanation = _fmt_text(general, inner_fmt) or None
         if not answers or answers[0][0] == "?":
-            result.problem(where, "answer block has text that is not an answer (start answers with = or ~)")
+            result.problem(where, _("answer block has text that is not an answer (start answers with = or ~)"))
             continue
         if any("->" in a for _, a in answers):
-            result.problem(where, "matching questions cannot be delivered", "unsupported")
+            result.problem(where, _("matching questions cannot be delivered"), "unsupported")
             continue
         if all(marker == "=" for marker, _ in answers):
-            result.problem(where, "short-answer questions cannot be delivered", "unsupported")
+            result.problem(where, _("short-answer questions cannot be delivered"), "unsupported")
             continue
         options, weights, bad = [], [], None
         for marker, raw in answers:
@@ -216,7 +229,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             else:
                 weight = 100.0 if marker == "=" else 0.0
             if abs(weight) > 100:
-                bad = f"answer weight {weight:g}% is outside -100..100"
+                bad = _("answer weight %(weight)s%% is outside -100..100", weight=format(weight, "g"))
             raw = raw.strip()
             fm = re.match(r"^\[(html|moodle|plain|markdown)\]", raw)
             if fm:

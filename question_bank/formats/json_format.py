@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from exam_engine.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import ImageSink, file_loader
 from question_bank.items import ItemDraft, OptionDraft
@@ -89,7 +90,13 @@ def parse_document(doc: Any, name: str, opts: ReadOptions | None = None) -> Pars
     """Turn a decoded document into drafts; schema errors become problems located by item index and uid."""
     opts = opts or ReadOptions()
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_MARK:
-        raise FormatError(f'{name}: not an exam-engine bank (expected "format": "{FORMAT_MARK}")')
+        raise FormatError(
+            _(
+                '%(name)s: not an exam-engine bank (expected "format": "%(mark)s")',
+                name=name,
+                mark=FORMAT_MARK,
+            )
+        )
     result = ParseResult(items=[])
     bad_items: set[int] = set()
     items = doc.get("items")
@@ -117,7 +124,7 @@ def parse_document(doc: Any, name: str, opts: ReadOptions | None = None) -> Pars
             media = _media(sink, raw.get("media", []))
             option_media = [_media(sink, o.get("media", [])) for o in raw["options"]]
         except ValueError as exc:
-            result.problem(f"{src} [{raw['uid']}]", f"media: {exc}")
+            result.problem(f"{src} [{raw['uid']}]", _("media: %(exc)s", exc=exc))
             continue
         result.items.append(
             ItemDraft(
@@ -145,9 +152,19 @@ def read_json(data: bytes, name: str, opts: ReadOptions | None = None) -> ParseR
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise FormatError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise FormatError(
+            _("%(name)s: not UTF-8 text (%(reason)s at byte %(start)s)", name=name, reason=exc.reason, start=exc.start)
+        ) from exc
     except json.JSONDecodeError as exc:
-        raise FormatError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+        raise FormatError(
+            _(
+                "%(name)s:%(lineno)s:%(colno)s: invalid JSON: %(msg)s",
+                name=name,
+                lineno=exc.lineno,
+                colno=exc.colno,
+                msg=exc.msg,
+            )
+        ) from exc
     return parse_document(doc, name, opts)
 
 
@@ -156,11 +173,15 @@ def read_yaml(data: bytes, name: str, opts: ReadOptions | None = None) -> ParseR
     try:
         doc = yaml.safe_load(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise FormatError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise FormatError(
+            _("%(name)s: not UTF-8 text (%(reason)s at byte %(start)s)", name=name, reason=exc.reason, start=exc.start)
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        raise FormatError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+        raise FormatError(
+            _("%(where)s: invalid YAML: %(value)s", where=where, value=getattr(exc, "problem", None) or exc)
+        ) from exc
     return parse_document(doc, name, opts)
 
 

@@ -8,6 +8,7 @@ import re
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from exam_engine.i18n import _
 from question_bank.formats import FormatError, ParseResult, ReadOptions
 from question_bank.formats.common import ImageSink, html_to_text, number, parse_xml, tidy
 from question_bank.formats.gift import category_path
@@ -37,11 +38,13 @@ def _rich(field: Element | None, sink: ImageSink) -> tuple[str, list[dict[str, A
     files: dict[str, bytes] = {}
     for f in field.findall("file"):
         if (f.get("encoding") or "base64") != "base64":
-            raise ValueError(f"file {f.get('name')!r} has unsupported encoding {f.get('encoding')!r}")
+            raise ValueError(
+                _("file %(name)r has unsupported encoding %(encoding)r", name=f.get("name"), encoding=f.get("encoding"))
+            )
         try:
             files[f.get("name") or ""] = base64.b64decode("".join((f.text or "").split()), validate=True)
         except binascii.Error as exc:
-            raise ValueError(f"file {f.get('name')!r} is not valid base64") from exc
+            raise ValueError(_("file %(name)r is not valid base64", name=f.get("name"))) from exc
     raw = _text(field)
     fmt = field.get("format", "html")
     if fmt in ("html", "moodle_auto_format", "markdown") and ("<" in raw or "&" in raw):
@@ -57,7 +60,7 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     """Read a Moodle XML export (safely parsed); each question located by its position, name and id number."""
     root = parse_xml(data, name)
     if root.tag != "quiz":
-        raise FormatError(f"{name}: root element is <{root.tag}>, expected <quiz>")
+        raise FormatError(_("%(name)s: root element is <%(tag)s>, expected <quiz>", name=name, tag=root.tag))
     result = ParseResult(items=[])
     sink = ImageSink(result, opts)
     subtest, category = opts.subtest, None
@@ -71,10 +74,18 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         uid = tidy(q.findtext("idnumber") or "") or qname
         where = f"{name}: question {n}" + (f" [{uid}]" if uid else "")
         if qtype in UNSUPPORTED:
-            result.problem(where, f"{UNSUPPORTED[qtype]} questions ({qtype}) cannot be delivered", "unsupported")
+            result.problem(
+                where,
+                _(
+                    "%(kind)s questions (%(qtype)s) cannot be delivered",
+                    kind=UNSUPPORTED[qtype],
+                    qtype=qtype,
+                ),
+                "unsupported",
+            )
             continue
         if qtype not in ("multichoice", "truefalse"):
-            result.problem(where, f"unknown question type {qtype!r}", "unsupported")
+            result.problem(where, _("unknown question type %(qtype)r", qtype=qtype), "unsupported")
             continue
         try:
             text, media = _rich(q.find("questiontext"), sink)
@@ -83,7 +94,9 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             for a in q.findall("answer"):
                 frac = number(a.get("fraction", "0"))
                 if frac is None or not -100 <= frac <= 100:
-                    raise ValueError(f"answer fraction {a.get('fraction')!r} is not a number in -100..100")
+                    raise ValueError(
+                        _("answer fraction %(fraction)r is not a number in -100..100", fraction=a.get("fraction"))
+                    )
                 atext, amedia = _rich(a, sink)
                 if qtype == "truefalse":
                     atext = {"true": "Benar", "false": "Salah"}.get(atext.strip().lower(), atext)
@@ -106,5 +119,5 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             ItemDraft(uid, subtest or "", text, options, kind, category, tags, difficulty, explanation, media, where)
         )
     if not root.findall("question"):
-        raise FormatError(f"{name}: the <quiz> holds no <question> elements")
+        raise FormatError(_("%(name)s: the <quiz> holds no <question> elements", name=name))
     return result

@@ -11,6 +11,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element
 
+from exam_engine.i18n import _
 from question_bank.formats import FormatError, ParseResult, ReadOptions
 from question_bank.formats.common import IMAGE_MIMES, ImageSink, file_loader, local, number, parse_xml, tidy
 from question_bank.items import ItemDraft, OptionDraft
@@ -107,31 +108,36 @@ def parse_item(
 ) -> None:
     """One assessmentItem (2.1 or 3.0) into a draft, or a problem saying why not."""
     if qname(root) != "assessmentItem":
-        result.problem(where, f"root element is <{local(root.tag)}>, expected an assessment item")
+        result.problem(where, _("root element is <%(local)s>, expected an assessment item", local=local(root.tag)))
         return
     ident = attr(root, "identifier") or ""
     uid = meta.get("uid") or ident
     where = f"{where} [{uid}]" if uid else where
     body = next(iter(_children(root, "itemBody")), None)
     if body is None:
-        result.problem(where, "item has no itemBody")
+        result.problem(where, _("item has no itemBody"))
         return
     found = _interactions(body)
     names = [qname(e) for e in found]
     odd = [n for n in names if n != "choiceInteraction"]
     if odd:
         what = UNSUPPORTED.get(odd[0], odd[0])
-        result.problem(where, f"{what} questions cannot be delivered", "unsupported")
+        result.problem(where, _("%(what)s questions cannot be delivered", what=what), "unsupported")
         return
     if len(found) != 1:
-        msg = "no choiceInteraction" if not found else f"{len(found)} interactions in one item (composite items)"
-        result.problem(where, f"{msg}: only one choice interaction per item can be delivered", "unsupported")
+        if not found:
+            msg = _("no choiceInteraction: only one choice interaction per item can be delivered")
+        else:
+            msg = _(
+                "%(n)s interactions in one item: only one choice interaction per item can be delivered", n=len(found)
+            )
+        result.problem(where, msg, "unsupported")
         return
     inter = found[0]
     rid = attr(inter, "responseIdentifier") or "RESPONSE"
     decl = next((d for d in _children(root, "responseDeclaration") if attr(d, "identifier") == rid), None)
     if decl is None:
-        result.problem(where, f"no responseDeclaration for {rid!r}")
+        result.problem(where, _("no responseDeclaration for %(rid)r", rid=rid))
         return
     cardinality = attr(decl, "cardinality", "single")
     correct = [tidy(v.text or "") for c in _children(decl, "correctResponse") for v in _children(c, "value")]
@@ -142,17 +148,19 @@ def parse_item(
         for e in _children(m, "mapEntry"):
             val = number(attr(e, "mappedValue"))
             if val is None:
-                result.problem(where, f"mapEntry {attr(e, 'mapKey')!r} has no numeric mappedValue")
+                result.problem(where, _("mapEntry %(attr)r has no numeric mappedValue", attr=attr(e, "mapKey")))
                 return
             mapping[attr(e, "mapKey") or ""] = val
     choices = [c for c in inter.iter() if qname(c) == "simpleChoice"]
     ids = [attr(c, "identifier") or "" for c in choices]
     if not mapping and not correct:
-        result.problem(where, "no correctResponse and no mapping: the item has no key")
+        result.problem(where, _("no correctResponse and no mapping: the item has no key"))
         return
     unknown = [k for k in list(mapping) + correct if k not in ids]
     if unknown:
-        result.problem(where, f"key refers to {unknown[0]!r}, which is not a simpleChoice identifier")
+        result.problem(
+            where, _("key refers to %(unknown)r, which is not a simpleChoice identifier", unknown=unknown[0])
+        )
         return
     try:
         stem, stem_imgs = content(body, {"choiceInteraction"})
@@ -169,7 +177,7 @@ def parse_item(
             pts = mapping.get(cid, default) if mapping else (per_correct if cid in correct else 0.0)
             options.append(OptionDraft(ctext, pts, [sink.resolve(src, alt) for src, alt in cimgs]))
     except ValueError as exc:
-        result.problem(where, f"image: {exc}")
+        result.problem(where, _("image: %(exc)s", exc=exc))
         return
     explanation = None
     for fb in _children(root, "modalFeedback"):
@@ -177,7 +185,9 @@ def parse_item(
         break
     kind = meta.get("kind") or ("multiple" if cardinality == "multiple" else "single")
     if cardinality not in ("single", "multiple"):
-        result.problem(where, f"response cardinality {cardinality!r} cannot be delivered", "unsupported")
+        result.problem(
+            where, _("response cardinality %(cardinality)r cannot be delivered", cardinality=cardinality), "unsupported"
+        )
         return
     result.items.append(
         ItemDraft(
@@ -217,13 +227,27 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise FormatError(f"{name}: damaged zip ({exc})") from exc
+        raise FormatError(_("%(name)s: damaged zip (%(exc)s)", name=name, exc=exc)) from exc
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise FormatError(f"{name}: {len(infos)} files in the package, over the limit of {MAX_MEMBERS}")
+        raise FormatError(
+            _(
+                "%(name)s: %(n)s files in the package, over the limit of %(limit)s",
+                name=name,
+                n=len(infos),
+                limit=MAX_MEMBERS,
+            )
+        )
     total = sum(i.file_size for i in infos)
     if total > MAX_UNPACKED:
-        raise FormatError(f"{name}: unpacks to {total} bytes, over the limit of {MAX_UNPACKED}")
+        raise FormatError(
+            _(
+                "%(name)s: unpacks to %(total)s bytes, over the limit of %(limit)s",
+                name=name,
+                total=total,
+                limit=MAX_UNPACKED,
+            )
+        )
     return zf
 
 
@@ -233,7 +257,14 @@ def _member(zf: zipfile.ZipFile, path: str) -> bytes | None:
     except KeyError:
         return None
     if info.file_size > MAX_MEMBER:
-        raise ValueError(f"{path} is {info.file_size} bytes, over the limit of {MAX_MEMBER}")
+        raise ValueError(
+            _(
+                "%(path)s is %(size)s bytes, over the limit of %(limit)s",
+                path=path,
+                size=info.file_size,
+                limit=MAX_MEMBER,
+            )
+        )
     return zf.read(info)
 
 
@@ -247,7 +278,7 @@ def read_package(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         else next((n for n in names if n.lower().endswith("imsmanifest.xml")), None)
     )
     if manifest_path is None:
-        raise FormatError(f"{name}: no imsmanifest.xml in the package")
+        raise FormatError(_("%(name)s: no imsmanifest.xml in the package", name=name))
     base = posixpath.dirname(manifest_path)
     manifest = parse_xml(zf.read(manifest_path), f"{name}!{manifest_path}")
     result = ParseResult(items=[])
@@ -263,7 +294,7 @@ def read_package(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         href = res.get("href") or next((f.get("href") for f in res if local(f.tag) == "file"), None)
         where = f"{name}!{href or res.get('identifier')}"
         if not href:
-            result.problem(where, "item resource has no href")
+            result.problem(where, _("item resource has no href"))
             continue
         path = posixpath.normpath(posixpath.join(base, href))
         try:
@@ -272,7 +303,7 @@ def read_package(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             result.problem(where, str(exc))
             continue
         if raw is None:
-            result.problem(where, f"file {href!r} named in the manifest is missing from the package")
+            result.problem(where, _("file %(href)r named in the manifest is missing from the package", href=href))
             continue
         try:
             root = parse_xml(raw, where)
@@ -294,7 +325,9 @@ def read_qti(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         return read_package(data, name, opts)
     root = parse_xml(data, name)
     if qname(root) in ("assessmentTest",):
-        raise FormatError(f"{name}: an assessment test refers to item files; import the content package (.zip)")
+        raise FormatError(
+            _("%(name)s: an assessment test refers to item files; import the content package (.zip)", name=name)
+        )
     result = ParseResult(items=[])
     sink = ImageSink(result, opts, file_loader(opts.base_dir, opts.max_image_bytes))
     parse_item(root, name, sink, opts, {"tags": []}, result)
@@ -466,6 +499,6 @@ def write_package(items: list[ItemDraft], path: str | Path, images: dict[str, by
         for h in sorted(used):
             sha = Path(h).stem
             if images is None or sha not in images:
-                raise ValueError(f"image {sha} used by the bank is missing from the image store")
+                raise ValueError(_("image %(sha)s used by the bank is missing from the image store", sha=sha))
             zf.writestr(h, images[sha])
         zf.writestr("imsmanifest.xml", _manifest(entries, used))

@@ -7,6 +7,7 @@ import re
 import zipfile
 from functools import lru_cache
 
+from exam_engine.i18n import _
 from question_bank.formats import FormatError, Reader
 
 
@@ -50,14 +51,16 @@ def detect(data: bytes, name: str = "") -> str:
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
         except zipfile.BadZipFile as exc:
-            raise FormatError(f"{label}: a damaged zip file ({exc})") from exc
+            raise FormatError(_("%(label)s: a damaged zip file (%(exc)s)", label=label, exc=exc)) from exc
         if "imsmanifest.xml" in names or any(n.lower().endswith("/imsmanifest.xml") for n in names):
             return "qti"
         if "xl/workbook.xml" in names:
             return "xlsx"
-        raise FormatError(f"{label}: a zip that is neither a QTI content package (imsmanifest.xml) nor an XLSX")
+        raise FormatError(
+            _("%(label)s: a zip that is neither a QTI content package (imsmanifest.xml) nor an XLSX", label=label)
+        )
     if data.startswith((b"\xd0\xcf\x11\xe0",)):
-        raise FormatError(f"{label}: an old binary Excel/Word file; save it as .xlsx (or CSV) first")
+        raise FormatError(_("%(label)s: an old binary Excel/Word file; save it as .xlsx (or CSV) first", label=label))
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"<"):
         root = _xml_root(stripped)
@@ -66,8 +69,16 @@ def detect(data: bytes, name: str = "") -> str:
         if root in ("assessmentItem", "qti-assessment-item", "assessmentTest", "qti-assessment-test"):
             return "qti"
         if root == "manifest":
-            raise FormatError(f"{label}: a bare imsmanifest.xml; import the whole content package (.zip)")
-        raise FormatError(f"{label}: XML with root <{root}> is not a bank format (expected <quiz> or <assessmentItem>)")
+            raise FormatError(
+                _("%(label)s: a bare imsmanifest.xml; import the whole content package (.zip)", label=label)
+            )
+        raise FormatError(
+            _(
+                "%(label)s: XML with root <%(root)s> is not a bank format (expected <quiz> or <assessmentItem>)",
+                label=label,
+                root=root,
+            )
+        )
     if stripped.startswith((b"{", b"[")):
         return "json"
     try:
@@ -83,4 +94,10 @@ def detect(data: bytes, name: str = "") -> str:
     first = text.split("\n", 1)[0]
     if _CSV_HEADER.search(first) and any(d in first for d in (",", ";", "\t")):
         return "csv"
-    raise FormatError(f"{label}: format not recognised from its content; give --format ({', '.join(FORMATS)})")
+    raise FormatError(
+        _(
+            "%(label)s: format not recognised from its content; give --format (%(list)s)",
+            label=label,
+            list=", ".join(FORMATS),
+        )
+    )

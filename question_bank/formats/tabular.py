@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from exam_engine.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import ImageSink, file_loader, number
 from question_bank.items import ItemDraft, OptionDraft
@@ -95,34 +96,44 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
             header = row
             break
     if header is None:
-        raise FormatError(f"{name}: no header row (the first row must name the columns: question, option_a, ...)")
+        raise FormatError(
+            _("%(name)s: no header row (the first row must name the columns: question, option_a, ...)", name=name)
+        )
     cols, unknown = _column_map(header)
     if "question" not in cols:
         raise FormatError(
-            f"{name}: no question column (header 'question' or 'soal'); found {', '.join(map(_cell, header))}"
+            _(
+                "%(name)s: no question column (header 'question' or 'soal'); found %(list)s",
+                name=name,
+                list=", ".join(map(_cell, header)),
+            )
         )
     if unknown:
-        result.warnings.append(Problem(name, f"columns ignored: {', '.join(unknown)}"))
+        result.warnings.append(Problem(name, _("columns ignored: %(list)s", list=", ".join(unknown))))
     letters = [x for x in "abcdefghij" if f"option_{x}" in cols]
     weight_letters = [x for x in "abcdefghij" if f"weight_{x}" in cols]
     sink = ImageSink(result, opts, file_loader(opts.base_dir, opts.max_image_bytes))
     for count, (where, row) in enumerate(it, 1):
         if count > MAX_ROWS:
-            raise FormatError(f"{name}: more than {MAX_ROWS} rows")
+            raise FormatError(_("%(name)s: more than %(limit)s rows", name=name, limit=MAX_ROWS))
         get = {k: _cell(row[i]) if i < len(row) else "" for k, i in cols.items()}
         if not any(get.values()):
             continue
         uid = get.get("uid") or ""
         loc = f"{where} [{uid}]" if uid else where
         if not uid:
-            result.problem(loc, "item id (uid) is empty")
+            result.problem(loc, _("item id (uid) is empty"))
             continue
         kind_raw = get.get("kind", "").lower()
         if kind_raw in _UNSUPPORTED:
-            result.problem(loc, f"{_UNSUPPORTED[kind_raw]} questions cannot be delivered", "unsupported")
+            result.problem(
+                loc,
+                _("%(kind)s questions cannot be delivered", kind=_UNSUPPORTED[kind_raw]),
+                "unsupported",
+            )
             continue
         if kind_raw not in _KINDS:
-            result.problem(loc, f"unknown kind {get.get('kind')!r} (single, multiple, truefalse)")
+            result.problem(loc, _("unknown kind %(kind)r (single, multiple, truefalse)", kind=get.get("kind")))
             continue
         kind = _KINDS[kind_raw]
         texts = [(x, get.get(f"option_{x}", "")) for x in letters]
@@ -130,14 +141,14 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
             texts.pop()  # trailing empty option columns are simply unused
         gaps = [x.upper() for x, t in texts if not t]
         if gaps:
-            result.problem(loc, f"option {gaps[0]} is empty but a later option is filled")
+            result.problem(loc, _("option %(gaps)s is empty but a later option is filled", gaps=gaps[0]))
             continue
         if kind == "truefalse" and not texts:
             texts = [("a", "Benar"), ("b", "Salah")]
         points_cell = get.get("points", "")
         full = number(points_cell) if points_cell else opts.max_points
         if full is None:
-            result.problem(loc, f"points {points_cell!r} is not a number")
+            result.problem(loc, _("points %(points_cell)r is not a number", points_cell=points_cell))
             continue
         weights_given = [x for x in weight_letters if get.get(f"weight_{x}")]
         pts: list[float] = []
@@ -147,16 +158,16 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
                 raw = get.get(f"weight_{x}", "")
                 w = number(raw) if raw else 0.0
                 if w is None:
-                    problem = f"weight {x.upper()} {raw!r} is not a number"
+                    problem = _("weight %(upper)s %(raw)r is not a number", upper=x.upper(), raw=raw)
                     break
                 pts.append(w)
             extra = [x.upper() for x in weights_given if x not in dict(texts)]
             if extra and not problem:
-                problem = f"weight {extra[0]} given for an option that has no text"
+                problem = _("weight %(extra)s given for an option that has no text", extra=extra[0])
         else:
             key = get.get("key", "").upper().replace(" ", "")
             if not key:
-                problem = "no key and no weights: give the key letter or weight columns"
+                problem = _("no key and no weights: give the key letter or weight columns")
             elif kind == "truefalse" and len(texts) == 2 and key in _TRUE | _FALSE:
                 pts = [full, 0.0] if key in _TRUE else [0.0, full]
             else:
@@ -164,7 +175,9 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
                 known = [x.upper() for x, _ in texts]
                 wrong = [k for k in keys if k not in known]
                 if wrong:
-                    problem = f"key {wrong[0]!r} is not one of the options {', '.join(known)}"
+                    problem = _(
+                        "key %(wrong)r is not one of the options %(list)s", wrong=wrong[0], list=", ".join(known)
+                    )
                 else:
                     if len(keys) > 1 and kind == "single":
                         kind = "multiple"
@@ -178,7 +191,7 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
             try:
                 media.append(sink.resolve(get["image"]))
             except ValueError as exc:
-                result.problem(loc, f"image: {exc}")
+                result.problem(loc, _("image: %(exc)s", exc=exc))
                 continue
         tags = [t.strip() for t in re.split(r"[;,]", get.get("tags", "")) if t.strip()]
         result.items.append(
@@ -217,7 +230,9 @@ def read_csv(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             rows.append((f"{name}:{start}", row))  # the line where the record starts (quoted cells may span lines)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise FormatError(f"{name}:{reader.line_num}: broken CSV ({exc})") from exc
+        raise FormatError(
+            _("%(name)s:%(line)s: broken CSV (%(exc)s)", name=name, line=reader.line_num, exc=exc)
+        ) from exc
     result = _rows_to_items(rows, name, opts)
     if warning:
         result.warnings.append(Problem(name, warning))
@@ -249,12 +264,14 @@ def read_xlsx(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             total = sum(i.file_size for i in zf.infolist())
         if total > 20 * len(data) + 50_000_000:
-            raise FormatError(f"{name}: unpacks to {total} bytes; refused as a possible zip bomb")
+            raise FormatError(
+                _("%(name)s: unpacks to %(total)s bytes; refused as a possible zip bomb", name=name, total=total)
+            )
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except FormatError:
         raise
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise FormatError(f"{name}: not a readable XLSX workbook ({exc})") from exc
+        raise FormatError(_("%(name)s: not a readable XLSX workbook (%(exc)s)", name=name, exc=exc)) from exc
     wanted = {"soal", "bank", "items", "questions"}
     ws = next((s for s in wb.worksheets if s.title.strip().lower() in wanted), wb.worksheets[0])
     return _rows_to_items(_sheet_rows(ws, name), name, opts)

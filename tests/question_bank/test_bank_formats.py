@@ -292,3 +292,14 @@ def test_detection_of_zips_and_unknown_content(tmp_path: Path):
         detect(b"\xd0\xcf\x11\xe0" + b"\0" * 100, "old.xls")
     with pytest.raises(FormatError, match="bare imsmanifest"):
         detect((DATA / "qti21_package" / "imsmanifest.xml").read_bytes())
+
+
+def test_problems_are_translated_for_indonesian_staff(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("EXAM_LOCALE", "id")
+    r = read_bank(DATA / "basic_aiken.txt", subtest="TWK")
+    assert [p.message for p in r.problems] == [
+        "ANSWER E bukan salah satu opsi A, B",
+        "soal tidak memiliki baris ANSWER",
+    ]
+    gift = read_bank(DATA / "ugly.gift")
+    assert "soal menjodohkan tidak dapat disajikan" in [p.message for p in gift.problems]
