@@ -179,3 +179,49 @@ def test_property_two_candidates_papers_differ(seed_a, seed_b):
     bp = load_preset("skd")
     pool = make_pool({"TWK": 40, "TIU": 45, "TKP": 60})
     assert assemble(bp, pool, seed_a) != assemble(bp, pool, seed_b)
+
+
+def _max_matching(slots: list[Draw], items: list[PoolItem]) -> int:
+    """Exact check, independent of the assembler: how many draw slots can distinct items fill at once."""
+    owner: dict[int, int] = {}
+
+    def fits(d: Draw, it: PoolItem) -> bool:
+        return d.category in (None, it.category) and d.difficulty in (None, it.difficulty)
+
+    def augment(s: int, seen: set[int]) -> bool:
+        for j, it in enumerate(items):
+            if j in seen or not fits(slots[s], it):
+                continue
+            seen.add(j)
+            if j not in owner or augment(owner[j], seen):
+                owner[j] = s
+                return True
+        return False
+
+    return sum(augment(s, set()) for s in range(len(slots)))
+
+
+draws_st = st.lists(
+    st.builds(
+        Draw, st.integers(1, 3), st.sampled_from([None, "a", "b", "c"]), st.sampled_from([None, "mudah", "sulit"])
+    ),
+    min_size=1,
+    max_size=3,
+).filter(lambda ds: all(d.category or d.difficulty for d in ds))
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(0, 18), draws=draws_st, extra=st.integers(0, 3), seed=st.integers(0, 2**32))
+def test_property_overlapping_draws_exact(n, draws, extra, seed):
+    pool = make_pool({"TWK": n})
+    count = sum(d.count for d in draws) + extra
+    bp = Blueprint("p", "p", 600, (Section("TWK", "TWK", count, tuple(draws)),))
+    slots = [d for d in draws for _ in range(d.count)]
+    feasible = n >= count and _max_matching(slots, pool) == len(slots)
+    assert (stock_problems(bp, pool) == []) == feasible
+    if feasible:
+        by_vid = {p.version_id: p for p in pool}
+        layout = assemble(bp, pool, seed)
+        chosen = [by_vid[q["v"]] for q in layout["subtests"][0]["questions"]]
+        assert len(chosen) == count and len(set(q.version_id for q in chosen)) == count
+        assert _max_matching(slots, chosen) == len(slots)  # this paper itself meets every draw at once
