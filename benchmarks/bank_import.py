@@ -7,6 +7,7 @@ The baseline stores a sample of the same items one transaction per item (what a 
 from __future__ import annotations
 
 import argparse
+import copy
 import random
 import sys
 import tempfile
@@ -83,11 +84,13 @@ def main() -> None:
         t_again = time.perf_counter() - t0
         assert again.duplicates == args.items
 
-        base_url = fresh_url(tmp, None)
-        sample = parsed.items[: args.baseline_sample]
+        # the baseline runs on the same database: fresh copies of a sample, one transaction per item
+        sample = [copy.deepcopy(d) for d in parsed.items[: args.baseline_sample]]
+        for d in sample:
+            d.uid, d.text = "BASE-" + d.uid, "(baseline) " + d.text
         t0 = time.perf_counter()
         for d in sample:
-            with db.session_scope(base_url) as s:
+            with db.session_scope(url) as s:
                 import_items(s, [d])
         t_base = (time.perf_counter() - t0) / len(sample)
         db.dispose_all()

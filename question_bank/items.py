@@ -67,6 +67,11 @@ def content_hash(draft: ItemDraft) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def text_hash(text: str) -> str:
+    """SHA-256 of the normalised question text alone (same question, possibly other options)."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
 def check_draft(draft: ItemDraft) -> list[str]:
     """What makes a draft undeliverable or unscorable (empty list: fine); messages in English source form."""
     problems: list[str] = []

@@ -16,7 +16,7 @@ from exam_engine.models import Item, ItemVersion, Option
 from exam_engine.models.bank_images import BankImage
 from question_bank.assembly import PoolItem
 from question_bank.formats import Problem
-from question_bank.items import ItemDraft, OptionDraft, VersionContent, content_hash, normalise_text
+from question_bank.items import ItemDraft, OptionDraft, VersionContent, content_hash, normalise_text, text_hash
 
 _CHUNK = 500  # ids per IN (...) so large pools stay under every backend's parameter limit
 
@@ -72,7 +72,7 @@ def _insert_versions(session: Session, rows: list[tuple[int, int, ItemDraft, str
         insert(ItemVersion).returning(ItemVersion.id, sort_by_parameter_order=True),
         [
             {"item_id": item_id, "version": number, "kind": d.kind, "text": d.text, "explanation": d.explanation,
-             "media": list(d.media), "content_hash": chash, "created_at": now}
+             "media": list(d.media), "content_hash": chash, "text_hash": text_hash(d.text), "created_at": now}
             for item_id, number, d, chash in rows
         ],
     ).all()  # fmt: skip
@@ -141,17 +141,18 @@ def images_of(session: Session, drafts: Iterable[ItemDraft]) -> dict[str, bytes]
 
 def _same_text_warnings(session: Session, creates: list[tuple[ItemDraft, str]], report: ImportReport) -> None:
     """Warn (do not refuse) when a new item repeats a question text of its subtest with different options."""
-    if not creates:
-        return
-    subtests = sorted({d.subtest for d, _h in creates})
+    hashes = {d.uid: text_hash(d.text) for d, _h in creates if normalise_text(d.text)}
     seen: dict[tuple[str, str], str] = {}
-    q = select(Item.subtest, Item.uid, ItemVersion.text).join(ItemVersion, _current_join())
-    for sub, uid, text in session.execute(q.where(Item.subtest.in_(subtests))):
-        seen.setdefault((sub, normalise_text(text)), uid)
+    wanted = sorted(set(hashes.values()))
+    for chunk in _chunks(wanted):  # type: ignore[arg-type]
+        q = select(Item.subtest, ItemVersion.text_hash, Item.uid).join(ItemVersion, _current_join())
+        for sub, th, uid in session.execute(q.where(ItemVersion.text_hash.in_(chunk))):
+            seen.setdefault((sub, th), uid)
     for d, _h in creates:
-        key = (d.subtest, normalise_text(d.text))
-        other = seen.setdefault(key, d.uid)
-        if other != d.uid and key[1]:
+        if d.uid not in hashes:
+            continue
+        other = seen.setdefault((d.subtest, hashes[d.uid]), d.uid)
+        if other != d.uid:
             report.warnings.append(
                 Problem(
                     d.source,

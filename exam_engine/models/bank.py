@@ -42,6 +42,7 @@ class ItemVersion(Base):
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    text_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # normalised text only
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     item: Mapped[Item] = relationship(back_populates="versions")
