@@ -212,49 +212,104 @@ def read_key(path: Path) -> dict[str, tuple[OptionInfo, ...]]:
     return key
 
 
-def read_responses_csv(path: Path, key: dict[str, tuple[OptionInfo, ...]] | None = None) -> ResponseMatrix:
-    """Read FILE.csv: a header, a candidate id column, one column per item (0/1 or points; letters with a key)."""
-    rows = _read_rows(path, _("Responses"))
-    header = [h.strip() for h in rows[0]]
+def _open_csv(path: Path, what: str):  # type: ignore[no-untyped-def]
+    try:
+        return path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise AnalysisInputError(_("%(what)s file not found: %(path)s", what=what, path=str(path))) from None
+
+
+_BAD_CODE = 127  # placeholder while decoding a letter row: the cell needs the slow, precise check
+_BLANK = -1.0  # placeholder while decoding a numeric row: an empty cell (omitted)
+_FAST_NUMBERS = {"0": 0.0, "1": 1.0, "": _BLANK}
+
+
+def read_responses_csv(path: Path, key: dict[str, tuple[OptionInfo, ...]] | None = None, *,
+                       chunk_rows: int = 50_000) -> ResponseMatrix:
+    """Read FILE.csv: a header, a candidate id column, one column per item (0/1 or points; letters with a key).
+
+    Streams the file: each row is decoded with one dict lookup per cell (exact letters, 0/1, blanks), and only
+    unusual cells (spaces, other numbers, errors) take the careful path; rows go to compact arrays per chunk.
+    Row numbers in errors are the file's line numbers.
+    """
+    what = _("Responses")
+    fh = _open_csv(path, what)
+    try:
+        with fh:
+            reader = csv.reader(fh)
+            header: list[str] | None = None
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    header = [h.strip() for h in row]
+                    break
+            if header is None:
+                raise AnalysisInputError(_("%(what)s file is empty: %(path)s", what=what, path=str(path)))
+            return _read_body(reader, header, reader.line_num, key, chunk_rows)
+    except UnicodeDecodeError:
+        raise AnalysisInputError(_("%(what)s file is not UTF-8 text: %(path)s", what=what, path=str(path))) from None
+    except csv.Error as exc:
+        raise AnalysisInputError(_("%(what)s file is not valid CSV: %(error)s", what=what, error=str(exc))) from None
+
+
+def _read_body(reader, header: list[str], header_line: int,  # type: ignore[no-untyped-def]
+               key: dict[str, tuple[OptionInfo, ...]] | None, chunk_rows: int) -> ResponseMatrix:
     if len(header) < 2:
         raise AnalysisInputError(_("responses header needs a candidate id column and at least one item column"),
-                                 row=1)
+                                 row=header_line)
     item_ids = header[1:]
     for c, name in enumerate(item_ids, start=2):
         if not name:
             raise AnalysisInputError(_("responses header, column %(column)d: the item id is empty", column=c),
-                                     row=1, column=c)
+                                     row=header_line, column=c)
     seen: set[str] = set()
     for c, name in enumerate(item_ids, start=2):
         if name in seen:
             raise AnalysisInputError(
                 _("responses header, column %(column)d: item %(item)s appears twice", column=c, item=name),
-                row=1, column=c)
+                row=header_line, column=c)
         seen.add(name)
     if key is not None:
         missing = [i for i in item_ids if i not in key]
         if missing:
             raise AnalysisInputError(_("the key has no entry for item(s): %(items)s", items=", ".join(missing)))
-    body = rows[1:]
-    if not body:
-        raise AnalysisInputError(_("responses file has a header but no candidates"))
-    n, k = len(body), len(item_ids)
+    k = len(item_ids)
+    lookups: list[dict[str, int]] = []
+    fast: list[dict[str, int]] = []
+    if key is not None:
+        cache: dict[tuple[str, ...], dict[str, int]] = {}
+        for name in item_ids:
+            lookup = {o.label: idx for idx, o in enumerate(key[name])}
+            lookups.append(lookup)
+            labels = tuple(lookup)
+            if labels not in cache:
+                f = {lab: idx for lab, idx in lookup.items()}
+                f.update({lab.lower(): idx for lab, idx in lookup.items()})
+                f[""] = OMITTED
+                cache[labels] = f
+            fast.append(cache[labels])
+
     ids: list[str] = []
     id_seen: set[str] = set()
-    omitted = np.zeros((n, k), dtype=bool)
-    if key is None:
-        values = np.zeros((n, k), dtype=np.float64)
-    else:
-        choices = np.full((n, k), OMITTED, dtype=np.int8)
-        lookups = [{o.label: idx for idx, o in enumerate(key[i])} for i in item_ids]
-    for i, row in enumerate(body):
-        r = i + 2
+    chunks: list[np.ndarray] = []
+    buffer: list[list[float]] | list[list[int]] = []
+
+    def flush() -> None:
+        if buffer:
+            chunks.append(np.array(buffer, dtype=np.float64 if key is None else np.int8))
+            buffer.clear()
+
+    for row in reader:
+        r = reader.line_num
         if len(row) != k + 1:
+            if not any(cell.strip() for cell in row):
+                continue
             raise AnalysisInputError(
                 _("responses row %(row)d has %(got)d cells, the header has %(want)d", row=r, got=len(row),
                   want=k + 1), row=r)
         cid = row[0].strip()
         if not cid:
+            if not any(cell.strip() for cell in row):
+                continue
             raise AnalysisInputError(_("responses row %(row)d, column 1: the candidate id is empty", row=r),
                                      row=r, column=1)
         if cid in id_seen:
@@ -262,32 +317,58 @@ def read_responses_csv(path: Path, key: dict[str, tuple[OptionInfo, ...]] | None
                 _("responses row %(row)d: candidate %(id)s appears twice", row=r, id=cid), row=r, column=1)
         id_seen.add(cid)
         ids.append(cid)
-        for j, raw in enumerate(row[1:]):
-            cell = raw.strip()
-            if not cell:
-                omitted[i, j] = True
-                continue
-            if key is None:
-                value = _number(cell)
-                if value is None or value < 0:
-                    raise AnalysisInputError(
-                        _("responses row %(row)d, column %(column)d (item %(item)s): %(value)s is not a "
-                          "non-negative number (give --key to score option letters)", row=r, column=j + 2,
-                          item=item_ids[j], value=repr(raw)), row=r, column=j + 2)
-                values[i, j] = value
-            else:
-                idx = lookups[j].get(cell.upper())
-                if idx is None:
-                    raise AnalysisInputError(
-                        _("responses row %(row)d, column %(column)d (item %(item)s): option %(value)s is not one of "
-                          "%(options)s", row=r, column=j + 2, item=item_ids[j], value=repr(raw),
-                          options=", ".join(lookups[j])), row=r, column=j + 2)
-                choices[i, j] = idx
+        cells = row[1:]
+        if key is None:
+            values = [_FAST_NUMBERS.get(c) for c in cells]
+            if None in values:
+                values = [v if v is not None else _slow_number(cells[j], r, j, item_ids[j])
+                          for j, v in enumerate(values)]
+            buffer.append(values)  # type: ignore[arg-type]
+        else:
+            codes = [f.get(c, _BAD_CODE) for f, c in zip(fast, cells, strict=True)]
+            if _BAD_CODE in codes:
+                codes = [v if v != _BAD_CODE else _slow_letter(cells[j], r, j, item_ids[j], lookups[j])
+                         for j, v in enumerate(codes)]
+            buffer.append(codes)  # type: ignore[arg-type]
+        if len(buffer) >= chunk_rows:
+            flush()
+    flush()
+    if not ids:
+        raise AnalysisInputError(_("responses file has a header but no candidates"))
+    data = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
     if key is None:
-        items = [ItemInfo(id=name, max_points=float(values[:, j].max()) or 1.0) for j, name in enumerate(item_ids)]
-        return ResponseMatrix(ids, items, compact_scores(values), omitted=omitted)
+        omitted = data == _BLANK
+        data[omitted] = 0.0
+        items = [ItemInfo(id=name, max_points=float(data[:, j].max()) or 1.0) for j, name in enumerate(item_ids)]
+        return ResponseMatrix(ids, items, compact_scores(data), omitted=omitted)
     items = [ItemInfo(id=name, max_points=max(o.points for o in key[name]), options=key[name]) for name in item_ids]
-    return ResponseMatrix(ids, items, score_choices(choices, items), choices=choices)
+    return ResponseMatrix(ids, items, score_choices(data, items), choices=data)
+
+
+def _slow_number(raw: str, r: int, j: int, item: str) -> float:
+    cell = raw.strip()
+    if not cell:
+        return _BLANK
+    value = _number(cell)
+    if value is None or value < 0:
+        raise AnalysisInputError(
+            _("responses row %(row)d, column %(column)d (item %(item)s): %(value)s is not a "
+              "non-negative number (give --key to score option letters)", row=r, column=j + 2,
+              item=item, value=repr(raw)), row=r, column=j + 2)
+    return value
+
+
+def _slow_letter(raw: str, r: int, j: int, item: str, lookup: dict[str, int]) -> int:
+    cell = raw.strip()
+    if not cell:
+        return OMITTED
+    idx = lookup.get(cell.upper())
+    if idx is None:
+        raise AnalysisInputError(
+            _("responses row %(row)d, column %(column)d (item %(item)s): option %(value)s is not one of "
+              "%(options)s", row=r, column=j + 2, item=item, value=repr(raw),
+              options=", ".join(lookup)), row=r, column=j + 2)
+    return idx
 
 
 def score_choices(choices: np.ndarray, items: list[ItemInfo]) -> np.ndarray:

@@ -77,6 +77,21 @@ def test_letters_scored_with_a_key_and_partial_credit(tmp_path: Path) -> None:
     assert rm.scores[0, 6] == 0 and rm.omitted[0, 6]  # p0 left K1 blank
 
 
+def test_cells_with_spaces_case_and_blank_lines(tmp_path: Path) -> None:
+    resp = write_csv(tmp_path / "r.csv", ["id", "Q1", "Q2"], [["a", " b ", "A"], ["b", "", "c"], ["", "", ""],
+                                                              ["c", "C", " "]])
+    key = write_csv(tmp_path / "k.csv", ["item", "key"], [["Q1", "B"], ["Q2", "C"]])
+    rm = read_responses_csv(resp, read_key(key))
+    assert rm.candidate_ids == ["a", "b", "c"]
+    assert rm.choices.tolist() == [[1, 0], [-1, 2], [2, -1]]
+    assert rm.scores.tolist() == [[1, 0], [0, 1], [0, 0]]
+    assert rm.omitted.tolist() == [[False, False], [True, False], [False, True]]
+    num = write_csv(tmp_path / "n.csv", ["id", "Q1", "Q2"], [["a", "1", " 2.5 "], ["b", "", "0"]])
+    rm = read_responses_csv(num)
+    assert rm.scores.dtype == np.float32 and rm.scores.tolist() == [[1.0, 2.5], [0.0, 0.0]]
+    assert rm.omitted.tolist() == [[False, False], [True, False]] and rm.items[1].max_points == 2.5
+
+
 def test_text_csv_html_and_out_file(tmp_path: Path, lsat7_csv: Path) -> None:
     text = run(tmp_path, "--responses", str(lsat7_csv))
     assert text.exit_code == 0 and "Item5" in text.output and "alpha=0.453" in text.output
@@ -94,6 +109,8 @@ BAD_INPUTS = [
     ("ragged row", "id,Q1,Q2\na,1,0\nb,1\n", None, "row 3 has 2 cells, the header has 3", 3, None),
     ("not a number", "id,Q1,Q2\na,1,0\nb,1,x\n", None, "row 3, column 3 (item Q2): 'x' is not", 3, 3),
     ("negative", "id,Q1,Q2\na,-1,0\n", None, "row 2, column 2 (item Q1): '-1'", 2, 2),
+    ("rows are file lines", "id,Q1\na,1\n\nb,x\n", None, "row 4, column 2 (item Q1): 'x'", 4, 2),
+    ("infinite", "id,Q1\na,inf\n", None, "row 2, column 2 (item Q1): 'inf'", 2, 2),
     ("duplicate candidate", "id,Q1\na,1\na,0\n", None, "candidate a appears twice", 3, 1),
     ("duplicate item", "id,Q1,Q1\na,1,0\n", None, "item Q1 appears twice", 1, 3),
     ("empty item id", "id,Q1,\na,1,0\n", None, "column 3: the item id is empty", 1, 3),
