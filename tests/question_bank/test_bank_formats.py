@@ -303,3 +303,27 @@ def test_problems_are_translated_for_indonesian_staff(monkeypatch: pytest.Monkey
     ]
     gift = read_bank(DATA / "ugly.gift")
     assert "soal menjodohkan tidak dapat disajikan" in [p.message for p in gift.problems]
+
+
+def test_images_next_to_the_file_and_never_outside_it(tmp_path: Path):
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "gambar.png").write_bytes((DATA / "peta.png").read_bytes())
+    (tmp_path / "rahasia.png").write_bytes((DATA / "peta.png").read_bytes())
+    (bank / "palsu.png").write_bytes(b"<svg onload='alert(1)'/>")
+    rows = [
+        "uid,subtest,question,option_a,option_b,key,image",
+        "G-1,TIU,Lihat gambar,a,b,A,gambar.png",
+        "G-2,TIU,Di luar folder,a,b,A,../rahasia.png",
+        "G-3,TIU,Bukan gambar,a,b,A,palsu.png",
+        "G-4,TIU,Dari internet,a,b,A,https://example.com/x.png",
+    ]
+    path = bank / "soal.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    r = read_bank(path)
+    assert [d.uid for d in r.items] == ["G-1"] and r.items[0].media[0]["mime"] == "image/png"
+    assert len(r.images) == 1
+    msgs = {p.location.rsplit("[", 1)[1].rstrip("]"): p.message for p in r.problems}
+    assert msgs["G-2"] == "image: image file '../rahasia.png' not found"
+    assert msgs["G-3"] == "image: not a PNG, JPEG, GIF or WebP image"
+    assert "is not fetched" in msgs["G-4"]
