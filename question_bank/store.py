@@ -129,6 +129,16 @@ def get_image(session: Session, sha256: str) -> tuple[str, bytes] | None:
     return (row.mime, row.data) if row is not None else None
 
 
+def image_hashes(contents: Mapping[int, VersionContent]) -> set[str]:
+    """Every image a set of item versions shows (question and options): what a paper may fetch, nothing more."""
+    out: set[str] = set()
+    for c in contents.values():
+        for m in list(c.media) + [m for _oid, _text, media in c.options for m in media]:
+            if m.get("sha256"):
+                out.add(m["sha256"])
+    return out
+
+
 def images_of(session: Session, drafts: Iterable[ItemDraft]) -> dict[str, bytes]:
     """The bytes of every image the drafts refer to (for exports)."""
     shas = sorted({sha for _d, sha in _media_refs(drafts)})

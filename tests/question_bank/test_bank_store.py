@@ -138,3 +138,21 @@ def test_same_question_text_with_other_options_is_a_warning(session: Session):
     assert [w.message for w in report.warnings] == [
         f"VARIANT-1 has the same question text as {drafts[0].uid} (the options differ)"
     ]
+
+
+def test_images_of_a_paper_are_stored_once_and_served_by_hash(session: Session):
+    from question_bank.store import get_image, image_hashes
+
+    data = Path(__file__).resolve().parent / "data" / "quiz_moodle.xml"
+    parsed = read_bank(data)
+    report = import_items(session, parsed.items, images=parsed.images)
+    session.commit()
+    assert report.images == 1
+    again = import_items(session, [], images=parsed.images)
+    assert again.images == 0  # content-addressed: stored once
+    pool = load_pool(session)
+    contents = version_contents(session, [p.version_id for p in pool])
+    (sha,) = image_hashes(contents)
+    mime, raw = get_image(session, sha)
+    assert mime == "image/png" and raw == parsed.images[sha][1]
+    assert get_image(session, "f" * 64) is None
