@@ -1,7 +1,8 @@
 """The committee's item-analysis page: the HTML report with its plots, CSV/JSON downloads, and a re-run button.
 
-Until staff accounts exist (another issue), the page answers only requests from this machine: the report
-shows every option's points, i.e. the answer key of items the bank will reuse.
+Until staff accounts exist (another issue), the page answers only direct requests from this machine (not
+through a reverse proxy): the report shows every option's points, i.e. the answer key of items the bank
+will reuse.
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ bp = Blueprint("analysis", __name__, url_prefix="/committee/analysis")
 LOCAL = {"127.0.0.1", "::1", "localhost"}
 
 
+PROXY_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
+
+
 @bp.before_request
 def _staff_only() -> None:
-    """Interim guard (no staff login yet): local requests only. Replace with the staff check when it lands."""
-    if request.remote_addr not in LOCAL:
+    """Interim guard (no staff login yet): direct local requests only. Replace with the staff check when it lands.
+
+    Behind nginx every request arrives from 127.0.0.1, so anything carrying proxy headers is refused too.
+    """
+    if request.remote_addr not in LOCAL or any(h in request.headers for h in PROXY_HEADERS):
         abort(403)
 
 

@@ -49,4 +49,6 @@ def test_errors(client: FlaskClient, db_exam: DbExam, db_url: str) -> None:
     assert remote.status_code == 403
     assert client.post(f"/committee/analysis/{db_exam.code}", environ_base={"REMOTE_ADDR": "10.0.0.7"}
                        ).status_code == 403
+    proxied = client.get(f"/committee/analysis/{db_exam.code}", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert proxied.status_code == 403  # through nginx every request looks local
     assert _rows(db_url) == 0
