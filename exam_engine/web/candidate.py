@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from exam_engine import db, sessions, tokens
 from exam_engine.concurrency import run_blocking
 from exam_engine.errors import AppError
 from exam_engine.i18n import _
+from exam_engine.models import Paper
 from exam_engine.ratelimit import FailureLimiter
 from exam_engine.runtime import runtime
+from question_bank.store import get_image, image_hashes, version_contents
 
 bp = Blueprint("candidate", __name__)
 _limiters: dict[int, tuple[FailureLimiter, FailureLimiter]] = {}
@@ -92,3 +94,26 @@ def login() -> Any:
         raise
     per_account.clear(account)
     return jsonify(reply)
+
+
+@bp.get("/api/v1/candidate/media/<sha256>")
+def media(sha256: str) -> Response:
+    """An image of the candidate's own started paper (``?token=``): none leaks before the start or to others."""
+    rt = runtime()
+    claims = tokens.read(rt.secret, request.args.get("token"), rt.config.token_ttl_s)
+
+    def load() -> tuple[str, bytes]:
+        with db.session_scope(rt.db_url) as session:
+            paper = session.get(Paper, claims.paper_id)
+            if paper is None or paper.session_id != claims.session_id:
+                raise AppError("session_replaced", _("You logged in elsewhere or were released: log in again."), 401)
+            if paper.state == "issued":
+                raise AppError("not_started", _("The exam has not started yet."), 409)
+            versions = [q["v"] for sub in paper.layout["subtests"] for q in sub["questions"]]
+            found = get_image(session, sha256) if sha256 in image_hashes(version_contents(session, versions)) else None
+            if found is None:
+                raise AppError("not_found", _("That image is not on your paper."), 404)
+            return found
+
+    mime, data = run_blocking(load)
+    return Response(data, mimetype=mime, headers={"Cache-Control": "private, max-age=86400"})

@@ -147,6 +147,7 @@ function render() {
   $("q-subtest").textContent = q.subtest;
   $("q-number").textContent = `${st.current + 1} / ${st.questions.length}`;
   $("q-text").textContent = q.text;
+  $("q-text").append(...images(q.media));
   const box = $("q-options");
   box.replaceChildren();
   q.options.forEach((o, i) => {
@@ -157,6 +158,7 @@ function render() {
     input.addEventListener("change", () => choose(q.id, o.id));
     const letter = document.createElement("span"); letter.className = "letter"; letter.textContent = LETTERS[i] + ".";
     const text = document.createElement("span"); text.textContent = o.text;
+    text.append(...images(o.media));
     label.append(input, letter, text);
     box.append(label);
   });
@@ -164,6 +166,16 @@ function render() {
   $("prev-button").disabled = st.current === 0;
   $("next-button").disabled = st.current === st.questions.length - 1;
   renderGrid();
+}
+
+function images(media) {
+  // bank images come from the server, for this candidate's started paper only
+  return (media || []).filter((m) => m.sha256).map((m) => {
+    const img = document.createElement("img");
+    img.className = "media"; img.alt = m.alt || "";
+    img.src = `/api/v1/candidate/media/${m.sha256}?token=${encodeURIComponent(st.token)}`;
+    return img;
+  });
 }
 
 function renderGrid() {
