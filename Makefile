@@ -34,7 +34,8 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python benchmarks/exam_load.py
+	for b in exam_load bank_import assembly ranking analysis proctor_fanout; do \
+		[ -f benchmarks/$$b.py ] && $(BIN)/python benchmarks/$$b.py || true; done
 
 lint: install
 	$(BIN)/ruff check .
