@@ -18,11 +18,15 @@ if sys.argv[1:2] == ["--baseline-server"]:  # the baseline server process: geven
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import base64  # noqa: E402
+import json  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -91,26 +95,37 @@ class Gate:
         await self.event.wait()
 
 
-async def candidate(url: str, who: str, token: str | None, questions: list | None, count: int,
-                    sent: dict, gate: Gate, think_s: float) -> None:
+async def candidate(url: str, who: str, cred: dict | None, count: int, sent: dict, gate: Gate,
+                    think_s: float) -> None:
+    """Log in, connect, prefetch, start, decrypt (untimed); then answer ``count`` questions as fast as acked."""
+    import aiohttp
     import socketio
 
+    auth = None
+    if cred is not None:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url + "/api/v1/candidate/login", json=cred) as r:
+                body = await r.json()
+                if r.status != 200:
+                    raise RuntimeError(body)
+        auth = {"access_token": body["access_token"]}
     sio = socketio.AsyncClient(reconnection=False)
-    auth = {"access_token": token} if token else None
-    await sio.connect(url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=60)
-    if token:
-        assert (await sio.call("prefetch", namespace="/exam", timeout=120))["ok"]
-        st = await sio.call("start", namespace="/exam", timeout=120)
+    await sio.connect(url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=120)
+    qs: list[tuple[str, str]] = []
+    if cred is not None:
+        pre = await sio.call("prefetch", namespace="/exam", timeout=300)
+        st = await sio.call("start", namespace="/exam", timeout=300)
         assert st["ok"], st
+        pkg = pre["package"]
+        paper = json.loads(AESGCM(base64.b64decode(st["key"])).decrypt(
+            base64.b64decode(pkg["nonce"]), base64.b64decode(pkg["ciphertext"]), st["aad"].encode()))
+        qs = [(q["id"], q["options"][j % len(q["options"])]["id"])
+              for j, q in enumerate(q for sub in paper["subtests"] for q in sub["questions"])]
     await gate.wait()
     for i in range(count):
-        if questions:
-            q = questions[i]
-            data = {"question": q[0], "option": q[1], "seq": i + 1}
-        else:
-            data = {"who": who, "seq": i + 1}
+        data = {"question": qs[i][0], "option": qs[i][1], "seq": i + 1} if qs else {"who": who, "seq": i + 1}
         t0 = time.perf_counter()
-        ack = await sio.call("answer", data, namespace="/exam", timeout=120)
+        ack = await sio.call("answer", data, namespace="/exam", timeout=300)
         if not ack.get("ok"):
             raise RuntimeError(ack)
         sent[(who, i + 1)] = t0
@@ -119,7 +134,7 @@ async def candidate(url: str, who: str, token: str | None, questions: list | Non
     await sio.disconnect()
 
 
-async def run(url: str, people: list[tuple[str, str | None, list | None]], count: int, cookie: str | None,
+async def run(url: str, people: list[tuple[str, dict | None]], count: int, cookie: str | None,
               think_s: float) -> tuple[list[float], float, int]:
     import socketio
 
@@ -133,7 +148,7 @@ async def run(url: str, people: list[tuple[str, str | None, list | None]], count
         assert joined["ok"], joined
     sent: dict[tuple[str, int], float] = {}
     gate = Gate(len(people))
-    tasks = [asyncio.create_task(candidate(url, who, tok, qs, count, sent, gate, think_s)) for who, tok, qs in people]
+    tasks = [asyncio.create_task(candidate(url, who, cred, count, sent, gate, think_s)) for who, cred in people]
     await gate.event.wait()
     t_start = time.perf_counter()
     await asyncio.gather(*tasks)
@@ -163,26 +178,18 @@ def main() -> None:
     args = ap.parse_args()
     import requests
 
-    from tests.live import Candidate, LiveServer, free_port, questions
+    from tests.live import LiveServer, free_port
 
     with tempfile.TemporaryDirectory() as tmp:
         print(f"seeding {args.clients} candidates ...", flush=True)
         live = LiveServer(Path(tmp) / "data", args.database_url, candidates=args.clients).start()
         try:
-            # each candidate's own questions: log in, start and decrypt once, outside the timed part
-            resolved = []
-            for i in range(args.clients):
-                token = live.token(i)
-                cand = Candidate(live, token)
-                _start, paper = cand.begin()
-                cand.close()
-                qs = [(q["id"], q["options"][j % len(q["options"])]["id"]) for j, q in enumerate(questions(paper))]
-                resolved.append((live.creds["candidates"][i]["participant_no"], token, qs[: args.answers]))
+            people = [(live.creds["candidates"][i]["participant_no"], live.candidate(i)) for i in range(args.clients)]
             user, pw = next((s["username"], s["password"]) for s in live.creds["staff"] if s["role"] == "proctor")
             http = requests.Session()
             assert http.post(live.url + "/api/v1/staff/session", json={"username": user, "password": pw}).ok
             cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
-            delays, wall, missing = asyncio.run(run(live.url, resolved, args.answers, cookie, args.think_ms / 1000))
+            delays, wall, missing = asyncio.run(run(live.url, people, args.answers, cookie, args.think_ms / 1000))
         finally:
             live.stop()
     engine = report("exam-engine", delays, wall, missing, args.clients * args.answers)
@@ -197,7 +204,7 @@ def main() -> None:
                 break
             except requests.RequestException:
                 time.sleep(0.05)
-        people = [(f"P{i:06d}", None, None) for i in range(args.clients)]
+        people = [(f"P{i:06d}", None) for i in range(args.clients)]
         b_delays, b_wall, b_missing = asyncio.run(run(url, people, args.answers, None, args.think_ms / 1000))
     finally:
         proc.terminate()
