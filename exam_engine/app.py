@@ -40,12 +40,12 @@ def _blueprints(config: Config) -> list[Any]:
     return blueprints
 
 
-def _namespaces() -> list[Any]:
+def _namespaces(rt: Runtime) -> list[Any]:
     """Every Socket.IO namespace, in one list."""
     from exam_engine.live.exam_namespace import ExamNamespace
     from proctor.live import BoardNamespace, ProctorNamespace  # issue 6
 
-    return [ExamNamespace("/exam"), ProctorNamespace("/proctor"), BoardNamespace("/board")]
+    return [ExamNamespace("/exam", rt), ProctorNamespace("/proctor"), BoardNamespace("/board")]
 
 
 def select_locale() -> str:
@@ -121,6 +121,6 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
     )
-    for namespace in _namespaces():
+    for namespace in _namespaces(rt):
         socketio.on_namespace(namespace)
     return app

@@ -18,7 +18,7 @@ from exam_engine.errors import AppError
 from exam_engine.extensions import socketio
 from exam_engine.i18n import _
 from exam_engine.models import Candidate, Exam, Paper
-from exam_engine.runtime import runtime
+from exam_engine.runtime import Runtime
 from question_bank.packages import open_paper_key, unwrap_exam_key
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,22 @@ def _start_state(
 class ExamNamespace(Namespace):
     """Events: prefetch, start, answer, flag, submit, focus; server pushes ``time`` and ``ended``."""
 
+    # The hot path skips Flask-SocketIO's per-event request context (it costs more than the rest of the
+    # handler): these handlers get the sid and use this process's runtime directly.
+    HOT_EVENTS = frozenset({"answer", "flag"})
+
+    def __init__(self, namespace: str, rt: Runtime) -> None:
+        super().__init__(namespace)
+        self.rt = rt
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in self.HOT_EVENTS:
+            sid, *payload = args
+            return getattr(self, f"hot_{event}")(sid, payload[0] if payload else None)
+        return super().trigger_event(event, *args)
+
     def on_connect(self, auth: Any = None) -> None:
-        rt = runtime()
+        rt = self.rt
         token = auth.get("access_token") if isinstance(auth, dict) else None
         sid = request.sid
         try:
@@ -144,7 +158,7 @@ class ExamNamespace(Namespace):
         )
 
     def on_disconnect(self, reason: Any = None) -> None:
-        rt = runtime()
+        rt = self.rt
         sid = request.sid
         info = rt.connections.pop(sid, None) or {}
         paper_id = info.get("paper_id")
@@ -164,15 +178,15 @@ class ExamNamespace(Namespace):
         except Exception:  # noqa: BLE001 - a disconnect must never raise into the server
             log.exception("disconnect bookkeeping failed for paper %s", paper_id)
 
-    def _info(self) -> dict[str, Any]:
-        info = runtime().connections.get(request.sid)
+    def _info(self, sid: str | None = None) -> dict[str, Any]:
+        info = self.rt.connections.get(sid or request.sid)
         if not info or "paper_id" not in info:
             raise AppError("not_connected", _("Connect with your access token first."), 401)
         return info
 
     @_acked
     def on_prefetch(self, data: Any = None) -> dict[str, Any]:
-        rt = runtime()
+        rt = self.rt
         paper_id = self._info()["paper_id"]
 
         def load() -> dict[str, str]:
@@ -186,7 +200,7 @@ class ExamNamespace(Namespace):
 
     @_acked
     def on_start(self, data: Any = None) -> dict[str, Any]:
-        rt = runtime()
+        rt = self.rt
         info = self._info()
         state, questions = run_blocking(_start_state, rt.db_url, info["paper_id"], rt.master_key, rt.signing_key)
         info["questions"] = questions
@@ -204,8 +218,8 @@ class ExamNamespace(Namespace):
         return question  # type: ignore[return-value]
 
     @_acked
-    def on_answer(self, data: Any = None) -> dict[str, Any]:
-        info = self._info()
+    def hot_answer(self, sid: str, data: Any) -> dict[str, Any]:
+        info = self._info(sid)
         question = self._question(info, data)
         option = _int_field(data, "option", required=False)
         if option is not None and option not in info["questions"][question]:
@@ -213,7 +227,7 @@ class ExamNamespace(Namespace):
         seq = data.get("seq")
         if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0 or seq > 2**62:
             raise _bad(_("Field 'seq' must be a non-negative integer."))
-        outcome = runtime().writer.submit(Write("answer", info["paper_id"], question, option, seq))
+        outcome = self.rt.writer.submit(Write("answer", info["paper_id"], question, option, seq))
         if isinstance(outcome, AppError):
             raise outcome
         events.publish(
@@ -224,20 +238,20 @@ class ExamNamespace(Namespace):
         return outcome
 
     @_acked
-    def on_flag(self, data: Any = None) -> dict[str, Any]:
-        info = self._info()
+    def hot_flag(self, sid: str, data: Any) -> dict[str, Any]:
+        info = self._info(sid)
         question = self._question(info, data)
         flagged = data.get("flagged")
         if not isinstance(flagged, bool):
             raise _bad(_("Field 'flagged' must be true or false."))
-        outcome = runtime().writer.submit(Write("flag", info["paper_id"], question, flagged=flagged))
+        outcome = self.rt.writer.submit(Write("flag", info["paper_id"], question, flagged=flagged))
         if isinstance(outcome, AppError):
             raise outcome
         return outcome
 
     @_acked
     def on_submit(self, data: Any = None) -> dict[str, Any]:
-        rt = runtime()
+        rt = self.rt
         info = self._info()
         rt.writer.barrier()  # every answer sent before 'submit' is in the score
         closed = run_blocking(
