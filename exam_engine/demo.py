@@ -71,7 +71,7 @@ def seed_demo(config: Config, candidates: int = 20, url: str = "http://127.0.0.1
         with ThreadPoolExecutor(max_workers=2) as pool:  # argon2 releases the GIL
             hashes = list(pool.map(hash_pin, pins, chunksize=64))
         people = []
-        for i, (pin, pin_hash) in enumerate(zip(pins, hashes, strict=True), start=1):
+        for i, pin_hash in enumerate(hashes, start=1):
             people.append(
                 Candidate(
                     exam_id=exam.id, room_id=room.id, participant_no=f"2026{i:06d}", name=f"Peserta Demo {i}",
@@ -87,7 +87,9 @@ def seed_demo(config: Config, candidates: int = 20, url: str = "http://127.0.0.1
             "url": url,
             "exam": exam.code,
             "room_token": room.token,
-            "candidates": [{"participant_no": c.participant_no, "pin": pin} for c, pin in zip(people, pins, strict=True)],
+            "candidates": [
+                {"participant_no": c.participant_no, "pin": pin} for c, pin in zip(people, pins, strict=True)
+            ],
             "staff": _seed_staff(session, room),
         }
     path.write_text(json.dumps(creds, indent=2, ensure_ascii=False))
