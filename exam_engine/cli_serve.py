@@ -8,6 +8,7 @@ import logging
 import click
 
 from exam_engine.cli import CliState, pass_state
+from exam_engine.i18n import _
 
 
 def _serve(state: CliState, host: str, port: int) -> None:
@@ -26,7 +27,8 @@ def _serve(state: CliState, host: str, port: int) -> None:
             sessions.clear_connections(session)
     ticker.start(app)
     __import__("proctor.live", fromlist=["start"]).start(app)  # issue 6: domain events -> the proctor dashboard
-    click.echo(f"exam-engine serving {state.config.data_dir} on http://{host}:{port}/", err=True)
+    click.echo(_("exam-engine serving %(dir)s on http://%(host)s:%(port)s/", dir=state.config.data_dir, host=host,
+                 port=port), err=True)
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False)
 
 
@@ -53,15 +55,18 @@ def demo_cmd(state: CliState, host: str, port: int, candidates: int, seed_only: 
     creds = seed_demo(state.config, candidates=candidates, url=url)
     shown = creds["candidates"][:5]
     click.echo("")
-    click.echo(f"  Candidate page : {url}")
-    click.echo(f"  Room token     : {creds['room_token']}")
+    click.echo(_("  Candidate page : %(url)s", url=url))
+    click.echo(_("  Room token     : %(token)s", token=creds["room_token"]))
     for c in shown:
-        click.echo(f"  Candidate      : {c['participant_no']}  PIN {c['pin']}")
+        click.echo(_("  Candidate      : %(no)s  PIN %(pin)s", no=c["participant_no"], pin=c["pin"]))
     if len(creds["candidates"]) > len(shown):
-        click.echo(f"  ... and {len(creds['candidates']) - len(shown)} more")
+        click.echo(_("  ... and %(n)s more", n=len(creds["candidates"]) - len(shown)))
     for s in creds.get("staff", []):
-        click.echo(f"  Staff ({s['role']:<9}): {s['username']} / {s['password']}  {url}{s.get('path', 'staff/')}")
-    click.echo(f"  All credentials: {credentials_path(state.config)}")
+        click.echo(_(
+            "  Staff (%(role)s): %(user)s / %(password)s  %(url)s", role=s["role"], user=s["username"],
+            password=s["password"], url=f"{url}{s.get('path', 'staff/').lstrip('/')}",
+        ))
+    click.echo(_("  All credentials: %(path)s", path=credentials_path(state.config)))
     click.echo("")
     if seed_only:
         click.echo(json.dumps({"credentials": str(credentials_path(state.config))}))
