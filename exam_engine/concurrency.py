@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -21,5 +22,6 @@ def run_blocking(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
     if _gevent_active():
         import gevent
 
-        return gevent.get_hub().threadpool.apply(fn, args, kwargs)
+        # the caller's context (the request's locale for translated error messages) goes along to the thread
+        return gevent.get_hub().threadpool.apply(contextvars.copy_context().run, (fn, *args), kwargs)
     return fn(*args, **kwargs)

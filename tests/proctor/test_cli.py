@@ -22,7 +22,7 @@ HEADER = ["no_peserta", "nama", "tanggal_lahir", "formasi", "jalur", "sesi", "ru
 
 
 def _run(data: Path, *args: str, input: str | None = None):
-    env = {k: v for k, v in os.environ.items() if k != "EXAM_DATABASE_URL"}
+    env = {**{k: v for k, v in os.environ.items() if k != "EXAM_DATABASE_URL"}, "EXAM_LOCALE": "en"}
     return CliRunner(env=env).invoke(main, ["--data-dir", str(data), *args], input=input, catch_exceptions=False)
 
 
