@@ -37,7 +37,7 @@ def cards_pdf(exam_title: str, room_code: str, room_name: str, start: str | None
         pdf.setFont("Helvetica", 8)
         pdf.drawString(tx, ty - 5 * mm, exam_title[:70])
         lines = [
-            (_("Name"), person.name[:40]),
+            (_("Name"), person.name[:34]),
             (_("Participant number"), person.participant_no),
             (_("Birth date"), person.birth_date),
             (_("Room"), f"{room_name} ({room_code})"[:45]),

@@ -224,7 +224,7 @@ def cards_cmd(state: CliState, pins: Path, out_dir: Path) -> None:
             room = s.scalar(select(Room).where(Room.code == code))
             if room is None:
                 raise click.ClickException(_("No room with code %(code)s.", code=code))
-            start = clock.isoformat(room.scheduled_start) if room.scheduled_start else None
+            start = room.scheduled_start.strftime("%Y-%m-%d %H:%M UTC") if room.scheduled_start else None
             members.sort(key=lambda p: p.participant_no)
             path = out_dir / f"kartu-{re.sub(r'[^A-Za-z0-9._-]', '_', code)}.pdf"
             path.write_bytes(cards_pdf(room.exam.title, room.code, room.name, start, members))

@@ -59,6 +59,13 @@ def count_labels() -> dict[str, str]:
     }
 
 
+def status_labels() -> dict[str, str]:
+    return {
+        "not_signed_in": _("Not signed in"), "waiting": _("Waiting"), "working": _("Working"), "paused": _("Paused"),
+        "disconnected": _("Disconnected"), "finished": _("Finished"), "locked": _("Locked"),
+    }
+
+
 def to_csv(s: RoomSummary) -> str:
     """Three blocks in one file: the counts, the candidates, the incidents (UTF-8, comma-separated)."""
     out = io.StringIO()
@@ -105,10 +112,14 @@ def to_pdf(s: RoomSummary) -> bytes:
     counts = [[_("Item"), _("Count")]] + [[label, str(s.counts[key])] for key, label in count_labels().items()]
     story += [Table(counts, hAlign="LEFT", style=grid), Spacer(1, 5 * mm)]
     head = [_("Participant number"), _("Name"), _("Status"), _("Answered"), _("Score"), _("Focus"), _("IP address")]
-    body = [[r["participant_no"], Paragraph(r["name"], small), r["status"], f'{r["answered"]}/{r["total"]}',
+    labels = status_labels()
+    body = [[r["participant_no"], Paragraph(r["name"], small), labels.get(r["status"], r["status"]),
+             f'{r["answered"]}/{r["total"]}',
              "" if r["total_score"] is None else f'{r["total_score"]:g}', f'{r["focus_lost"]}/{r["fullscreen_exits"]}',
              r["ip"] or ""] for r in s.candidates]
-    story += [Paragraph(_("Candidates"), styles["Heading4"]), Table([head, *body], repeatRows=1, style=grid),
+    widths = [24 * mm, 50 * mm, 22 * mm, 23 * mm, 14 * mm, 14 * mm, 32 * mm]
+    story += [Paragraph(_("Candidates"), styles["Heading4"]),
+              Table([head, *body], repeatRows=1, style=grid, colWidths=widths),
               Spacer(1, 5 * mm)]
     story.append(Paragraph(_("Incidents"), styles["Heading4"]))
     if s.incidents:

@@ -39,7 +39,10 @@ def _room_summary(room_id: int) -> summary.RoomSummary:
 @bp.get("/proctor/rooms/<int:room_id>/summary")
 @staff_required()
 def room_summary_page(room_id: int) -> Any:
-    return render_template("proctor_summary.html", s=_room_summary(room_id), labels=summary.count_labels())
+    return render_template(
+        "proctor_summary.html", s=_room_summary(room_id), labels=summary.count_labels(),
+        statuses=summary.status_labels(),
+    )
 
 
 @bp.get("/proctor/rooms/<int:room_id>/summary.csv")
