@@ -96,6 +96,20 @@ def staff_password(state: CliState, username: str, password: str) -> None:
     click.echo(_("Password changed for %(name)s.", name=username))
 
 
+@staff_cmd.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Enable the account again instead.")
+@pass_state
+def staff_disable(state: CliState, username: str, enable: bool) -> None:
+    """Disable an account: it can no longer sign in, and its sessions and dashboard actions end at once."""
+    try:
+        with db.session_scope(state.db_url) as s:
+            staff_service.set_active(s, username, enable, actor="cli")
+    except AppError as err:
+        raise _fail(err) from None
+    click.echo(_("%(name)s is enabled.", name=username) if enable else _("%(name)s is disabled.", name=username))
+
+
 @staff_cmd.command("list")
 @pass_state
 def staff_list(state: CliState) -> None:

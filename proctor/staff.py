@@ -113,6 +113,14 @@ def set_password(session: Session, username: str, password: str, *, actor: str =
     audit.record(session, "staff.password_changed", actor=actor, username=user.username)
 
 
+def set_active(session: Session, username: str, active: bool, *, actor: str = "system") -> None:
+    """Disable an account (every session ends at once) or enable it again."""
+    user = _by_name(session, username)
+    user.active = active
+    user.session_epoch += 1
+    audit.record(session, "staff.enabled" if active else "staff.disabled", actor=actor, username=user.username)
+
+
 def _by_name(session: Session, username: str) -> StaffUser:
     user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
     if user is None:

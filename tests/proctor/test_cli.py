@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 from exam_engine import db
 from exam_engine.cli import main
 from exam_engine.config import Config
+from exam_engine.errors import AppError
 from exam_engine.models import Candidate, Exam, Paper, Room
 from exam_engine.models.staff import RoomAssignment, StaffUser
 from exam_engine.passwords import verify_password, verify_pin
+from proctor.staff import authenticate
 
 HEADER = ["no_peserta", "nama", "tanggal_lahir", "formasi", "jalur", "sesi", "ruang"]
 
@@ -63,10 +65,17 @@ def test_staff_add_assign_list_and_password(data: Path) -> None:
     assert no_room.exit_code != 0 and "NOPE" in no_room.output
     with db.session_scope(_url(data)) as s:
         assert s.scalar(select(StaffUser.id).where(StaffUser.username == "other2")) is None, "refused whole"
+    assert _run(data, "staff", "disable", "pengawas9").exit_code == 0
+    assert "(inactive)" in _run(data, "staff", "list").output
+    with db.session_scope(_url(data)) as s, pytest.raises(AppError) as err:
+        authenticate(s, "pengawas9", pw)
+    assert err.value.code == "bad_credentials"
+    assert _run(data, "staff", "disable", "pengawas9", "--enable").exit_code == 0
+    assert _run(data, "staff", "disable", "nobody").exit_code != 0
     assert _run(data, "staff", "password", "pengawas9", "--password", "another long one").exit_code == 0
     with db.session_scope(_url(data)) as s:
         user = s.scalar(select(StaffUser).where(StaffUser.username == "pengawas9"))
-        assert verify_password(user.password_hash, "another long one") and user.session_epoch == 1
+        assert verify_password(user.password_hash, "another long one") and user.session_epoch == 3
 
 
 def test_room_add_and_list(data: Path) -> None:
