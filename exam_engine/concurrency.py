@@ -17,11 +17,22 @@ def _gevent_active() -> bool:
     return bool(monkey.is_module_patched("socket"))
 
 
+def _outcome(context: contextvars.Context, fn: Callable[..., T], args: tuple, kwargs: dict) -> tuple[bool, object]:
+    """Run in the native thread; an exception comes back as a value (gevent would log it as a crash)."""
+    try:
+        return True, context.run(fn, *args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - re-raised in the caller
+        return False, exc
+
+
 def run_blocking(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
     """Run ``fn`` in a native thread when gevent serves (so fsyncs don't stall other candidates), else inline."""
     if _gevent_active():
         import gevent
 
         # the caller's context (the request's locale for translated error messages) goes along to the thread
-        return gevent.get_hub().threadpool.apply(contextvars.copy_context().run, (fn, *args), kwargs)
+        ok, value = gevent.get_hub().threadpool.apply(_outcome, (contextvars.copy_context(), fn, args, kwargs))
+        if not ok:
+            raise value  # type: ignore[misc]
+        return value  # type: ignore[return-value]
     return fn(*args, **kwargs)

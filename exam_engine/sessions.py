@@ -70,10 +70,7 @@ def login(session: Session, participant_no: str, pin: str, room_token: str) -> L
             events.SECOND_DEVICE, exam_id=candidate.exam_id, room_id=candidate.room_id, candidate_id=candidate.id,
             paper_id=paper.id, participant_no=candidate.participant_no,
         )
-        audit.record(
-            session, "second_device_refused", actor=f"candidate:{candidate.participant_no}",
-            exam_id=candidate.exam_id, room_id=candidate.room_id, candidate_id=candidate.id,
-        )
+        # the audit row is written by the proctor pump from this event: this transaction is rolled back
         raise AppError(
             "already_connected",
             _("This participant is already connected on another device. Ask the proctor to release it."),
