@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from exam_engine import clock, db
+from tests.live import LiveServer
 
 PG_URL = os.environ.get("EXAM_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("EXAM_TEST_REDIS_URL")
@@ -113,3 +114,29 @@ def _real_clock() -> Iterator[None]:
     clock.reset()
     yield
     clock.reset()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
+    """A seeded demo (candidates, proctor and committee accounts) served by a real ``exam-engine serve`` process."""
+    name = None
+    url = None
+    if request.param == "postgresql":
+        url, name = fresh_postgres_database()
+    live = LiveServer(tmp_path / "data", url)
+    try:
+        yield live.start()
+    finally:
+        live.stop()
+        if name:
+            drop_postgres_database(name)
+
+
+@pytest.fixture
+def sqlite_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The same on SQLite only (browser tests and checks whose subject is not the backend)."""
+    live = LiveServer(tmp_path / "data", None)
+    try:
+        yield live.start()
+    finally:
+        live.stop()

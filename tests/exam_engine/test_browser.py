@@ -15,11 +15,11 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-output"
 
 
 @pytest.fixture
-def browser_page(tmp_path: Path) -> Iterator[tuple[object, LiveServer]]:
+def browser_page(sqlite_server: LiveServer) -> Iterator[tuple[object, LiveServer]]:
     chromium = need_chromium()
     from playwright.sync_api import sync_playwright
 
-    live = LiveServer(tmp_path / "data", None).start()
+    live = sqlite_server
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
@@ -32,7 +32,6 @@ def browser_page(tmp_path: Path) -> Iterator[tuple[object, LiveServer]]:
             assert not errors, f"JavaScript errors on the page: {errors}"
         finally:
             browser.close()
-            live.stop()
 
 
 def test_candidate_logs_in_answers_and_submits(browser_page: tuple[object, LiveServer]) -> None:
