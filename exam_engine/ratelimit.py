@@ -38,3 +38,21 @@ class FailureLimiter:
         with self._lock:
             for k in keys:
                 self._failures.pop(k, None)
+
+
+class SignInGuard:
+    """Failed sign-ins counted per account and per address; an address gets ``address_factor`` times more."""
+
+    def __init__(self, limit: int, window_s: int, address_factor: int) -> None:
+        self.per_account = FailureLimiter(limit, window_s)
+        self.per_address = FailureLimiter(limit * address_factor, window_s)
+
+    def blocked(self, account: str, address: str) -> bool:
+        return self.per_account.blocked(account) or self.per_address.blocked(address)
+
+    def failed(self, account: str, address: str) -> None:
+        self.per_account.fail(account)
+        self.per_address.fail(address)
+
+    def succeeded(self, account: str) -> None:
+        self.per_account.clear(account)

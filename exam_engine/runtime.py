@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from exam_engine.answers import AnswerWriter
 from exam_engine.config import Config
 from exam_engine.crypto import load_master_key, load_signing_key
+from exam_engine.ratelimit import SignInGuard
 
 
 @dataclass
@@ -21,6 +22,13 @@ class Runtime:
     config: Config
     # this process's candidate connections: sid -> {"paper_id", "room_id", "exam_id", "candidate_id", "questions"}
     connections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    guards: dict[str, SignInGuard] = field(default_factory=dict)
+
+    def sign_in_guard(self, kind: str, address_factor: int) -> SignInGuard:
+        """The failure limits of one kind of sign-in (candidate login, staff sign-in), made once per process."""
+        if kind not in self.guards:
+            self.guards[kind] = SignInGuard(self.config.login_attempts, self.config.login_window_s, address_factor)
+        return self.guards[kind]
 
     @property
     def db_url(self) -> str:

@@ -29,7 +29,6 @@ from exam_engine.concurrency import run_blocking
 from exam_engine.errors import AppError
 from exam_engine.i18n import _
 from exam_engine.models.staff import STAFF_ROLES
-from exam_engine.ratelimit import FailureLimiter
 from exam_engine.runtime import runtime
 from proctor import staff as staff_service
 from proctor.staff import StaffInfo
@@ -37,7 +36,6 @@ from proctor.staff import StaffInfo
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("staff", __name__, template_folder="templates")
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-_limiters: dict[int, tuple[FailureLimiter, FailureLimiter]] = {}
 
 
 @bp.record_once
@@ -129,24 +127,12 @@ def staff_required(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
-def _limiters_for_app() -> tuple[FailureLimiter, FailureLimiter]:
-    """(per username, per address) failure limits, from the same settings as candidate login."""
-    cfg = runtime().config
-    key = id(runtime())
-    if key not in _limiters:
-        _limiters[key] = (
-            FailureLimiter(cfg.login_attempts, cfg.login_window_s),
-            FailureLimiter(cfg.login_attempts * 3, cfg.login_window_s),
-        )
-    return _limiters[key]
-
-
 def sign_in(username: str, password: str) -> StaffInfo:
     """Check the credentials (rate-limited per account and per address) and start a fresh session."""
     username = (username or "").strip().lower()[:64]
     address = str(request.remote_addr)
-    per_account, per_address = _limiters_for_app()
-    if per_account.blocked(username) or per_address.blocked(address):
+    guard = runtime().sign_in_guard("staff", address_factor=3)
+    if guard.blocked(username, address):
         raise AppError("too_many_attempts", _("Too many failed sign-ins. Wait a few minutes and try again."), 429)
     db_url = runtime().db_url
 
@@ -158,10 +144,9 @@ def sign_in(username: str, password: str) -> StaffInfo:
         who = run_blocking(attempt)
     except AppError as err:
         if err.code == "bad_credentials":
-            per_account.fail(username)
-            per_address.fail(address)
+            guard.failed(username, address)
         raise
-    per_account.clear(username)
+    guard.succeeded(username)
     session.clear()  # no session fixation: a new CSRF token too
     session["staff_id"], session["staff_epoch"] = who.id, who.session_epoch
     session["csrf"] = secrets.token_urlsafe(32)

@@ -11,12 +11,10 @@ from exam_engine.concurrency import run_blocking
 from exam_engine.errors import AppError
 from exam_engine.i18n import _
 from exam_engine.models import Paper
-from exam_engine.ratelimit import FailureLimiter
 from exam_engine.runtime import runtime
 from question_bank.store import get_image, image_hashes, version_contents
 
 bp = Blueprint("candidate", __name__)
-_limiters: dict[int, tuple[FailureLimiter, FailureLimiter]] = {}
 
 
 def json_body(*fields: str) -> dict[str, str]:
@@ -33,18 +31,6 @@ def json_body(*fields: str) -> dict[str, str]:
             raise AppError("bad_request", _("Field '%(name)s' is required (text).", name=name), 400, field=name)
         out[name] = value
     return out
-
-
-def _limiters_for_app() -> tuple[FailureLimiter, FailureLimiter]:
-    """(per participant, per address); an address gets ten times more: a whole room may share one NAT."""
-    cfg = runtime().config
-    key = id(runtime())
-    if key not in _limiters:
-        _limiters[key] = (
-            FailureLimiter(cfg.login_attempts, cfg.login_window_s),
-            FailureLimiter(cfg.login_attempts * 10, cfg.login_window_s),
-        )
-    return _limiters[key]
 
 
 @bp.get("/")
@@ -71,8 +57,8 @@ def login() -> Any:
     body = json_body("participant_no", "pin", "room_token")
     rt = runtime()
     account, address = body["participant_no"].strip(), str(request.remote_addr)
-    per_account, per_address = _limiters_for_app()
-    if per_account.blocked(account) or per_address.blocked(address):
+    guard = rt.sign_in_guard("candidate", address_factor=10)  # a whole room may share one NAT address
+    if guard.blocked(account, address):
         raise AppError("too_many_attempts", _("Too many failed attempts. Wait a few minutes or ask the proctor."), 429)
 
     def attempt() -> dict[str, Any]:
@@ -89,10 +75,9 @@ def login() -> Any:
         reply = run_blocking(attempt)
     except AppError as err:
         if err.code == "bad_credentials":
-            per_account.fail(account)
-            per_address.fail(address)
+            guard.failed(account, address)
         raise
-    per_account.clear(account)
+    guard.succeeded(account)
     return jsonify(reply)
 
 
