@@ -17,22 +17,14 @@ from exam_engine.runtime import Runtime
 
 def _blueprints(config: Config) -> list[Any]:
     """Every HTTP blueprint, in one list: add a line here for a new area."""
-    from exam_engine.web.candidate import bp as candidate_bp
+    from exam_engine.web.analysis import bp as analysis_bp  # committee item analysis
+    from exam_engine.web.candidate import bp as candidate_bp  # exam page, login, media
+    from exam_engine.web.receipts import bp as receipts_bp  # public key, receipt check
+    from exam_engine.web.results import bp as results_bp  # announcement, final, signed exports
+    from proctor.auth import bp as staff_bp  # staff sign-in
+    from proctor.web import bp as proctor_bp  # dashboard, summaries, score board
 
-    blueprints: list[Any] = [candidate_bp]
-    from proctor.auth import bp as staff_bp  # issue 6: staff sign-in
-    from proctor.web import bp as proctor_bp  # issue 6: dashboard, summaries, score board
-
-    blueprints += [staff_bp, proctor_bp]
-    from exam_engine.web.analysis import bp as analysis_bp  # issue 5: committee item analysis
-
-    blueprints.append(analysis_bp)
-    from exam_engine.web.receipts import bp as receipts_bp  # issue 4: public key, receipt check
-
-    blueprints.append(receipts_bp)
-    from exam_engine.web.results import bp as results_bp  # issue 4: committee announcement, final, exports
-
-    blueprints.append(results_bp)
+    blueprints: list[Any] = [candidate_bp, staff_bp, proctor_bp, analysis_bp, receipts_bp, results_bp]
     if config.testing_clock:
         from exam_engine.web.testing import bp as testing_bp
 

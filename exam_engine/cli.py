@@ -55,19 +55,17 @@ def init_cmd(state: CliState) -> None:
 
 
 def _register() -> None:
-    """Attach the sub-commands that live in other modules (kept lazy-safe: plain click groups)."""
+    """Attach the sub-commands that live in other modules: each package owns its commands."""
     from exam_engine.cli_serve import demo_cmd, serve_cmd
+    from proctor.cli import register as register_proctor  # staff, room, candidates, cards
+    from question_bank.cli import bank_cmd  # exam-engine bank …
+    from scoring.analysis.cli import analysis_cmd  # item analysis
+    from scoring.cli import register as register_scoring  # rank, results, verify, onboarding
 
-    main.add_command(serve_cmd)
-    main.add_command(demo_cmd)
-    from scoring.cli import register as register_scoring  # issue 4: rank, results, verify, onboarding
-
+    for command in (serve_cmd, demo_cmd, bank_cmd, analysis_cmd):
+        main.add_command(command)
     register_scoring(main)
-    from scoring.analysis.cli import analysis_cmd  # issue 5: item analysis
-
-    main.add_command(analysis_cmd)
-    main.add_command(__import__("question_bank.cli", fromlist=["bank_cmd"]).bank_cmd)  # issue 3: exam-engine bank …
-    __import__("proctor.cli", fromlist=["register"]).register(main)  # issue 6: staff, room, candidates, cards
+    register_proctor(main)
 
 
 _register()
