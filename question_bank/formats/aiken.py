@@ -6,7 +6,8 @@ import hashlib
 import re
 
 from exam_engine.i18n import _
-from question_bank.formats import FormatError, ParseResult, ReadOptions
+from question_bank.formats import ParseResult, ReadOptions
+from question_bank.formats.common import utf8_text
 from question_bank.items import ItemDraft, OptionDraft, normalise_text
 
 _OPTION = re.compile(r"^([A-Za-z])[.)]\s+(.*)$")
@@ -15,17 +16,7 @@ _ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$", re.I)
 
 def read_aiken(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     """Read an Aiken file; every malformed question is reported with its line number."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError(
-            _(
-                "%(name)s: not UTF-8 text (%(reason)s at byte %(start)s); save it as UTF-8",
-                name=name,
-                reason=exc.reason,
-                start=exc.start,
-            )
-        ) from exc
+    text = utf8_text(data, name)
     result = ParseResult(items=[])
     question: list[str] = []
     options: list[tuple[str, str]] = []

@@ -22,6 +22,21 @@ from question_bank.formats import FormatError, ParseResult, ReadOptions
 IMAGE_MIMES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
 
+def utf8_text(data: bytes, name: str) -> str:
+    """The file as text (a BOM is dropped); a FormatError naming the byte when it is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            _(
+                "%(name)s: not UTF-8 text (%(reason)s at byte %(start)s); save it as UTF-8",
+                name=name,
+                reason=exc.reason,
+                start=exc.start,
+            )
+        ) from exc
+
+
 def sniff_image(data: bytes) -> str | None:
     """The MIME type of a raster image from its magic bytes (SVG is refused: it can carry scripts)."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):

@@ -6,8 +6,8 @@ import hashlib
 import re
 
 from exam_engine.i18n import _
-from question_bank.formats import FormatError, ParseResult, ReadOptions
-from question_bank.formats.common import html_to_text, tidy
+from question_bank.formats import ParseResult, ReadOptions
+from question_bank.formats.common import html_to_text, tidy, utf8_text
 from question_bank.items import ItemDraft, OptionDraft, normalise_text
 
 _ESCAPABLE = "~=#{}:\\"
@@ -116,17 +116,7 @@ def _fmt_text(raw: str, fmt: str) -> str:
 
 def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     """Read a GIFT file (UTF-8)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError(
-            _(
-                "%(name)s: not UTF-8 text (%(reason)s at byte %(start)s); save it as UTF-8",
-                name=name,
-                reason=exc.reason,
-                start=exc.start,
-            )
-        ) from exc
+    text = utf8_text(data, name)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     result = ParseResult(items=[])
     subtest, category = opts.subtest, None

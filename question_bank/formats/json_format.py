@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from exam_engine.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
-from question_bank.formats.common import ImageSink, file_loader
+from question_bank.formats.common import ImageSink, file_loader, utf8_text
 from question_bank.items import ItemDraft, OptionDraft
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "bank.schema.json"
@@ -149,12 +149,9 @@ def parse_document(doc: Any, name: str, opts: ReadOptions | None = None) -> Pars
 
 def read_json(data: bytes, name: str, opts: ReadOptions | None = None) -> ParseResult:
     """Read the JSON form of the bank format."""
+    text = utf8_text(data, name)
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise FormatError(
-            _("%(name)s: not UTF-8 text (%(reason)s at byte %(start)s)", name=name, reason=exc.reason, start=exc.start)
-        ) from exc
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(
             _(
@@ -170,12 +167,9 @@ def read_json(data: bytes, name: str, opts: ReadOptions | None = None) -> ParseR
 
 def read_yaml(data: bytes, name: str, opts: ReadOptions | None = None) -> ParseResult:
     """Read the YAML form of the bank format (same structure as the JSON form; safe loader only)."""
+    text = utf8_text(data, name)
     try:
-        doc = yaml.safe_load(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise FormatError(
-            _("%(name)s: not UTF-8 text (%(reason)s at byte %(start)s)", name=name, reason=exc.reason, start=exc.start)
-        ) from exc
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
