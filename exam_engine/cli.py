@@ -56,13 +56,14 @@ def init_cmd(state: CliState) -> None:
 
 def _register() -> None:
     """Attach the sub-commands that live in other modules: each package owns its commands."""
+    from exam_engine.cli_exam import exam_cmd  # exam create/check/issue/open/list
     from exam_engine.cli_serve import demo_cmd, serve_cmd
     from proctor.cli import register as register_proctor  # staff, room, candidates, cards
     from question_bank.cli import bank_cmd  # exam-engine bank …
     from scoring.analysis.cli import analysis_cmd  # item analysis
     from scoring.cli import register as register_scoring  # rank, results, verify, onboarding
 
-    for command in (serve_cmd, demo_cmd, bank_cmd, analysis_cmd):
+    for command in (serve_cmd, demo_cmd, exam_cmd, bank_cmd, analysis_cmd):
         main.add_command(command)
     register_scoring(main)
     register_proctor(main)

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from exam_engine import clock, db
 from exam_engine.config import Config
 from exam_engine.crypto import load_master_key
+from exam_engine.exams import create_exam
 from exam_engine.models import Candidate, Exam, Room
 from exam_engine.papers import issue_papers, release_exam
 from exam_engine.passwords import hash_pin, new_pin, new_room_token
-from question_bank.blueprint import blueprint_to_dict, load_preset
+from question_bank.blueprint import load_preset
 from question_bank.formats.json_format import read_json
 from question_bank.store import import_items
 
@@ -55,12 +56,9 @@ def seed_demo(config: Config, candidates: int = 20, url: str = "http://127.0.0.1
         import_items(session, parsed.items)
         bp = load_preset("skd_demo")
         now = clock.now()
-        exam = Exam(
-            code=DEMO_EXAM, title="Simulasi SKD CPNS — Demo", duration_s=bp.duration_s,
-            blueprint=blueprint_to_dict(bp), grading=DEMO_GRADING, state="draft", created_at=now,
-        )
-        session.add(exam)
-        session.flush()
+        master = load_master_key(config.data_dir)
+        exam = create_exam(session, DEMO_EXAM, "Simulasi SKD CPNS — Demo", bp, master, grading=DEMO_GRADING,
+                           actor="demo")
         room = Room(
             exam_id=exam.id, code="DEMO-R1", name="Ruang CAT 1", token=new_room_token(), is_open=True,
             capacity=candidates, scheduled_start=now,
@@ -81,7 +79,7 @@ def seed_demo(config: Config, candidates: int = 20, url: str = "http://127.0.0.1
             )
         session.add_all(people)
         session.flush()
-        issue_papers(session, exam, load_master_key(config.data_dir), people)
+        issue_papers(session, exam, master, people)
         release_exam(session, exam, actor="demo")
         creds: dict[str, Any] = {
             "url": url,

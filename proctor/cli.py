@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from exam_engine import clock, db
 from exam_engine.cli import CliState, pass_state
 from exam_engine.errors import AppError
+from exam_engine.exams import get_exam
 from exam_engine.i18n import _
 from exam_engine.models import Candidate, Exam, Room
 from exam_engine.models.staff import STAFF_ROLES, RoomAssignment, StaffUser
@@ -30,10 +31,10 @@ def _fail(err: AppError | roster.RosterError) -> click.ClickException:
 
 
 def _exam(s, code: str) -> Exam:  # type: ignore[no-untyped-def]
-    exam = s.scalar(select(Exam).where(Exam.code == code))
-    if exam is None:
-        raise click.ClickException(_("No exam with code %(code)s.", code=code))
-    return exam
+    try:
+        return get_exam(s, code)
+    except AppError as err:
+        raise _fail(err) from None
 
 
 # --- staff -------------------------------------------------------------------------------------------------------
