@@ -24,7 +24,7 @@ from question_bank.assembly import stock_problems
 from question_bank.blueprint import BlueprintError, load_blueprint, load_preset
 from question_bank.formats import FormatError, read_bank
 from question_bank.formats.registry import FORMATS
-from question_bank.store import check_media, current_drafts, images_of, import_items, load_pool
+from question_bank.store import check_media, current_drafts, images_of, import_items, load_pool, relabel_difficulty
 
 EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
@@ -331,6 +331,29 @@ def rotate_key_cmd(state: CliState, yes: bool) -> None:
     else:
         os.replace(pending, key_path)
     click.echo(_("Master key rotated; %(n)s exam key(s) re-wrapped.", n=len(exams)))
+
+
+@bank_cmd.command("relabel-difficulty")
+@click.option("--easy", type=click.FloatRange(0, 1), default=0.70, show_default=True,
+              help="Items at least this often answered correctly are 'mudah'.")
+@click.option("--hard", type=click.FloatRange(0, 1), default=0.30, show_default=True,
+              help="Items less often answered correctly than this are 'sulit'; between the two, 'sedang'.")
+@pass_state
+def relabel_difficulty_cmd(state: CliState, easy: float, hard: float) -> None:
+    """Set items' difficulty labels from their latest measured p (exam-engine analysis --exam writes it)."""
+    from scoring.analysis.store import latest_difficulty
+
+    if hard > easy:
+        _fail(_("--hard must not be above --easy."))
+        return
+    url = state.init_db()
+    with session_scope(url) as session:
+        ids = list(session.scalars(select(Item.id)))
+        counts = relabel_difficulty(session, latest_difficulty(session, ids),
+                                    (("mudah", easy), ("sedang", hard), ("sulit", 0.0)))
+        audit.record(session, "bank_difficulty_relabelled", actor=_actor(), easy=easy, hard=hard, **counts)
+    click.echo(_("Difficulty from item statistics: mudah %(e)s, sedang %(m)s, sulit %(h)s (%(c)s changed).",
+                 e=counts["mudah"], m=counts["sedang"], h=counts["sulit"], c=counts["changed"]))
 
 
 def register(main: click.Group) -> None:

@@ -335,3 +335,24 @@ def current_drafts(session: Session, subtests: Iterable[str] | None = None) -> l
             )
         )
     return out
+
+
+DIFFICULTY_BANDS = (("mudah", 0.70), ("sedang", 0.30), ("sulit", 0.0))  # label, lowest proportion correct
+
+
+def relabel_difficulty(
+    session: Session, p_by_item: Mapping[int, float], bands: Sequence[tuple[str, float]] = DIFFICULTY_BANDS
+) -> dict[str, int]:
+    """Set each item's difficulty label from its measured p (item analysis), so blueprints draw by evidence."""
+    ordered = sorted(bands, key=lambda b: b[1], reverse=True)
+    counts: dict[str, int] = {label: 0 for label, _low in ordered}
+    changed = 0
+    for item in session.scalars(select(Item).where(Item.id.in_(list(p_by_item)))):
+        p = p_by_item[item.id]
+        label = next((name for name, low in ordered if p >= low), ordered[-1][0])
+        counts[label] += 1
+        if item.difficulty != label:
+            item.difficulty = label
+            changed += 1
+    counts["changed"] = changed
+    return counts
