@@ -140,3 +140,28 @@ def sqlite_server(tmp_path: Path) -> Iterator[LiveServer]:
         yield live.start()
     finally:
         live.stop()
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright (skipped without it locally, mandatory in CI)."""
+    path = need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page_errors() -> Iterator[list[str]]:
+    """Collects JavaScript errors (``page.on("pageerror", ...)``); the test fails if any happened."""
+    errors: list[str] = []
+    yield errors
+    assert not errors, f"JavaScript errors on the page: {errors}"

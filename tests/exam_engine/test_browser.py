@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import need_chromium
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -15,26 +14,13 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-output"
 
 
 @pytest.fixture
-def browser_page(sqlite_server: LiveServer) -> Iterator[tuple[object, LiveServer]]:
-    chromium = need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    live = sqlite_server
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        try:
-            yield page, live
-            assert not errors, f"JavaScript errors on the page: {errors}"
-        finally:
-            browser.close()
+def browser_page(sqlite_server: LiveServer, browser: Any, page_errors: list[str]) -> tuple[Any, LiveServer]:
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    return page, sqlite_server
 
 
-def test_candidate_logs_in_answers_and_submits(browser_page: tuple[object, LiveServer]) -> None:
+def test_candidate_logs_in_answers_and_submits(browser_page: tuple[Any, LiveServer]) -> None:
     page, live = browser_page
     SHOTS.mkdir(exist_ok=True)
     cred = live.candidate(0)

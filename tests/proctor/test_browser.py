@@ -3,12 +3,11 @@ own page (a second browser context) shows the new countdown; then the summary an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import need_chromium
 from tests.live import LiveServer
 from tests.proctor.clients import staff_creds
 
@@ -17,22 +16,8 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-output"
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[tuple[object, LiveServer, list[str]]]:
-    chromium = need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    live = LiveServer(tmp_path / "data", None).start()
-    errors: list[str] = []
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=chromium, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
-        )
-        try:
-            yield b, live, errors
-            assert not errors, f"JavaScript errors on the pages: {errors}"
-        finally:
-            b.close()
-            live.stop()
+def room(sqlite_server: LiveServer, browser: Any, page_errors: list[str]) -> tuple[Any, LiveServer, list[str]]:
+    return browser, sqlite_server, page_errors
 
 
 def _seconds(text: str) -> int:
@@ -40,10 +25,10 @@ def _seconds(text: str) -> int:
     return h * 3600 + m * 60 + s
 
 
-def test_proctor_sees_a_candidate_and_extends_their_time(browser: tuple[object, LiveServer, list[str]]) -> None:
-    b, live, errors = browser
+def test_proctor_sees_a_candidate_and_extends_their_time(room: tuple[Any, LiveServer, list[str]]) -> None:
+    b, live, errors = room
     SHOTS.mkdir(exist_ok=True)
-    proctor = b.new_context(viewport={"width": 1400, "height": 900}).new_page()  # type: ignore[attr-defined]
+    proctor = b.new_context(viewport={"width": 1400, "height": 900}).new_page()
     proctor.on("pageerror", lambda exc: errors.append(str(exc)))
     proctor.goto(live.url + "/proctor/?lang=en")
     assert "/staff/login" in proctor.url, "the dashboard needs a signed-in staff member"
@@ -60,7 +45,7 @@ def test_proctor_sees_a_candidate_and_extends_their_time(browser: tuple[object, 
     cell = proctor.locator('.cell[data-cid="1"]')
     assert "Not signed in" in cell.inner_text()
 
-    candidate = b.new_context(viewport={"width": 1280, "height": 860}).new_page()  # type: ignore[attr-defined]
+    candidate = b.new_context(viewport={"width": 1280, "height": 860}).new_page()
     candidate.on("pageerror", lambda exc: errors.append(str(exc)))
     candidate.goto(live.url + "/?lang=en")
     candidate.fill("#participant_no", cred["participant_no"])
@@ -99,7 +84,7 @@ def test_proctor_sees_a_candidate_and_extends_their_time(browser: tuple[object, 
     # the room summary and the public score board
     proctor.goto(live.url + "/proctor/rooms/1/summary?lang=en")
     assert "proctor.extend" in proctor.locator("#summary-incidents").inner_text()
-    board = b.new_context().new_page()  # type: ignore[attr-defined]
+    board = b.new_context().new_page()
     board.on("pageerror", lambda exc: errors.append(str(exc)))
     board.goto(live.url + "/board/DEMO-R1?lang=en")
     assert board.locator("#board-rows tr").count() == 0
