@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from exam_engine import clock, sessions
 from exam_engine.models import Answer, AuditEvent, Candidate, Exam, Paper, Result, Room
@@ -52,7 +52,11 @@ def rows(
     session: Session, *, room_id: int | None = None, paper_ids: Iterable[int] | None = None
 ) -> list[dict[str, Any]]:
     """The grid rows of a room, or of some papers (what changed): state, progress, time, focus losses, IP."""
-    query = select(Paper, Candidate).join(Candidate, Candidate.id == Paper.candidate_id)
+    query = (
+        select(Paper, Candidate)
+        .join(Candidate, Candidate.id == Paper.candidate_id)
+        .options(defer(Paper.layout))  # read once per paper for its question count (_total caches it)
+    )
     if room_id is not None:
         query = query.where(Candidate.room_id == room_id)
     if paper_ids is not None:

@@ -22,8 +22,9 @@ class Paper(Base):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), unique=True)
     seed: Mapped[int] = mapped_column(BigInteger)
     layout: Mapped[dict[str, Any]] = mapped_column(JSON)  # subtests → [{"v": version id, "o": [option ids]}]
-    package_nonce: Mapped[bytes] = mapped_column(LargeBinary)
-    package_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    # the sealed paper (~90 KB for SKD) loads only when asked for: grids and tickers read many papers at once
+    package_nonce: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    package_ciphertext: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     key_wrapped: Mapped[bytes] = mapped_column(LargeBinary)  # the candidate key, sealed by the exam data key
     state: Mapped[str] = mapped_column(String(16), default="issued")  # issued|started|paused|finished
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
