@@ -31,6 +31,20 @@ class CliState:
 pass_state = click.make_pass_decorator(CliState)
 
 
+def _use_data_dir(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None:
+        ctx.ensure_object(CliState).config = Config(data_dir=value)
+    return value
+
+
+def data_dir_option(command):  # type: ignore[no-untyped-def]
+    """``--data-dir`` after the sub-command too (``exam-engine demo --data-dir DIR``), overriding the group's."""
+    return click.option(
+        "--data-dir", "_data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        expose_value=False, is_eager=True, callback=_use_data_dir, help="Installation folder (as before the command).",
+    )(command)
+
+
 @click.group()
 @click.option(
     "--data-dir",
@@ -47,6 +61,7 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 @main.command("init")
+@data_dir_option
 @pass_state
 def init_cmd(state: CliState) -> None:
     """Create the data folder and apply every database migration."""

@@ -7,7 +7,7 @@ import logging
 
 import click
 
-from exam_engine.cli import CliState, pass_state
+from exam_engine.cli import CliState, data_dir_option, pass_state
 from exam_engine.i18n import _
 
 
@@ -35,6 +35,7 @@ def _serve(state: CliState, host: str, port: int) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for a LAN).")
 @click.option("--port", default=5000, show_default=True, type=int)
+@data_dir_option
 @pass_state
 def serve_cmd(state: CliState, host: str, port: int) -> None:
     """Serve an existing data folder (this is also how a restart after a crash looks)."""
@@ -46,6 +47,7 @@ def serve_cmd(state: CliState, host: str, port: int) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--candidates", default=20, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--seed-only", is_flag=True, help="Seed the demo and print the credentials without serving.")
+@data_dir_option
 @pass_state
 def demo_cmd(state: CliState, host: str, port: int, candidates: int, seed_only: bool) -> None:
     """Seed a demo exam (sample SKD bank, one open room, N candidates) in the data folder and serve it."""

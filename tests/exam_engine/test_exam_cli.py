@@ -59,3 +59,15 @@ def test_exam_lifecycle_and_an_under_stocked_bank_refused_early(tmp_path: Path) 
         assert exam.data_key_wrapped is not None and exam.key_released_at is not None
         actions = [(a.action, a.actor) for a in s.scalars(select(AuditEvent).where(AuditEvent.exam_id == exam.id))]
     assert ("exam_created", "cli") in actions and ("exam_key_released", "staff:ketua-panitia") in actions
+
+
+def test_data_dir_is_accepted_after_the_command_too(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("EXAM_DATABASE_URL", "EXAM_DATA_DIR")}
+    out = CliRunner(env=env).invoke(main, ["init", "--data-dir", str(tmp_path / "after")], catch_exceptions=False)
+    assert out.exit_code == 0 and (tmp_path / "after" / "exam.sqlite3").exists()
+    demo = CliRunner(env=env).invoke(
+        main, ["demo", "--seed-only", "--candidates", "2", "--data-dir", str(tmp_path / "demo")], catch_exceptions=False
+    )
+    assert demo.exit_code == 0, demo.output
+    creds = json.loads((tmp_path / "demo" / "demo-credentials.json").read_text())
+    assert len(creds["candidates"]) == 2 and creds["room_token"] and creds["staff"]
