@@ -59,6 +59,9 @@ def demo_cmd(state: CliState, host: str, port: int, candidates: int, seed_only: 
     click.echo("")
     click.echo(_("  Candidate page : %(url)s", url=url))
     click.echo(_("  Room token     : %(token)s", token=creds["room_token"]))
+    if creds.get("room"):
+        click.echo(_("  Score board    : %(url)sboard/%(room)s", url=url, room=creds["room"]))
+    click.echo(_("  Receipt check  : %(url)sreceipt", url=url))
     for c in shown:
         click.echo(_("  Candidate      : %(no)s  PIN %(pin)s", no=c["participant_no"], pin=c["pin"]))
     if len(creds["candidates"]) > len(shown):

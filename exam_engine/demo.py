@@ -84,6 +84,7 @@ def seed_demo(config: Config, candidates: int = 20, url: str = "http://127.0.0.1
         creds: dict[str, Any] = {
             "url": url,
             "exam": exam.code,
+            "room": room.code,
             "room_token": room.token,
             "candidates": [
                 {"participant_no": c.participant_no, "pin": pin} for c, pin in zip(people, pins, strict=True)
