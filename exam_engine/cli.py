@@ -19,6 +19,7 @@ class CliState:
 
     @property
     def db_url(self) -> str:
+        """The installation's database URL (SQLite in the data folder unless EXAM_DATABASE_URL says otherwise)."""
         return self.config.sqlalchemy_url
 
     def init_db(self) -> str:

@@ -48,6 +48,7 @@ class Config:
 
     @property
     def sqlalchemy_url(self) -> str:
+        """EXAM_DATABASE_URL, or SQLite in the data folder."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'exam.sqlite3'}"

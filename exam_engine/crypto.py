@@ -23,10 +23,12 @@ class TamperedError(Exception):
 
 
 def b64e(data: bytes) -> str:
+    """Standard base64 text, as the wire carries keys and ciphertexts."""
     return base64.b64encode(data).decode("ascii")
 
 
 def b64d(text: str) -> bytes:
+    """Strict inverse of :func:`b64e` (invalid characters raise)."""
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
@@ -43,10 +45,12 @@ class Sealed:
     ciphertext: bytes
 
     def to_bytes(self) -> bytes:
+        """nonce + ciphertext, for storing in one column."""
         return self.nonce + self.ciphertext
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Sealed:
+        """Split a stored blob back into nonce and ciphertext."""
         if len(blob) < NONCE_BYTES + 16:
             raise TamperedError("sealed blob too short")
         return cls(blob[:NONCE_BYTES], blob[NONCE_BYTES:])
@@ -72,6 +76,7 @@ def wrap_key(kek: bytes, key: bytes, aad: bytes) -> bytes:
 
 
 def unwrap_key(kek: bytes, wrapped: bytes, aad: bytes) -> bytes:
+    """Open a key sealed by :func:`wrap_key`; TamperedError on any change or the wrong context."""
     return open_sealed(kek, Sealed.from_bytes(wrapped), b"wrap:" + aad)
 
 
@@ -106,11 +111,13 @@ def load_signing_key(data_dir: Path) -> Ed25519PrivateKey:
 
 
 def public_key_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    """The public half as PEM, as the app publishes it for verifying exports and receipts."""
     pub = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     return pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
+    """Read a published Ed25519 public key (PEM)."""
     key = serialization.load_pem_public_key(pem.encode() if isinstance(pem, str) else pem)
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("not an Ed25519 public key")
@@ -118,6 +125,7 @@ def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
 
 
 def verify_signature(public: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
+    """True when ``signature`` is ``public``'s signature of ``message``."""
     try:
         public.verify(signature, message)
         return True

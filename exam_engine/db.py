@@ -72,6 +72,7 @@ def get_engine(url: str) -> Engine:
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
+    """The sessionmaker bound to ``url``'s engine."""
     get_engine(url)
     return _factories[url]
 

@@ -32,6 +32,7 @@ FORMATIONS = ["Analis Kebijakan — Dinas Pendidikan", "Pranata Komputer — Dis
 
 
 def credentials_path(config: Config) -> Path:
+    """Where the demo's logins are written for people and load tests."""
     return config.data_dir / "demo-credentials.json"
 
 

@@ -6,6 +6,7 @@ SERVING = {"serve", "demo"}
 
 
 def main() -> None:
+    """Run the CLI, monkey-patching for gevent first when the command serves."""
     if SERVING & set(sys.argv[1:]):
         from gevent import monkey
 

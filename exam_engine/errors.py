@@ -16,12 +16,14 @@ class AppError(Exception):
         self.details = details
 
     def body(self) -> dict[str, Any]:
+        """The HTTP error body."""
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details:
             error["details"] = self.details
         return {"error": error}
 
     def ack(self) -> dict[str, Any]:
+        """The Socket.IO ack for this failure."""
         return {"ok": False, **self.body()}
 
 

@@ -31,6 +31,7 @@ def subscribe(name: str, handler: Handler) -> None:
 
 
 def unsubscribe_all() -> None:
+    """Drop every subscriber (tests, and app re-creation in one process)."""
     _subscribers.clear()
 
 

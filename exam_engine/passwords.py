@@ -12,10 +12,12 @@ _pin = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)  # ~ms: 
 
 
 def hash_password(password: str) -> str:
+    """Hash a staff password for storage (argon2id, library defaults)."""
     return _staff.hash(password)
 
 
 def verify_password(stored: str, password: str) -> bool:
+    """True when ``password`` matches; a malformed stored hash is a plain mismatch, never a crash."""
     try:
         return _staff.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -23,10 +25,12 @@ def verify_password(stored: str, password: str) -> bool:
 
 
 def hash_pin(pin: str) -> str:
+    """Hash a candidate PIN (cheap argon2 parameters: a whole room logs in at once; attempts are rate-limited)."""
     return _pin.hash(pin)
 
 
 def verify_pin(stored: str, pin: str) -> bool:
+    """True when ``pin`` matches the stored hash."""
     try:
         return _pin.verify(stored, pin)
     except (VerificationError, InvalidHashError):

@@ -24,17 +24,20 @@ class FailureLimiter:
         return q
 
     def blocked(self, *keys: str) -> bool:
+        """True when any of ``keys`` reached the limit within the window."""
         now = clock.now().timestamp()
         with self._lock:
             return any(len(self._trim(k, now)) >= self.limit for k in keys)
 
     def fail(self, *keys: str) -> None:
+        """Count one failure for each of ``keys``."""
         now = clock.now().timestamp()
         with self._lock:
             for k in keys:
                 self._trim(k, now).append(now)
 
     def clear(self, *keys: str) -> None:
+        """Forget the failures of ``keys`` (after a success)."""
         with self._lock:
             for k in keys:
                 self._failures.pop(k, None)
@@ -48,11 +51,14 @@ class SignInGuard:
         self.per_address = FailureLimiter(limit * address_factor, window_s)
 
     def blocked(self, account: str, address: str) -> bool:
+        """True when the account or the address has used up its failures for now."""
         return self.per_account.blocked(account) or self.per_address.blocked(address)
 
     def failed(self, account: str, address: str) -> None:
+        """Count a wrong password or PIN against both."""
         self.per_account.fail(account)
         self.per_address.fail(address)
 
     def succeeded(self, account: str) -> None:
+        """A good sign-in clears the account's count (not the address's: others may share it)."""
         self.per_account.clear(account)

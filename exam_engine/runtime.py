@@ -32,22 +32,27 @@ class Runtime:
 
     @property
     def db_url(self) -> str:
+        """The database every face of this process uses."""
         return self.config.sqlalchemy_url
 
     @cached_property
     def master_key(self) -> bytes:
+        """The key-encryption key, loaded once per process."""
         return load_master_key(self.config.data_dir)
 
     @cached_property
     def signing_key(self) -> Ed25519PrivateKey:
+        """The Ed25519 key that signs receipts and exports, loaded once per process."""
         return load_signing_key(self.config.data_dir)
 
     @cached_property
     def secret(self) -> str:
+        """The Flask secret (also signs candidate access tokens)."""
         return self.config.resolved_secret_key()
 
     @cached_property
     def writer(self) -> AnswerWriter:
+        """This process's one answer writer (group commit)."""
         return AnswerWriter(self.db_url)
 
 

@@ -45,6 +45,7 @@ def candidate_public(candidate: Candidate) -> dict[str, Any]:
 
 
 def exam_public(exam: Exam) -> dict[str, Any]:
+    """What the candidate page may show about the exam."""
     return {"code": exam.code, "title": exam.title, "duration_s": exam.duration_s}
 
 
@@ -177,6 +178,7 @@ def start(session: Session, paper: Paper, exam: Exam) -> None:
 
 
 def paper_room_id(session: Session, paper: Paper) -> int | None:
+    """The room of the paper's candidate (rooms are per candidate, not per paper)."""
     return session.scalar(select(Candidate.room_id).where(Candidate.id == paper.candidate_id))
 
 
@@ -195,6 +197,7 @@ def saved_state(session: Session, paper_id: int) -> tuple[dict[str, str], list[s
 
 
 def result_payload(result: Result) -> dict[str, Any]:
+    """A result as the candidate sees it in the ``submit`` ack."""
     return {
         "total": result.total, "subtests": dict(result.subtests), "passed": result.passed, "reasons": result.reasons,
     }

@@ -27,6 +27,7 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
 
 
 def issue(secret: str, claims: AccessClaims) -> str:
+    """A signed access token for ``claims`` (its age is checked on read)."""
     return _serializer(secret).dumps({"c": claims.candidate_id, "p": claims.paper_id, "s": claims.session_id})
 
 

@@ -119,12 +119,14 @@ class ExamNamespace(Namespace):
         self.rt = rt
 
     def trigger_event(self, event: str, *args: Any) -> Any:
+        """Dispatch: hot events directly, the rest through Flask-SocketIO (with a request context)."""
         if event in self.HOT_EVENTS:
             sid, *payload = args
             return getattr(self, f"hot_{event}")(sid, payload[0] if payload else None)
         return super().trigger_event(event, *args)
 
     def on_connect(self, auth: Any = None) -> None:
+        """Accept a valid access token, replace an older connection of the same login, join the paper's rooms."""
         rt = self.rt
         token = auth.get("access_token") if isinstance(auth, dict) else None
         sid = request.sid
@@ -158,6 +160,7 @@ class ExamNamespace(Namespace):
         )
 
     def on_disconnect(self, reason: Any = None) -> None:
+        """Forget the connection (the paper stays as it is; the proctor sees the disconnect)."""
         rt = self.rt
         sid = request.sid
         info = rt.connections.pop(sid, None) or {}
@@ -186,6 +189,7 @@ class ExamNamespace(Namespace):
 
     @_acked
     def on_prefetch(self, data: Any = None) -> dict[str, Any]:
+        """The sealed paper, before the start, so a room preloads while it waits."""
         rt = self.rt
         paper_id = self._info()["paper_id"]
 
@@ -200,6 +204,7 @@ class ExamNamespace(Namespace):
 
     @_acked
     def on_start(self, data: Any = None) -> dict[str, Any]:
+        """Start once (the deadline is fixed then) and replay everything saved, on every (re)connect."""
         rt = self.rt
         info = self._info()
         state, questions = run_blocking(_start_state, rt.db_url, info["paper_id"], rt.master_key, rt.signing_key)
@@ -219,6 +224,7 @@ class ExamNamespace(Namespace):
 
     @_acked
     def hot_answer(self, sid: str, data: Any) -> dict[str, Any]:
+        """Validate against this connection's paper, queue for the group commit, ack once durable."""
         info = self._info(sid)
         question = self._question(info, data)
         option = _int_field(data, "option", required=False)
@@ -239,6 +245,7 @@ class ExamNamespace(Namespace):
 
     @_acked
     def hot_flag(self, sid: str, data: Any) -> dict[str, Any]:
+        """Set or clear the ragu-ragu flag, durably."""
         info = self._info(sid)
         question = self._question(info, data)
         flagged = data.get("flagged")
@@ -251,6 +258,7 @@ class ExamNamespace(Namespace):
 
     @_acked
     def on_submit(self, data: Any = None) -> dict[str, Any]:
+        """Finish, score and sign once; a second submit returns the same result and receipt."""
         rt = self.rt
         info = self._info()
         rt.writer.barrier()  # every answer sent before 'submit' is in the score
@@ -281,6 +289,7 @@ def push_time(paper_id: int, payload: dict[str, Any]) -> None:
 
 
 def push_ended(paper_id: int, reason: str) -> None:
+    """Tell a candidate's page the paper is finished (and why)."""
     socketio.emit("ended", {"reason": reason}, to=paper_channel(paper_id), namespace=NAMESPACE)
 
 

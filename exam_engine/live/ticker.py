@@ -41,6 +41,7 @@ class Ticker:
             return self._ticks
 
     def run(self) -> None:
+        """Tick every second (or when kicked) for the life of the process."""
         while True:
             self._kick.wait(timeout=self.interval_s)
             forced = self._kick.is_set()
@@ -55,6 +56,7 @@ class Ticker:
                 self._tick_done.notify_all()
 
     def tick(self, force_push: bool = False) -> None:
+        """Finish expired papers, seal the audit chain, push remaining times when due."""
         rt = runtime(self.app)
         expired = run_blocking(self._expired, rt.db_url)
         if expired:

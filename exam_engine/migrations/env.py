@@ -11,6 +11,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
+    """Migrate through the engine the caller passed (or one made from the URL)."""
     engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
     with engine.begin() as connection:
         context.configure(

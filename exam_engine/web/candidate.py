@@ -54,6 +54,7 @@ def health() -> Any:
 
 @bp.post("/api/v1/candidate/login")
 def login() -> Any:
+    """Exchange participant number, PIN and room token for an access token (rate-limited)."""
     body = json_body("participant_no", "pin", "room_token")
     rt = runtime()
     account, address = body["participant_no"].strip(), str(request.remote_addr)
