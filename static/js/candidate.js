@@ -221,7 +221,7 @@ async function sendAnswer(qid, p) {
     } else if (r.error.code === "time_up") {
       finish("time_up");
     } else {
-      $("save-state").textContent = r.error.message;
+      $("save-state").textContent = T[r.error.code] || r.error.message;  // the page's own language for known codes
     }
   } catch (e) {
     $("save-state").textContent = T.offline;
@@ -234,7 +234,7 @@ $("flag-box").addEventListener("change", async (ev) => {
   if (flagged) st.flags.add(q.id); else st.flags.delete(q.id);
   renderGrid();
   const r = await st.socket.emitWithAck("flag", { question: q.id, flagged });
-  if (!r.ok) $("save-state").textContent = r.error.message;
+  if (!r.ok) $("save-state").textContent = T[r.error.code] || r.error.message;
 });
 $("prev-button").addEventListener("click", () => { st.current = Math.max(0, st.current - 1); render(); });
 $("next-button").addEventListener("click", () => { st.current = Math.min(st.questions.length - 1, st.current + 1); render(); });
