@@ -21,6 +21,7 @@ from exam_engine import audit
 from exam_engine.i18n import _
 from exam_engine.models import Candidate, Exam, Room
 from exam_engine.passwords import hash_pin, new_pin, new_room_token
+from scoring import tables
 
 COLUMNS = {
     "participant_no": ("participant_no", "no_peserta", "nomor_peserta"),
@@ -79,26 +80,24 @@ class RosterError(Exception):
         self.problems = problems
 
 
-def read_table(path: Path) -> list[dict[str, str]]:
-    """The file's rows as dicts keyed by lower-case header (CSV: UTF-8 with or without BOM, comma or semicolon)."""
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
+def _text(value: object) -> str:
+    return value.date().isoformat() if isinstance(value, datetime) else tables.cell_text(value)
 
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        values = [["" if v is None else (v.date().isoformat() if isinstance(v, datetime) else str(v)).strip()
-                   for v in row] for row in sheet.iter_rows(values_only=True)]
-    elif suffix == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
-        values = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
-    else:
-        raise RosterError([(0, _("Use a .csv or .xlsx file."))])
-    values = [row for row in values if any(row)]
-    if not values:
-        raise RosterError([(0, _("The file is empty."))])
-    header = [h.strip().lower().replace(" ", "_") for h in values[0]]
-    return [dict(zip(header, row, strict=False)) for row in values[1:]]
+
+def _key(header: str) -> str:
+    return header.strip().lower().replace(" ", "_")
+
+
+def read_table(path: Path) -> tables.Table:
+    """The file through the one CSV/XLSX reader, headers as lower-case keys, rows with their real line numbers."""
+    try:
+        table = tables.read_table(path)
+    except tables.TableError as exc:
+        raise RosterError([(0, str(exc))]) from None
+    return tables.Table(
+        [_key(h) for h in table.header],
+        [(line, {_key(h): _text(v) for h, v in row.items()}) for line, row in table.rows],
+    )
 
 
 def _column_map(header: list[str]) -> tuple[dict[str, str], list[tuple[int, str]]]:
@@ -122,17 +121,17 @@ def _parse_date(raw: str) -> date | None:
     return None
 
 
-def check(session: Session, exam: Exam, table: list[dict[str, str]]) -> list[Row]:
+def check(session: Session, exam: Exam, table: tables.Table) -> list[Row]:
     """Every row valid, or RosterError with every problem by line (line 1 is the header)."""
-    if not table:
+    if not table.rows:
         raise RosterError([(0, _("The file has no candidate rows."))])
-    cols, problems = _column_map(list(table[0].keys()))
+    cols, problems = _column_map(table.header)
     if problems:
         raise RosterError(problems)
     existing = set(session.scalars(select(Candidate.participant_no).where(Candidate.exam_id == exam.id)))
     seen: dict[str, int] = {}
     rows: list[Row] = []
-    for line, raw in enumerate(table, start=2):
+    for line, raw in table.rows:
         get = {f: (raw.get(c) or "").strip() for f, c in cols.items()}
         number, name = get.get("participant_no", ""), get.get("name", "")
         errs: list[str] = []

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from exam_engine.i18n import _
+
 
 class TableError(ValueError):
     """A table that cannot be read at all (format, encoding, no header)."""
@@ -26,18 +28,18 @@ class Table:
 
 def _from_records(records: list[list[Any]], source: str) -> Table:
     if not records:
-        raise TableError(f"{source}: the table is empty (no header row)")
+        raise TableError(_("%(source)s: the table is empty (no header row)", source=source))
     header = [str(h).strip() if h is not None else "" for h in records[0]]
     while header and not header[-1]:
         header.pop()
     if not header:
-        raise TableError(f"{source}: the header row is empty")
+        raise TableError(_("%(source)s: the header row is empty", source=source))
     seen: set[str] = set()
     for h in header:
         if not h:
-            raise TableError(f"{source}: a header cell is empty")
+            raise TableError(_("%(source)s: a header cell is empty; name every column", source=source))
         if h.lower() in seen:
-            raise TableError(f"{source}: column {h!r} appears twice")
+            raise TableError(_("%(source)s: column %(name)r appears twice", source=source, name=h))
         seen.add(h.lower())
     rows: list[tuple[int, dict[str, Any]]] = []
     for number, rec in enumerate(records[1:], start=2):
@@ -49,13 +51,16 @@ def _from_records(records: list[list[Any]], source: str) -> Table:
 
 
 def read_csv_bytes(data: bytes, source: str = "table") -> Table:
-    """CSV in UTF-8 (a BOM is fine), comma or semicolon separated (Excel in Indonesian locale uses ';')."""
+    """CSV in UTF-8 (a BOM is fine), separated by comma, semicolon or tab (whichever the header uses most)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise TableError(f"{source}: not UTF-8 text ({exc})") from exc
+        raise TableError(
+            _("%(source)s: not UTF-8 text (%(why)s); save it as CSV UTF-8", source=source, why=exc)
+        ) from exc
     first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = max(",;\t", key=first.count) if first else ","  # Indonesian-locale Excel writes ';'
+
     return _from_records(list(csv.reader(io.StringIO(text), delimiter=delimiter)), source)
 
 
@@ -66,7 +71,7 @@ def read_xlsx_bytes(data: bytes, source: str = "table") -> Table:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a bad file
-        raise TableError(f"{source}: not a readable XLSX workbook ({exc})") from exc
+        raise TableError(_("%(source)s: not a readable XLSX workbook (%(why)s)", source=source, why=exc)) from exc
     try:
         ws = wb.worksheets[0]
         records = [list(r) for r in ws.iter_rows(values_only=True)]
@@ -80,12 +85,14 @@ def read_table(path: str | Path) -> Table:
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.is_file():
-        raise TableError(f"{path}: no such file")
+        raise TableError(_("%(path)s: no such file", path=path))
     if suffix == ".csv":
         return read_csv_bytes(path.read_bytes(), str(path))
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx_bytes(path.read_bytes(), str(path))
-    raise TableError(f"{path}: unsupported table format {suffix or '(none)'}; use .csv or .xlsx")
+    raise TableError(
+        _("%(path)s: unsupported table format %(suffix)s; use .csv or .xlsx", path=path, suffix=suffix or "(none)")
+    )
 
 
 def cell_text(value: Any) -> str:
@@ -118,5 +125,7 @@ def write_rows(path: str | Path, header: list[str], rows: list[list[Any]], title
             ws.append(r)
         wb.save(path)
         return path
-    raise TableError(f"{path}: unsupported output format {suffix or '(none)'}; use .csv or .xlsx")
+    raise TableError(
+        _("%(path)s: unsupported output format %(suffix)s; use .csv or .xlsx", path=path, suffix=suffix or "(none)")
+    )
 

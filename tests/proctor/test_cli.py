@@ -166,3 +166,22 @@ def test_a_bad_file_is_refused_whole_with_problems_by_line(data: Path, tmp_path:
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     assert "empty" in _run(data, "candidates", "import", str(empty), "--exam", "DEMO-SKD").output
+
+
+def test_problems_name_the_real_line_even_after_blank_lines_and_odd_files_are_refused(data: Path,
+                                                                                       tmp_path: Path) -> None:
+    src = tmp_path / "gaps.csv"
+    src.write_text(
+        "no_peserta;nama;tanggal_lahir;ruang\n"
+        "6000000001;Ani;1998-01-01;LAB-D\n"
+        "\n"
+        ";;;\n"
+        "6000000002;Budi;1998-13-45;LAB-D\n",  # line 5 of the file, after two blank lines
+        encoding="utf-8",
+    )
+    r = _run(data, "candidates", "import", str(src), "--exam", "DEMO-SKD")
+    assert r.exit_code != 0 and "line 5: birth date '1998-13-45'" in r.output, r.output
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("no_peserta,nama\n1,Andr\xe9\n".encode("latin-1"))
+    r = _run(data, "candidates", "import", str(latin), "--exam", "DEMO-SKD")
+    assert r.exit_code != 0 and "not UTF-8" in r.output and "Traceback" not in r.output, r.output
