@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.live import LiveServer, free_port  # noqa: E402
+from tests.live import LiveServer, free_port, wait_until_up  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -147,13 +147,7 @@ def main() -> None:
     echo = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "echo_server.py"), str(port)])
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                import requests
-                requests.get(url + "/", timeout=0.5)
-                break
-            except Exception:  # noqa: BLE001
-                time.sleep(0.05)
+        wait_until_up(url + "/", echo)
         per_client = answers // args.clients
         e_answers, e_wall, e_lat = asyncio.run(
             run_clients(lambda i, lat, g1, g2: echo_client(url, per_client, lat, g1, g2), args.clients))

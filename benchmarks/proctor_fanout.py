@@ -181,7 +181,7 @@ def main() -> None:
     args = ap.parse_args()
     import requests
 
-    from tests.live import LiveServer, free_port
+    from tests.live import LiveServer, free_port, wait_until_up
 
     with tempfile.TemporaryDirectory() as tmp:
         print(f"seeding {args.clients} candidates ...", flush=True)
@@ -201,12 +201,7 @@ def main() -> None:
     proc = subprocess.Popen([sys.executable, __file__, "--baseline-server", str(port)])
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                requests.get(url + "/", timeout=0.5)
-                break
-            except requests.RequestException:
-                time.sleep(0.05)
+        wait_until_up(url + "/", proc)
         people = [(f"P{i:06d}", None) for i in range(args.clients)]
         b_delays, b_wall, b_missing = asyncio.run(run(url, people, args.answers, None, args.think_ms / 1000))
     finally:

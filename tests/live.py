@@ -27,6 +27,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 30.0, describe=lambda: "") -> None:  # type: ignore[type-arg,no-untyped-def]
+    """Poll ``url`` until it answers (a readiness check, not a sleep-sync); fail at once if ``proc`` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{describe()}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.05)
+    raise RuntimeError(f"server did not come up at {url}:\n{describe()}")
+
+
 class LiveServer:
     """One installation (data folder + database) served by a child process, as an operator would run it."""
 
@@ -62,16 +76,8 @@ class LiveServer:
             [sys.executable, "-m", "exam_engine", "--data-dir", str(self.data_dir), "serve", "--port", str(self.port)],
             env=self.env, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:  # polling the port until it answers: a readiness check, not a sleep-sync
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                if requests.get(self.url + "/api/v1/health", timeout=1).ok:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.05)
-        raise RuntimeError(f"server did not come up:\n{self.log.read_text()[-3000:]}")
+        wait_until_up(self.url + "/api/v1/health", self.proc, timeout, lambda: self.log.read_text()[-3000:])
+        return self
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handlers, no flushing: a power cut as the process sees it."""
