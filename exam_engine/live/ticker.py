@@ -8,6 +8,7 @@ import time as _time
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from exam_engine import audit, clock, db, sessions
 from exam_engine.closing import close_paper
@@ -92,7 +93,11 @@ class Ticker:
         def load() -> dict[int, dict]:
             with db.session_scope(rt.db_url) as session:
                 now = clock.now()
-                papers = session.scalars(select(Paper).where(Paper.id.in_(paper_ids)))
+                papers = session.scalars(  # only the clock's columns: not the layout or sealed paper of hundreds
+                    select(Paper)
+                    .options(load_only(Paper.id, Paper.state, Paper.deadline, Paper.remaining_ms))
+                    .where(Paper.id.in_(paper_ids))
+                )
                 return {p.id: sessions.time_payload(p, now) for p in papers if p.state != "issued"}
 
         payloads = run_blocking(load)
