@@ -19,7 +19,6 @@ CANDIDATE_DISCONNECTED = "candidate_disconnected"
 SECOND_DEVICE = "second_device"
 STARTED = "started"
 SUBMITTED = "submitted"
-TIME_CHANGED = "time_changed"
 FOCUS_LOST = "focus_lost"
 LOGGED_IN = "logged_in"
 
@@ -28,11 +27,6 @@ def subscribe(name: str, handler: Handler) -> None:
     """Call ``handler(name, payload)`` for each event ``name`` (``"*"`` for all)."""
     if handler not in _subscribers[name]:
         _subscribers[name].append(handler)
-
-
-def unsubscribe_all() -> None:
-    """Drop every subscriber (tests, and app re-creation in one process)."""
-    _subscribers.clear()
 
 
 def publish(name: str, **payload: Any) -> None:

@@ -80,8 +80,7 @@ class Pump:
 
     def collect(self, name: str, payload: dict[str, Any]) -> None:
         """The event subscriber: O(1), no I/O (it runs on the candidate's hot path)."""
-        if name != events.TIME_CHANGED:
-            self.queue.append((name, payload))
+        self.queue.append((name, payload))
 
     def touch(self, paper_ids: list[int]) -> None:
         """Refresh these grid rows on the next round (after a proctor action)."""
