@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from exam_engine.crypto import new_key  # noqa: E402
+from ground.crypto import new_key  # noqa: E402
 from question_bank.assembly import Assembler, PoolItem, assemble  # noqa: E402
 from question_bank.blueprint import load_preset  # noqa: E402
 from question_bank.items import VersionContent  # noqa: E402

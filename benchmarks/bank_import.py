@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from exam_engine import db  # noqa: E402
+from ground import db  # noqa: E402
 from question_bank.formats import read_bank  # noqa: E402
 from question_bank.formats.json_format import write_json  # noqa: E402
 from question_bank.formats.tabular import write_csv  # noqa: E402

@@ -1,7 +1,6 @@
-"""exam-engine: computer-based selection exams. The Flask app lives in :mod:`exam_engine.app`.
+"""exam-engine, the top floor: the app factory (:mod:`exam_engine.app`), the ``exam-engine`` command and the demo.
 
-Kept import-light on purpose: the plain libraries (``question_bank``, ``scoring``) import the base
-modules here (clock, crypto, db, models) without pulling in Flask.
+Only this package knows every other one (``exam_engine.packages``); nothing below imports it.
 """
 
 __version__ = "0.1.0"

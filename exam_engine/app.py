@@ -1,43 +1,18 @@
-"""The Flask app factory: config, i18n, error shape, blueprints and the Socket.IO namespaces."""
+"""The Flask app factory: config, i18n, the error shape; each package adds its blueprints and namespaces."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from exam_engine import i18n
-from exam_engine.config import REPO_ROOT, Config
-from exam_engine.errors import AppError, error_body
-from exam_engine.extensions import babel, socketio
-from exam_engine.runtime import Runtime
-
-
-def _blueprints(config: Config) -> list[Any]:
-    """Every HTTP blueprint, in one list: add a line here for a new area."""
-    from exam_engine.web.analysis import bp as analysis_bp  # committee item analysis
-    from exam_engine.web.candidate import bp as candidate_bp  # exam page, login, media
-    from exam_engine.web.receipts import bp as receipts_bp  # public key, receipt check
-    from exam_engine.web.results import bp as results_bp  # announcement, final, signed exports
-    from proctor.auth import bp as staff_bp  # staff sign-in
-    from proctor.web import bp as proctor_bp  # dashboard, summaries, score board
-
-    blueprints: list[Any] = [candidate_bp, staff_bp, proctor_bp, analysis_bp, receipts_bp, results_bp]
-    if config.testing_clock:
-        from exam_engine.web.testing import bp as testing_bp
-
-        blueprints.append(testing_bp)
-    return blueprints
-
-
-def _namespaces(rt: Runtime) -> list[Any]:
-    """Every Socket.IO namespace, in one list."""
-    from exam_engine.live.exam_namespace import ExamNamespace
-    from proctor.live import BoardNamespace, ProctorNamespace  # issue 6
-
-    return [ExamNamespace("/exam", rt), ProctorNamespace("/proctor"), BoardNamespace("/board")]
+from exam_engine.packages import hooks
+from ground import i18n
+from ground.config import REPO_ROOT, Config
+from ground.errors import AppError, error_body
+from ground.extensions import babel, socketio
+from ground.runtime import Runtime
 
 
 def select_locale() -> str:
@@ -59,7 +34,6 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
         "exam_engine",
         static_folder=str(REPO_ROOT / "static"),
         static_url_path="/static",
-        template_folder=str(REPO_ROOT / "exam_engine" / "templates"),
     )
     rt = Runtime(config)
     app.extensions["exam_engine"] = rt
@@ -101,9 +75,6 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
             response.set_cookie("lang", asked, max_age=365 * 86400, samesite="Lax")
         return response
 
-    for blueprint in _blueprints(config):
-        app.register_blueprint(blueprint)
-
     socketio.init_app(
         app,
         async_mode=async_mode,
@@ -113,6 +84,6 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
     )
-    for namespace in _namespaces(rt):
-        socketio.on_namespace(namespace)
+    for init_app in hooks("init_app"):
+        init_app(app, rt)  # type: ignore[operator]
     return app

@@ -2,48 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from exam_engine import db
-from exam_engine.config import Config
-
-
-@dataclass
-class CliState:
-    """What every sub-command needs: the installation's config and database URL."""
-
-    config: Config
-
-    @property
-    def db_url(self) -> str:
-        """The installation's database URL (SQLite in the data folder unless EXAM_DATABASE_URL says otherwise)."""
-        return self.config.sqlalchemy_url
-
-    def init_db(self) -> str:
-        """Create the data folder and bring the database schema up to date."""
-        self.config.ensure_data_dir()
-        db.upgrade(self.db_url)
-        return self.db_url
-
-
-pass_state = click.make_pass_decorator(CliState)
-
-
-def _use_data_dir(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
-    if value is not None:
-        ctx.ensure_object(CliState).config = Config(data_dir=value)
-    return value
-
-
-def data_dir_option(command):  # type: ignore[no-untyped-def]
-    """``--data-dir`` after the sub-command too (``exam-engine demo --data-dir DIR``), overriding the group's."""
-    return click.option(
-        "--data-dir", "_data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-        expose_value=False, is_eager=True, callback=_use_data_dir, help="Installation folder (as before the command).",
-    )(command)
+from exam_engine.packages import hooks
+from ground.cli_state import CliState, data_dir_option, pass_state
+from ground.config import Config
 
 
 @click.group()
@@ -71,18 +36,13 @@ def init_cmd(state: CliState) -> None:
 
 
 def _register() -> None:
-    """Attach the sub-commands that live in other modules: each package owns its commands."""
-    from exam_engine.cli_exam import exam_cmd  # exam create/check/issue/open/list
+    """Attach the sub-commands: the top's own (serve, demo), then each package's through its hook."""
     from exam_engine.cli_serve import demo_cmd, serve_cmd
-    from proctor.cli import register as register_proctor  # staff, room, candidates, cards
-    from question_bank.cli import bank_cmd  # exam-engine bank …
-    from scoring.analysis.cli import analysis_cmd  # item analysis
-    from scoring.cli import register as register_scoring  # rank, results, verify, onboarding
 
-    for command in (serve_cmd, demo_cmd, exam_cmd, bank_cmd, analysis_cmd):
+    for command in (serve_cmd, demo_cmd):
         main.add_command(command)
-    register_scoring(main)
-    register_proctor(main)
+    for register_commands in hooks("register_commands"):
+        register_commands(main)  # type: ignore[operator]
 
 
 _register()

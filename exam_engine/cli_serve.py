@@ -7,16 +7,17 @@ import logging
 
 import click
 
-from exam_engine.cli import CliState, data_dir_option, pass_state
-from exam_engine.i18n import _
+from ground.cli_state import CliState, data_dir_option, pass_state
+from ground.i18n import _
 
 
 def _serve(state: CliState, host: str, port: int) -> None:
     """Run the gevent server: clear stale connections, start the ticker, serve until stopped."""
-    from exam_engine import db, sessions
+    from candidate import sessions
     from exam_engine.app import create_app
-    from exam_engine.extensions import socketio
-    from exam_engine.live import ticker
+    from exam_engine.packages import hooks
+    from ground import db
+    from ground.extensions import socketio
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -25,8 +26,8 @@ def _serve(state: CliState, host: str, port: int) -> None:
     if not state.config.redis_url:  # alone, no connection can have survived a restart
         with db.session_scope(state.db_url) as session:
             sessions.clear_connections(session)
-    ticker.start(app)
-    __import__("proctor.live", fromlist=["start"]).start(app)  # issue 6: domain events -> the proctor dashboard
+    for start in hooks("start"):
+        start(app)  # type: ignore[operator]  (the ticker; the proctor pump)
     click.echo(_("exam-engine serving %(dir)s on http://%(host)s:%(port)s/", dir=state.config.data_dir, host=host,
                  port=port), err=True)
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False)

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from exam_engine import clock, db
-from exam_engine.config import Config
-from exam_engine.crypto import load_master_key
-from exam_engine.exams import create_exam
-from exam_engine.models import Candidate, Exam, Room
-from exam_engine.papers import issue_papers, release_exam
-from exam_engine.passwords import hash_pin, new_pin, new_room_token
+from candidate.exams import create_exam
+from candidate.papers import issue_papers, release_exam
+from ground import clock, db
+from ground.config import Config
+from ground.crypto import load_master_key
+from ground.models import Candidate, Exam, Room
+from ground.passwords import hash_pin, new_pin, new_room_token
 from question_bank.blueprint import load_preset
 from question_bank.formats.json_format import read_json
 from question_bank.store import import_items
@@ -100,7 +100,7 @@ def _seed_staff(session: Any, room: Room) -> list[dict[str, str]]:
     """A proctor assigned to the demo room and a committee account (issue 6), with fresh random passwords."""
     import secrets
 
-    from proctor.staff import assign, create_staff
+    from ground.staff.accounts import assign, create_staff
 
     accounts = [("pengawas1", "proctor", "Pengawas Ruang 1"), ("panitia", "committee", "Panitia Seleksi")]
     out = []

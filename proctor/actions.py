@@ -1,5 +1,5 @@
 """Proctor actions as services: each checks who may act on which room, needs a reason, changes the papers through
-``exam_engine.sessions``, writes one ``proctor.<action>`` audit row (the incident log) and says what to push."""
+``candidate.sessions``, writes one ``proctor.<action>`` audit row (the incident log) and says what to push."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_engine import audit, clock, db, sessions
-from exam_engine.closing import close_paper
-from exam_engine.errors import AppError
-from exam_engine.i18n import _
-from exam_engine.models import Candidate, Paper, Room
-from exam_engine.passwords import new_room_token
+from candidate import sessions
+from candidate.closing import close_paper
+from ground import audit, clock, db
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models import Candidate, Paper, Room
+from ground.passwords import new_room_token
+from ground.staff import accounts as staff_service
+from ground.staff.accounts import StaffInfo
 from proctor import board
-from proctor import staff as staff_service
-from proctor.staff import StaffInfo
 
 MAX_REASON = 500
 MAX_EXTEND_S = 4 * 3600

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, defer
 
-from exam_engine import clock, sessions
-from exam_engine.models import Answer, AuditEvent, Candidate, Exam, Paper, Result, Room
+from candidate import sessions
+from ground import clock
+from ground.models import Answer, AuditEvent, Candidate, Exam, Paper, Result, Room
 
 STATUSES = ("not_signed_in", "waiting", "working", "paused", "disconnected", "finished", "locked")
 # Audit actions that appear in the event feed (the incident log is the proctor.* part of it).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from exam_engine.i18n import _
+from ground.i18n import _
 from proctor.roster import Issued
 
 COLS, ROWS = 2, 4

@@ -9,16 +9,16 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
-from exam_engine import clock, db
-from exam_engine.cli import CliState, pass_state
-from exam_engine.errors import AppError
-from exam_engine.exams import get_exam
-from exam_engine.i18n import _
-from exam_engine.models import Candidate, Exam, Room
-from exam_engine.models.staff import STAFF_ROLES, RoomAssignment, StaffUser
-from exam_engine.passwords import new_room_token
+from candidate.exams import get_exam
+from ground import clock, db
+from ground.cli_state import CliState, pass_state
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models import Candidate, Exam, Room
+from ground.models.staff import STAFF_ROLES, RoomAssignment, StaffUser
+from ground.passwords import new_room_token
+from ground.staff import accounts as staff_service
 from proctor import roster
-from proctor import staff as staff_service
 from proctor.cards import cards_pdf
 
 
@@ -201,8 +201,8 @@ def candidates_import(state: CliState, file: Path, exam_code: str, pins_out: Pat
             issued = roster.add(s, exam, rows, actor="cli")
             papers = 0
             if issue_papers:
-                from exam_engine.crypto import load_master_key
-                from exam_engine.papers import issue_papers as issue
+                from candidate.papers import issue_papers as issue
+                from ground.crypto import load_master_key
 
                 people = s.scalars(select(Candidate).where(
                     Candidate.exam_id == exam.id, Candidate.participant_no.in_([i.participant_no for i in issued])

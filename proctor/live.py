@@ -16,26 +16,26 @@ from typing import Any
 from flask import Flask, request, session
 from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
 
-from exam_engine import audit, clock, db, events
-from exam_engine.concurrency import run_blocking
-from exam_engine.errors import AppError
-from exam_engine.extensions import socketio
-from exam_engine.i18n import _
-from exam_engine.live.exam_namespace import (
+from candidate.answers import answer_writer
+from candidate.live.exam_namespace import (
     NAMESPACE as EXAM_NAMESPACE,
 )
-from exam_engine.live.exam_namespace import (
-    _acked,
+from candidate.live.exam_namespace import (
     paper_channel,
     push_ended,
     push_time,
     room_channel,
 )
-from exam_engine.models import Candidate, Room
-from exam_engine.runtime import runtime
+from ground import audit, clock, db, events
+from ground.concurrency import run_blocking
+from ground.errors import AppError, acked
+from ground.extensions import socketio
+from ground.i18n import _
+from ground.models import Candidate, Room
+from ground.runtime import runtime
+from ground.staff import accounts as staff_service
+from ground.staff.accounts import StaffInfo
 from proctor import actions, board
-from proctor import staff as staff_service
-from proctor.staff import StaffInfo
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/proctor"
@@ -253,7 +253,7 @@ class ProctorNamespace(Namespace):
             raise AppError("not_signed_in", _("Sign in as staff first."), 401)
         return info["staff"]
 
-    @_acked
+    @acked
     def on_rooms(self, data: Any = None) -> dict[str, Any]:
         db_url, who = runtime().db_url, self._staff()
 
@@ -264,7 +264,7 @@ class ProctorNamespace(Namespace):
 
         return {"ok": True, "staff": who.public(), "rooms": run_blocking(load)}
 
-    @_acked
+    @acked
     def on_join(self, data: Any = None) -> dict[str, Any]:
         """Watch a room: the reply is the whole grid and recent feed; changes are pushed from then on."""
         room_id = _int(_obj(data), "room")
@@ -286,7 +286,7 @@ class ProctorNamespace(Namespace):
         join_room(proctor_channel(room_id))
         return reply
 
-    @_acked
+    @acked
     def on_feed(self, data: Any = None) -> dict[str, Any]:
         """The room's history: ``{"room", "kinds"?: [...], "limit"?: n, "incidents"?: bool}``."""
         data = _obj(data)
@@ -340,7 +340,7 @@ class ProctorNamespace(Namespace):
             _pump.touch(out.paper_ids)
         return {"ok": True, "action": out.action, "papers": out.paper_ids, **out.reply}
 
-    @_acked
+    @acked
     def on_extend(self, data: Any = None) -> dict[str, Any]:
         """``{"room", "candidate"?, "seconds", "reason"}``: one candidate, or the whole room without ``candidate``."""
         data = _obj(data)
@@ -349,32 +349,32 @@ class ProctorNamespace(Namespace):
             data.get("reason"),
         )
 
-    @_acked
+    @acked
     def on_pause_room(self, data: Any = None) -> dict[str, Any]:
         data = _obj(data)
         return self._act(actions.pause_room, _int(data, "room"), data.get("reason"))
 
-    @_acked
+    @acked
     def on_resume_room(self, data: Any = None) -> dict[str, Any]:
         data = _obj(data)
         return self._act(actions.resume_room, _int(data, "room"), data.get("reason"))
 
-    @_acked
+    @acked
     def on_lock(self, data: Any = None) -> dict[str, Any]:
         data = _obj(data)
         return self._act(actions.lock, _int(data, "room"), _int(data, "candidate"), data.get("reason"))
 
-    @_acked
+    @acked
     def on_unlock(self, data: Any = None) -> dict[str, Any]:
         data = _obj(data)
         return self._act(actions.unlock, _int(data, "room"), _int(data, "candidate"), data.get("reason"))
 
-    @_acked
+    @acked
     def on_release(self, data: Any = None) -> dict[str, Any]:
         data = _obj(data)
         return self._act(actions.release, _int(data, "room"), _int(data, "candidate"), data.get("reason"))
 
-    @_acked
+    @acked
     def on_force_submit(self, data: Any = None) -> dict[str, Any]:
         data = _obj(data)
         room_id, candidate_id, reason = _int(data, "room"), _int(data, "candidate"), data.get("reason")
@@ -387,27 +387,27 @@ class ProctorNamespace(Namespace):
                 actions.authorize(s, who, room_id)  # type: ignore[arg-type]
 
         run_blocking(check)
-        rt.writer.barrier()  # every answer acknowledged before the force-submit is in the score
+        answer_writer(rt).barrier()  # every answer acknowledged before the force-submit is in the score
         out = run_blocking(actions.force_submit, db_url, who, room_id, candidate_id, reason, key)
         return self._publish(out)
 
-    @_acked
+    @acked
     def on_announce(self, data: Any = None) -> dict[str, Any]:
         """``{"room", "message"}``: shown on every candidate screen in the room; the message is logged as reason."""
         data = _obj(data)
         return self._act(actions.announce, _int(data, "room"), data.get("message"))
 
-    @_acked
+    @acked
     def on_rotate_token(self, data: Any = None) -> dict[str, Any]:
         data = _obj(data)
         return self._act(actions.rotate_token, _int(data, "room"), data.get("reason"))
 
-    @_acked
+    @acked
     def on_open_room(self, data: Any = None) -> dict[str, Any]:
         data = _obj(data)
         return self._act(actions.set_open, _int(data, "room"), True, data.get("reason"))
 
-    @_acked
+    @acked
     def on_close_room(self, data: Any = None) -> dict[str, Any]:
         data = _obj(data)
         return self._act(actions.set_open, _int(data, "room"), False, data.get("reason"))
@@ -416,7 +416,7 @@ class ProctorNamespace(Namespace):
 class BoardNamespace(Namespace):
     """The public score board: ``join`` ``{"room": code}``; the server pushes ``result`` as candidates finish."""
 
-    @_acked
+    @acked
     def on_join(self, data: Any = None) -> dict[str, Any]:
         code = _obj(data).get("room")
         if not isinstance(code, str) or not code.strip():

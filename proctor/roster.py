@@ -17,11 +17,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exam_engine import audit
-from exam_engine.i18n import _
-from exam_engine.models import Candidate, Exam, Room
-from exam_engine.passwords import hash_pin, new_pin, new_room_token
-from scoring import tables
+from ground import audit, tables
+from ground.i18n import _
+from ground.models import Candidate, Exam, Room
+from ground.passwords import hash_pin, new_pin, new_room_token
 
 COLUMNS = {
     "participant_no": ("participant_no", "no_peserta", "nomor_peserta"),
@@ -216,7 +215,7 @@ PIN_FIELDS = ("participant_no", "name", "birth_date", "room_code", "pin")
 
 def write_pins(path: Path, issued: list[Issued]) -> None:
     """The PIN list for printing cards: readable by its owner only; delete it once the cards are printed."""
-    from exam_engine.config import write_private
+    from ground.config import write_private
 
     out = io.StringIO()
     w = csv.writer(out)

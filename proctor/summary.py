@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from exam_engine import clock
-from exam_engine.i18n import _
-from exam_engine.models import Room
+from ground import clock
+from ground.i18n import _
+from ground.models import Room
 from proctor import board
 
 

@@ -6,13 +6,13 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template
 
-from exam_engine import db
-from exam_engine.concurrency import run_blocking
-from exam_engine.runtime import runtime
+from ground import db
+from ground.concurrency import run_blocking
+from ground.runtime import runtime
+from ground.staff import accounts as staff_service
+from ground.staff.auth import current_staff, staff_required
 from proctor import board, summary
-from proctor import staff as staff_service
 from proctor.actions import authorize
-from proctor.auth import current_staff, staff_required
 
 bp = Blueprint("proctor", __name__, template_folder="templates")
 

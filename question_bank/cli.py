@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sys
@@ -13,29 +12,22 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from exam_engine import audit, crypto
-from exam_engine.cli import CliState, pass_state
-from exam_engine.config import write_private
-from exam_engine.db import session_scope
-from exam_engine.i18n import _
-from exam_engine.models import Exam, Item
-from exam_engine.models.bank_images import BankImage
+from ground import audit, crypto
+from ground.cli_state import CliState, cli_actor, pass_state
+from ground.config import write_private
+from ground.db import session_scope
+from ground.i18n import _
+from ground.models import Exam, Item
+from ground.models.bank_images import BankImage
 from question_bank.assembly import stock_problems
 from question_bank.blueprint import BlueprintError, load_blueprint, load_preset
 from question_bank.formats import FormatError, read_bank
 from question_bank.formats.registry import FORMATS
-from question_bank.store import check_media, current_drafts, images_of, import_items, load_pool, relabel_difficulty
+from question_bank.store import check_media, current_drafts, images_of, import_items, load_pool
 
 EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
 PROGRESS_FROM = 500  # items; smaller imports finish before a bar would be readable
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def _fail(message: str, as_json: bool = False, code: int = EXIT_BAD_INPUT) -> None:
@@ -152,8 +144,8 @@ def import_cmd(
             session.rollback()
         else:
             audit.record(
-                session, "bank_imported", actor=_actor(), file=file.name, format=parsed.fmt, imported=report.imported,
-                updated=report.updated, duplicates=report.duplicates, skipped=report.skipped,
+                session, "bank_imported", actor=cli_actor(), file=file.name, format=parsed.fmt,
+                imported=report.imported, updated=report.updated, duplicates=report.duplicates, skipped=report.skipped,
             )  # fmt: skip
     out = report.as_dict()
     if dry_run:
@@ -324,36 +316,13 @@ def rotate_key_cmd(state: CliState, yes: bool) -> None:
             if not from_env:
                 pending.unlink()
             _fail(_("Exam %(code)s's key does not open with the current master key; nothing changed.", code=exam.code))
-        audit.record(session, "master_key_rotated", actor=_actor(), exams=[e.code for e in exams])
+        audit.record(session, "master_key_rotated", actor=cli_actor(), exams=[e.code for e in exams])
     if from_env:
         click.echo(_("The master key comes from EXAM_MASTER_KEY. Set it to this new value now, then restart:"))
         click.echo(crypto.b64e(new))
     else:
         os.replace(pending, key_path)
     click.echo(_("Master key rotated; %(n)s exam key(s) re-wrapped.", n=len(exams)))
-
-
-@bank_cmd.command("relabel-difficulty")
-@click.option("--easy", type=click.FloatRange(0, 1), default=0.70, show_default=True,
-              help="Items at least this often answered correctly are 'mudah'.")
-@click.option("--hard", type=click.FloatRange(0, 1), default=0.30, show_default=True,
-              help="Items less often answered correctly than this are 'sulit'; between the two, 'sedang'.")
-@pass_state
-def relabel_difficulty_cmd(state: CliState, easy: float, hard: float) -> None:
-    """Set items' difficulty labels from their latest measured p (exam-engine analysis --exam writes it)."""
-    from scoring.analysis.store import latest_difficulty
-
-    if hard > easy:
-        _fail(_("--hard must not be above --easy."))
-        return
-    url = state.init_db()
-    with session_scope(url) as session:
-        ids = list(session.scalars(select(Item.id)))
-        counts = relabel_difficulty(session, latest_difficulty(session, ids),
-                                    (("mudah", easy), ("sedang", hard), ("sulit", 0.0)))
-        audit.record(session, "bank_difficulty_relabelled", actor=_actor(), easy=easy, hard=hard, **counts)
-    click.echo(_("Difficulty from item statistics: mudah %(e)s, sedang %(m)s, sulit %(h)s (%(c)s changed).",
-                 e=counts["mudah"], m=counts["sedang"], h=counts["sulit"], c=counts["changed"]))
 
 
 def register(main: click.Group) -> None:

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from exam_engine.i18n import _
+from ground.i18n import _
 
 KINDS = ("single", "multiple", "truefalse")
 _SPACE = re.compile(r"\s+")

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from exam_engine import crypto
+from ground import crypto
 from question_bank.items import VersionContent
 
 

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import and_, insert, select
 from sqlalchemy.orm import Session
 
-from exam_engine import clock
-from exam_engine.i18n import _
-from exam_engine.models import Item, ItemVersion, Option
-from exam_engine.models.bank_images import BankImage
+from ground import clock
+from ground.i18n import _
+from ground.models import Item, ItemVersion, Option
+from ground.models.bank_images import BankImage
 from question_bank.assembly import PoolItem
 from question_bank.formats import Problem
 from question_bank.items import ItemDraft, OptionDraft, VersionContent, content_hash, normalise_text, text_hash

@@ -1,1 +1,2 @@
-"""Scoring, passing grades, rankings, integration, signed exports and item analysis (numpy, no Flask)."""
+"""Scoring: pure parts (rules, grading, ranking, selection, integration, signing, exports, analysis statistics)
+take and return plain data and numpy arrays; ``scoring.store`` holds what touches the database. No Flask."""

@@ -9,15 +9,15 @@ from typing import Any
 
 import click
 
-from exam_engine.cli import CliState, pass_state
-from exam_engine.crypto import load_public_key, load_signing_key
-from exam_engine.i18n import _
+from ground.cli_state import CliState, pass_state
+from ground.crypto import load_public_key, load_signing_key
+from ground.i18n import _
+from ground.tables import TableError, read_table, write_rows
 from scoring.grading import fmt_score
 from scoring.presets import PRESETS, RulesError, resolve_rules
 from scoring.receipts import ReceiptError, verify_receipt
 from scoring.selection import FormationRanking, SheetError, parse_score_sheet, ranking_json, select_entrants
 from scoring.signing import SignatureError, sign_file, verify_file
-from scoring.tables import TableError, read_table, write_rows
 
 EXIT_INVALID = 1
 EXIT_BAD_INPUT = 2
@@ -162,7 +162,7 @@ STAGES = ("skd", "final")
 def _exam(session: Any, code: str) -> Any:
     from sqlalchemy import select
 
-    from exam_engine.models import Exam
+    from ground.models import Exam
 
     exam = session.scalar(select(Exam).where(Exam.code == code))
     if exam is None:
@@ -174,8 +174,8 @@ def _guard(fn: Any) -> Any:
     """Turn the library's input errors into a clear message and exit status 2 (nothing is committed)."""
     import functools
 
-    from scoring.onboarding import OnboardingError
-    from scoring.rescoring import RescoreError
+    from scoring.store.onboarding import OnboardingError
+    from scoring.store.rescoring import RescoreError
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -207,10 +207,10 @@ def results_group() -> None:
 @_guard
 def results_export_cmd(state: CliState, exam_code: str, fmt: str, stage: str, out: Path) -> None:
     """Write the ranked announcement per formation (PDF in Bahasa Indonesia) and sign it (OUT.sig)."""
-    from exam_engine import db
-    from scoring.announcement import announce_skd, exam_rules
+    from ground import db
     from scoring.exports import write_final, write_skd
-    from scoring.final import compute_final, exam_integration
+    from scoring.store.announcement import announce_skd, exam_rules
+    from scoring.store.final import compute_final, exam_integration
 
     url = state.init_db()
     key = load_signing_key(state.config.data_dir)
@@ -231,8 +231,8 @@ def results_export_cmd(state: CliState, exam_code: str, fmt: str, stage: str, ou
 @_guard
 def results_show_cmd(state: CliState, exam_code: str) -> None:
     """Print the exam's SKD announcement as JSON (the ``rank --json`` shape) and store the result codes."""
-    from exam_engine import db
-    from scoring.announcement import announce_skd
+    from ground import db
+    from scoring.store.announcement import announce_skd
 
     url = state.init_db()
     with db.session_scope(url) as session:
@@ -253,8 +253,8 @@ def results_show_cmd(state: CliState, exam_code: str) -> None:
 def results_annul_cmd(state: CliState, exam_code: str, versions: tuple[int, ...], items: tuple[str, ...],
                       mode: str, reason: str, actor: str) -> None:
     """Annul questions (soal dianulir) and rescore the exam at once; every changed result is logged."""
-    from exam_engine import db
-    from scoring.rescoring import annul_items, rescore_exam, versions_of_items
+    from ground import db
+    from scoring.store.rescoring import annul_items, rescore_exam, versions_of_items
 
     url = state.init_db()
     with db.session_scope(url) as session:
@@ -276,8 +276,8 @@ def results_annul_cmd(state: CliState, exam_code: str, versions: tuple[int, ...]
 @_guard
 def results_rescore_cmd(state: CliState, exam_code: str, reason: str, actor: str) -> None:
     """Recompute every finished paper from the stored answers; prints and logs what changed."""
-    from exam_engine import db
-    from scoring.rescoring import rescore_exam
+    from ground import db
+    from scoring.store.rescoring import rescore_exam
 
     url = state.init_db()
     with db.session_scope(url) as session:
@@ -297,8 +297,8 @@ def results_rescore_cmd(state: CliState, exam_code: str, reason: str, actor: str
 def results_import_skb_cmd(state: CliState, exam_code: str, file: Path | None, from_exam: str | None,
                            max_score: float | None) -> None:
     """Import SKB scores: a CSV/XLSX sheet (participant_no, skb[, status, passed]) or --from-exam CODE."""
-    from exam_engine import db
-    from scoring.final import import_skb, skb_from_exam
+    from ground import db
+    from scoring.store.final import import_skb, skb_from_exam
 
     if (file is None) == (from_exam is None):
         _fail(_("Give either a FILE or --from-exam, not both or neither."))
@@ -320,9 +320,9 @@ def results_import_skb_cmd(state: CliState, exam_code: str, file: Path | None, f
 @_guard
 def results_final_cmd(state: CliState, exam_code: str, weights: str | None, as_json: bool) -> None:
     """Integrate SKD and SKB per formation into the final selection and store it."""
-    from exam_engine import db
-    from scoring.final import compute_final
+    from ground import db
     from scoring.integration import parse_weights
+    from scoring.store.final import compute_final
 
     override: dict[str, Any] = {}
     if weights:
@@ -365,8 +365,8 @@ def onboarding_group() -> None:
 def onboarding_create_cmd(state: CliState, exam_code: str, cohort_code: str | None, cohort_name: str | None,
                           starts: Any, ends: Any, mentor: str | None) -> None:
     """Create a record for every selected (P/L) candidate of the final ranking, in one step."""
-    from exam_engine import db
-    from scoring.onboarding import create_from_final, get_or_create_cohort
+    from ground import db
+    from scoring.store.onboarding import create_from_final, get_or_create_cohort
 
     url = state.init_db()
     with db.session_scope(url) as session:
@@ -390,8 +390,8 @@ def onboarding_list_cmd(state: CliState, exam_code: str, fmt: str, out: Path | N
     """List or export the exam's onboarding records with their link back to the results."""
     import tempfile
 
-    from exam_engine import db
-    from scoring.onboarding import export_records, list_records
+    from ground import db
+    from scoring.store.onboarding import export_records, list_records
 
     url = state.init_db()
     with db.session_scope(url) as session:
@@ -423,8 +423,8 @@ def onboarding_list_cmd(state: CliState, exam_code: str, fmt: str, out: Path | N
 @_guard
 def onboarding_milestone_cmd(state: CliState, exam_code: str, participant_no: str, name: str, on: Any) -> None:
     """Mark an evaluation milestone of a record as done on a date."""
-    from exam_engine import db
-    from scoring.onboarding import complete_milestone
+    from ground import db
+    from scoring.store.onboarding import complete_milestone
 
     url = state.init_db()
     with db.session_scope(url) as session:
@@ -435,8 +435,8 @@ def onboarding_milestone_cmd(state: CliState, exam_code: str, participant_no: st
 def _record(session: Any, exam_code: str, participant_no: str) -> Any:
     from sqlalchemy import select
 
-    from exam_engine.models import Candidate
-    from exam_engine.models.scoring import OnboardingRecord
+    from ground.models import Candidate
+    from ground.models.scoring import OnboardingRecord
 
     exam = _exam(session, exam_code)
     rec = session.scalar(select(OnboardingRecord).join(Candidate, Candidate.id == OnboardingRecord.candidate_id)
@@ -454,8 +454,8 @@ def _record(session: Any, exam_code: str, participant_no: str) -> Any:
 @_guard
 def onboarding_status_cmd(state: CliState, exam_code: str, participant_no: str, status: str) -> None:
     """Set a record's status: awaiting_documents, in_orientation or completed."""
-    from exam_engine import db
-    from scoring.onboarding import set_status
+    from ground import db
+    from scoring.store.onboarding import set_status
 
     url = state.init_db()
     with db.session_scope(url) as session:

@@ -12,12 +12,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from exam_engine import clock
+from ground import clock
+from ground.tables import TableError, write_rows
 from scoring.grading import fmt_score
 from scoring.integration import FinalFormation
 from scoring.selection import FormationRanking
 from scoring.signing import key_id, sign_file
-from scoring.tables import TableError, write_rows
 
 FORMATS = ("csv", "xlsx", "pdf")
 

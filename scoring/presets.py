@@ -161,7 +161,7 @@ def _number(value: Any, where: str, *, allow_none: bool = False) -> float | None
 
 
 _KEYS = {"preset", "name", "subtests", "total_min", "paths", "tie_break", "quota_multiplier", "description"}
-_OTHER_STAGES = {"integration"}  # read by scoring.final from the same Exam.grading dict, ignored here
+_OTHER_STAGES = {"integration"}  # read by scoring.store.final from the same Exam.grading dict, ignored here
 
 
 def _from_mapping(spec: Mapping[str, Any]) -> Rules:

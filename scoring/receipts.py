@@ -10,7 +10,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from exam_engine.crypto import verify_signature
+from ground.crypto import verify_signature
 
 RECEIPT_VERSION = 1
 

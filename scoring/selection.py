@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ground.tables import Table, cell_text
 from scoring.codes import TH, skd_codes
 from scoring.grading import GradeArrays, grade_matrix, path_codes, reasons_for
 from scoring.presets import GENERAL, Rules, RulesError, normalise_path, resolve_rules
 from scoring.ranking import RankArrays, rank_within_groups
-from scoring.tables import Table, cell_text
 
 
 def slots_for(quota: int, rules: Rules) -> int:

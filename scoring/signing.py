@@ -16,8 +16,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from exam_engine import clock
-from exam_engine.crypto import b64d, b64e, verify_signature
+from ground import clock
+from ground.crypto import b64d, b64e, verify_signature
 from scoring.receipts import canonical_json
 
 SIG_SUFFIX = ".sig"

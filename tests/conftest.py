@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from exam_engine import clock, db
+from ground import clock, db
 from tests.live import LiveServer
 
 PG_URL = os.environ.get("EXAM_TEST_DATABASE_URL")

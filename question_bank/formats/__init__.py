@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from exam_engine.i18n import _
+from ground.i18n import _
 from question_bank.items import ItemDraft, check_draft
 
 MAX_BANK_BYTES = 50 * 1024 * 1024  # a bank file larger than this is refused before parsing

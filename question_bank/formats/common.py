@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from exam_engine.i18n import _
+from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, ReadOptions
 
 IMAGE_MIMES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}

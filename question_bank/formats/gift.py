@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from exam_engine.i18n import _
+from ground.i18n import _
 from question_bank.formats import ParseResult, ReadOptions
 from question_bank.formats.common import html_to_text, tidy, utf8_text
 from question_bank.items import ItemDraft, OptionDraft, normalise_text

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
-from exam_engine.i18n import _
+from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import ImageSink, file_loader, utf8_text
 from question_bank.items import ItemDraft, OptionDraft

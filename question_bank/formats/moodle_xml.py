@@ -8,7 +8,7 @@ import re
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from exam_engine.i18n import _
+from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, ReadOptions
 from question_bank.formats.common import ImageSink, html_to_text, number, parse_xml, tidy
 from question_bank.formats.gift import category_path

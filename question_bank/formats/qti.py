@@ -11,7 +11,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element
 
-from exam_engine.i18n import _
+from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, ReadOptions
 from question_bank.formats.common import IMAGE_MIMES, ImageSink, file_loader, local, number, parse_xml, tidy
 from question_bank.items import ItemDraft, OptionDraft

@@ -7,7 +7,7 @@ import re
 import zipfile
 from functools import lru_cache
 
-from exam_engine.i18n import _
+from ground.i18n import _
 from question_bank.formats import FormatError, Reader
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from exam_engine.cli import CliState, pass_state
-from exam_engine.i18n import _
+from ground.cli_state import CliState, pass_state
+from ground.i18n import _
 from scoring.analysis.pipeline import Subtest, analyse
 from scoring.analysis.report import abilities_csv, compact_json, full_report, to_csv, to_html
 from scoring.analysis.responses import AnalysisInputError, read_key, read_responses_csv
@@ -95,7 +95,7 @@ def analysis_cmd(state: CliState, responses: Path | None, key: Path | None, exam
             report = full_report(analyses, {"source": str(responses)})
             _emit(_render(report, fmt) if fmt else _text_summary(report), out)
             return
-        from scoring.analysis.store import exam_analysis
+        from scoring.store.analysis import exam_analysis
 
         url = state.init_db()
         report, analyses = exam_analysis(url, exam_code or "", write_back=not no_write_back, irt=not no_irt)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from exam_engine.i18n import _
+from ground.i18n import _
 from scoring.analysis.classical import ClassicalResult
 from scoring.analysis.responses import ResponseMatrix
 

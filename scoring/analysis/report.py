@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from exam_engine import clock
-from exam_engine.i18n import _
+from ground import clock
+from ground.i18n import _
 from scoring.analysis.classical import CURVE_GROUPS, TestStatistics
 from scoring.analysis.pipeline import SubtestAnalysis
 from scoring.analysis.plots import histogram_svg, option_curves_svg, scatter_svg

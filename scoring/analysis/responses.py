@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from exam_engine.i18n import _
+from ground.i18n import _
 
 NOT_PRESENTED = -2  # choices code: the candidate's paper did not hold this item
 OMITTED = -1  # choices code: seen but left blank

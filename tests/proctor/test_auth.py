@@ -10,14 +10,14 @@ import pytest
 from flask import Blueprint, Flask
 from sqlalchemy import func, select
 
-from exam_engine import db
 from exam_engine.app import create_app
-from exam_engine.config import Config
-from exam_engine.errors import AppError
-from exam_engine.models import AuditEvent
-from exam_engine.models.staff import StaffUser
-from proctor.auth import staff_required
-from proctor.staff import authenticate, create_staff
+from ground import db
+from ground.config import Config
+from ground.errors import AppError
+from ground.models import AuditEvent
+from ground.models.staff import StaffUser
+from ground.staff.accounts import authenticate, create_staff
+from ground.staff.auth import staff_required
 
 PASSWORD = "correct horse battery"
 

@@ -11,14 +11,14 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from exam_engine import db
 from exam_engine.cli import main
-from exam_engine.config import Config
-from exam_engine.errors import AppError
-from exam_engine.models import Candidate, Exam, Paper, Room
-from exam_engine.models.staff import RoomAssignment, StaffUser
-from exam_engine.passwords import verify_password, verify_pin
-from proctor.staff import authenticate
+from ground import db
+from ground.config import Config
+from ground.errors import AppError
+from ground.models import Candidate, Exam, Paper, Room
+from ground.models.staff import RoomAssignment, StaffUser
+from ground.passwords import verify_password, verify_pin
+from ground.staff.accounts import authenticate
 
 HEADER = ["no_peserta", "nama", "tanggal_lahir", "formasi", "jalur", "sesi", "ruang"]
 

@@ -10,9 +10,9 @@ import pytest
 import socketio
 from sqlalchemy import select
 
-from exam_engine import db
-from exam_engine.models import AuditEvent, Candidate, Paper, Result, Room
-from proctor.staff import assign, create_staff
+from ground import db
+from ground.models import AuditEvent, Candidate, Paper, Result, Room
+from ground.staff.accounts import assign, create_staff
 from tests.live import Candidate as CandidateClient
 from tests.live import LiveServer, questions
 from tests.proctor.clients import Proctor, staff_creds

@@ -13,9 +13,9 @@ import requests
 import socketio
 from sqlalchemy import select
 
-from exam_engine import db
-from exam_engine.models import Candidate, Room
-from proctor.staff import create_staff
+from ground import db
+from ground.models import Candidate, Room
+from ground.staff.accounts import create_staff
 from tests.conftest import drop_postgres_database, fresh_postgres_database, need_redis
 from tests.live import Candidate as CandidateClient
 from tests.live import LiveServer, questions

@@ -9,10 +9,10 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from exam_engine import clock, crypto, db
 from exam_engine.cli import main
-from exam_engine.models import AuditEvent, Exam, Item, ItemVersion
-from exam_engine.models.bank_images import BankImage
+from ground import clock, crypto, db
+from ground.models import AuditEvent, Exam, Item, ItemVersion
+from ground.models.bank_images import BankImage
 from question_bank.formats import read_bank
 from question_bank.packages import new_exam_key, unwrap_exam_key
 

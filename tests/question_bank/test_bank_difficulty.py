@@ -8,12 +8,12 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from exam_engine import clock, db
 from exam_engine.cli import main
-from exam_engine.config import Config
 from exam_engine.demo import seed_demo
-from exam_engine.models import AuditEvent, Exam, Item
-from exam_engine.models.analysis import ItemStatistic
+from ground import clock, db
+from ground.config import Config
+from ground.models import AuditEvent, Exam, Item
+from ground.models.analysis import ItemStatistic
 
 
 def test_relabel_difficulty_from_latest_statistics(tmp_path: Path) -> None:

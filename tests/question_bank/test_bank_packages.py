@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from exam_engine.crypto import TamperedError, new_key
+from ground.crypto import TamperedError, new_key
 from question_bank.assembly import PoolItem, assemble
 from question_bank.blueprint import Blueprint, Section
 from question_bank.items import VersionContent

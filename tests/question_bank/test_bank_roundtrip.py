@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from exam_engine.crypto import b64e
+from ground.crypto import b64e
 from question_bank.formats import read_bank
 from question_bank.formats.common import ImageSink
 from question_bank.formats.json_format import write_json, write_yaml

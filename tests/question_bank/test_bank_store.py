@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exam_engine.models import Item, ItemVersion, Option
+from ground.models import Item, ItemVersion, Option
 from question_bank.assembly import assemble
 from question_bank.blueprint import load_preset
 from question_bank.formats import read_bank

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from exam_engine import clock
-from exam_engine.models import Answer, Candidate, Exam, Item, ItemVersion, Option, Paper
-from exam_engine.results import score_paper
+from candidate.results import score_paper
+from ground import clock
+from ground.models import Answer, Candidate, Exam, Item, ItemVersion, Option, Paper
 
 # A miniature SKD: two questions per subtest. TWK/TIU: option 0 is the key (5 points).
 # TKP: options 0..4 weigh 5, 4, 3, 2, 1.

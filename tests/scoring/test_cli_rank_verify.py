@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from exam_engine.cli import main
-from exam_engine.crypto import load_signing_key, public_key_pem
+from ground.crypto import load_signing_key, public_key_pem
 from scoring.receipts import make_receipt
 
 

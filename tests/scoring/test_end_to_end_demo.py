@@ -11,13 +11,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from exam_engine import clock, db, sessions
+from candidate import sessions
+from candidate.closing import close_paper
 from exam_engine.cli import main
-from exam_engine.closing import close_paper
-from exam_engine.config import Config
-from exam_engine.crypto import load_signing_key
 from exam_engine.demo import DEMO_EXAM, seed_demo
-from exam_engine.models import Answer, Exam, Paper, Result
+from ground import clock, db
+from ground.config import Config
+from ground.crypto import load_signing_key
+from ground.models import Answer, Exam, Paper, Result
 
 
 @pytest.fixture(autouse=True)

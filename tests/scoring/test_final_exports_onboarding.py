@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_engine.cli import main
-from exam_engine.models import Result
-from exam_engine.models.scoring import FinalResult, OnboardingRecord, SkbScore
-from scoring.final import skb_from_exam
+from ground.models import Result
+from ground.models.scoring import FinalResult, OnboardingRecord, SkbScore
+from scoring.store.final import skb_from_exam
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,10 @@ from scoring_factory import add_candidate, make_exam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_engine.models import AuditEvent, Result
-from exam_engine.models.scoring import Annulment, RescoreLog
-from scoring.announcement import announce_skd
-from scoring.rescoring import RescoreError, annul_items, rescore_exam, versions_of_items
+from ground.models import AuditEvent, Result
+from ground.models.scoring import Annulment, RescoreLog
+from scoring.store.announcement import announce_skd
+from scoring.store.rescoring import RescoreError, annul_items, rescore_exam, versions_of_items
 
 
 def results(session: Session, mini) -> dict[str, Result]:
@@ -129,8 +129,8 @@ def test_announcement_codes_absent_and_failed(session: Session) -> None:
 
 
 def test_points_for_paper_applies_annulments(session: Session) -> None:
-    from exam_engine.models import Paper
-    from scoring.rescoring import points_for_paper
+    from ground.models import Paper
+    from scoring.store.rescoring import points_for_paper
 
     mini = setup(session)
     paper = session.scalar(select(Paper).where(Paper.candidate_id == mini.candidates["B"].id))

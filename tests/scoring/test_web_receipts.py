@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from exam_engine.app import create_app
-from exam_engine.config import Config
-from exam_engine.crypto import load_public_key, load_signing_key
+from ground.config import Config
+from ground.crypto import load_public_key, load_signing_key
 from scoring.receipts import make_receipt
 from scoring.signing import key_id
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from scoring_factory import add_candidate, make_exam
 
-from exam_engine import db
 from exam_engine.app import create_app
-from exam_engine.config import Config
-from exam_engine.crypto import load_signing_key
-from proctor.staff import create_staff
+from ground import db
+from ground.config import Config
+from ground.crypto import load_signing_key
+from ground.staff.accounts import create_staff
 from scoring.signing import verify_file
 
 PASSWORD = "correct horse battery"

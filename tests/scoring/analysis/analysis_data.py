@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.orm import Session
 
-from exam_engine import clock
-from exam_engine.models import Answer, Candidate, Exam, Item, ItemVersion, Option, Paper
+from ground import clock
+from ground.models import Answer, Candidate, Exam, Item, ItemVersion, Option, Paper
 
 PATTERNS = np.array([[int(c) for c in format(i, "05b")] for i in range(32)], dtype=np.uint8)
 # Bock & Lieberman (1970) LSAT sections 7 and 6, 1000 examinees, patterns 00000 .. 11111 in binary order

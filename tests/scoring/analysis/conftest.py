@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from analysis_data import DbExam, build_exam
 
-from exam_engine import db
+from ground import db
 
 
 @pytest.fixture(autouse=True)

@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
-from exam_engine import db, sessions
-from exam_engine.config import Config
+from candidate import sessions
 from exam_engine.demo import seed_demo
-from exam_engine.models import Answer, Option, Paper
-from exam_engine.models.analysis import ItemStatistic
-from scoring.analysis.store import exam_report
+from ground import db
+from ground.config import Config
+from ground.models import Answer, Option, Paper
+from ground.models.analysis import ItemStatistic
+from scoring.store.analysis import exam_report
 
 
 def test_demo_exam_analysis(db_url: str, tmp_path: Path) -> None:

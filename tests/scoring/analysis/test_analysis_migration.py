@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import inspect
 
-from exam_engine import db
+from ground import db
 
 
 def _alembic(url: str) -> AlembicConfig:

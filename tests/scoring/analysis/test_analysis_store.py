@@ -10,12 +10,12 @@ from analysis_data import DbExam, build_exam
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
-from exam_engine import db
-from exam_engine.models import Answer, Paper
-from exam_engine.models.analysis import ItemStatistic
+from ground import db
+from ground.models import Answer, Paper
+from ground.models.analysis import ItemStatistic
 from scoring.analysis.pipeline import analyse
 from scoring.analysis.responses import NOT_PRESENTED, OMITTED, AnalysisInputError
-from scoring.analysis.store import analyse_exam, item_history, latest_difficulty, load_exam_responses
+from scoring.store.analysis import analyse_exam, item_history, latest_difficulty, load_exam_responses
 
 
 def run(tmp_path: Path, db_url: str, *args: str) -> Result:

@@ -10,11 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from exam_engine import db
 from exam_engine.app import create_app
-from exam_engine.config import Config
-from exam_engine.models.analysis import ItemStatistic
-from proctor.staff import create_staff
+from ground import db
+from ground.config import Config
+from ground.models.analysis import ItemStatistic
+from ground.staff.accounts import create_staff
 
 PASSWORD = "correct horse battery"
 

@@ -1,0 +1,62 @@
+"""Finish a paper and score it, once, whoever asks (the candidate, the deadline, a proctor)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+
+from candidate import sessions
+from candidate.results import score_paper, sign_receipt
+from ground import db, events
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models import Candidate, Exam, Paper, Result
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The outcome of closing: the result and receipt, and whether this call was the one that closed it."""
+
+    paper_id: int
+    reason: str
+    result: dict[str, Any]
+    receipt: str
+    closed_now: bool
+    room_id: int | None
+    exam_id: int
+    candidate_id: int
+    participant_no: str
+
+
+def close_paper(
+    db_url: str, paper_id: int, reason: str, key: Ed25519PrivateKey, *, actor: str = "system", note: str | None = None
+) -> Closed:
+    """Finish (if not yet), score, sign; a second call returns the same result and receipt."""
+    with db.session_scope(db_url) as session:
+        paper = session.get(Paper, paper_id)
+        if paper is None:
+            raise AppError("unknown_paper", _("This paper does not exist."), 404)
+        if paper.state == "issued":
+            raise AppError("not_started", _("The exam has not started yet."), 409)
+        exam = session.get(Exam, paper.exam_id)
+        candidate = session.get(Candidate, paper.candidate_id)
+        assert exam is not None and candidate is not None
+        closed_now = sessions.finish(session, paper, reason, actor=actor, note=note)
+        result = session.scalar(select(Result).where(Result.paper_id == paper.id))
+        if result is None:
+            result = score_paper(session, paper, exam)
+        receipt = sign_receipt(session, paper, exam, result, key)
+        closed = Closed(
+            paper_id=paper.id, reason=paper.finish_reason or reason, result=sessions.result_payload(result),
+            receipt=receipt, closed_now=closed_now, room_id=candidate.room_id, exam_id=exam.id,
+            candidate_id=candidate.id, participant_no=candidate.participant_no,
+        )
+    if closed.closed_now:
+        events.publish(
+            events.SUBMITTED, exam_id=closed.exam_id, room_id=closed.room_id, candidate_id=closed.candidate_id,
+            paper_id=closed.paper_id, participant_no=closed.participant_no, reason=closed.reason, result=closed.result,
+        )
+    return closed

@@ -1,0 +1,281 @@
+"""The candidate's live connection (``/exam``): thin handlers that validate, call a service, shape the ack."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import request
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+
+from candidate import sessions, tokens
+from candidate.answers import Write, answer_writer
+from candidate.closing import close_paper
+from ground import clock, db, events
+from ground.concurrency import run_blocking
+from ground.crypto import b64e
+from ground.errors import AppError, acked
+from ground.extensions import socketio
+from ground.i18n import _
+from ground.models import Candidate, Exam, Paper
+from ground.runtime import Runtime
+from question_bank.packages import open_paper_key, unwrap_exam_key
+
+log = logging.getLogger(__name__)
+NAMESPACE = "/exam"
+
+
+def paper_channel(paper_id: int) -> str:
+    """The Socket.IO room of one paper: everything addressed to that candidate goes here."""
+    return f"paper:{paper_id}"
+
+
+def room_channel(room_id: int | None) -> str:
+    """The Socket.IO room of one exam room's candidates (announcements, pauses)."""
+    return f"examroom:{room_id}"
+
+
+def _bad(message: str) -> AppError:
+    return AppError("bad_payload", message)
+
+
+def _int_field(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _bad(_("Field '%(name)s' must be an id.", name=name))
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise _bad(_("Field '%(name)s' must be an id.", name=name)) from exc
+
+
+def _start_state(
+    db_url: str, paper_id: int, master_key: bytes, signing_key: Ed25519PrivateKey
+) -> tuple[dict[str, Any], dict[str, set[int]]]:
+    """Start (once) and gather everything a (re)starting client needs, plus the question→options map."""
+    with db.session_scope(db_url) as session:
+        paper = session.get(Paper, paper_id)
+        if paper is None:
+            raise AppError("unknown_paper", _("This paper does not exist."), 404)
+        if paper.locked:
+            raise AppError("locked", _("Your exam is locked by the proctor."), 403)
+        exam = session.get(Exam, paper.exam_id)
+        candidate = session.get(Candidate, paper.candidate_id)
+        assert exam is not None and candidate is not None
+        sessions.start(session, paper, exam)
+        if exam.data_key_wrapped is None:
+            raise AppError("not_released", _("The exam has not been opened yet. Please wait for the proctor."), 403)
+        data_key = unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped)
+        key = open_paper_key(data_key, exam.code, candidate.participant_no, paper.key_wrapped)
+        answers, flags = sessions.saved_state(session, paper.id)
+        now = clock.now()
+        state: dict[str, Any] = {
+            "ok": True,
+            "key": b64e(key),
+            "aad": f"exam:{exam.code}|candidate:{candidate.participant_no}",
+            "deadline": clock.isoformat(paper.deadline) if paper.deadline else None,
+            "server_time": clock.isoformat(now),
+            "remaining_ms": sessions.remaining_ms(paper, now),
+            "paused": paper.state == "paused",
+            "state": paper.state,
+            "answers": answers,
+            "flags": flags,
+        }
+        questions = {q["v"]: set(q["o"]) for sub in paper.layout["subtests"] for q in sub["questions"]}
+        finished = paper.state == "finished"
+    if finished:
+        closed = close_paper(db_url, paper_id, "submitted", signing_key)
+        state.update(ended=closed.reason, result=closed.result, receipt=closed.receipt)
+    return state, questions
+
+
+class ExamNamespace(Namespace):
+    """Events: prefetch, start, answer, flag, submit, focus; server pushes ``time`` and ``ended``."""
+
+    # The hot path skips Flask-SocketIO's per-event request context (it costs more than the rest of the
+    # handler): these handlers get the sid and use this process's runtime directly.
+    HOT_EVENTS = frozenset({"answer", "flag"})
+
+    def __init__(self, namespace: str, rt: Runtime) -> None:
+        super().__init__(namespace)
+        self.rt = rt
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Dispatch: hot events directly, the rest through Flask-SocketIO (with a request context)."""
+        if event in self.HOT_EVENTS:
+            sid, *payload = args
+            return getattr(self, f"hot_{event}")(sid, payload[0] if payload else None)
+        return super().trigger_event(event, *args)
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Accept a valid access token, replace an older connection of the same login, join the paper's rooms."""
+        rt = self.rt
+        token = auth.get("access_token") if isinstance(auth, dict) else None
+        sid = request.sid
+        try:
+            claims = tokens.read(rt.secret, token, rt.config.token_ttl_s)
+
+            def attach() -> tuple[int | None, int, int, str | None]:
+                with db.session_scope(rt.db_url) as session:
+                    paper, previous = sessions.connect(session, claims.paper_id, claims.session_id, sid)
+                    room_id = sessions.paper_room_id(session, paper)
+                    return room_id, paper.exam_id, paper.candidate_id, previous
+
+            room_id, exam_id, candidate_id, previous = run_blocking(attach)
+        except AppError as err:
+            # the client sees {"message": ..., "data": {"code", "message"}} (err.data in socket.io-client)
+            raise ConnectionRefusedError(err.message, err.body()["error"]) from None
+        if previous:
+            socketio.emit(
+                "session_replaced", {"message": _("This exam was opened on another connection.")},
+                to=previous, namespace=NAMESPACE,
+            )
+            socketio.server.disconnect(previous, namespace=NAMESPACE)
+        rt.connections[request.sid] = {
+            "paper_id": claims.paper_id, "room_id": room_id, "exam_id": exam_id, "candidate_id": candidate_id,
+        }
+        join_room(paper_channel(claims.paper_id))
+        join_room(room_channel(room_id))
+        events.publish(
+            events.CANDIDATE_CONNECTED, exam_id=exam_id, room_id=room_id, candidate_id=candidate_id,
+            paper_id=claims.paper_id, ip=request.remote_addr,
+        )
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """Forget the connection (the paper stays as it is; the proctor sees the disconnect)."""
+        rt = self.rt
+        sid = request.sid
+        info = rt.connections.pop(sid, None) or {}
+        paper_id = info.get("paper_id")
+        if paper_id is None:
+            return
+
+        def detach() -> bool:
+            with db.session_scope(rt.db_url) as session:
+                return sessions.disconnect(session, paper_id, sid)
+
+        try:
+            if run_blocking(detach):
+                events.publish(
+                    events.CANDIDATE_DISCONNECTED, exam_id=info.get("exam_id"), room_id=info.get("room_id"),
+                    candidate_id=info.get("candidate_id"), paper_id=paper_id,
+                )
+        except Exception:  # noqa: BLE001 - a disconnect must never raise into the server
+            log.exception("disconnect bookkeeping failed for paper %s", paper_id)
+
+    def _info(self, sid: str | None = None) -> dict[str, Any]:
+        info = self.rt.connections.get(sid or request.sid)
+        if not info or "paper_id" not in info:
+            raise AppError("not_connected", _("Connect with your access token first."), 401)
+        return info
+
+    @acked
+    def on_prefetch(self, data: Any = None) -> dict[str, Any]:
+        """The sealed paper, before the start, so a room preloads while it waits."""
+        rt = self.rt
+        paper_id = self._info()["paper_id"]
+
+        def load() -> dict[str, str]:
+            with db.session_scope(rt.db_url) as session:
+                paper = session.get(Paper, paper_id)
+                if paper is None:
+                    raise AppError("unknown_paper", _("This paper does not exist."), 404)
+                return sessions.package(paper)
+
+        return {"ok": True, "package": run_blocking(load)}
+
+    @acked
+    def on_start(self, data: Any = None) -> dict[str, Any]:
+        """Start once (the deadline is fixed then) and replay everything saved, on every (re)connect."""
+        rt = self.rt
+        info = self._info()
+        state, questions = run_blocking(_start_state, rt.db_url, info["paper_id"], rt.master_key, rt.signing_key)
+        info["questions"] = questions
+        return state
+
+    def _question(self, info: dict[str, Any], data: Any) -> int:
+        if not isinstance(data, dict):
+            raise _bad(_("The payload must be an object."))
+        questions = info.get("questions")
+        if questions is None:
+            raise AppError("not_started", _("Send 'start' before answering."), 409)
+        question = _int_field(data, "question")
+        if question not in questions:
+            raise AppError("unknown_question", _("That question is not on your paper."), 400)
+        return question  # type: ignore[return-value]
+
+    @acked
+    def hot_answer(self, sid: str, data: Any) -> dict[str, Any]:
+        """Validate against this connection's paper, queue for the group commit, ack once durable."""
+        info = self._info(sid)
+        question = self._question(info, data)
+        option = _int_field(data, "option", required=False)
+        if option is not None and option not in info["questions"][question]:
+            raise AppError("unknown_option", _("That option does not belong to this question."), 400)
+        seq = data.get("seq")
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0 or seq > 2**62:
+            raise _bad(_("Field 'seq' must be a non-negative integer."))
+        outcome = answer_writer(self.rt).submit(Write("answer", info["paper_id"], question, option, seq))
+        if isinstance(outcome, AppError):
+            raise outcome
+        events.publish(
+            events.ANSWER_SAVED, exam_id=info.get("exam_id"), room_id=info.get("room_id"),
+            candidate_id=info.get("candidate_id"), paper_id=info["paper_id"], question=question,
+            answered=option is not None,
+        )
+        return outcome
+
+    @acked
+    def hot_flag(self, sid: str, data: Any) -> dict[str, Any]:
+        """Set or clear the ragu-ragu flag, durably."""
+        info = self._info(sid)
+        question = self._question(info, data)
+        flagged = data.get("flagged")
+        if not isinstance(flagged, bool):
+            raise _bad(_("Field 'flagged' must be true or false."))
+        outcome = answer_writer(self.rt).submit(Write("flag", info["paper_id"], question, flagged=flagged))
+        if isinstance(outcome, AppError):
+            raise outcome
+        return outcome
+
+    @acked
+    def on_submit(self, data: Any = None) -> dict[str, Any]:
+        """Finish, score and sign once; a second submit returns the same result and receipt."""
+        rt = self.rt
+        info = self._info()
+        answer_writer(rt).barrier()  # every answer sent before 'submit' is in the score
+        closed = run_blocking(
+            close_paper, rt.db_url, info["paper_id"], "submitted", rt.signing_key, actor="candidate"
+        )
+        if closed.closed_now:
+            socketio.emit("ended", {"reason": closed.reason}, to=paper_channel(closed.paper_id), namespace=NAMESPACE)
+        return {"ok": True, "result": closed.result, "receipt": closed.receipt, "reason": closed.reason}
+
+    @acked
+    def on_focus(self, data: Any = None) -> dict[str, Any]:
+        """The page lost focus or left fullscreen: the proctor sees it; nothing changes on the paper."""
+        info = self._info()
+        kind = data.get("kind") if isinstance(data, dict) else None
+        if kind not in ("blur", "fullscreen_exit", "visibility_hidden"):
+            raise _bad(_("Field 'kind' must be blur, fullscreen_exit or visibility_hidden."))
+        events.publish(
+            events.FOCUS_LOST, exam_id=info.get("exam_id"), room_id=info.get("room_id"),
+            candidate_id=info.get("candidate_id"), paper_id=info["paper_id"], kind=kind,
+        )
+        return {"ok": True}
+
+
+def push_time(paper_id: int, payload: dict[str, Any]) -> None:
+    """Tell a candidate's page the clock changed (extension, pause, resume) at once."""
+    socketio.emit("time", payload, to=paper_channel(paper_id), namespace=NAMESPACE)
+
+
+def push_ended(paper_id: int, reason: str) -> None:
+    """Tell a candidate's page the paper is finished (and why)."""
+    socketio.emit("ended", {"reason": reason}, to=paper_channel(paper_id), namespace=NAMESPACE)
+
+
+__all__ = ["ExamNamespace", "NAMESPACE", "paper_channel", "push_ended", "push_time", "room_channel"]

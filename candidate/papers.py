@@ -1,0 +1,68 @@
+"""Issue papers ahead of the exam day: assemble each candidate's paper from the blueprint and seal it."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ground import audit, clock
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models import Candidate, Exam, Paper
+from question_bank.assembly import Assembler, stock_problems
+from question_bank.blueprint import load_blueprint
+from question_bank.packages import PaperSealer, new_exam_key, unwrap_exam_key
+from question_bank.store import load_pool, version_contents
+
+
+def exam_data_key(exam: Exam, master_key: bytes) -> bytes:
+    """The exam's data key, created (and wrapped by the master key) on first use."""
+    if exam.data_key_wrapped is None:
+        data_key, wrapped = new_exam_key(master_key, exam.code)
+        exam.data_key_wrapped = wrapped
+        return data_key
+    return unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped)
+
+
+def issue_papers(
+    session: Session, exam: Exam, master_key: bytes, candidates: Iterable[Candidate] | None = None
+) -> int:
+    """Give every candidate without a paper one (refused whole, with what is missing, if the bank is short)."""
+    bp = load_blueprint(exam.blueprint)
+    pool = load_pool(session, [s.code for s in bp.sections])
+    problems = stock_problems(bp, pool)
+    if problems:
+        raise AppError("bank_short", _("The bank cannot fill this exam: %(what)s", what="; ".join(problems)), 409)
+    if candidates is None:
+        candidates = session.scalars(select(Candidate).where(Candidate.exam_id == exam.id))
+    have = set(session.scalars(select(Paper.candidate_id).where(Paper.exam_id == exam.id)))
+    todo = [c for c in candidates if c.id not in have]
+    if not todo:
+        return 0
+    data_key = exam_data_key(exam, master_key)
+    assembler = Assembler(bp, pool)
+    sealer = PaperSealer(version_contents(session, [p.version_id for p in pool]))
+    now = clock.now()
+    for candidate in todo:
+        seed = secrets.randbits(62)
+        layout = assembler.paper(seed)
+        wrapped, nonce, ciphertext = sealer.seal(data_key, exam.code, candidate.participant_no, layout)
+        session.add(
+            Paper(
+                exam_id=exam.id, candidate_id=candidate.id, seed=seed, layout=layout, package_nonce=nonce,
+                package_ciphertext=ciphertext, key_wrapped=wrapped, state="issued", issued_at=now,
+            )
+        )
+    audit.record(session, "papers_issued", exam_id=exam.id, count=len(todo))
+    return len(todo)
+
+
+def release_exam(session: Session, exam: Exam, actor: str) -> None:
+    """The committee opens the exam: from now on candidates may start and receive their paper keys."""
+    if exam.key_released_at is None:
+        exam.key_released_at = clock.now()
+        exam.state = "open"
+        audit.record(session, "exam_key_released", actor=actor, exam_id=exam.id)

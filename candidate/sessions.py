@@ -1,0 +1,290 @@
+"""A paper's life: login, connect, prefetch, start, pause/extend, finish — one function per transition.
+
+Every function takes an open SQLAlchemy session and leaves committing to the caller (one transaction per
+request or event). Faces call these; they never change a paper themselves.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ground import audit, clock, events
+from ground.crypto import b64e
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models import Answer, Candidate, Exam, Paper, Result, Room
+from ground.passwords import verify_pin
+
+FINISH_REASONS = ("submitted", "time_up", "proctor")
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """A successful login: who, which paper, and the fresh login id the access token will carry."""
+
+    candidate: Candidate
+    exam: Exam
+    paper: Paper
+    session_id: str
+
+
+def candidate_public(candidate: Candidate) -> dict[str, Any]:
+    """What the candidate page may show about the candidate (nothing about scoring)."""
+    return {
+        "participant_no": candidate.participant_no,
+        "name": candidate.name,
+        "formation": candidate.formation,
+        "entry_path": candidate.entry_path,
+    }
+
+
+def exam_public(exam: Exam) -> dict[str, Any]:
+    """What the candidate page may show about the exam."""
+    return {"code": exam.code, "title": exam.title, "duration_s": exam.duration_s}
+
+
+def login(session: Session, participant_no: str, pin: str, room_token: str) -> LoginOutcome:
+    """Check credentials and the room; bind the paper to a new login (refused while another is connected)."""
+    room = session.scalar(select(Room).where(Room.token == room_token.strip().upper()))
+    if room is None:
+        raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
+    candidate = session.scalar(
+        select(Candidate).where(Candidate.exam_id == room.exam_id, Candidate.participant_no == participant_no.strip())
+    )
+    if candidate is None or not verify_pin(candidate.pin_hash, pin.strip()):
+        raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
+    if not room.is_open:
+        raise AppError("room_closed", _("This room is not open for login. Ask the proctor."), 403)
+    if candidate.room_id is not None and candidate.room_id != room.id:
+        raise AppError("wrong_room", _("You are registered in another room. Ask the proctor."), 403)
+    paper = session.scalar(select(Paper).where(Paper.candidate_id == candidate.id))
+    if paper is None:
+        raise AppError("no_paper", _("No paper has been prepared for you. Ask the proctor."), 403)
+    if paper.connected_sid is not None:
+        events.publish(
+            events.SECOND_DEVICE, exam_id=candidate.exam_id, room_id=candidate.room_id, candidate_id=candidate.id,
+            paper_id=paper.id, participant_no=candidate.participant_no,
+        )
+        # the audit row is written by the proctor pump from this event: this transaction is rolled back
+        raise AppError(
+            "already_connected",
+            _("This participant is already connected on another device. Ask the proctor to release it."),
+            409,
+        )
+    paper.session_id = secrets.token_urlsafe(16)
+    exam = session.get(Exam, candidate.exam_id)
+    assert exam is not None
+    audit.record(
+        session, "login", actor=f"candidate:{candidate.participant_no}", exam_id=exam.id, room_id=room.id,
+        candidate_id=candidate.id,
+    )
+    events.publish(
+        events.LOGGED_IN, exam_id=exam.id, room_id=room.id, candidate_id=candidate.id, paper_id=paper.id,
+        participant_no=candidate.participant_no,
+    )
+    return LoginOutcome(candidate, exam, paper, paper.session_id)
+
+
+def connect(session: Session, paper_id: int, session_id: str, sid: str) -> tuple[Paper, str | None]:
+    """Attach a live connection; returns the paper and the connection it replaces (to be dropped)."""
+    paper = session.get(Paper, paper_id)
+    if paper is None or paper.session_id != session_id:
+        raise AppError("session_replaced", _("You logged in elsewhere or were released: log in again."), 401)
+    previous = paper.connected_sid if paper.connected_sid != sid else None
+    paper.connected_sid = sid
+    paper.last_seen_at = clock.now()
+    return paper, previous
+
+
+def disconnect(session: Session, paper_id: int, sid: str) -> bool:
+    """Detach ``sid`` if it is still the paper's connection (a replaced one changes nothing)."""
+    result = session.execute(
+        update(Paper)
+        .where(Paper.id == paper_id, Paper.connected_sid == sid)
+        .values(connected_sid=None, last_seen_at=clock.now())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def clear_connections(session: Session) -> int:
+    """After a server restart no connection survives; forget them so candidates can come back."""
+    result = session.execute(update(Paper).where(Paper.connected_sid.is_not(None)).values(connected_sid=None))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release_binding(session: Session, paper: Paper) -> str | None:
+    """Free the paper for a login on another device; returns the connection to drop, if any."""
+    sid = paper.connected_sid
+    paper.session_id = None
+    paper.connected_sid = None
+    return sid
+
+
+def package(paper: Paper) -> dict[str, str]:
+    """The paper as sealed for this candidate (safe to hand out before the start: no key inside)."""
+    return {"alg": "AES-256-GCM", "nonce": b64e(paper.package_nonce), "ciphertext": b64e(paper.package_ciphertext)}
+
+
+def remaining_ms(paper: Paper, now: datetime | None = None) -> int:
+    """Time left on the paper's clock: frozen while paused, zero when finished."""
+    if paper.state == "paused":
+        return max(0, int(paper.remaining_ms or 0))
+    if paper.state != "started" or paper.deadline is None:
+        return 0
+    left = (paper.deadline - (now or clock.now())).total_seconds() * 1000
+    return max(0, int(left))
+
+
+def time_payload(paper: Paper, now: datetime | None = None) -> dict[str, Any]:
+    """The ``time`` event body (and the timing part of ``start``)."""
+    now = now or clock.now()
+    return {
+        "remaining_ms": remaining_ms(paper, now),
+        "server_time": clock.isoformat(now),
+        "deadline": clock.isoformat(paper.deadline) if paper.deadline else None,
+        "paused": paper.state == "paused",
+    }
+
+
+def start(session: Session, paper: Paper, exam: Exam) -> None:
+    """Fix the deadline in the database on the first start; later starts change nothing (idempotent)."""
+    if paper.state != "issued":
+        return
+    if exam.key_released_at is None:
+        raise AppError("not_released", _("The exam has not been opened yet. Please wait for the proctor."), 403)
+    room = session.get(Room, paper_room_id(session, paper))
+    now = clock.now()
+    paper.started_at = now
+    total_ms = exam.duration_s * 1000 + int(paper.extra_ms or 0)
+    if room is not None and room.paused_at is not None:
+        paper.state, paper.deadline, paper.remaining_ms = "paused", None, total_ms
+    else:
+        paper.state, paper.deadline = "started", now + timedelta(milliseconds=total_ms)
+    candidate = session.get(Candidate, paper.candidate_id)
+    audit.record(
+        session, "start", actor=f"candidate:{candidate.participant_no if candidate else '?'}", exam_id=exam.id,
+        candidate_id=paper.candidate_id, deadline=clock.isoformat(paper.deadline) if paper.deadline else None,
+    )
+    events.publish(
+        events.STARTED, exam_id=exam.id, room_id=candidate.room_id if candidate else None,
+        candidate_id=paper.candidate_id, paper_id=paper.id, **time_payload(paper, now),
+    )
+
+
+def paper_room_id(session: Session, paper: Paper) -> int | None:
+    """The room of the paper's candidate (rooms are per candidate, not per paper)."""
+    return session.scalar(select(Candidate.room_id).where(Candidate.id == paper.candidate_id))
+
+
+def saved_state(session: Session, paper_id: int) -> tuple[dict[str, str], list[str]]:
+    """Every stored answer {question id: option id} and the flagged question ids, for resuming."""
+    answers: dict[str, str] = {}
+    flags: list[str] = []
+    for row in session.execute(
+        select(Answer.item_version_id, Answer.option_id, Answer.flagged).where(Answer.paper_id == paper_id)
+    ):
+        if row.option_id is not None:
+            answers[str(row.item_version_id)] = str(row.option_id)
+        if row.flagged:
+            flags.append(str(row.item_version_id))
+    return answers, sorted(flags, key=int)
+
+
+def result_payload(result: Result) -> dict[str, Any]:
+    """A result as the candidate sees it in the ``submit`` ack."""
+    return {
+        "total": result.total, "subtests": dict(result.subtests), "passed": result.passed, "reasons": result.reasons,
+    }
+
+
+def finish(session: Session, paper: Paper, reason: str, *, actor: str = "system", note: str | None = None) -> bool:
+    """Close the paper exactly once (``True`` if this call did it); the caller then scores it."""
+    if reason not in FINISH_REASONS:
+        raise ValueError(f"unknown finish reason {reason!r}")
+    now = clock.now()
+    done = session.execute(
+        update(Paper)
+        .where(Paper.id == paper.id, Paper.state != "finished")
+        .values(state="finished", finished_at=now, finish_reason=reason, remaining_ms=0)
+        .execution_options(synchronize_session=False)
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        session.refresh(paper)
+        return False
+    session.refresh(paper)
+    audit.record(
+        session, f"finish:{reason}", actor=actor, exam_id=paper.exam_id, candidate_id=paper.candidate_id,
+        reason=note,
+    )
+    return True
+
+
+def expired_papers(session: Session, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Papers whose deadline has passed but which are not finished yet (the ticker finalises them)."""
+    now = now or clock.now()
+    return list(
+        session.scalars(
+            select(Paper.id)
+            .where(Paper.state == "started", Paper.deadline <= now)
+            .order_by(Paper.deadline)
+            .limit(limit)
+        )
+    )
+
+
+# --- Clock changes by proctors: each moves the deadline in the database and says so -------------------------
+
+
+def extend(session: Session, paper: Paper, seconds: int) -> None:
+    """Give the paper more (or, negative, less) time; a finished paper cannot be reopened."""
+    if paper.state == "finished":
+        raise AppError("finished", _("This paper is already finished."), 409)
+    delta_ms = int(seconds) * 1000
+    paper.extra_ms = int(paper.extra_ms or 0) + delta_ms
+    if paper.state == "started" and paper.deadline is not None:
+        paper.deadline = paper.deadline + timedelta(milliseconds=delta_ms)
+    elif paper.state == "paused":
+        paper.remaining_ms = max(0, int(paper.remaining_ms or 0) + delta_ms)
+
+
+def pause(session: Session, paper: Paper, now: datetime | None = None) -> None:
+    """Freeze the paper's clock (a power cut): the remaining time is kept, the deadline cleared."""
+    if paper.state != "started":
+        return
+    now = now or clock.now()
+    paper.remaining_ms = remaining_ms(paper, now)
+    paper.state, paper.deadline = "paused", None
+
+
+def resume(session: Session, paper: Paper, now: datetime | None = None) -> None:
+    """Restart a paused clock exactly where it stopped."""
+    if paper.state != "paused":
+        return
+    now = now or clock.now()
+    paper.deadline = now + timedelta(milliseconds=int(paper.remaining_ms or 0))
+    paper.state, paper.remaining_ms = "started", None
+
+
+# --- Locks by proctors: the paper refuses answers and start while locked; the clock keeps running -------------
+
+
+def lock(session: Session, paper: Paper) -> None:
+    """Stop a candidate from working (suspected cheating, a seat change): answers are refused until unlocked."""
+    if paper.state == "finished":
+        raise AppError("finished", _("This paper is already finished."), 409)
+    if paper.locked:
+        raise AppError("already_locked", _("This candidate is already locked."), 409)
+    paper.locked = True
+
+
+def unlock(session: Session, paper: Paper) -> None:
+    """Let a locked candidate continue where they were."""
+    if not paper.locked:
+        raise AppError("not_locked", _("This candidate is not locked."), 409)
+    paper.locked = False

@@ -1,0 +1,107 @@
+"""The candidate's HTTP face: the exam page and the login API that hands out access tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from candidate import sessions, tokens
+from candidate.answers import WRITER
+from ground import db
+from ground.concurrency import run_blocking
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models import Paper
+from ground.runtime import runtime
+from question_bank.store import get_image, image_hashes, version_contents
+
+bp = Blueprint("candidate", __name__, template_folder="templates")
+
+
+def json_body(*fields: str) -> dict[str, str]:
+    """The request's JSON object with each of ``fields`` a non-empty string; 400 naming the field otherwise."""
+    data: Any = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise AppError("bad_request", _("The request body must be a JSON object."), 400)
+    out: dict[str, str] = {}
+    for name in fields:
+        value = data.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip() or len(value) > 200:
+            raise AppError("bad_request", _("Field '%(name)s' is required (text).", name=name), 400, field=name)
+        out[name] = value
+    return out
+
+
+@bp.get("/")
+def exam_page() -> str:
+    """The candidate exam page (login, questions, grid, countdown, score)."""
+    return render_template("candidate.html")
+
+
+@bp.get("/api/v1/health")
+def health() -> Any:
+    """Liveness plus this process's answer-writer counters (for monitoring and the load benchmark)."""
+    rt = runtime()
+    writer = rt.services.get(WRITER)  # not created until the first answer
+    return jsonify({
+        "ok": True,
+        "connections": len(rt.connections),
+        "answers_committed": writer.writes if writer else 0,
+        "answer_batches": writer.batches if writer else 0,
+    })
+
+
+@bp.post("/api/v1/candidate/login")
+def login() -> Any:
+    """Exchange participant number, PIN and room token for an access token (rate-limited)."""
+    body = json_body("participant_no", "pin", "room_token")
+    rt = runtime()
+    account, address = body["participant_no"].strip(), str(request.remote_addr)
+    guard = rt.sign_in_guard("candidate", address_factor=10)  # a whole room may share one NAT address
+    if guard.blocked(account, address):
+        raise AppError("too_many_attempts", _("Too many failed attempts. Wait a few minutes or ask the proctor."), 429)
+
+    def attempt() -> dict[str, Any]:
+        with db.session_scope(rt.db_url) as session:
+            outcome = sessions.login(session, body["participant_no"], body["pin"], body["room_token"])
+            claims = tokens.AccessClaims(outcome.candidate.id, outcome.paper.id, outcome.session_id)
+            return {
+                "access_token": tokens.issue(rt.secret, claims),
+                "candidate": sessions.candidate_public(outcome.candidate),
+                "exam": sessions.exam_public(outcome.exam),
+            }
+
+    try:
+        reply = run_blocking(attempt)
+    except AppError as err:
+        if err.code == "bad_credentials":
+            guard.failed(account, address)
+        raise
+    guard.succeeded(account)
+    return jsonify(reply)
+
+
+@bp.get("/api/v1/candidate/media/<sha256>")
+def media(sha256: str) -> Response:
+    """An image of the candidate's own started paper (``?token=``): none leaks before the start or to others."""
+    rt = runtime()
+    claims = tokens.read(rt.secret, request.args.get("token"), rt.config.token_ttl_s)
+
+    def load() -> tuple[str, bytes]:
+        with db.session_scope(rt.db_url) as session:
+            paper = session.get(Paper, claims.paper_id)
+            if paper is None or paper.session_id != claims.session_id:
+                raise AppError("session_replaced", _("You logged in elsewhere or were released: log in again."), 401)
+            if paper.state == "issued":
+                raise AppError("not_started", _("The exam has not started yet."), 409)
+            versions = [q["v"] for sub in paper.layout["subtests"] for q in sub["questions"]]
+            found = get_image(session, sha256) if sha256 in image_hashes(version_contents(session, versions)) else None
+            if found is None:
+                raise AppError("not_found", _("That image is not on your paper."), 404)
+            return found
+
+    mime, data = run_blocking(load)
+    return Response(data, mimetype=mime, headers={"Cache-Control": "private, max-age=86400"})

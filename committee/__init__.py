@@ -1,0 +1,1 @@
+"""The committee's delivery place: results and item-analysis pages, and commands that join the libraries."""

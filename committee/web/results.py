@@ -1,0 +1,117 @@
+"""The committee's results face: the SKD announcement and final selection as JSON, signed export bundles.
+
+Committee and admin staff only. An export comes as a ZIP holding the file and its detached ``.sig``
+(the signature covers the exact bytes, so they travel together).
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+
+from ground import db
+from ground.concurrency import run_blocking
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models import Exam
+from ground.runtime import runtime
+from ground.staff.auth import staff_required
+from scoring.presets import RulesError
+from scoring.selection import ranking_json
+
+bp = Blueprint("results", __name__, url_prefix="/api/v1/committee/exams")
+COMMITTEE = ("admin", "committee")
+
+
+def _exam(session: Any, code: str) -> Exam:
+    exam = session.scalar(select(Exam).where(Exam.code == code))
+    if exam is None:
+        raise AppError("unknown_exam", _("No exam with code %(code)s.", code=code), 404)
+    return exam
+
+
+def _announcement(url: str, code: str) -> dict[str, Any]:
+    from scoring.store.announcement import announce_skd
+
+    with db.session_scope(url) as session:
+        return ranking_json(announce_skd(session, _exam(session, code)))
+
+
+def _final(url: str, code: str) -> dict[str, Any]:
+    from scoring.store.final import compute_final
+
+    with db.session_scope(url) as session:
+        formations = compute_final(session, _exam(session, code), actor="staff:web")
+        return {"formations": [
+            {"formation": f.label, "quota": f.quota, "slots": f.slots, "ranking": [
+                {"rank": r.rank, "participant_no": r.entrant.participant_no,
+                 "skd_scaled": None if r.skd_scaled is None else float(round(r.skd_scaled, 6)),
+                 "skb_scaled": None if r.skb_scaled is None else float(round(r.skb_scaled, 6)),
+                 "final": None if r.final is None else float(r.final), "selected": r.selected, "code": r.code}
+                for r in f.rows]}
+            for f in formations]}
+
+
+def _export(url: str, code: str, stage: str, fmt: str, key: Any) -> tuple[str, bytes]:
+    from scoring.exports import write_final, write_skd
+    from scoring.store.announcement import announce_skd, exam_rules
+    from scoring.store.final import compute_final, exam_integration
+
+    with db.session_scope(url) as session, tempfile.TemporaryDirectory() as tmp:
+        exam = _exam(session, code)
+        name = f"pengumuman-{exam.code}-{stage}.{fmt}"
+        out = Path(tmp) / name
+        if stage == "skd":
+            formations = announce_skd(session, exam)
+            sig = write_skd(formations, exam_rules(exam).subtests, fmt, out, key, exam.title, exam.code)
+        else:
+            sig = write_final(compute_final(session, exam, actor="staff:web"), fmt, out, key, exam.title, exam.code,
+                              exam_integration(exam).decimals)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(out, name)
+            z.write(sig, sig.name)
+        return name, buf.getvalue()
+
+
+def _guarded(fn: Any, *args: Any) -> Any:
+    try:
+        return run_blocking(fn, *args)
+    except RulesError as exc:
+        raise AppError("rules_error", str(exc), 409) from None
+
+
+@bp.get("/<code>/announcement")
+@staff_required(*COMMITTEE)
+def announcement(code: str) -> Any:
+    """The SKD announcement in the ``exam-engine rank --json`` shape (result codes are stored too)."""
+    return jsonify(_guarded(_announcement, runtime().db_url, code))
+
+
+@bp.get("/<code>/final")
+@staff_required(*COMMITTEE)
+def final(code: str) -> Any:
+    """The integrated SKD + SKB selection per formation (recomputed and stored)."""
+    return jsonify(_guarded(_final, runtime().db_url, code))
+
+
+@bp.get("/<code>/export")
+@staff_required(*COMMITTEE)
+def export(code: str) -> Response:
+    """``?stage=skd|final&format=csv|xlsx|pdf`` → a ZIP with the announcement file and its ``.sig``."""
+    stage = request.args.get("stage", "skd")
+    fmt = request.args.get("format", "pdf")
+    if stage not in ("skd", "final"):
+        raise AppError("bad_request", _("stage must be skd or final."), 400, field="stage")
+    if fmt not in ("csv", "xlsx", "pdf"):
+        raise AppError("bad_request", _("format must be csv, xlsx or pdf."), 400, field="format")
+    name, data = _guarded(_export, runtime().db_url, code, stage, fmt, runtime().signing_key)
+    resp = Response(data, mimetype="application/zip")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    return resp

@@ -1,0 +1,32 @@
+"""All tables. Each module holds one concern's tables; importing this package registers them all."""
+
+from ground.db import Base
+from ground.models.analysis import ItemStatistic  # noqa: F401  (issue 5)
+from ground.models.audit import AuditEvent
+from ground.models.bank import Item, ItemVersion, Option
+from ground.models.bank_images import BankImage  # noqa: F401  (issue 3)
+from ground.models.exam import Candidate, Exam, Room
+from ground.models.paper import Answer, Paper, Result
+from ground.models.scoring import (  # noqa: F401  (issue 4)
+    Annulment,
+    FinalResult,
+    OnboardingRecord,
+    OrientationCohort,
+    RescoreLog,
+    SkbScore,
+)
+from ground.models.staff import RoomAssignment, StaffUser  # noqa: F401  (issue 6)
+
+__all__ = [
+    "Answer",
+    "AuditEvent",
+    "Base",
+    "Candidate",
+    "Exam",
+    "Item",
+    "ItemVersion",
+    "Option",
+    "Paper",
+    "Result",
+    "Room",
+]

@@ -1,0 +1,29 @@
+"""The audit log: every state change and staff action, chained by hash so edits show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ground.db import Base, UTCDateTime
+
+
+class AuditEvent(Base):
+    """One recorded event; ``hash`` covers the row and the previous row's hash."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(128))  # "system", "candidate:<no>", "staff:<username>"
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    exam_id: Mapped[int | None] = mapped_column(ForeignKey("exams.id", ondelete="SET NULL"), nullable=True)
+    room_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    candidate_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")

@@ -1,0 +1,66 @@
+"""The question bank: items, their immutable versions, and options carrying points."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ground.db import Base, UTCDateTime
+
+
+class Item(Base):
+    """A question as the committee knows it; its text lives in versions so papers stay auditable."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(128), unique=True)
+    subtest: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    difficulty: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    versions: Mapped[list[ItemVersion]] = relationship(back_populates="item", order_by="ItemVersion.version")
+
+
+class ItemVersion(Base):
+    """One immutable wording of an item; papers and scoring refer to versions, never to items."""
+
+    __tablename__ = "item_versions"
+    __table_args__ = (UniqueConstraint("item_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default="single")  # single | multiple | truefalse
+    text: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    text_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # normalised text only
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    item: Mapped[Item] = relationship(back_populates="versions")
+    options: Mapped[list[Option]] = relationship(
+        back_populates="item_version", order_by="Option.position", cascade="all, delete-orphan"
+    )
+
+
+class Option(Base):
+    """An answer option; ``points`` is the key (5/0 for TWK/TIU, 1-5 for TKP) and never leaves the server."""
+
+    __tablename__ = "options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    points: Mapped[float] = mapped_column(Float, default=0.0)
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    item_version: Mapped[ItemVersion] = relationship(back_populates="options")

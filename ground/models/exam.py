@@ -1,0 +1,79 @@
+"""Exams, rooms (sessions) and the candidates assigned to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ground.db import Base, UTCDateTime
+
+
+class Exam(Base):
+    """One exam: its blueprint, grading rules and the wrapped data key that protects its papers."""
+
+    __tablename__ = "exams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    duration_s: Mapped[int] = mapped_column(Integer)
+    blueprint: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    grading: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {"preset": "skd-2024", ...}
+    state: Mapped[str] = mapped_column(String(16), default="draft")  # draft | open | closed
+    data_key_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    key_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    rooms: Mapped[list[Room]] = relationship(back_populates="exam")
+
+
+class Room(Base):
+    """A room and session (*sesi*): where and when a group of candidates sits the exam."""
+
+    __tablename__ = "rooms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    token: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    scheduled_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    exam: Mapped[Exam] = relationship(back_populates="rooms")
+
+
+class Candidate(Base):
+    """A candidate (*peserta*) registered for an exam, with a hashed PIN and where they compete."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (UniqueConstraint("exam_id", "participant_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="SET NULL"), nullable=True)
+    participant_no: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    formation: Mapped[str] = mapped_column(String(255), default="")
+    formation_quota: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    entry_path: Mapped[str] = mapped_column(String(64), default="general")
+    gpa: Mapped[float | None] = mapped_column(Float, nullable=True)
+    pin_hash: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

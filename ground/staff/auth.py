@@ -1,0 +1,236 @@
+"""Staff sign-in for every committee-side page: session cookie, CSRF, rate limit, and ``staff_required(*roles)``.
+
+Other areas protect their pages with::
+
+    from ground.staff.auth import staff_required, current_staff
+
+    @bp.get("/committee/results")
+    @staff_required("admin", "committee")
+    def results(): ...
+
+Unsafe methods (POST, PUT, PATCH, DELETE) behind ``staff_required`` also need the CSRF token: the form field
+``csrf_token`` (templates: ``{{ csrf_field() }}``) or the ``X-CSRF-Token`` header for ``fetch``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
+from markupsafe import Markup, escape
+
+from ground import db, events
+from ground.concurrency import run_blocking
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models.staff import STAFF_ROLES
+from ground.runtime import runtime
+from ground.staff import accounts as staff_service
+from ground.staff.accounts import StaffInfo
+
+F = TypeVar("F", bound=Callable[..., Any])
+bp = Blueprint("staff", __name__, template_folder="templates")
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@bp.record_once
+def _cookie_settings(state: Any) -> None:
+    """The session cookie is HTTP-only and not sent on cross-site requests."""
+    state.app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    state.app.config["SESSION_COOKIE_SAMESITE"] = state.app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+
+
+@bp.app_context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {"csrf_token": csrf_token, "csrf_field": csrf_field, "current_staff": current_staff}
+
+
+def csrf_token() -> str:
+    """This browser session's CSRF token (created on first use, kept across sign-in)."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def csrf_field() -> Markup:
+    return Markup(f'<input type="hidden" name="csrf_token" value="{escape(csrf_token())}">')
+
+
+def check_csrf() -> None:
+    """Refuse an unsafe request whose token (form field or X-CSRF-Token header) does not match the session's."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+        message = _("The form expired or came from another site. Reload the page and try again.")
+        raise AppError("csrf_failed", message, 403)
+
+
+def current_staff() -> StaffInfo | None:
+    """The signed-in staff member of this request (checked against the database once per request)."""
+    if "staff" in g:
+        return g.staff
+    staff_id, epoch = session.get("staff_id"), session.get("staff_epoch")
+    found = None
+    if isinstance(staff_id, int) and isinstance(epoch, int):
+        db_url = runtime().db_url
+
+        def load() -> StaffInfo | None:
+            with db.session_scope(db_url) as s:
+                return staff_service.current(s, staff_id, epoch)
+
+        found = run_blocking(load)
+        if found is None:
+            session.pop("staff_id", None)
+            session.pop("staff_epoch", None)
+    g.staff = found
+    return found
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.is_json
+
+
+def staff_required(*roles: str) -> Callable[[F], F]:
+    """Only signed-in staff with one of ``roles`` (any role when none given); CSRF-checked on unsafe methods.
+
+    Pages redirect to the sign-in form; ``/api/`` paths answer 401/403 in the one error shape.
+    """
+    for role in roles:
+        if role not in STAFF_ROLES:
+            raise ValueError(f"unknown staff role {role!r}")
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            who = current_staff()
+            if who is None:
+                if _wants_json():
+                    raise AppError("not_signed_in", _("Sign in as staff first."), 401)
+                return redirect(url_for("staff.sign_in_page", next=request.full_path.rstrip("?")))
+            if roles and who.role not in roles:
+                if _wants_json():
+                    raise AppError("forbidden", _("Your role may not do this."), 403)
+                return render_template("staff_forbidden.html"), 403
+            check_csrf()
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def sign_in(username: str, password: str) -> StaffInfo:
+    """Check the credentials (rate-limited per account and per address) and start a fresh session."""
+    username = (username or "").strip().lower()[:64]
+    address = str(request.remote_addr)
+    guard = runtime().sign_in_guard("staff", address_factor=3)
+    if guard.blocked(username, address):
+        raise AppError("too_many_attempts", _("Too many failed sign-ins. Wait a few minutes and try again."), 429)
+    db_url = runtime().db_url
+
+    def attempt() -> StaffInfo:
+        with db.session_scope(db_url) as s:
+            return staff_service.authenticate(s, username, password or "")
+
+    try:
+        who = run_blocking(attempt)
+    except AppError as err:
+        if err.code == "bad_credentials":
+            guard.failed(username, address)
+        raise
+    guard.succeeded(username)
+    session.clear()  # no session fixation: a new CSRF token too
+    session["staff_id"], session["staff_epoch"] = who.id, who.session_epoch
+    session["csrf"] = secrets.token_urlsafe(32)
+    g.staff = who
+    return who
+
+
+def sign_out(everywhere: bool = False) -> None:
+    """End this browser's session; with ``everywhere``, every session and live connection of the account."""
+    who = current_staff()
+    if everywhere and who is not None:
+        db_url = runtime().db_url
+
+        def bump() -> None:
+            with db.session_scope(db_url) as s:
+                staff_service.sign_out_everywhere(s, who.id)
+
+        run_blocking(bump)
+        events.publish(events.STAFF_SIGNED_OUT, staff_id=who.id)  # live faces close that account's connections
+    session.clear()
+    g.staff = None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths after sign-in (never an open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("proctor.dashboard")
+
+
+@bp.get("/staff/login")
+def sign_in_page() -> Any:
+    if current_staff() is not None:
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("staff_login.html", error=None, next=request.args.get("next", ""), username="")
+
+
+@bp.post("/staff/login")
+def sign_in_form() -> Any:
+    username = request.form.get("username", "")
+    try:
+        check_csrf()
+        sign_in(username, request.form.get("password", ""))
+    except AppError as err:
+        page = render_template("staff_login.html", error=err.message, next=request.form.get("next", ""),
+                               username=username)
+        return page, err.status
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/staff/")
+def staff_home() -> Any:
+    return redirect(url_for("proctor.dashboard"))
+
+
+@bp.post("/staff/logout")
+def sign_out_form() -> Any:
+    check_csrf()
+    sign_out(everywhere=request.form.get("everywhere") == "1")
+    return redirect(url_for("staff.sign_in_page"))
+
+
+@bp.post("/api/v1/staff/session")
+def api_sign_in() -> Any:
+    """JSON sign-in (tests, scripts): ``{"username", "password"}`` → the cookie, and the CSRF token to send back."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("username"), str) or not isinstance(
+        data.get("password"), str
+    ):
+        raise AppError("bad_request", _("Send a JSON object with 'username' and 'password'."), 400)
+    who = sign_in(data["username"], data["password"])
+    return jsonify({"staff": who.public(), "csrf_token": session["csrf"]})
+
+
+@bp.get("/api/v1/staff/session")
+@staff_required()
+def api_whoami() -> Any:
+    who = current_staff()
+    assert who is not None
+    return jsonify({"staff": who.public(), "csrf_token": csrf_token()})
+
+
+@bp.delete("/api/v1/staff/session")
+@staff_required()
+def api_sign_out() -> Any:
+    sign_out(everywhere=request.args.get("everywhere") == "1")
+    return jsonify({"ok": True})

@@ -1,0 +1,36 @@
+"""What the proctor area hands the top: its pages, the ``/proctor`` and ``/board`` namespaces, its commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from ground import events
+from ground.extensions import socketio
+from ground.runtime import Runtime
+from proctor import live
+from proctor.cli import COMMANDS
+from proctor.web import bp as proctor_bp
+
+
+def _drop_connections(_name: str, payload: dict) -> None:
+    live.drop_staff_connections(payload["staff_id"])
+
+
+def init_app(app: Flask, rt: Runtime) -> None:
+    """Dashboard, summaries and score board; live namespaces; close dashboards of an account signed out everywhere."""
+    app.register_blueprint(proctor_bp)
+    socketio.on_namespace(live.ProctorNamespace(live.NAMESPACE))
+    socketio.on_namespace(live.BoardNamespace(live.BOARD_NAMESPACE))
+    events.subscribe(events.STAFF_SIGNED_OUT, _drop_connections)
+
+
+def register_commands(group: click.Group) -> None:
+    """``staff``, ``room``, ``candidates`` and ``cards``."""
+    for command in COMMANDS:
+        group.add_command(command)
+
+
+def start(app: Flask) -> None:
+    """A serving process's background work: the pump from domain events to the dashboards."""
+    live.start(app)

@@ -1,0 +1,1 @@
+"""Scoring's persistence: everything in ``scoring`` that reads or writes the database lives here."""

@@ -1,0 +1,240 @@
+"""The database side of item analysis: an exam's papers and answers in, each item's statistics back to the bank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ground import clock
+from ground.db import session_scope
+from ground.i18n import _
+from ground.models import Answer, Candidate, Exam, ItemVersion, Option, Paper
+from ground.models.analysis import ItemStatistic
+from scoring.analysis.pipeline import Subtest, SubtestAnalysis
+from scoring.analysis.report import num
+from scoring.analysis.responses import (
+    NOT_PRESENTED,
+    OMITTED,
+    AnalysisInputError,
+    ItemInfo,
+    OptionInfo,
+    ResponseMatrix,
+    score_choices,
+)
+
+ANALYSED_STATES = ("finished",)  # papers still open or never started are not evidence about items
+
+
+@dataclass
+class ExamResponses:
+    """An exam's response matrix with its subtests, ready for ``pipeline.analyse``."""
+
+    exam_id: int
+    code: str
+    title: str
+    matrix: ResponseMatrix
+    subtests: list[Subtest]
+
+
+def _letters(count: int) -> list[str]:
+    return [chr(ord("A") + i) if i < 26 else f"O{i + 1}" for i in range(count)]
+
+
+def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
+    """Build the candidates × item-versions matrix of an exam's finished papers (options in bank order)."""
+    exam = session.execute(select(Exam).where(Exam.code == exam_code)).scalar_one_or_none()
+    if exam is None:
+        raise AnalysisInputError(_("no exam with code %(code)s", code=exam_code))
+    papers = session.execute(
+        select(Paper.id, Paper.layout, Candidate.participant_no)
+        .join(Candidate, Candidate.id == Paper.candidate_id)
+        .where(Paper.exam_id == exam.id, Paper.state.in_(ANALYSED_STATES))
+        .order_by(Candidate.participant_no)
+    ).all()
+    if not papers:
+        raise AnalysisInputError(_("exam %(code)s has no finished papers to analyse", code=exam_code))
+
+    # Columns: every item version any paper held, grouped by subtest in order of first appearance.
+    sub_order: list[str] = []
+    sub_titles: dict[str, str] = {}
+    sub_versions: dict[str, list[int]] = {}
+    seen: set[int] = set()
+    for _pid, layout, _no in papers:
+        for st in (layout or {}).get("subtests", []):
+            code = str(st.get("code", ""))
+            if code not in sub_versions:
+                sub_order.append(code)
+                sub_titles[code] = str(st.get("title", ""))
+                sub_versions[code] = []
+            for q in st.get("questions", []):
+                v = int(q["v"])
+                if v not in seen:
+                    seen.add(v)
+                    sub_versions[code].append(v)
+    versions = [v for code in sub_order for v in sub_versions[code]]
+    if not versions:
+        raise AnalysisInputError(_("the papers of exam %(code)s hold no questions", code=exam_code))
+    col_of = {v: j for j, v in enumerate(versions)}
+
+    iv_rows = session.execute(select(ItemVersion.id, ItemVersion.item_id).where(ItemVersion.id.in_(versions))).all()
+    item_of = {vid: iid for vid, iid in iv_rows}
+    opt_rows = session.execute(
+        select(Option.id, Option.item_version_id, Option.position, Option.points)
+        .where(Option.item_version_id.in_(versions))
+        .order_by(Option.item_version_id, Option.position, Option.id)
+    ).all()
+    options: dict[int, list[tuple[int, float]]] = {v: [] for v in versions}
+    for oid, vid, _pos, pts in opt_rows:
+        options[vid].append((oid, float(pts)))
+    option_index: dict[int, tuple[int, int]] = {}  # option id -> (column, index within the item)
+    items: list[ItemInfo] = []
+    for code in sub_order:
+        for v in sub_versions[code]:
+            opts = options[v]
+            if not opts:
+                raise AnalysisInputError(_("item version %(id)d has no options", id=v))
+            for idx, (oid, _pts) in enumerate(opts):
+                option_index[oid] = (col_of[v], idx)
+            labels = _letters(len(opts))
+            infos = tuple(OptionInfo(labels[i], pts) for i, (_oid, pts) in enumerate(opts))
+            items.append(ItemInfo(id=f"{code}-{v}", max_points=max(p for _o, p in opts), options=infos,
+                                  subtest=code, item_id=item_of.get(v), item_version_id=v))
+
+    n, k = len(papers), len(versions)
+    choices = np.full((n, k), NOT_PRESENTED, dtype=np.int8)
+    for i, (_pid, layout, _no) in enumerate(papers):
+        cols = [col_of[int(q["v"])] for st in (layout or {}).get("subtests", []) for q in st.get("questions", [])]
+        choices[i, cols] = OMITTED
+    # Answers stream in batches and are placed with sorted-id lookups (searchsorted), not per-row dicts.
+    paper_ids = np.array([pid for pid, _l, _n in papers], dtype=np.int64)
+    paper_order = np.argsort(paper_ids)
+    version_ids = np.array(versions, dtype=np.int64)
+    version_order = np.argsort(version_ids)
+    opt_ids = np.array(list(option_index), dtype=np.int64)
+    opt_cols = np.array([c for c, _i in option_index.values()], dtype=np.int64)
+    opt_idx = np.array([i for _c, i in option_index.values()], dtype=np.int8)
+    opt_order = np.argsort(opt_ids)
+
+    def _find(sorted_ids: np.ndarray, order: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pos = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
+        return order[pos], sorted_ids[pos] == values
+
+    stmt = (
+        select(Answer.paper_id, Answer.item_version_id, Answer.option_id)
+        .join(Paper, Paper.id == Answer.paper_id)
+        .where(Paper.exam_id == exam.id, Paper.state.in_(ANALYSED_STATES), Answer.option_id.is_not(None))
+    )
+    # Millions of rows: the driver's cursor directly (plain tuples), not ORM rows. The literals are an int id
+    # and this module's constant states, so rendering them inline is safe.
+    sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(200_000):
+            arr = np.fromiter(chain.from_iterable(batch), dtype=np.int64, count=3 * len(batch)).reshape(-1, 3)
+            rows, ok_p = _find(paper_ids[paper_order], paper_order, arr[:, 0])
+            cols, ok_v = _find(version_ids[version_order], version_order, arr[:, 1])
+            opts, ok_o = _find(opt_ids[opt_order], opt_order, arr[:, 2])
+            ok = ok_p & ok_v & ok_o
+            ok[ok] &= opt_cols[opts[ok]] == cols[ok]
+            ok[ok] &= choices[rows[ok], cols[ok]] != NOT_PRESENTED
+            if not ok.all():
+                pid, vid, oid = (int(v) for v in arr[int(np.argmin(ok))])
+                raise AnalysisInputError(
+                    _("answer of paper %(paper)d to item version %(version)d names option %(option)d, which is not "
+                      "one of that question's options on the paper", paper=pid, version=vid, option=oid))
+            choices[rows, cols] = opt_idx[opts]
+    finally:
+        cursor.close()
+    presented = choices != NOT_PRESENTED
+    matrix = ResponseMatrix([no for _p, _l, no in papers], items, score_choices(choices, items), choices=choices,
+                            presented=presented)
+    subtests, start = [], 0
+    for code in sub_order:
+        size = len(sub_versions[code])
+        subtests.append(Subtest(code, sub_titles[code], list(range(start, start + size))))
+        start += size
+    return ExamResponses(exam.id, exam.code, exam.title, matrix, subtests)
+
+
+def save_item_statistics(session: Session, exam_id: int, analyses: list[SubtestAnalysis]) -> int:
+    """Replace the exam's rows in ``item_statistics`` with these results; returns the number of rows."""
+    now = clock.now()
+    session.execute(delete(ItemStatistic).where(ItemStatistic.exam_id == exam_id))
+    rows = 0
+    for an in analyses:
+        c = an.classical
+        for j, it in enumerate(an.rm.items):
+            if it.item_version_id is None or it.item_id is None:
+                continue
+            irt = an.irt_for(j) or {}
+            session.add(ItemStatistic(
+                exam_id=exam_id, item_id=it.item_id, item_version_id=it.item_version_id, subtest=an.code,
+                computed_at=now, n=int(c.n[j]), p=num(c.p[j], 6), point_biserial=num(c.point_biserial[j], 6),
+                corrected_r=num(c.corrected_r[j], 6), alpha_if_deleted=num(c.alpha_if_deleted[j], 6),
+                upper_lower=num(c.upper_lower[j], 6), omit_rate=num(c.omit_rate[j], 6),
+                irt_a=num(irt.get("a"), 6), irt_b=num(irt.get("b"), 6), irt_se_a=num(irt.get("se_a"), 6),
+                irt_se_b=num(irt.get("se_b"), 6), flags=[f.code for f in an.flags[j]],
+                details={"messages": [f.message for f in an.flags[j]], "max_points": it.max_points},
+            ))
+            rows += 1
+    session.flush()
+    return rows
+
+
+def item_history(session: Session, item_id: int) -> list[dict[str, Any]]:
+    """Every exam's statistics of one bank item, oldest first (for the bank page and blueprint authors)."""
+    rows = session.execute(
+        select(ItemStatistic, Exam.code).join(Exam, Exam.id == ItemStatistic.exam_id)
+        .where(ItemStatistic.item_id == item_id).order_by(ItemStatistic.computed_at, ItemStatistic.id)
+    ).all()
+    return [{"exam": code, "item_version_id": s.item_version_id, "computed_at": s.computed_at.isoformat(),
+             "n": s.n, "p": s.p, "corrected_r": s.corrected_r, "irt_a": s.irt_a, "irt_b": s.irt_b,
+             "flags": s.flags} for s, code in rows]
+
+
+def latest_difficulty(session: Session, item_ids: list[int]) -> dict[int, float]:
+    """The most recent difficulty p of each item that has one: what a blueprint draws by."""
+    rows = session.execute(
+        select(ItemStatistic.item_id, ItemStatistic.p)
+        .where(ItemStatistic.item_id.in_(item_ids), ItemStatistic.p.is_not(None))
+        .order_by(ItemStatistic.item_id, ItemStatistic.computed_at, ItemStatistic.id)
+    ).all()
+    out: dict[int, float] = {}
+    for iid, p in rows:
+        out[iid] = float(p)  # later rows overwrite earlier ones
+    return out
+
+
+def analyse_exam(db_url: str, exam_code: str, *, write_back: bool = True, **kwargs: Any
+                 ) -> tuple[ExamResponses, list[SubtestAnalysis]]:
+    """Load an exam, analyse every subtest, and (by default) write the statistics back to the bank."""
+    from scoring.analysis.pipeline import analyse
+
+    with session_scope(db_url) as session:
+        data = load_exam_responses(session, exam_code)
+        analyses = analyse(data.matrix, data.subtests, **kwargs)
+        if write_back:
+            save_item_statistics(session, data.exam_id, analyses)
+    return data, analyses
+
+
+def exam_analysis(db_url: str, exam_code: str, *, write_back: bool = True, **kwargs: Any
+                  ) -> tuple[dict[str, Any], list[SubtestAnalysis]]:
+    """The full report of an exam (per subtest, plus the whole test when there are several) and the analyses."""
+    from scoring.analysis.pipeline import whole_test
+    from scoring.analysis.report import full_report
+
+    data, analyses = analyse_exam(db_url, exam_code, write_back=write_back, **kwargs)
+    total = whole_test(data.matrix) if len(analyses) > 1 else None
+    return full_report(analyses, {"code": data.code, "title": data.title}, total), analyses
+
+
+def exam_report(db_url: str, exam_code: str, *, write_back: bool = True, **kwargs: Any) -> dict[str, Any]:
+    """Just the report of ``exam_analysis`` (what the committee page shows)."""
+    return exam_analysis(db_url, exam_code, write_back=write_back, **kwargs)[0]

@@ -1,0 +1,213 @@
+"""The candidate protocol end to end against a real server process, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import requests
+import socketio
+from sqlalchemy import select
+
+from ground import db
+from ground.models import Option, Paper, Result
+from tests.live import Candidate, LiveServer, questions
+
+FORBIDDEN = {"points", "key", "weight", "score", "correct", "is_correct", "answer"}
+
+
+def _walk_keys(node: object) -> set[str]:
+    if isinstance(node, dict):
+        return set(node) | {k for v in node.values() for k in _walk_keys(v)}
+    if isinstance(node, list):
+        return {k for v in node for k in _walk_keys(v)}
+    return set()
+
+
+def _points(server: LiveServer) -> dict[int, float]:
+    with db.session_scope(server.db_url) as s:
+        return {oid: pts for oid, pts in s.execute(select(Option.id, Option.points))}
+
+
+def test_full_exam_scores_exactly_by_the_key(server: LiveServer) -> None:
+    cand = Candidate(server, server.token(0))
+    start, paper = cand.begin()
+    assert start["answers"] == {} and start["flags"] == []
+    assert start["remaining_ms"] > 29 * 60 * 1000
+    assert not (_walk_keys(paper) & FORBIDDEN), "the paper must carry no key, weight or score"
+    qs = questions(paper)
+    assert len(qs) == 30 and {s["code"] for s in paper["subtests"]} == {"TWK", "TIU", "TKP"}
+    tick = cand.wait_for("time", timeout=10)  # pushed at least every 10 s (every 2 s in this server)
+    assert 0 < tick["remaining_ms"] <= start["remaining_ms"] and tick["deadline"] == start["deadline"]
+
+    points = _points(server)
+    rng = random.Random(7)
+    expected: dict[str, float] = {}
+    for sub in paper["subtests"]:
+        expected[sub["code"]] = 0.0
+        for q in sub["questions"]:
+            opt = rng.choice(q["options"])
+            ack = cand.call("answer", {"question": q["id"], "option": opt["id"], "seq": 1})
+            assert ack == {"ok": True, "seq": 1}
+            expected[sub["code"]] += points[int(opt["id"])]
+
+    done = cand.call("submit")
+    assert done["ok"], done
+    assert done["result"]["subtests"] == expected
+    assert done["result"]["total"] == sum(expected.values())
+    assert isinstance(done["result"]["passed"], bool) and done["receipt"].count(".") == 1
+    assert cand.call("submit") == done, "a second submit returns the same result and receipt"
+    ended = cand.wait_for("ended")
+    assert ended == {"reason": "submitted"}
+    late = cand.call("answer", {"question": qs[0]["id"], "option": None, "seq": 99})
+    assert late["ok"] is False and late["error"]["code"] == "time_up"
+    cand.close()
+
+
+def test_sigkill_mid_exam_loses_no_acknowledged_answer(server: LiveServer) -> None:
+    cand = Candidate(server, server.token(1), reconnection=True)
+    start, paper = cand.begin()
+    qs = questions(paper)
+    acked = {}
+    for i, q in enumerate(qs[:17]):
+        opt = q["options"][i % len(q["options"])]["id"]
+        assert cand.call("answer", {"question": q["id"], "option": opt, "seq": i + 1})["ok"]
+        acked[q["id"]] = opt
+    assert cand.call("flag", {"question": qs[3]["id"], "flagged": True}) == {"ok": True, "flagged": True}
+
+    server.kill()
+    cand.wait_for("disconnect")
+    server.start()
+    cand.wait_for("connect", timeout=30)  # the client reconnects on its own, as a browser would
+
+    again = cand.call("start")
+    assert again["ok"], again
+    assert again["answers"] == acked
+    assert again["flags"] == [qs[3]["id"]]
+    assert again["deadline"] == start["deadline"], "a restart must not reset or stretch the time"
+    assert again["key"] == start["key"]
+    cand.close()
+
+
+def test_deadline_refuses_answers_and_finalises_unattended_papers(server: LiveServer) -> None:
+    present = Candidate(server, server.token(2))
+    _, paper = present.begin()
+    q = questions(paper)[0]
+    assert present.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["ok"]
+
+    gone = Candidate(server, server.token(3))
+    _, paper_gone = gone.begin()
+    q_gone = questions(paper_gone)[0]
+    assert gone.call("answer", {"question": q_gone["id"], "option": q_gone["options"][1]["id"], "seq": 1})["ok"]
+    gone.close()
+
+    server.advance_clock(30 * 60 + 1)  # past the 30-minute deadline; the ticker runs before this returns
+    assert present.wait_for("ended") == {"reason": "time_up"}
+    late = present.call("answer", {"question": q["id"], "option": q["options"][1]["id"], "seq": 2})
+    assert late == {"ok": False, "error": {"code": "time_up", "message": late["error"]["message"]}}
+
+    with db.session_scope(server.db_url) as s:
+        papers = {p.candidate_id: p for p in s.scalars(select(Paper).where(Paper.state == "finished"))}
+        results = {r.paper_id: r for r in s.scalars(select(Result))}
+    assert len(papers) == 2 and all(p.finish_reason == "time_up" for p in papers.values())
+    assert all(p.id in results for p in papers.values()), "unattended papers are scored at the deadline"
+
+    back = Candidate(server, server.token(3))  # the absent candidate logs in later and sees the outcome
+    st = back.call("start")
+    assert st["ok"] and st["ended"] == "time_up" and "total" in st["result"]
+    present.close()
+    back.close()
+
+
+def test_one_live_connection_per_candidate(server: LiveServer) -> None:
+    token = server.token(4)
+    first = Candidate(server, token)
+    first.begin()
+    second_login = server.login(4)
+    assert second_login.status_code == 409
+    assert second_login.json()["error"]["code"] == "already_connected"
+
+    replacement = Candidate(server, token)  # same token: a reload or a flaky cable replaces the old connection
+    assert first.wait_for("session_replaced")["message"]
+    st = replacement.call("start")
+    assert st["ok"]
+    first.close()
+    replacement.close()
+
+
+BAD_ANSWERS = [
+    (None, "bad_payload"),
+    ("text", "bad_payload"),
+    ([1, 2], "bad_payload"),
+    ({}, "bad_payload"),
+    ({"question": True, "option": None, "seq": 1}, "bad_payload"),
+    ({"question": "abc", "option": None, "seq": 1}, "bad_payload"),
+    ({"question": "999999", "option": None, "seq": 1}, "unknown_question"),
+    ({"question": "Q", "option": "999999", "seq": 1}, "unknown_option"),
+    ({"question": "Q", "option": {"x": 1}, "seq": 1}, "bad_payload"),
+    ({"question": "Q", "option": None}, "bad_payload"),
+    ({"question": "Q", "option": None, "seq": "1"}, "bad_payload"),
+    ({"question": "Q", "option": None, "seq": -1}, "bad_payload"),
+    ({"question": "Q", "option": None, "seq": 1.5}, "bad_payload"),
+    ({"question": "Q", "option": None, "seq": True}, "bad_payload"),
+]
+
+
+def test_every_malformed_payload_gets_the_error_shape(server: LiveServer) -> None:
+    cand = Candidate(server, server.token(5))
+    not_started = cand.call("answer", {"question": "1", "option": None, "seq": 1})
+    assert not_started["ok"] is False and not_started["error"]["code"] == "not_started"
+    _, paper = cand.begin()
+    q = questions(paper)[0]
+    for payload, code in BAD_ANSWERS:
+        if isinstance(payload, dict) and payload.get("question") == "Q":
+            payload = {**payload, "question": q["id"]}
+        ack = cand.call("answer", payload)
+        assert ack["ok"] is False, payload
+        assert ack["error"]["code"] == code, (payload, ack)
+        assert ack["error"]["message"], payload
+    for payload in (None, {"question": q["id"]}, {"question": q["id"], "flagged": "yes"}):
+        ack = cand.call("flag", payload)
+        assert ack["ok"] is False and ack["error"]["code"] == "bad_payload"
+    assert cand.call("focus", {"kind": "nonsense"})["error"]["code"] == "bad_payload"
+    # nothing changed: the paper holds no answer after all that
+    assert cand.call("start")["answers"] == {}
+    # a lower seq than one stored is acknowledged but ignored
+    o1, o2 = q["options"][0]["id"], q["options"][1]["id"]
+    assert cand.call("answer", {"question": q["id"], "option": o1, "seq": 10}) == {"ok": True, "seq": 10}
+    assert cand.call("answer", {"question": q["id"], "option": o2, "seq": 9}) == {"ok": True, "seq": 9}
+    assert cand.call("start")["answers"] == {q["id"]: o1}
+    assert cand.call("answer", {"question": q["id"], "option": None, "seq": 11}) == {"ok": True, "seq": 11}
+    assert cand.call("start")["answers"] == {}
+    cand.close()
+
+
+def test_connect_with_bad_token_is_refused_clearly(server: LiveServer) -> None:
+    for auth in ({"access_token": "forged.token.value"}, {}, None):
+        client = socketio.Client(reconnection=False)
+        refusals: list[dict] = []
+        client.on("connect_error", refusals.append, namespace="/exam")
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(server.url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=5)
+        assert refusals and refusals[0]["data"]["code"] == "bad_token", refusals
+        assert refusals[0]["message"] == refusals[0]["data"]["message"] and refusals[0]["message"]
+
+
+def test_login_errors(server: LiveServer) -> None:
+    url = server.url + "/api/v1/candidate/login"
+    good = server.candidate(6)
+    assert requests.post(url, data="not json", timeout=5).status_code == 400
+    r = requests.post(url, json={"participant_no": good["participant_no"]}, timeout=5)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_request"
+    r = requests.post(url, json={**good, "pin": "000000x"}, timeout=5)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "bad_credentials"
+    r = requests.post(url, json={**good, "room_token": "NOPE42"}, timeout=5)
+    assert r.status_code == 401
+    ok = requests.post(url, json=good, timeout=5)
+    assert ok.status_code == 200
+    body = ok.json()
+    assert set(body) == {"access_token", "candidate", "exam"}
+    assert body["exam"]["duration_s"] == 1800 and body["candidate"]["participant_no"] == good["participant_no"]
+    codes = [requests.post(url, json={**good, "pin": "wrong!"}, timeout=5).status_code for _ in range(12)]
+    assert set(codes[:10]) == {401} and set(codes[10:]) == {429}, codes  # the success above reset the count
+    assert requests.post(url, json=good, timeout=5).json()["error"]["code"] == "too_many_attempts"

@@ -1,0 +1,132 @@
+"""Service-level tests without a server: the clock, tokens, the audit chain, group commit, pause/extend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from candidate import sessions, tokens
+from candidate.answers import Write, commit_batch
+from exam_engine.demo import seed_demo
+from ground import audit, clock, db
+from ground.config import Config
+from ground.errors import AppError
+from ground.models import Answer, AuditEvent, Exam, Paper
+
+
+def test_clock_freezes_and_advances_exactly() -> None:
+    t0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    assert clock.freeze(t0) == t0 and clock.now() == t0
+    assert clock.advance(90) == t0 + timedelta(seconds=90)
+    assert clock.isoformat(clock.now()) == "2026-11-27T08:01:30.000Z"
+    assert clock.parse_iso("2026-11-27T08:01:30.000Z") == clock.now()
+    clock.reset()
+    assert abs((clock.now() - datetime.now(UTC)).total_seconds()) < 5
+
+
+def test_access_tokens_expire_on_the_injected_clock() -> None:
+    claims = tokens.AccessClaims(1, 2, "login-a")
+    token = tokens.issue("secret", claims)
+    assert tokens.read("secret", token, 3600) == claims
+    with pytest.raises(AppError) as bad:
+        tokens.read("other-secret", token, 3600)
+    assert bad.value.code == "bad_token" and bad.value.status == 401
+    clock.advance(3601)
+    with pytest.raises(AppError) as old:
+        tokens.read("secret", token, 3600)
+    assert old.value.code == "token_expired"
+
+
+@pytest.fixture
+def demo(db_url: str, tmp_path: Path) -> Config:
+    config = Config(data_dir=tmp_path / "data", database_url=db_url)
+    seed_demo(config, candidates=3)
+    return config
+
+
+def _paper(db_url: str, index: int = 0) -> Paper:
+    with db.session_scope(db_url) as s:
+        return s.scalars(select(Paper).order_by(Paper.id)).all()[index]
+
+
+def _start(db_url: str, paper_id: int) -> Paper:
+    with db.session_scope(db_url) as s:
+        paper = s.get(Paper, paper_id)
+        exam = s.get(Exam, paper.exam_id)
+        sessions.start(s, paper, exam)
+        return paper
+
+
+def test_group_commit_keeps_the_highest_seq_and_refuses_by_state(demo: Config) -> None:
+    url = demo.sqlalchemy_url
+    issued = _paper(url, 0)
+    q = issued.layout["subtests"][0]["questions"][0]
+    v, o = q["v"], q["o"]
+    refused = commit_batch(url, [Write("answer", issued.id, v, o[0], 1)])
+    assert isinstance(refused[0], AppError) and refused[0].code == "not_started"
+
+    paper = _start(url, issued.id)
+    batch = [
+        Write("answer", paper.id, v, o[1], 5),
+        Write("answer", paper.id, v, o[2], 7),  # the highest seq in one batch wins
+        Write("answer", paper.id, v, o[3], 6),
+        Write("flag", paper.id, v, flagged=True),
+        Write("barrier"),
+    ]
+    out = commit_batch(url, batch)
+    assert out[:4] == [{"ok": True, "seq": 5}, {"ok": True, "seq": 7}, {"ok": True, "seq": 6},
+                       {"ok": True, "flagged": True}]
+    assert commit_batch(url, [Write("answer", paper.id, v, o[0], 3)]) == [{"ok": True, "seq": 3}]  # stale
+    with db.session_scope(url) as s:
+        row = s.get(Answer, (paper.id, v))
+        assert (row.option_id, row.seq, row.flagged) == (o[2], 7, True)
+
+    with db.session_scope(url) as s:
+        s.execute(update(Paper).where(Paper.id == paper.id).values(locked=True))
+    assert commit_batch(url, [Write("answer", paper.id, v, o[0], 9)])[0].code == "locked"
+    with db.session_scope(url) as s:
+        s.execute(update(Paper).where(Paper.id == paper.id).values(locked=False))
+
+    clock.advance(30 * 60 + 1)
+    late = commit_batch(url, [Write("answer", paper.id, v, o[0], 10)])[0]
+    assert isinstance(late, AppError) and late.code == "time_up"
+    with db.session_scope(url) as s:
+        assert sessions.expired_papers(s) == [paper.id]
+        assert s.get(Answer, (paper.id, v)).option_id == o[2], "nothing changed after the deadline"
+
+
+def test_pause_freezes_and_resume_restores_the_remaining_time_exactly(demo: Config) -> None:
+    url = demo.sqlalchemy_url
+    clock.freeze(datetime(2026, 11, 27, 8, 0, tzinfo=UTC))
+    paper = _start(url, _paper(url, 1).id)
+    assert paper.deadline == clock.now() + timedelta(minutes=30)
+    clock.advance(600)
+    with db.session_scope(url) as s:
+        p = s.get(Paper, paper.id)
+        sessions.pause(s, p)
+        assert (p.state, p.deadline, p.remaining_ms) == ("paused", None, 20 * 60 * 1000)
+    clock.advance(5 * 60)  # a five-minute power cut
+    with db.session_scope(url) as s:
+        p = s.get(Paper, paper.id)
+        assert sessions.remaining_ms(p) == 20 * 60 * 1000
+        sessions.resume(s, p)
+        sessions.extend(s, p, 120)
+        assert p.deadline == datetime(2026, 11, 27, 8, 37, tzinfo=UTC)  # 8:00 + 30 + 5 paused + 2 extra
+        assert sessions.time_payload(p)["remaining_ms"] == 22 * 60 * 1000
+
+
+def test_audit_chain_detects_an_edited_row(demo: Config) -> None:
+    url = demo.sqlalchemy_url
+    with db.session_scope(url) as s:
+        audit.record(s, "test_event", actor="staff:alice", reason="checking", n=1)
+        assert audit.seal_pending(s) >= 2  # the demo's own events plus this one
+    with db.session_scope(url) as s:
+        assert audit.verify_chain(s) is None
+        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "test_event"))
+        ev.reason = "rewritten history"
+        target = ev.id
+    with db.session_scope(url) as s:
+        assert audit.verify_chain(s) == target
