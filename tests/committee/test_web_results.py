@@ -7,7 +7,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from scoring_factory import add_candidate, make_exam
 
 from exam_engine.app import create_app
 from ground import db
@@ -15,6 +14,7 @@ from ground.config import Config
 from ground.crypto import load_signing_key
 from ground.staff.accounts import create_staff
 from scoring.signing import verify_file
+from tests.scoring.scoring_factory import add_candidate, make_exam
 
 PASSWORD = "correct horse battery"
 

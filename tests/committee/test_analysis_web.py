@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from analysis_data import DbExam
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -15,8 +14,11 @@ from ground import db
 from ground.config import Config
 from ground.models.analysis import ItemStatistic
 from ground.staff.accounts import create_staff
+from tests.scoring.analysis.analysis_data import DbExam
 
 PASSWORD = "correct horse battery"
+
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

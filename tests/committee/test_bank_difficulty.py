@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -14,6 +15,8 @@ from ground import clock, db
 from ground.config import Config
 from ground.models import AuditEvent, Exam, Item
 from ground.models.analysis import ItemStatistic
+
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def test_relabel_difficulty_from_latest_statistics(tmp_path: Path) -> None:
