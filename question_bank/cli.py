@@ -21,7 +21,7 @@ from ground.models import Exam, Item
 from ground.models.bank_images import BankImage
 from question_bank.assembly import stock_problems
 from question_bank.blueprint import BlueprintError, load_blueprint, load_preset
-from question_bank.formats import FormatError, read_bank
+from question_bank.formats import FormatError, Problem, read_bank
 from question_bank.formats.registry import FORMATS
 from question_bank.store import check_media, current_drafts, images_of, import_items, load_pool
 
@@ -47,12 +47,13 @@ def bank_cmd() -> None:
 def _summary(report_dict: dict[str, Any], fmt: str) -> None:
     click.echo(
         _(
-            "%(fmt)s: %(imported)s imported, %(updated)s updated (new versions), %(duplicates)s duplicates, "
-            "%(skipped)s skipped",
+            "%(fmt)s: %(new)s new, %(updated)s updated, %(unchanged)s unchanged, %(copies)s duplicates of other "
+            "items, %(skipped)s skipped",
             fmt=fmt,
-            imported=report_dict["imported"],
+            new=report_dict["new"],
             updated=report_dict["updated"],
-            duplicates=report_dict["duplicates"],
+            unchanged=report_dict["unchanged"],
+            copies=report_dict["duplicates"] - report_dict["unchanged"],
             skipped=report_dict["skipped"],
         )
     )
@@ -64,12 +65,36 @@ def _summary(report_dict: dict[str, Any], fmt: str) -> None:
         )
     if report_dict.get("images"):
         click.echo(_("New images stored: %(n)s", n=report_dict["images"]))
+    for u in report_dict["update_details"]:
+        click.echo(_("updated: %(location)s: %(what)s", location=u["location"], what=u["message"]))
     for d in report_dict["duplicate_details"]:
         click.echo(_("duplicate: %(location)s: %(what)s", location=d["location"], what=d["message"]))
     for w in report_dict["warnings"]:
         click.echo(_("warning: %(location)s: %(what)s", location=w["location"], what=w["message"]), err=True)
     for p in report_dict["problems"]:
         click.echo(_("skipped: %(location)s: %(what)s", location=p["location"], what=p["message"]), err=True)
+
+
+def _refuse(file: Path, problems: list[Problem], skipped: int, valid: int, as_json: bool) -> None:
+    """Report why a file is refused as a whole (nothing stored) and exit with status 1."""
+    if as_json:
+        out = {"imported": 0, "new": 0, "updated": 0, "unchanged": 0, "duplicates": 0, "skipped": skipped,
+               "problems": [p.as_dict() for p in problems]}  # fmt: skip
+        click.echo(json.dumps(out, ensure_ascii=False))
+    else:
+        for p in problems:
+            click.echo(f"{p.location}: {p.message}", err=True)
+        click.echo(
+            _(
+                "%(n)s problem(s) in %(file)s: nothing imported, the bank is unchanged. "
+                "Fix the file, or use --skip-invalid to import the %(valid)s valid item(s).",
+                n=len(problems),
+                file=file.name,
+                valid=valid,
+            ),
+            err=True,
+        )
+    sys.exit(EXIT_PROBLEMS)
 
 
 @bank_cmd.command("import")
@@ -86,11 +111,12 @@ def _summary(report_dict: dict[str, Any], fmt: str) -> None:
 )
 @click.option("--skip-invalid", is_flag=True, help="Import the valid items and report the rest (Moodle's behaviour).")
 @click.option("--dry-run", is_flag=True, help="Check the whole file and report; store nothing.")
+@click.option("--update", is_flag=True, help="Let items the bank already holds (same identifier) change.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
 @pass_state
 def import_cmd(
     state: CliState, file: Path, fmt: str | None, subtest: str | None, max_points: float, skip_invalid: bool,
-    dry_run: bool, as_json: bool,
+    dry_run: bool, update: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Import a bank FILE; without --skip-invalid one problem refuses the whole file and nothing changes."""
     try:
@@ -105,25 +131,8 @@ def import_cmd(
         if bad_uids:
             parsed.items = [d for d in parsed.items if d.uid not in bad_uids]
             parsed.rejected += len(bad_uids)
-        problems = [p.as_dict() for p in parsed.problems]
-        if problems and not skip_invalid:
-            out = {"imported": 0, "duplicates": 0, "skipped": parsed.rejected + len(parsed.items), "problems": problems}
-            if as_json:
-                click.echo(json.dumps(out, ensure_ascii=False))
-            else:
-                for p in problems:
-                    click.echo(f"{p['location']}: {p['message']}", err=True)
-                click.echo(
-                    _(
-                        "%(n)s problem(s) in %(file)s: nothing imported, the bank is unchanged. "
-                        "Fix the file, or use --skip-invalid to import the %(valid)s valid item(s).",
-                        n=len(problems),
-                        file=file.name,
-                        valid=len(parsed.items),
-                    ),
-                    err=True,
-                )
-            sys.exit(EXIT_PROBLEMS)
+        if parsed.problems and not skip_invalid:
+            _refuse(file, parsed.problems, parsed.rejected + len(parsed.items), len(parsed.items), as_json)
         total = len(parsed.items)
         show_bar = total >= PROGRESS_FROM and not as_json
         if show_bar:
@@ -134,11 +143,15 @@ def import_cmd(
                     bar.update(n - last[0])
                     last[0] = n
 
-                report = import_items(session, parsed.items, images=parsed.images, progress=tick)
+                report = import_items(session, parsed.items, images=parsed.images, progress=tick, update=update)
         else:
-            report = import_items(session, parsed.items, images=parsed.images)
-        report.skipped = parsed.rejected
-        report.problems = parsed.problems
+            report = import_items(session, parsed.items, images=parsed.images, update=update)
+        if report.refused and not skip_invalid:
+            session.rollback()
+            _refuse(file, parsed.problems + report.refused, total + parsed.rejected, total - len(report.refused),
+                    as_json)  # fmt: skip
+        report.skipped = parsed.rejected + len(report.refused)
+        report.problems = parsed.problems + report.refused
         report.warnings = parsed.warnings + report.warnings
         if dry_run:
             session.rollback()
@@ -199,7 +212,7 @@ def template_instructions() -> list[str]:
         _("How to fill in this bank template (sheet 'Soal'): one row per question."),
         _(
             "uid: a unique code per question (e.g. TWK-0001). Importing the same uid again with changed text "
-            "makes a new version; unchanged rows are skipped as duplicates."
+            "makes a new version (with --update); unchanged rows are skipped."
         ),  # fmt: skip
         _("subtest: TWK, TIU or TKP (or any section code your blueprint uses)."),
         _("category, difficulty, tags: optional; tags separated by ';'. Blueprints draw by category and difficulty."),

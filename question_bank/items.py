@@ -41,6 +41,9 @@ class ItemDraft:
     explanation: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
     source: str = ""
+    # True when the uid is an identifier the file keeps stable (our uid, QTI identifier, Moodle idnumber); False
+    # for names and content hashes, which never update another item (a clash gets a uid of its own)
+    explicit_uid: bool = True
 
 
 def normalise_text(s: str) -> str:
@@ -65,6 +68,11 @@ def content_hash(draft: ItemDraft) -> str:
     }
     raw = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def distinct_uid(base: str, chash: str) -> str:
+    """A uid for a named (not identified) item whose name is taken: the name plus its content, stable on re-import."""
+    return f"{base[:119]}#{chash[:8]}"
 
 
 def text_hash(text: str) -> str:

@@ -16,7 +16,15 @@ from ground.models import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage
 from question_bank.assembly import PoolItem
 from question_bank.formats import Problem
-from question_bank.items import ItemDraft, OptionDraft, VersionContent, content_hash, normalise_text, text_hash
+from question_bank.items import (
+    ItemDraft,
+    OptionDraft,
+    VersionContent,
+    content_hash,
+    distinct_uid,
+    normalise_text,
+    text_hash,
+)
 
 _CHUNK = 500  # ids per IN (...) so large pools stay under every backend's parameter limit
 
@@ -25,9 +33,10 @@ _CHUNK = 500  # ids per IN (...) so large pools stay under every backend's param
 class ImportReport:
     """What an import did: counts, duplicates by place, and the mix of what went in."""
 
-    imported: int = 0
+    imported: int = 0  # new items
     updated: int = 0  # existing uids whose content changed: a new version each
-    duplicates: int = 0
+    duplicates: int = 0  # not stored because already there: unchanged re-imports and copies under another uid
+    unchanged: int = 0  # of the duplicates, the same uid with the same content
     skipped: int = 0
     problems: list[Problem] = field(default_factory=list)
     duplicate_details: list[Problem] = field(default_factory=list)
@@ -35,16 +44,21 @@ class ImportReport:
     by_subtest: Counter[str] = field(default_factory=Counter)
     by_difficulty: Counter[str] = field(default_factory=Counter)
     images: int = 0  # new images stored
+    update_details: list[Problem] = field(default_factory=list)  # per updated item: old → new
+    refused: list[Problem] = field(default_factory=list)  # updates not allowed (no --update): nothing stored
 
     def as_dict(self) -> dict[str, Any]:
         """The machine-readable summary (``bank import --json``)."""
         return {
             "imported": self.imported,
+            "new": self.imported,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "duplicates": self.duplicates,
             "skipped": self.skipped,
             "problems": [p.as_dict() for p in self.problems],
             "duplicate_details": [p.as_dict() for p in self.duplicate_details],
+            "update_details": [p.as_dict() for p in self.update_details],
             "warnings": [p.as_dict() for p in self.warnings],
             "by_subtest": dict(sorted(self.by_subtest.items())),
             "by_difficulty": dict(sorted(self.by_difficulty.items())),
@@ -171,30 +185,106 @@ def _same_text_warnings(session: Session, creates: list[tuple[ItemDraft, str]], 
             )
 
 
+def _short(text: str | None, limit: int = 60) -> str:
+    one = " ".join((text or "").split())
+    return repr(one if len(one) <= limit else one[: limit - 1] + "…")
+
+
+def _change_summary(item: Item, version: ItemVersion, draft: ItemDraft) -> str:
+    """What an update would change, old → new, field by field (shown per item before anything is stored)."""
+    parts: list[str] = []
+    if normalise_text(version.text) != normalise_text(draft.text):
+        parts.append(_("text: %(old)s → %(new)s", old=_short(version.text), new=_short(draft.text)))
+    if version.kind != draft.kind:
+        parts.append(_("kind: %(old)s → %(new)s", old=version.kind, new=draft.kind))
+    old_opts = [(normalise_text(o.text), float(o.points)) for o in version.options]
+    new_opts = [(normalise_text(o.text), float(o.points)) for o in draft.options]
+    if old_opts != new_opts:
+        show = lambda opts: "; ".join(f"{t[:20]} ({p:g})" for t, p in opts)  # noqa: E731
+        parts.append(_("options: %(old)s → %(new)s", old=show(old_opts), new=show(new_opts)))
+    if (version.explanation or None) != (draft.explanation or None):
+        parts.append(
+            _("explanation: %(old)s → %(new)s", old=_short(version.explanation), new=_short(draft.explanation))
+        )
+    for label, old, new in (
+        ("subtest", item.subtest, draft.subtest), ("category", item.category, draft.category),
+        ("difficulty", item.difficulty, draft.difficulty), ("tags", list(item.tags or []), list(draft.tags)),
+    ):  # fmt: skip
+        if old != new:
+            parts.append(_("%(field)s: %(old)s → %(new)s", field=label, old=old, new=new))
+    if not parts:
+        parts.append(_("images or scoring details changed"))
+    return "; ".join(parts)
+
+
+def _current(session: Session, uids: Sequence[str]) -> dict[str, tuple[Item, ItemVersion]]:
+    out: dict[str, tuple[Item, ItemVersion]] = {}
+    for chunk in _chunks(list(dict.fromkeys(uids))):  # type: ignore[arg-type]
+        rows = session.execute(select(Item, ItemVersion).join(ItemVersion, _current_join()).where(Item.uid.in_(chunk)))
+        for item, version in rows:
+            out[item.uid] = (item, version)
+    return out
+
+
+def _unchanged(item: Item, version: ItemVersion, draft: ItemDraft, chash: str) -> tuple[bool, bool]:
+    """(content the same, metadata the same) between the bank's current version and a draft."""
+    same = version.content_hash == chash and (version.explanation or None) == (draft.explanation or None)
+    meta = (draft.subtest, draft.category, list(draft.tags), draft.difficulty)
+    return same, meta == (item.subtest, item.category, list(item.tags or []), item.difficulty)
+
+
+def _separate_names(
+    session: Session, drafts: list[ItemDraft], hashes: dict[int, str], existing: dict[str, tuple[Item, ItemVersion]],
+    report: ImportReport,
+) -> None:  # fmt: skip
+    """A named (not identified) draft whose name is taken by other content becomes a new item with a uid of its own."""
+    moved: list[ItemDraft] = []
+    for d in drafts:
+        found = existing.get(d.uid)
+        if d.explicit_uid or found is None or found[1].content_hash == hashes[id(d)]:
+            continue
+        old = d.uid
+        d.uid = distinct_uid(old, hashes[id(d)])
+        moved.append(d)
+        report.warnings.append(
+            Problem(
+                f"{d.source} [{old}]",
+                _(
+                    "the name %(name)s belongs to another item in the bank; this question is a new item %(uid)s "
+                    "(only an identifier such as a Moodle idnumber updates an item)",
+                    name=old,
+                    uid=d.uid,
+                ),
+            )
+        )
+    if moved:
+        existing.update(_current(session, [d.uid for d in moved]))
+
+
 def import_items(
     session: Session,
     drafts: Iterable[ItemDraft],
     *,
     images: Mapping[str, tuple[str, bytes]] | None = None,
     progress: Callable[[int], None] | None = None,
+    update: bool = True,
 ) -> ImportReport:
     """Store checked drafts: new uids become items, changed uids get a new version, identical ones are no-ops.
 
-    A draft whose content equals another item already in the bank (or earlier in this import) is a
-    duplicate: reported, not stored. The caller owns the transaction (commit or roll back as a whole).
+    Only a draft with an explicit identifier (``explicit_uid``) can change an existing item; a named one whose
+    name is taken by other content becomes a new item. With ``update=False`` a change to an existing item is
+    refused (``report.refused``) and nothing of it is stored. A draft whose content equals another item already
+    in the bank (or earlier in this import) is a duplicate: reported, not stored. The caller owns the
+    transaction (commit or roll back as a whole).
     """
     drafts = list(drafts)
     report = ImportReport()
     if images:
         report.images = store_images(session, images)
     now = clock.now()
-    uids = [d.uid for d in drafts]
-    existing: dict[str, tuple[Item, ItemVersion]] = {}
-    for chunk in _chunks(uids):  # type: ignore[arg-type]
-        rows = session.execute(select(Item, ItemVersion).join(ItemVersion, _current_join()).where(Item.uid.in_(chunk)))
-        for item, version in rows:
-            existing[item.uid] = (item, version)
-    hashes = {d.uid: content_hash(d) for d in drafts}
+    hashes = {id(d): content_hash(d) for d in drafts}
+    existing = _current(session, [d.uid for d in drafts])
+    _separate_names(session, drafts, hashes, existing, report)
     by_hash: dict[str, str] = {}
     wanted = list(set(hashes.values()))
     for chunk in _chunks(wanted):  # type: ignore[arg-type]
@@ -208,20 +298,35 @@ def import_items(
     creates: list[tuple[ItemDraft, str]] = []
     versions: list[tuple[int, int, ItemDraft, str]] = []
     for draft in drafts:
-        chash = hashes[draft.uid]
+        chash = hashes[id(draft)]
         found = existing.get(draft.uid)
         if found is not None:
             item, version = found
-            same = version.content_hash == chash and (version.explanation or None) == (draft.explanation or None)
-            meta = (draft.subtest, draft.category, list(draft.tags), draft.difficulty)
-            meta_same = meta == (item.subtest, item.category, list(item.tags or []), item.difficulty)
+            same, meta_same = _unchanged(item, version, draft, chash)
             if same and meta_same:
                 report.duplicates += 1
+                report.unchanged += 1
                 report.duplicate_details.append(
                     Problem(draft.source, _("%(uid)s is already in the bank unchanged", uid=draft.uid))
                 )
                 continue
-            item.subtest, item.category, item.tags, item.difficulty = meta[0], meta[1], meta[2], meta[3]
+            where = f"{draft.source} [{draft.uid}]" if draft.uid not in draft.source else draft.source
+            summary = _change_summary(item, version, draft)
+            if not update:
+                report.refused.append(
+                    Problem(
+                        where,
+                        _(
+                            "already in the bank with other content (%(changes)s); import with --update to change it",
+                            changes=summary,
+                        ),
+                    )
+                )
+                continue
+            report.update_details.append(Problem(where, summary))
+            item.subtest, item.category, item.tags, item.difficulty = (
+                draft.subtest, draft.category, list(draft.tags), draft.difficulty,
+            )  # fmt: skip
             if not same:
                 item.current_version += 1
                 versions.append((item.id, item.current_version, draft, chash))
@@ -241,9 +346,9 @@ def import_items(
         report.by_difficulty[draft.difficulty or "-"] += 1
     _same_text_warnings(session, creates, report)
     session.flush()
-    done = report.duplicates
+    done = report.duplicates + len(report.refused)
     _insert_versions(session, versions, now)
-    done += len(versions) + (report.updated - len(versions))
+    done += report.updated
     if progress is not None:
         progress(done)
     for i in range(0, len(creates), _BATCH):

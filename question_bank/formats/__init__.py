@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ground.i18n import _
-from question_bank.items import ItemDraft, check_draft
+from question_bank.items import ItemDraft, check_draft, content_hash, distinct_uid
 
 MAX_BANK_BYTES = 50 * 1024 * 1024  # a bank file larger than this is refused before parsing
 
@@ -78,6 +78,15 @@ def finish(result: ParseResult) -> ParseResult:
     for draft in result.items:
         where = f"{draft.source} [{draft.uid}]" if draft.uid and draft.uid not in draft.source else draft.source
         bad = check_draft(draft)
+        if draft.uid in seen and not draft.explicit_uid:
+            base, n = distinct_uid(draft.uid, content_hash(draft)), 1
+            draft.uid = base
+            while draft.uid in seen:
+                n += 1
+                draft.uid = f"{base}-{n}"
+            result.warnings.append(
+                Problem(where, _("the name is used earlier in the file: stored as %(uid)s", uid=draft.uid), "notice")
+            )
         if draft.uid in seen:
             bad.append(_("item id %(uid)r already used at %(where)s", uid=draft.uid, where=seen[draft.uid]))
         else:

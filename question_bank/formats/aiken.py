@@ -56,7 +56,7 @@ def read_aiken(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
                 stem = "\n".join(question)
                 uid = "aiken-" + hashlib.sha256(normalise_text(stem).encode()).hexdigest()[:12]
                 drafts = [OptionDraft(t, opts.max_points if k == letter else 0.0) for k, t in options]
-                result.items.append(ItemDraft(uid, opts.subtest or "", stem, drafts, source=where))
+                result.items.append(ItemDraft(uid, opts.subtest or "", stem, drafts, source=where, explicit_uid=False))
             reset()
             start = 0
             continue

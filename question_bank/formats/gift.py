@@ -190,8 +190,16 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             options = [OptionDraft("Benar", mp if truth else 0.0), OptionDraft("Salah", 0.0 if truth else mp)]
             result.items.append(
                 ItemDraft(
-                    uid, subtest or "", question, options, "truefalse", category, explanation=explanation, source=where
-                )
+                    uid,
+                    subtest or "",
+                    question,
+                    options,
+                    "truefalse",
+                    category,
+                    explanation=explanation,
+                    source=where,
+                    explicit_uid=False,
+                )  # fmt: skip
             )
             continue
         answers, general = _split_answers(inner)
@@ -235,6 +243,9 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         if not has_equals and len(positives) > 1 and sum(positives) <= 100.5:
             kind = "multiple"
         result.items.append(
-            ItemDraft(uid, subtest or "", question, options, kind, category, explanation=explanation, source=where)
-        )
+            ItemDraft(
+                uid, subtest or "", question, options, kind, category, explanation=explanation, source=where,
+                explicit_uid=False,
+            )
+        )  # fmt: skip
     return result

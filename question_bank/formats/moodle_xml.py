@@ -71,7 +71,8 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             subtest, category = sub or opts.subtest, cat
             continue
         qname = tidy(_text(q.find("name")))
-        uid = tidy(q.findtext("idnumber") or "") or qname
+        idnumber = tidy(q.findtext("idnumber") or "")
+        uid = idnumber or qname
         where = f"{name}: question {n}" + (f" [{uid}]" if uid else "")
         if qtype in UNSUPPORTED:
             result.problem(
@@ -116,8 +117,11 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         if qtype == "multichoice" and (q.findtext("single") or "true").strip().lower() in ("false", "0"):
             kind = "multiple"
         result.items.append(
-            ItemDraft(uid, subtest or "", text, options, kind, category, tags, difficulty, explanation, media, where)
-        )
+            ItemDraft(
+                uid, subtest or "", text, options, kind, category, tags, difficulty, explanation, media, where,
+                explicit_uid=bool(idnumber),
+            )
+        )  # fmt: skip
     if not root.findall("question"):
         raise FormatError(_("%(name)s: the <quiz> holds no <question> elements", name=name))
     return result

@@ -1,0 +1,84 @@
+"""Item identity on import: only an explicit identifier (QTI identifier, Moodle idnumber, our uid) updates an item;
+names never merge unrelated questions, and an update needs --update."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from exam_engine.cli import main
+from ground import db
+from ground.models import Item, ItemVersion
+
+DATA = Path(__file__).resolve().parent / "data" / "fidelity"
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("EXAM_MASTER_KEY", raising=False)
+    monkeypatch.delenv("EXAM_DATABASE_URL", raising=False)
+    data_dir = tmp_path / "inst"
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
+
+    invoke.url = f"sqlite:///{data_dir / 'exam.sqlite3'}"  # type: ignore[attr-defined]
+    yield invoke
+    db.dispose_all()
+
+
+def _kinds(url: str) -> dict[str, tuple[str, int]]:
+    with db.session_scope(url) as s:
+        rows = s.execute(
+            select(Item.uid, ItemVersion.kind, Item.current_version).join(
+                ItemVersion, (ItemVersion.item_id == Item.id) & (ItemVersion.version == Item.current_version)
+            )
+        )
+        return {uid: (kind, n) for uid, kind, n in rows}
+
+
+def test_moodle_names_repeated_across_files_never_overwrite_items(run):
+    res = run("bank", "import", str(DATA / "clash_truefalse.xml"), "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["new"] == 2
+    res = run("bank", "import", str(DATA / "clash_multichoice.xml"), "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert (out["new"], out["updated"], out["unchanged"], out["skipped"]) == (3, 0, 0, 0)
+    kinds = _kinds(run.url)
+    assert len(kinds) == 5
+    assert sorted(k for k, _n in kinds.values()) == ["single", "single", "single", "truefalse", "truefalse"]
+    assert all(n == 1 for _k, n in kinds.values())  # no item got a second version
+    assert kinds["Question 1"] == ("truefalse", 1) and kinds["Question 2"] == ("truefalse", 1)
+    # the renamed ones say so
+    assert any("Question 1" in w["message"] for w in out["warnings"])
+
+
+def test_same_name_file_reimported_is_unchanged(run):
+    run("bank", "import", str(DATA / "clash_multichoice.xml"))
+    res = run("bank", "import", str(DATA / "clash_multichoice.xml"), "--json")
+    out = json.loads(res.output)
+    assert res.exit_code == 0, res.output
+    assert (out["new"], out["updated"], out["unchanged"]) == (0, 0, 3)
+    assert len(_kinds(run.url)) == 3
+
+
+def test_explicit_idnumber_update_needs_the_update_flag(run):
+    assert run("bank", "import", str(DATA / "idnumber_v1.xml")).exit_code == 0
+    res = run("bank", "import", str(DATA / "idnumber_v2.xml"), "--json")
+    assert res.exit_code == 1
+    out = json.loads(res.output)
+    assert out["updated"] == 0 and len(out["problems"]) == 1
+    problem = out["problems"][0]
+    assert "TWK-ID-1" in problem["location"] and "--update" in problem["message"]
+    assert _kinds(run.url)["TWK-ID-1"] == ("single", 1)
+    res = run("bank", "import", str(DATA / "idnumber_v2.xml"), "--update")
+    assert res.exit_code == 0, res.output
+    assert "Sila pertama" in res.output and "Bunyi sila pertama" in res.output  # old → new, per item
+    assert _kinds(run.url)["TWK-ID-1"] == ("single", 2)
+    res = run("bank", "import", str(DATA / "idnumber_v2.xml"), "--json")
+    out = json.loads(res.output)
+    assert res.exit_code == 0 and (out["new"], out["updated"], out["unchanged"]) == (0, 0, 1)
