@@ -59,17 +59,15 @@ class Config:
             return self.secret_key
         path = self.ensure_data_dir() / "secret.key"
         if not path.exists():
-            _write_private(path, secrets.token_urlsafe(48).encode())
+            write_private(path, secrets.token_urlsafe(48).encode())
         return path.read_text().strip()
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a secret file readable by its owner only, atomically."""
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only (0600), atomically: every file the project writes goes this way."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)
 
-
-write_private = _write_private

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ground.config import write_private
+from ground.documents import csv_writer, xlsx_append
 from ground.i18n import _
 
 
@@ -105,14 +107,15 @@ def cell_text(value: Any) -> str:
 
 
 def write_rows(path: str | Path, header: list[str], rows: list[list[Any]], title: str = "Sheet1") -> Path:
-    """Write a table as ``.csv`` (UTF-8) or ``.xlsx`` by extension."""
+    """Write a table as ``.csv`` (UTF-8) or ``.xlsx`` by extension: formula-like text neutralised, owner-only."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            w.writerows(rows)
+        buf = io.StringIO(newline="")
+        w = csv_writer(buf)
+        w.writerow(header)
+        w.writerows(rows)
+        write_private(path, buf.getvalue().encode("utf-8"))
         return path
     if suffix == ".xlsx":
         from openpyxl import Workbook
@@ -120,10 +123,12 @@ def write_rows(path: str | Path, header: list[str], rows: list[list[Any]], title
         wb = Workbook()
         ws = wb.active
         ws.title = title[:31]
-        ws.append(header)
+        xlsx_append(ws, header)
         for r in rows:
-            ws.append(r)
-        wb.save(path)
+            xlsx_append(ws, r)
+        out = io.BytesIO()
+        wb.save(out)
+        write_private(path, out.getvalue())
         return path
     raise TableError(
         _("%(path)s: unsupported output format %(suffix)s; use .csv or .xlsx", path=path, suffix=suffix or "(none)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from ground.documents import pdf_plain
 from ground.i18n import _
 from proctor.roster import Issued
 
@@ -19,7 +20,7 @@ def cards_pdf(exam_title: str, room_code: str, room_name: str, start: str | None
 
     buf = io.BytesIO()
     pdf = Canvas(buf, pagesize=A4, pageCompression=1)
-    pdf.setTitle(_("Login cards") + f" {room_code}")
+    pdf.setTitle(_("Login cards") + f" {pdf_plain(room_code)}")
     width, height = A4
     margin = 10 * mm
     cw, ch = (width - 2 * margin) / COLS, (height - 2 * margin) / ROWS
@@ -35,9 +36,9 @@ def cards_pdf(exam_title: str, room_code: str, room_name: str, start: str | None
         pdf.setFont("Helvetica-Bold", 10)
         pdf.drawString(tx, ty, _("LOGIN CARD — COMPUTER ASSISTED TEST"))
         pdf.setFont("Helvetica", 8)
-        pdf.drawString(tx, ty - 5 * mm, exam_title[:70])
+        pdf.drawString(tx, ty - 5 * mm, pdf_plain(exam_title)[:70])
         lines = [
-            (_("Name"), person.name[:34]),
+            (_("Name"), pdf_plain(person.name)[:34]),
             (_("Participant number"), person.participant_no),
             (_("Birth date"), person.birth_date),
             (_("Room"), f"{room_name} ({room_code})"[:45]),
@@ -47,11 +48,11 @@ def cards_pdf(exam_title: str, room_code: str, room_name: str, start: str | None
             pdf.setFont("Helvetica", 8)
             pdf.drawString(tx, ty - (13 + 5.5 * i) * mm, label)
             pdf.setFont("Helvetica-Bold", 9)
-            pdf.drawString(tx + 30 * mm, ty - (13 + 5.5 * i) * mm, f": {value}")
+            pdf.drawString(tx + 30 * mm, ty - (13 + 5.5 * i) * mm, f": {pdf_plain(value)}")
         pdf.setFont("Helvetica", 8)
         pdf.drawString(tx, y + 12 * mm, "PIN")
         pdf.setFont("Courier-Bold", 18)
-        pdf.drawString(tx + 30 * mm, y + 11 * mm, person.pin)
+        pdf.drawString(tx + 30 * mm, y + 11 * mm, pdf_plain(person.pin))
         pdf.setFont("Helvetica-Oblique", 6.5)
         pdf.drawString(tx, y + 5 * mm, _("Keep this card secret. The room token is announced by the proctor."))
     if not people:

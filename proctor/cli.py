@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from candidate.exams import get_exam
 from ground import clock, db
 from ground.cli_state import CliState, pass_state
+from ground.config import write_private
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Exam, Room
@@ -242,7 +243,7 @@ def cards_cmd(state: CliState, pins: Path, out_dir: Path) -> None:
             start = room.scheduled_start.strftime("%Y-%m-%d %H:%M UTC") if room.scheduled_start else None
             members.sort(key=lambda p: p.participant_no)
             path = out_dir / f"kartu-{re.sub(r'[^A-Za-z0-9._-]', '_', code)}.pdf"
-            path.write_bytes(cards_pdf(room.exam.title, room.code, room.name, start, members))
+            write_private(path, cards_pdf(room.exam.title, room.code, room.name, start, members))
             click.echo(_("%(n)s cards: %(path)s", n=len(members), path=path))
 
 

@@ -18,6 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ground import audit, tables
+from ground.config import write_private
+from ground.documents import csv_writer, restore_cell
 from ground.i18n import _
 from ground.models import Candidate, Exam, Room
 from ground.passwords import hash_pin, new_pin, new_room_token
@@ -215,10 +217,8 @@ PIN_FIELDS = ("participant_no", "name", "birth_date", "room_code", "pin")
 
 def write_pins(path: Path, issued: list[Issued]) -> None:
     """The PIN list for printing cards: readable by its owner only; delete it once the cards are printed."""
-    from ground.config import write_private
-
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csv_writer(out)
     w.writerow(PIN_FIELDS)
     for i in issued:
         w.writerow([i.participant_no, i.name, i.birth_date, i.room_code, i.pin])
@@ -230,4 +230,4 @@ def read_pins(path: Path) -> list[Issued]:
         reader = csv.DictReader(fh)
         if tuple(reader.fieldnames or ()) != PIN_FIELDS:
             raise RosterError([(1, _("Not a PIN list written by 'candidates import'."))])
-        return [Issued(**{k: row[k] for k in PIN_FIELDS}) for row in reader]
+        return [Issued(**{k: restore_cell(row[k]) for k in PIN_FIELDS}) for row in reader]

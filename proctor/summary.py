@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ground import clock
+from ground.documents import csv_writer, pdf_plain, pdf_text
 from ground.i18n import _
 from ground.models import Room
 from proctor import board
@@ -69,7 +69,7 @@ def status_labels() -> dict[str, str]:
 def to_csv(s: RoomSummary) -> str:
     """Three blocks in one file: the counts, the candidates, the incidents (UTF-8, comma-separated)."""
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csv_writer(out)
     w.writerow([_("Room"), s.room["code"], s.room["name"], (s.room["exam"] or {}).get("code", ""), s.generated_at])
     for key, label in count_labels().items():
         w.writerow([label, s.counts[key]])
@@ -102,35 +102,38 @@ def to_pdf(s: RoomSummary) -> bytes:
                             bottomMargin=15 * mm, title=_("Room summary"))
     exam = s.room["exam"] or {}
     story: list[Any] = [
-        Paragraph(_("Room summary (berita acara)"), styles["Title"]),
-        Paragraph(f'{exam.get("title", "")} — {s.room["name"]} ({s.room["code"]})', styles["Heading3"]),
-        Paragraph(_("Generated at %(at)s", at=s.generated_at), small),
+        Paragraph(pdf_text(_("Room summary (berita acara)")), styles["Title"]),
+        Paragraph(pdf_text(f'{exam.get("title", "")} — {s.room["name"]} ({s.room["code"]})'), styles["Heading3"]),
+        Paragraph(pdf_text(_("Generated at %(at)s", at=s.generated_at)), small),
         Spacer(1, 4 * mm),
     ]
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("FONTSIZE", (0, 0), (-1, -1), 8),
                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8f0fe"))])
     counts = [[_("Item"), _("Count")]] + [[label, str(s.counts[key])] for key, label in count_labels().items()]
+    # plain table cells are drawn, never parsed; Paragraph cells (they wrap) go through pdf_text
     story += [Table(counts, hAlign="LEFT", style=grid), Spacer(1, 5 * mm)]
     head = [_("Participant number"), _("Name"), _("Status"), _("Answered"), _("Score"), _("Focus"), _("IP address")]
     labels = status_labels()
-    body = [[r["participant_no"], Paragraph(r["name"], small), labels.get(r["status"], r["status"]),
+    body = [[pdf_plain(r["participant_no"]), Paragraph(pdf_text(r["name"]), small),
+             labels.get(r["status"], r["status"]),
              f'{r["answered"]}/{r["total"]}',
              "" if r["total_score"] is None else f'{r["total_score"]:g}', f'{r["focus_lost"]}/{r["fullscreen_exits"]}',
-             r["ip"] or ""] for r in s.candidates]
+             pdf_plain(r["ip"] or "")] for r in s.candidates]
     widths = [24 * mm, 50 * mm, 22 * mm, 23 * mm, 14 * mm, 14 * mm, 32 * mm]
-    story += [Paragraph(_("Candidates"), styles["Heading4"]),
+    story += [Paragraph(pdf_text(_("Candidates")), styles["Heading4"]),
               Table([head, *body], repeatRows=1, style=grid, colWidths=widths),
               Spacer(1, 5 * mm)]
-    story.append(Paragraph(_("Incidents"), styles["Heading4"]))
+    story.append(Paragraph(pdf_text(_("Incidents")), styles["Heading4"]))
     if s.incidents:
         inc = [
-            [ev["at"][11:19], ev["kind"], ev["actor"], ev["participant_no"] or "", Paragraph(ev["reason"] or "", small)]
+            [ev["at"][11:19], pdf_plain(ev["kind"]), pdf_plain(ev["actor"]), pdf_plain(ev["participant_no"] or ""),
+             Paragraph(pdf_text(ev["reason"] or ""), small)]
             for ev in s.incidents
         ]
         story.append(Table([[_("Time"), _("Event"), _("By"), _("Participant number"), _("Reason")], *inc],
                            repeatRows=1, colWidths=[18 * mm, 32 * mm, 32 * mm, 28 * mm, 70 * mm], style=grid))
     else:
-        story.append(Paragraph(_("No incidents."), small))
+        story.append(Paragraph(pdf_text(_("No incidents.")), small))
     story += [Spacer(1, 15 * mm), Table([[_("Proctor"), _("Room coordinator")], ["", ""],
                                          ["(..............................)", "(..............................)"]],
                                         colWidths=[85 * mm, 85 * mm], rowHeights=[6 * mm, 18 * mm, 6 * mm])]

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ground.cli_state import CliState, pass_state
+from ground.config import write_private
 from ground.crypto import load_public_key, load_signing_key
 from ground.i18n import _
 from ground.tables import TableError, read_table, write_rows
@@ -88,7 +89,7 @@ def rank_cmd(state: CliState, scores: Path, preset_name: str, out: Path | None, 
     data = ranking_json(formations)
     if out is not None:
         if out.suffix.lower() == ".json":
-            out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            write_private(out, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
         else:
             header, rows = ranking_rows(formations, rules.subtests)
             try:

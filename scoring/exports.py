@@ -6,6 +6,7 @@ formation, the result-code legend, and how to verify the detached signature.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ground import clock
+from ground.config import write_private
+from ground.documents import pdf_plain, pdf_text
 from ground.tables import TableError, write_rows
 from scoring.grading import fmt_score
 from scoring.integration import FinalFormation
@@ -101,15 +104,19 @@ def _pdf(
     h2 = ParagraphStyle("h2", parent=styles["Heading3"], fontSize=10, spaceBefore=8, spaceAfter=4)
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
     cell = ParagraphStyle("cell", parent=small, fontSize=7.5, leading=9)
-    doc = SimpleDocTemplate(str(out), pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
                             topMargin=12 * mm, bottomMargin=14 * mm, title=title, author="exam-engine",
                             subject=subtitle)
-    story: list[Any] = [Paragraph(title, h1), Paragraph(subtitle, styles["Normal"]), Spacer(1, 4 * mm)]
+    story: list[Any] = [Paragraph(pdf_text(title), h1), Paragraph(pdf_text(subtitle), styles["Normal"]),
+                        Spacer(1, 4 * mm)]
     if not sections:
         story.append(Paragraph("Tidak ada peserta.", styles["Normal"]))
     for heading, header, rows, widths in sections:
-        story.append(Paragraph(heading, h2))
-        data = [header] + [[Paragraph(str(c), cell) if i == 2 else str(c) for i, c in enumerate(r)] for r in rows]
+        story.append(Paragraph(pdf_text(heading), h2))
+        data = [[pdf_plain(c) for c in header]] + [
+            [Paragraph(pdf_text(c), cell) if i == 2 else pdf_plain(c) for i, c in enumerate(r)] for r in rows
+        ]
         table = Table(data, repeatRows=1, hAlign="LEFT", colWidths=[w * mm for w in widths])
         table.setStyle(TableStyle([
             ("ALIGN", (3, 0), (-1, -1), "CENTER"),
@@ -122,16 +129,18 @@ def _pdf(
         ]))
         story.append(table)
     story.append(Spacer(1, 5 * mm))
-    story.append(Paragraph("<b>Keterangan:</b> " + "; ".join(f"{c} = {t}" for c, t in legend), small))
-    story.append(Paragraph(signer, small))
+    story.append(Paragraph("<b>Keterangan:</b> " + pdf_text("; ".join(f"{c} = {t}" for c, t in legend)), small))
+    story.append(Paragraph(pdf_text(signer), small))
+
     def footer(canvas: Any, document: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 7)
         canvas.drawRightString(document.pagesize[0] - 12 * mm, 7 * mm, f"Halaman {document.page}")
-        canvas.drawString(12 * mm, 7 * mm, subtitle)
+        canvas.drawString(12 * mm, 7 * mm, pdf_plain(subtitle))
         canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    write_private(out, buf.getvalue())
 
 
 def write_skd(

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ground import clock
+from ground.config import write_private
 from ground.crypto import b64d, b64e, verify_signature
 from scoring.receipts import canonical_json
 
@@ -65,7 +66,7 @@ def sign_file(path: str | Path, key: Ed25519PrivateKey) -> Path:
     }
     doc = {**claims, "signature": b64e(key.sign(canonical_json(claims)))}
     out = sig_path(path)
-    out.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_private(out, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return out
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ground.cli_state import CliState, pass_state
+from ground.config import write_private
 from ground.i18n import _
 from scoring.analysis.pipeline import Subtest, analyse
 from scoring.analysis.report import abilities_csv, compact_json, full_report, to_csv, to_html
@@ -27,7 +28,7 @@ def _emit(text: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        out.write_text(text, encoding="utf-8")
+        write_private(out, text.encode("utf-8"))
         click.echo(_("written: %(path)s", path=str(out)), err=True)
 
 
@@ -88,7 +89,7 @@ def analysis_cmd(state: CliState, responses: Path | None, key: Path | None, exam
             rm = read_responses_csv(responses, read_key(key) if key is not None else None)
             analyses = analyse(rm, [Subtest("all", "", list(range(rm.k)))], irt=not no_irt)
             if abilities is not None:
-                abilities.write_text(abilities_csv(analyses), encoding="utf-8")
+                write_private(abilities, abilities_csv(analyses).encode("utf-8"))
             if as_json:
                 _emit(json.dumps(compact_json(analyses[0]), ensure_ascii=False, indent=2) + "\n", out)
                 return
@@ -100,7 +101,7 @@ def analysis_cmd(state: CliState, responses: Path | None, key: Path | None, exam
         url = state.init_db()
         report, analyses = exam_analysis(url, exam_code or "", write_back=not no_write_back, irt=not no_irt)
         if abilities is not None:
-            abilities.write_text(abilities_csv(analyses), encoding="utf-8")
+            write_private(abilities, abilities_csv(analyses).encode("utf-8"))
         _emit(_render(report, "json" if as_json else (fmt or "json")), out)
         if not no_write_back:
             click.echo(_("item statistics stored for %(count)d items of exam %(code)s",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from html import escape
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ground import clock
+from ground.documents import csv_writer
 from ground.i18n import _
 from scoring.analysis.classical import CURVE_GROUPS, TestStatistics
 from scoring.analysis.pipeline import SubtestAnalysis
@@ -120,7 +120,7 @@ def full_report(analyses: list[SubtestAnalysis], exam: dict[str, Any] | None = N
 def abilities_csv(analyses: list[SubtestAnalysis]) -> str:
     """Each candidate's EAP ability and its SD per fitted subtest (rows: candidate, subtest, theta, se)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv_writer(buf, lineterminator="\n")
     w.writerow(["candidate", "subtest", "theta", "se"])
     for an in analyses:
         fit = an.irt
@@ -138,7 +138,7 @@ CSV_COLUMNS = ["subtest", "item", "item_version_id", "n", "p", "point_biserial",
 def to_csv(report: dict[str, Any]) -> str:
     """One row per item, for spreadsheets."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv_writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for st in report["subtests"]:
         for it in st["items"]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ground import audit, clock
+from ground.config import write_private
 from ground.models import Candidate, Exam
 from ground.models.scoring import FinalResult, OnboardingRecord, OrientationCohort
 from ground.tables import write_rows
@@ -157,7 +158,7 @@ def export_records(views: list[RecordView], out: Path, fmt: str) -> Path:
     """Write the records as CSV (milestones as ``name=done_on`` pairs) or JSON."""
     data = [v.as_dict() for v in views]
     if fmt == "json":
-        out.write_text(json.dumps({"records": data}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_private(out, (json.dumps({"records": data}, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
         return out
     if fmt == "csv":
         header = ["participant_no", "name", "formation", "unit", "cohort", "cohort_starts_on", "cohort_ends_on",
