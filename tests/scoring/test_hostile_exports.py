@@ -1,4 +1,4 @@
-"""Hostile names in the signed announcement (CSV, XLSX, PDF) and the ranking: literal text, no formula, valid signature."""
+"""Hostile names in the signed announcement (CSV, XLSX, PDF) and the ranking: literal, no formula, signed."""
 
 from __future__ import annotations
 
