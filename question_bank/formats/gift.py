@@ -6,7 +6,7 @@ import hashlib
 import re
 
 from ground.i18n import _
-from question_bank.formats import ParseResult, ReadOptions
+from question_bank.formats import ParseResult, Problem, ReadOptions
 from question_bank.formats.common import html_to_text, tidy, utf8_text
 from question_bank.items import ItemDraft, OptionDraft, normalise_text
 
@@ -114,6 +114,21 @@ def _fmt_text(raw: str, fmt: str) -> str:
     return tidy(text)
 
 
+def _feedback_dropped(result: ParseResult, where: str, text: str) -> None:
+    """Answer feedback (``#…``) is shown only after that answer: say it is not kept, never fold it into the item."""
+    result.warnings.append(
+        Problem(
+            where,
+            _(
+                "conditional feedback %(text)r dropped: it is shown only after certain answers (the review "
+                "explanation is the general feedback ####)",
+                text=" ".join(text.split())[:60],
+            ),
+            "notice",
+        )
+    )
+
+
 def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     """Read a GIFT file (UTF-8)."""
     text = utf8_text(data, name)
@@ -186,6 +201,9 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             gf = rest.find("####")
             if gf >= 0:
                 explanation = _fmt_text(rest[gf + 4 :], inner_fmt) or None
+            conditional = _unescape(rest[: gf if gf >= 0 else len(rest)]).strip("# \n")
+            if conditional:
+                _feedback_dropped(result, where, conditional)
             mp = opts.max_points
             options = [OptionDraft("Benar", mp if truth else 0.0), OptionDraft("Salah", 0.0 if truth else mp)]
             result.items.append(
@@ -217,6 +235,8 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         options, weights, bad = [], [], None
         for marker, raw in answers:
             fb = _find_unescaped(raw, "#")
+            if fb >= 0 and _unescape(raw[fb + 1 :]).strip():
+                _feedback_dropped(result, where, _unescape(raw[fb + 1 :]))
             raw = raw[:fb] if fb >= 0 else raw
             raw = raw.strip()
             answer_fmt = inner_fmt

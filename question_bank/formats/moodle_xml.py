@@ -9,7 +9,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from ground.i18n import _
-from question_bank.formats import FormatError, ParseResult, ReadOptions
+from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import ImageSink, html_to_text, number, parse_xml, tidy
 from question_bank.formats.gift import category_path
 from question_bank.items import ItemDraft, OptionDraft
@@ -105,6 +105,21 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         except ValueError as exc:
             result.problem(where, str(exc))
             continue
+        for fb in [a.find("feedback") for a in q.findall("answer")] + [
+            q.find(f) for f in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback")
+        ]:
+            if fb is not None and tidy(_text(fb)):
+                result.warnings.append(
+                    Problem(
+                        where,
+                        _(
+                            "conditional feedback %(text)r dropped: it is shown only after certain answers (the "
+                            "review explanation is the general feedback)",
+                            text=tidy(html_to_text(_text(fb))[0])[:60],
+                        ),
+                        "notice",
+                    )
+                )
         tags, difficulty = [], None
         for t in q.findall("tags/tag"):
             tag = tidy(_text(t))

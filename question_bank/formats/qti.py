@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element
 
 from ground.i18n import _
-from question_bank.formats import FormatError, ParseResult, ReadOptions
+from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import IMAGE_MIMES, ImageSink, file_loader, local, number, parse_xml, tidy
 from question_bank.items import ItemDraft, OptionDraft
 
@@ -65,9 +65,20 @@ def _children(el: Element, name: str) -> list[Element]:
     return [c for c in el if qname(c) == name]
 
 
+FEEDBACK = ("feedbackBlock", "feedbackInline", "modalFeedback")  # shown after certain answers: never the stem
+SOLUTION_VIEWS = {"scorer", "tutor"}  # a rubricBlock for these views is the worked solution: the explanation
+
+
+def _for_candidate(el: Element) -> bool:
+    """A rubricBlock is candidate text only when its view includes the candidate (else it is for staff)."""
+    return "candidate" in (attr(el, "view") or "").split()
+
+
 def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[tuple[str, str]]) -> None:
     n = qname(el)
-    if n in skip:
+    if n in skip or n in FEEDBACK or (n == "rubricBlock" and not _for_candidate(el)):
+        if el.tail:
+            parts.append(el.tail)
         return
     if n in _BLOCK:
         parts.append("\n")
@@ -89,13 +100,10 @@ def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[tuple
 
 def content(el: Element, skip: set[str] | None = None) -> tuple[str, list[tuple[str, str]]]:
     """Plain text of an element (block elements become line breaks) and the images inside it."""
-    parts: list[str] = []
+    parts: list[str] = [el.text or ""]
     images: list[tuple[str, str]] = []
-    tail, el.tail = el.tail, None
-    try:
-        _walk_text(el, skip or set(), parts, images)
-    finally:
-        el.tail = tail
+    for child in el:
+        _walk_text(child, skip or set(), parts, images)
     return tidy("".join(parts)), images
 
 
@@ -179,10 +187,25 @@ def parse_item(
     except ValueError as exc:
         result.problem(where, _("image: %(exc)s", exc=exc))
         return
-    explanation = None
-    for fb in _children(root, "modalFeedback"):
-        explanation = content(fb)[0] or None
-        break
+    solutions = [
+        content(r)[0]
+        for r in body.iter()
+        if qname(r) == "rubricBlock" and SOLUTION_VIEWS & set((attr(r, "view") or "").split())
+    ]
+    explanation = "\n".join(t for t in solutions if t) or None
+    for fb in root.iter():
+        if qname(fb) in FEEDBACK and tidy("".join(fb.itertext())):
+            result.warnings.append(
+                Problem(
+                    f"{where} {qname(fb)} {attr(fb, 'identifier') or ''}".rstrip(),
+                    _(
+                        "conditional feedback %(text)r dropped: it is shown only after certain answers (the review "
+                        "explanation comes from a rubricBlock for scorers)",
+                        text=tidy(" ".join(fb.itertext()))[:60],
+                    ),
+                    "notice",
+                )
+            )
     kind = meta.get("kind") or ("multiple" if cardinality == "multiple" else "single")
     if cardinality not in ("single", "multiple"):
         result.problem(
@@ -399,10 +422,6 @@ def item_xml(d: ItemDraft) -> tuple[bytes, list[str]]:
         ET.SubElement(mapping, f"{q}mapEntry", mapKey=i, mappedValue=_num(o.points), caseSensitive="true")
     out = ET.SubElement(root, f"{q}outcomeDeclaration", identifier="SCORE", cardinality="single", baseType="float")
     ET.SubElement(ET.SubElement(out, f"{q}defaultValue"), f"{q}value").text = "0"
-    if d.explanation:
-        ET.SubElement(
-            root, f"{q}outcomeDeclaration", identifier="FEEDBACK", cardinality="single", baseType="identifier"
-        )
     body = ET.SubElement(root, f"{q}itemBody")
     images: list[str] = []
     for line in d.text.split("\n"):
@@ -425,12 +444,9 @@ def item_xml(d: ItemDraft) -> tuple[bytes, list[str]]:
             href = _img(ch, m, f"{q}img")
             if href:
                 images.append(href)
+    if d.explanation:  # the worked solution, for scorers: never shown to candidates by a delivery engine
+        _paragraphs(ET.SubElement(body, f"{q}rubricBlock", view="scorer"), d.explanation, f"{q}p")
     ET.SubElement(root, f"{q}responseProcessing", template=MAP_RESPONSE)
-    if d.explanation:
-        fb = ET.SubElement(
-            root, f"{q}modalFeedback", outcomeIdentifier="FEEDBACK", identifier="EXPLANATION", showHide="show"
-        )
-        fb.text = d.explanation
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True), images
 
