@@ -55,6 +55,7 @@ def demo_cmd(state: CliState, host: str, port: int, candidates: int, seed_only: 
     from exam_engine.demo import credentials_path, seed_demo
 
     url = f"http://{host}:{port}/"
+    state.init_db()  # every key made here, atomically, before anything reads one
     creds = seed_demo(state.config, candidates=candidates, url=url)
     shown = creds["candidates"][:5]
     click.echo("")

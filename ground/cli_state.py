@@ -10,6 +10,7 @@ import click
 
 from ground import db
 from ground.config import Config
+from ground.keyfiles import init_keys
 
 
 @dataclass
@@ -24,10 +25,15 @@ class CliState:
         return self.config.sqlalchemy_url
 
     def init_db(self) -> str:
-        """Create the data folder and bring the database schema up to date."""
+        """Create the data folder and its keys, and bring the database schema up to date."""
         self.config.ensure_data_dir()
+        self.init_keys()
         db.upgrade(self.db_url)
         return self.db_url
+
+    def init_keys(self) -> None:
+        """Every key (master, signing, secret) made now, atomically: ``serve`` then only reads them."""
+        init_keys(self.config)
 
 
 pass_state = click.make_pass_decorator(CliState)

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ground.config import write_private
+from ground.keyfiles import create_once
 
 NONCE_BYTES = 12
 KEY_BYTES = 32
@@ -89,22 +89,16 @@ def load_master_key(data_dir: Path) -> bytes:
             raise ValueError("EXAM_MASTER_KEY must be 32 bytes, base64-encoded")
         return key
     path = Path(data_dir) / "master.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_private(path, b64e(new_key()).encode())
-    return b64d(path.read_text().strip())
+    return b64d(create_once(path, lambda: b64e(new_key()).encode()).decode().strip())
 
 
 def load_signing_key(data_dir: Path) -> Ed25519PrivateKey:
     """The installation's Ed25519 key for exports and receipts, made once in the data folder."""
     path = Path(data_dir) / "signing.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        write_private(path, pem)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    pem = create_once(path, lambda: Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ))
+    key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")
     return key

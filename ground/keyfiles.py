@@ -1,0 +1,69 @@
+"""Key files made once, atomically: processes that start together all end with the same key.
+
+A key is written to a temporary file of its own (unique name, exclusive create, owner-only, fsync) and then
+published with ``os.link``, which, unlike a rename, never replaces an existing file: the first process to
+publish wins and every other one reads the winner's key. A reader never sees a half-written key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from ground.config import Config
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the new directory entry durable (a power cut after init must not lose the key)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def create_once(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The content of ``path``, made by ``make()`` if the file does not exist yet; safe against racing creators."""
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = make()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)  # atomic and exclusive: fails if another process published first
+        except FileExistsError:
+            return path.read_bytes()
+        _fsync_dir(path.parent)
+        return data
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def init_keys(config: Config) -> None:
+    """Make every key the installation needs (master, signing, secret) now, atomically, before any serving.
+
+    Keys given in the environment (``EXAM_MASTER_KEY``, ``EXAM_SECRET_KEY``) are not written to the folder.
+    """
+    from ground.crypto import load_master_key, load_signing_key  # crypto reads its key files through this module
+
+    config.ensure_data_dir()
+    load_master_key(config.data_dir)
+    load_signing_key(config.data_dir)
+    if not config.secret_key:
+        create_once(config.data_dir / "secret.key", lambda: secrets.token_urlsafe(48).encode())
