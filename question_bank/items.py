@@ -44,6 +44,8 @@ class ItemDraft:
     # True when the uid is an identifier the file keeps stable (our uid, QTI identifier, Moodle idnumber); False
     # for names and content hashes, which never update another item (a clash gets a uid of its own)
     explicit_uid: bool = True
+    score_lower: float | None = None  # the item's score never goes below this (QTI mapping lowerBound)
+    score_upper: float | None = None  # nor above this (QTI mapping upperBound)
 
 
 def normalise_text(s: str) -> str:
@@ -60,12 +62,14 @@ def _media_key(media: list[dict[str, Any]]) -> list[str]:
 
 def content_hash(draft: ItemDraft) -> str:
     """SHA-256 of what a candidate sees and what is scored (normalised), so re-imports and copies match."""
-    body = {
+    body: dict[str, Any] = {
         "kind": draft.kind,
         "text": normalise_text(draft.text),
         "media": _media_key(draft.media),
         "options": [[normalise_text(o.text), float(o.points), _media_key(o.media)] for o in draft.options],
     }
+    if draft.score_lower is not None or draft.score_upper is not None:  # only then, so older hashes stay valid
+        body["bounds"] = [draft.score_lower, draft.score_upper]
     raw = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
@@ -111,6 +115,13 @@ def check_draft(draft: ItemDraft) -> list[str]:
         seen.add(norm)
         if not isinstance(opt.points, int | float) or not math.isfinite(opt.points):
             problems.append(_("option %(n)s has points that are not a finite number", n=i))
+    bounds = [b for b in (draft.score_lower, draft.score_upper) if b is not None]
+    if any(not isinstance(b, int | float) or not math.isfinite(b) for b in bounds):
+        problems.append(_("score bounds must be finite numbers"))
+    elif len(bounds) == 2 and bounds[0] > bounds[1]:
+        problems.append(
+            _("lower score bound %(lower)s is above the upper bound %(upper)s", lower=bounds[0], upper=bounds[1])
+        )
     if draft.options and max((o.points for o in draft.options), default=0) <= 0:
         problems.append(_("no option carries points (no correct answer or weight)"))
     return problems

@@ -86,7 +86,8 @@ def _insert_versions(session: Session, rows: list[tuple[int, int, ItemDraft, str
         insert(ItemVersion).returning(ItemVersion.id, sort_by_parameter_order=True),
         [
             {"item_id": item_id, "version": number, "kind": d.kind, "text": d.text, "explanation": d.explanation,
-             "media": list(d.media), "content_hash": chash, "text_hash": text_hash(d.text), "created_at": now}
+             "media": list(d.media), "content_hash": chash, "text_hash": text_hash(d.text), "created_at": now,
+             "score_lower": d.score_lower, "score_upper": d.score_upper}
             for item_id, number, d, chash in rows
         ],
     ).all()  # fmt: skip
@@ -207,6 +208,7 @@ def _change_summary(item: Item, version: ItemVersion, draft: ItemDraft) -> str:
             _("explanation: %(old)s → %(new)s", old=_short(version.explanation), new=_short(draft.explanation))
         )
     for label, old, new in (
+        ("score bounds", (version.score_lower, version.score_upper), (draft.score_lower, draft.score_upper)),
         ("subtest", item.subtest, draft.subtest), ("category", item.category, draft.category),
         ("difficulty", item.difficulty, draft.difficulty), ("tags", list(item.tags or []), list(draft.tags)),
     ):  # fmt: skip
@@ -417,6 +419,19 @@ def option_points(session: Session, version_ids: Iterable[int]) -> dict[int, dic
     return out
 
 
+def score_bounds(session: Session, version_ids: Iterable[int]) -> dict[int, tuple[float | None, float | None]]:
+    """The (lower, upper) clamp of each version's score, for versions that have one (QTI mapping bounds)."""
+    ids = sorted(set(version_ids))
+    out: dict[int, tuple[float | None, float | None]] = {}
+    for chunk in _chunks(ids):
+        q = select(ItemVersion.id, ItemVersion.score_lower, ItemVersion.score_upper).where(
+            ItemVersion.id.in_(chunk), (ItemVersion.score_lower.is_not(None)) | (ItemVersion.score_upper.is_not(None))
+        )
+        for vid, lower, upper in session.execute(q):
+            out[vid] = (lower, upper)
+    return out
+
+
 def current_drafts(session: Session, subtests: Iterable[str] | None = None) -> list[ItemDraft]:
     """Every item's current version as a draft (for export), in uid order."""
     q = select(Item, ItemVersion).join(ItemVersion, _current_join())
@@ -437,6 +452,8 @@ def current_drafts(session: Session, subtests: Iterable[str] | None = None) -> l
                 explanation=version.explanation,
                 media=list(version.media or []),
                 source=f"bank:{item.uid}@{version.version}",
+                score_lower=version.score_lower,
+                score_upper=version.score_upper,
             )
         )
     return out

@@ -43,6 +43,9 @@ class ItemVersion(Base):
     media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     text_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # normalised text only
+    # the item's score is clamped to these (QTI mapping lowerBound/upperBound); None: no bound
+    score_lower: Mapped[float | None] = mapped_column(Float, nullable=True)
+    score_upper: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     item: Mapped[Item] = relationship(back_populates="versions")

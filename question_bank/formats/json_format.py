@@ -33,7 +33,10 @@ def item_validator() -> Draft202012Validator:
     return Draft202012Validator({"$ref": "#/$defs/item", "$defs": schema["$defs"]})
 
 
-_ITEM_KEYS = {"uid", "subtest", "kind", "text", "category", "tags", "difficulty", "explanation", "media", "options"}
+_ITEM_KEYS = {
+    "uid", "subtest", "kind", "text", "category", "tags", "difficulty", "explanation", "media", "options",
+    "score_lower", "score_upper",
+}  # fmt: skip
 _MEDIA_KEYS = {"src", "alt", "mime", "sha256"}
 _SHA = re.compile(r"[0-9a-f]{64}")
 
@@ -53,6 +56,10 @@ def _media_ok(media: Any) -> bool:
     )  # fmt: skip
 
 
+def _number_or_none(v: Any) -> bool:
+    return v is None or (isinstance(v, int | float) and not isinstance(v, bool))
+
+
 def item_ok(raw: Any) -> bool:
     """A fast, strict check of one item against the schema (JSON Schema validation is slow on 10,000 items)."""
     if not isinstance(raw, dict) or not raw.keys() <= _ITEM_KEYS:
@@ -63,6 +70,7 @@ def item_ok(raw: Any) -> bool:
         and raw.get("kind", "single") in ("single", "multiple", "truefalse")
         and _str(raw.get("category"), 0, 128, null=True) and _str(raw.get("difficulty"), 0, 32, null=True)
         and _str(raw.get("explanation"), null=True)
+        and all(_number_or_none(raw.get(k)) for k in ("score_lower", "score_upper"))
         and isinstance(raw.get("tags", []), list) and all(isinstance(t, str) for t in raw.get("tags", []))
         and _media_ok(raw.get("media", []))
         and isinstance(opts, list) and len(opts) >= 2
@@ -142,6 +150,8 @@ def parse_document(doc: Any, name: str, opts: ReadOptions | None = None) -> Pars
                 explanation=raw.get("explanation"),
                 media=media,
                 source=src,
+                score_lower=None if raw.get("score_lower") is None else float(raw["score_lower"]),
+                score_upper=None if raw.get("score_upper") is None else float(raw["score_upper"]),
             )
         )
     return result
@@ -192,6 +202,9 @@ def draft_to_dict(d: ItemDraft) -> dict[str, Any]:
         out["explanation"] = d.explanation
     if d.media:
         out["media"] = list(d.media)
+    for key, bound in (("score_lower", d.score_lower), ("score_upper", d.score_upper)):
+        if bound is not None:
+            out[key] = int(bound) if float(bound).is_integer() else bound
     out["options"] = []
     for o in d.options:
         opt: dict[str, Any] = {"text": o.text, "points": int(o.points) if float(o.points).is_integer() else o.points}

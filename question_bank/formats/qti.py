@@ -151,8 +151,16 @@ def parse_item(
     correct = [tidy(v.text or "") for c in _children(decl, "correctResponse") for v in _children(c, "value")]
     mapping: dict[str, float] = {}
     default = 0.0
+    bounds: list[float | None] = [None, None]
     for m in _children(decl, "mapping"):
         default = number(attr(m, "defaultValue", "0")) or 0.0
+        for i, name in enumerate(("lowerBound", "upperBound")):
+            raw = attr(m, name)
+            if raw is not None:
+                bounds[i] = number(raw)
+                if bounds[i] is None:
+                    result.problem(where, _("mapping %(name)s %(raw)r is not a number", name=name, raw=raw))
+                    return
         for e in _children(m, "mapEntry"):
             val = number(attr(e, "mappedValue"))
             if val is None:
@@ -225,6 +233,8 @@ def parse_item(
             explanation=explanation,
             media=media,
             source=where.split(" [")[0],
+            score_lower=bounds[0],
+            score_upper=bounds[1],
         )
     )
 
@@ -417,7 +427,11 @@ def item_xml(d: ItemDraft) -> tuple[bytes, list[str]]:
     cr = ET.SubElement(decl, f"{q}correctResponse")
     for k in keys:
         ET.SubElement(cr, f"{q}value").text = k
-    mapping = ET.SubElement(decl, f"{q}mapping", defaultValue="0")
+    limits = {"lowerBound": d.score_lower, "upperBound": d.score_upper}
+    # every choice is mapped (an unmapped default was folded into the option's points on import), so 0 is exact
+    mapping = ET.SubElement(
+        decl, f"{q}mapping", {k: _num(v) for k, v in limits.items() if v is not None}, defaultValue="0"
+    )
     for i, o in zip(ids, d.options, strict=True):
         ET.SubElement(mapping, f"{q}mapEntry", mapKey=i, mappedValue=_num(o.points), caseSensitive="true")
     out = ET.SubElement(root, f"{q}outcomeDeclaration", identifier="SCORE", cardinality="single", baseType="float")

@@ -48,3 +48,45 @@ def test_gift_answer_feedback_dropped_general_feedback_kept():
     assert d.explanation == "Pancasila adalah dasar negara."
     assert [o.text for o in d.options] == ["Pancasila", "UUD 1945"]
     assert len(_notices(parsed)) == 2
+
+
+def test_qti_mapping_bounds_and_default_value_are_read():
+    parsed = read_bank(DATA / "qti21_mapping_bounds.xml", subtest="TIU")
+    assert parsed.problems == []
+    (d,) = parsed.items
+    assert d.kind == "multiple" and [o.points for o in d.options] == [2, 1.5, 1.5, -1, -1]
+    assert (d.score_lower, d.score_upper) == (0, 4)
+    (d3,) = read_bank(DATA / "qti30_mapping_bounds.xml", subtest="TIU").items
+    assert [o.points for o in d3.options] == [2.5, -2.5, 2.5] and (d3.score_lower, d3.score_upper) == (0, None)
+
+
+def test_qti_bounds_survive_store_export_and_reimport(tmp_path: Path, session):  # noqa: ANN001
+    import zipfile
+
+    from question_bank.formats import json_format, qti
+    from question_bank.store import current_drafts, import_items, load_pool, score_bounds
+
+    drafts = [
+        *read_bank(DATA / "qti21_mapping_bounds.xml", subtest="TIU").items,
+        *read_bank(DATA / "qti30_mapping_bounds.xml", subtest="TIU").items,
+    ]
+    import_items(session, drafts)
+    session.commit()
+    bounds = score_bounds(session, [p.version_id for p in load_pool(session)])
+    assert sorted(bounds.values(), key=str) == [(0.0, 4.0), (0.0, None)]
+    stored = current_drafts(session)
+    out = tmp_path / "bank_qti.zip"
+    qti.write_package(stored, out, {})
+    xml = zipfile.ZipFile(out).read("items/TIU-MAP-1.xml").decode()
+    assert 'lowerBound="0"' in xml and 'upperBound="4"' in xml
+    assert "upperBound" not in zipfile.ZipFile(out).read("items/TIU-MAP-3.xml").decode()
+
+    def key(d):  # noqa: ANN001, ANN202
+        return (d.uid, d.kind, d.text, [(o.text, o.points) for o in d.options], d.score_lower, d.score_upper)
+
+    again = read_bank(out).items
+    assert sorted(map(key, again)) == sorted(map(key, stored))
+    report = import_items(session, again)
+    assert (report.imported, report.updated, report.unchanged) == (0, 0, 2)
+    json_format.write_json(stored, tmp_path / "bank.json")
+    assert sorted(map(key, read_bank(tmp_path / "bank.json").items)) == sorted(map(key, stored))
