@@ -21,7 +21,7 @@ STARTED = "started"
 SUBMITTED = "submitted"
 FOCUS_LOST = "focus_lost"
 LOGGED_IN = "logged_in"
-STAFF_SIGNED_OUT = "staff_signed_out"  # staff_id: every session of that account ended
+STAFF_SIGNED_OUT = "staff_signed_out"  # staff_id, session_id: that sign-in ended (session_id None: every one)
 
 
 def subscribe(name: str, handler: Handler) -> None:

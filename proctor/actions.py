@@ -57,7 +57,7 @@ def check_reason(reason: Any) -> str:
 
 def authorize_account(session: Session, staff: StaffInfo) -> StaffInfo:
     """Re-check the account (signed out everywhere? deactivated?) in the caller's transaction."""
-    fresh = staff_service.current(session, staff.id, staff.session_epoch)
+    fresh = staff_service.still_valid(session, staff)
     if fresh is None:
         raise AppError("not_signed_in", _("Your session has ended. Sign in again."), 401)
     return fresh

@@ -103,7 +103,7 @@ def staff_password(state: CliState, username: str, password: str) -> None:
 @click.option("--enable", is_flag=True, help="Enable the account again instead.")
 @pass_state
 def staff_disable(state: CliState, username: str, enable: bool) -> None:
-    """Disable an account: it can no longer sign in, and its sessions and dashboard actions end at once."""
+    """Disable an account: it can no longer sign in, its sign-ins end and its open dashboards close at once."""
     try:
         with db.session_scope(state.db_url) as s:
             staff_service.set_active(s, username, enable, actor="cli")

@@ -14,11 +14,11 @@ from proctor.web import bp as proctor_bp
 
 
 def _drop_connections(_name: str, payload: dict) -> None:
-    live.drop_staff_connections(payload["staff_id"])
+    live.drop_staff_connections(payload["staff_id"], payload.get("session_id"))
 
 
 def init_app(app: Flask, rt: Runtime) -> None:
-    """Dashboard, summaries and score board; live namespaces; close dashboards of an account signed out everywhere."""
+    """Dashboard, summaries and score board; live namespaces; close the dashboards of a sign-in that ended."""
     app.register_blueprint(proctor_bp)
     socketio.on_namespace(live.ProctorNamespace(live.NAMESPACE))
     socketio.on_namespace(live.BoardNamespace(live.BOARD_NAMESPACE))

@@ -35,6 +35,7 @@ from ground.models import Candidate, Room
 from ground.runtime import runtime
 from ground.staff import accounts as staff_service
 from ground.staff.accounts import StaffInfo
+from ground.staff.auth import staff_from_cookie
 from proctor import actions, board
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,9 @@ PUMP_INTERVAL_S = 0.1
 # answers only move progress bars: their grid refresh waits up to this long, so a busy room costs a few reads a
 # second, not ten (still well within the one second the dashboard promises); everything else goes out at once
 ANSWER_REFRESH_S = 0.5
+# how often a process re-checks the sign-ins behind its dashboards (a disable or new password given by the
+# command line or another process closes them within this; a sign-out in this process closes them at once)
+SESSION_CHECK_S = 1.0
 # event name -> the feed kind (and audit action) it shows as; answer_saved only refreshes the grid
 FEED_KINDS = {
     events.LOGGED_IN: "login", events.CANDIDATE_CONNECTED: "connected", events.CANDIDATE_DISCONNECTED: "disconnected",
@@ -77,6 +81,7 @@ class Pump:
         self.queue: deque[tuple[str, dict[str, Any]]] = deque()
         self._held: dict[Any, tuple[str, dict[str, Any]]] = {}  # answer events waiting, one per paper
         self._last_round = 0.0
+        self._last_session_check = 0.0
 
     def collect(self, name: str, payload: dict[str, Any]) -> None:
         """The event subscriber: O(1), no I/O (it runs on the candidate's hot path)."""
@@ -105,6 +110,7 @@ class Pump:
     def run(self) -> None:
         while True:
             socketio.sleep(self.interval_s)
+            self.check_sessions()
             batch = self._next_batch()
             if not batch:
                 continue
@@ -113,6 +119,17 @@ class Pump:
                     self.process(batch)
             except Exception:  # noqa: BLE001 - the dashboard must outlive any one failure
                 log.exception("proctor pump failed on %d events", len(batch))
+
+    def check_sessions(self) -> None:
+        """Every ``SESSION_CHECK_S``: close dashboards whose sign-in ended (a failure is logged, never fatal)."""
+        if not _connections or time.monotonic() - self._last_session_check < SESSION_CHECK_S:
+            return
+        self._last_session_check = time.monotonic()
+        try:
+            with self.app.app_context():
+                check_sessions(runtime(self.app).db_url)
+        except Exception:  # noqa: BLE001 - the dashboard must outlive any one failure
+            log.exception("proctor session check failed")
 
     def process(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
         db_url = runtime(self.app).db_url
@@ -198,12 +215,40 @@ def start(app: Flask) -> Pump:
     return _pump
 
 
-def drop_staff_connections(staff_id: int) -> None:
-    """After "sign out everywhere": tell every dashboard of that account, and close this process's ones."""
-    socketio.emit("signed_out", {"message": _("You were signed out.")}, to=staff_channel(staff_id), namespace=NAMESPACE)
+def drop_staff_connections(staff_id: int, session_id: int | None = None) -> None:
+    """A sign-in ended (``session_id``; None: every sign-in of the account): tell and close this process's
+    dashboards of it at once (other processes find out within ``SESSION_CHECK_S``)."""
     for sid, info in list(_connections.items()):
-        if info["staff"].id == staff_id:
-            socketio.server.disconnect(sid, namespace=NAMESPACE)
+        who = info["staff"]
+        if who.id == staff_id and (session_id is None or who.session_id == session_id):
+            _drop(sid)
+
+
+def _drop(sid: str) -> None:
+    """Tell one dashboard its session ended, forget it (no more pushes) and close it."""
+    info = _connections.pop(sid, None)
+    if info is not None and info.get("room_id") is not None:
+        socketio.server.leave_room(sid, proctor_channel(info["room_id"]), namespace=NAMESPACE)
+    socketio.emit("signed_out", {"message": _("You were signed out.")}, to=sid, namespace=NAMESPACE)
+    socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def check_sessions(db_url: str) -> list[str]:
+    """Close this process's dashboards whose sign-in no longer stands (signed out, disabled or a new password,
+    perhaps by another process or the command line): one query for all of them. Returns the closed sids."""
+    by_session = {sid: info["staff"].session_id for sid, info in list(_connections.items())}
+    if not by_session:
+        return []
+
+    def live() -> set[int]:
+        with db.session_scope(db_url) as s:
+            return staff_service.live_session_ids(s, [i for i in by_session.values() if i is not None])
+
+    standing = run_blocking(live)
+    gone = [sid for sid, session_id in by_session.items() if session_id not in standing]
+    for sid in gone:
+        _drop(sid)
+    return gone
 
 
 # --- the /proctor namespace --------------------------------------------------------------------------------------
@@ -228,16 +273,7 @@ class ProctorNamespace(Namespace):
     """Events: rooms, join, feed, and the actions; the server pushes candidates, feed, room, signed_out."""
 
     def on_connect(self, auth: Any = None) -> None:
-        db_url = runtime().db_url
-        staff_id, epoch = session.get("staff_id"), session.get("staff_epoch")
-
-        def load() -> StaffInfo | None:
-            if not isinstance(staff_id, int) or not isinstance(epoch, int):
-                return None
-            with db.session_scope(db_url) as s:
-                return staff_service.current(s, staff_id, epoch)
-
-        who = run_blocking(load)
+        who = staff_from_cookie(session)
         if who is None:
             err = AppError("not_signed_in", _("Sign in as staff first."), 401)
             raise ConnectionRefusedError(err.message, err.body()["error"])

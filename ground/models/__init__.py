@@ -15,7 +15,7 @@ from ground.models.scoring import (  # noqa: F401  (issue 4)
     RescoreLog,
     SkbScore,
 )
-from ground.models.staff import RoomAssignment, StaffUser  # noqa: F401  (issue 6)
+from ground.models.staff import RoomAssignment, StaffSession, StaffUser  # noqa: F401  (issues 6, 11)
 
 __all__ = [
     "Answer",

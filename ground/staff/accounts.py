@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ground import audit, clock
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Room
-from ground.models.staff import STAFF_ROLES, RoomAssignment, StaffUser
+from ground.models.staff import STAFF_ROLES, RoomAssignment, StaffSession, StaffUser
 from ground.passwords import hash_password, verify_password
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -32,6 +34,7 @@ class StaffInfo:
     display_name: str
     role: str
     session_epoch: int
+    session_id: int | None = None  # the sign-in (StaffSession row) this came from; None outside a browser
 
     @property
     def actor(self) -> str:
@@ -42,8 +45,9 @@ class StaffInfo:
         return {"id": self.id, "username": self.username, "display_name": self.display_name, "role": self.role}
 
 
-def info(user: StaffUser) -> StaffInfo:
-    return StaffInfo(user.id, user.username, user.display_name or user.username, user.role, user.session_epoch)
+def info(user: StaffUser, session_id: int | None = None) -> StaffInfo:
+    return StaffInfo(user.id, user.username, user.display_name or user.username, user.role, user.session_epoch,
+                     session_id)
 
 
 def check_role(role: str) -> str:
@@ -87,12 +91,58 @@ def authenticate(session: Session, username: str, password: str) -> StaffInfo:
     return info(user)
 
 
-def current(session: Session, staff_id: int, epoch: int) -> StaffInfo | None:
-    """The account behind a session cookie, if it is still active and was not signed out everywhere since."""
-    user = session.get(StaffUser, staff_id)
-    if user is None or not user.active or user.session_epoch != epoch:
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, staff: StaffInfo) -> tuple[str, StaffInfo]:
+    """Record a new sign-in; the token goes into the cookie (only its hash is stored, so a database copy is no key)."""
+    token = secrets.token_urlsafe(32)
+    row = StaffSession(staff_id=staff.id, token_hash=_token_hash(token), created_at=clock.now())
+    session.add(row)
+    session.flush()
+    return token, StaffInfo(staff.id, staff.username, staff.display_name, staff.role, staff.session_epoch, row.id)
+
+
+def session_staff(session: Session, token: str) -> StaffInfo | None:
+    """The active account behind a cookie's session token, or None (signed out, disabled, password changed)."""
+    if not token:
         return None
-    return info(user)
+    found = session.execute(
+        select(StaffUser, StaffSession.id).join(StaffSession, StaffSession.staff_id == StaffUser.id)
+        .where(StaffSession.token_hash == _token_hash(token), StaffUser.active.is_(True))
+    ).first()
+    return None if found is None else info(found[0], found[1])
+
+
+def still_valid(session: Session, staff: StaffInfo) -> StaffInfo | None:
+    """Re-check an account (and its sign-in, when it came from one) in the caller's transaction."""
+    user = session.get(StaffUser, staff.id)
+    if user is None or not user.active:
+        return None
+    if staff.session_id is not None and session.get(StaffSession, staff.session_id) is None:
+        return None
+    return info(user, staff.session_id)
+
+
+def live_session_ids(session: Session, session_ids: list[int]) -> set[int]:
+    """Which of these sign-ins still stand (their account active): one query for a whole process's sockets."""
+    if not session_ids:
+        return set()
+    return set(session.scalars(
+        select(StaffSession.id).join(StaffUser, StaffUser.id == StaffSession.staff_id)
+        .where(StaffSession.id.in_(session_ids), StaffUser.active.is_(True))
+    ))
+
+
+def end_session(session: Session, session_id: int) -> None:
+    """Sign out one browser: its cookie, even a copy of it, no longer works."""
+    session.execute(delete(StaffSession).where(StaffSession.id == session_id))
+
+
+def end_sessions(session: Session, staff_id: int) -> int:
+    """End every sign-in of an account (the number ended)."""
+    return session.execute(delete(StaffSession).where(StaffSession.staff_id == staff_id)).rowcount or 0
 
 
 def sign_out_everywhere(session: Session, staff_id: int) -> None:
@@ -100,6 +150,7 @@ def sign_out_everywhere(session: Session, staff_id: int) -> None:
     user = session.get(StaffUser, staff_id)
     if user is not None:
         user.session_epoch += 1
+        end_sessions(session, user.id)
         audit.record(session, "staff.sign_out_everywhere", actor=f"staff:{user.username}")
 
 
@@ -110,6 +161,7 @@ def set_password(session: Session, username: str, password: str, *, actor: str =
         raise AppError("weak_password", _("Passwords need at least %(n)s characters.", n=MIN_PASSWORD))
     user.password_hash = hash_password(password)
     user.session_epoch += 1
+    end_sessions(session, user.id)
     audit.record(session, "staff.password_changed", actor=actor, username=user.username)
 
 
@@ -118,6 +170,7 @@ def set_active(session: Session, username: str, active: bool, *, actor: str = "s
     user = _by_name(session, username)
     user.active = active
     user.session_epoch += 1
+    end_sessions(session, user.id)
     audit.record(session, "staff.enabled" if active else "staff.disabled", actor=actor, username=user.username)
 
 

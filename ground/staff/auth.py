@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
 from markupsafe import Markup, escape
 
-from ground import db, events
+from ground import audit, db, events
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
@@ -73,23 +73,35 @@ def check_csrf() -> None:
         raise AppError("csrf_failed", message, 403)
 
 
+SESSION_KEY = "staff_session"  # the cookie's sign-in token; its row in staff_sessions is the session
+
+
+def staff_from_cookie(cookie_session: Any) -> StaffInfo | None:
+    """The staff member whose sign-in this (Flask) cookie session carries, checked in the database.
+
+    No row, no session: signing out deletes the row, so a copied cookie dies with the original; disabling an
+    account or changing its password deletes all of them. Used by pages and by the ``/proctor`` socket.
+    """
+    token = cookie_session.get(SESSION_KEY)
+    if not isinstance(token, str) or not token:
+        return None
+    db_url = runtime().db_url
+
+    def load() -> StaffInfo | None:
+        with db.session_scope(db_url) as s:
+            return staff_service.session_staff(s, token)
+
+    return run_blocking(load)
+
+
 def current_staff() -> StaffInfo | None:
     """The signed-in staff member of this request (checked against the database once per request)."""
     if "staff" in g:
         return g.staff
-    staff_id, epoch = session.get("staff_id"), session.get("staff_epoch")
-    found = None
-    if isinstance(staff_id, int) and isinstance(epoch, int):
-        db_url = runtime().db_url
-
-        def load() -> StaffInfo | None:
-            with db.session_scope(db_url) as s:
-                return staff_service.current(s, staff_id, epoch)
-
-        found = run_blocking(load)
-        if found is None:
-            session.pop("staff_id", None)
-            session.pop("staff_epoch", None)
+    found = staff_from_cookie(session)
+    if found is None and SESSION_KEY in session:
+        session.pop(SESSION_KEY, None)
+        session.pop("staff_id", None)
     g.staff = found
     return found
 
@@ -136,36 +148,42 @@ def sign_in(username: str, password: str) -> StaffInfo:
         raise AppError("too_many_attempts", _("Too many failed sign-ins. Wait a few minutes and try again."), 429)
     db_url = runtime().db_url
 
-    def attempt() -> StaffInfo:
+    def attempt() -> tuple[str, StaffInfo]:
         with db.session_scope(db_url) as s:
-            return staff_service.authenticate(s, username, password or "")
+            return staff_service.start_session(s, staff_service.authenticate(s, username, password or ""))
 
     try:
-        who = run_blocking(attempt)
+        token, who = run_blocking(attempt)
     except AppError as err:
         if err.code == "bad_credentials":
             guard.failed(username, address)
         raise
     guard.succeeded(username)
     session.clear()  # no session fixation: a new CSRF token too
-    session["staff_id"], session["staff_epoch"] = who.id, who.session_epoch
+    session[SESSION_KEY], session["staff_id"] = token, who.id
     session["csrf"] = secrets.token_urlsafe(32)
     g.staff = who
     return who
 
 
 def sign_out(everywhere: bool = False) -> None:
-    """End this browser's session; with ``everywhere``, every session and live connection of the account."""
+    """End this sign-in (its row, so copies of the cookie die too) and its live connections; with ``everywhere``,
+    every sign-in and live connection of the account."""
     who = current_staff()
-    if everywhere and who is not None:
-        db_url = runtime().db_url
+    if who is not None and who.session_id is not None:
+        db_url, session_id = runtime().db_url, who.session_id
 
-        def bump() -> None:
+        def end() -> None:
             with db.session_scope(db_url) as s:
-                staff_service.sign_out_everywhere(s, who.id)
+                if everywhere:
+                    staff_service.sign_out_everywhere(s, who.id)
+                else:
+                    staff_service.end_session(s, session_id)
+                    audit.record(s, "staff.sign_out", actor=who.actor)
 
-        run_blocking(bump)
-        events.publish(events.STAFF_SIGNED_OUT, staff_id=who.id)  # live faces close that account's connections
+        run_blocking(end)
+        # live faces close the connections of that sign-in (or of the whole account)
+        events.publish(events.STAFF_SIGNED_OUT, staff_id=who.id, session_id=None if everywhere else session_id)
     session.clear()
     g.staff = None
 
