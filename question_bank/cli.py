@@ -21,7 +21,7 @@ from ground.models import Exam, Item
 from ground.models.bank_images import BankImage
 from question_bank.assembly import stock_problems
 from question_bank.blueprint import BlueprintError, load_blueprint, load_preset
-from question_bank.formats import FormatError, Problem, read_bank
+from question_bank.formats import FormatError, Problem, read_bank, used_images
 from question_bank.formats.registry import FORMATS
 from question_bank.store import check_media, current_drafts, images_of, import_items, load_pool
 
@@ -131,6 +131,7 @@ def import_cmd(
         if bad_uids:
             parsed.items = [d for d in parsed.items if d.uid not in bad_uids]
             parsed.rejected += len(bad_uids)
+            parsed.images = used_images(parsed.items, parsed.images)
         if parsed.problems and not skip_invalid:
             _refuse(file, parsed.problems, parsed.rejected + len(parsed.items), len(parsed.items), as_json)
         total = len(parsed.items)

@@ -65,7 +65,7 @@ def _readers() -> dict[str, Reader]:
 
 
 def detect_format(data: bytes, name: str = "") -> str:
-    """Name the format from the content (the file name is only a tie-breaker)."""
+    """Name the format: the extension first, content sniffing last (a template CSV never loses to GIFT)."""
     from question_bank.formats import registry
 
     return registry.detect(data, name)
@@ -97,7 +97,14 @@ def finish(result: ParseResult) -> ParseResult:
         else:
             good.append(draft)
     result.items = good
+    result.images = used_images(good, result.images)
     return result
+
+
+def used_images(items: list[ItemDraft], images: dict[str, tuple[str, bytes]]) -> dict[str, tuple[str, bytes]]:
+    """Only the images valid items show: a refused item's pictures are never stored (--skip-invalid)."""
+    used = {m.get("sha256") for d in items for m in [*d.media, *(m for o in d.options for m in o.media)]}
+    return {sha: img for sha, img in images.items() if sha in used}
 
 
 def read_bytes(

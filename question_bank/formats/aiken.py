@@ -6,11 +6,12 @@ import hashlib
 import re
 
 from ground.i18n import _
-from question_bank.formats import ParseResult, ReadOptions
+from question_bank.formats import ParseResult, Problem, ReadOptions
 from question_bank.formats.common import utf8_text
 from question_bank.items import ItemDraft, OptionDraft, normalise_text
 
 _OPTION = re.compile(r"^([A-Za-z])[.)]\s+(.*)$")
+_OPTION_TIGHT = re.compile(r"^([A-Z])[.)](\S.*)$")  # "A)Text": Moodle accepts it when it is the next letter
 _ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$", re.I)
 
 
@@ -22,10 +23,11 @@ def read_aiken(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     options: list[tuple[str, str]] = []
     start = 0
     broken: str | None = None
+    orphan = False  # options seen with no question before them: skip to the next ANSWER line
 
     def reset() -> None:
-        nonlocal question, options, broken
-        question, options, broken = [], [], None
+        nonlocal question, options, broken, orphan
+        question, options, broken, orphan = [], [], None, False
 
     for n, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
         line = raw.strip()
@@ -33,11 +35,16 @@ def read_aiken(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             continue
         ans = _ANSWER.match(line)
         opt = _OPTION.match(line)
+        tight = _OPTION_TIGHT.match(line)
+        if not opt and tight and question and tight.group(1) == chr(ord("A") + len(options)):
+            opt = tight
         if ans:
             where = f"{name}:{start or n}"
             letter = ans.group(1).strip().upper()
             letters = [o[0] for o in options]
-            if broken:
+            if orphan:
+                result.problems.append(Problem(f"{name}:{n}", _("ANSWER line without a question before it")))
+            elif broken:
                 result.problem(where, broken)
             elif not question:
                 result.problem(f"{name}:{n}", _("ANSWER line without a question before it"))
@@ -59,6 +66,13 @@ def read_aiken(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
                 result.items.append(ItemDraft(uid, opts.subtest or "", stem, drafts, source=where, explicit_uid=False))
             reset()
             start = 0
+            continue
+        if orphan and opt:
+            continue
+        orphan = False  # a question line ends a stray block
+        if opt and not question and not options:
+            result.problem(f"{name}:{n}", _("option line without a question before it"))
+            orphan = True
             continue
         if opt and question:
             letter = opt.group(1).upper()

@@ -69,6 +69,8 @@ class ImageSink:
                 )
             )
         mime = sniff_image(data)
+        if mime is None and b"<svg" in data[:4096].lower():
+            raise ValueError(_("an SVG image is refused (it can carry scripts); use PNG, JPEG, GIF or WebP"))
         if mime is None:
             raise ValueError(_("not a PNG, JPEG, GIF or WebP image"))
         sha = hashlib.sha256(data).hexdigest()
@@ -94,15 +96,22 @@ class ImageSink:
             if ";base64" not in head:
                 raise ValueError(_("data: URI images must be base64-encoded"))
             try:
-                return self.add(base64.b64decode(payload, validate=False), alt)
+                data = base64.b64decode(payload, validate=False)
             except binascii.Error as exc:
                 raise ValueError(_("broken base64 in data: URI (%(exc)s)", exc=exc)) from exc
+            try:
+                return self.add(data, alt)
+            except ValueError as exc:
+                raise ValueError(_("data: URI image (%(head)s): %(reason)s", head=head[5:], reason=exc)) from exc
         if re.match(r"^[a-z][a-z0-9+.-]*://", src, re.I):
             raise ValueError(_("remote image %(src)r is not fetched; put the file in the bank or package", src=src))
         data = self.loader(src) if self.loader else None
         if data is None:
             raise ValueError(_("image file %(src)r not found", src=src))
-        return self.add(data, alt)
+        try:
+            return self.add(data, alt)
+        except ValueError as exc:  # say which file: an item may have several images
+            raise ValueError(_("%(src)r: %(reason)s", src=src, reason=exc)) from exc
 
 
 def file_loader(base_dir: Path | None, limit: int) -> Callable[[str], bytes | None]:

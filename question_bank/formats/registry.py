@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 from functools import lru_cache
+from pathlib import Path
 
 from ground.i18n import _
 from question_bank.formats import FormatError, Reader
@@ -30,9 +31,14 @@ def readers() -> dict[str, Reader]:
 
 FORMATS = ("json", "yaml", "csv", "xlsx", "qti", "gift", "aiken", "moodle")
 
+# a file name that says the format; .xml, .zip, .xlsx and .txt are decided by their content
+_BY_EXTENSION = {
+    ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".tsv": "csv", ".gift": "gift",
+    ".aiken": "aiken",
+}  # fmt: skip
 _XML_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s/>]")
 _AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:\s*[A-Za-z]\s*$", re.M)
-_AIKEN_OPTION = re.compile(r"^\s*[A-Za-z][.)]\s+\S", re.M)
+_AIKEN_OPTION = re.compile(r"^\s*(?:[A-Za-z][.)]\s+|[A-Z][.)])\S", re.M)
 _GIFT_HINT = re.compile(r"(^\s*::.+?::)|(^\s*\$CATEGORY:)|(\{[^{}]*[=~#][^{}]*\})|(\{\s*(T|F|TRUE|FALSE)\s*\})", re.M)
 _CSV_HEADER = re.compile(r"(question|soal|pertanyaan)", re.I)
 
@@ -45,7 +51,7 @@ def _xml_root(data: bytes) -> str | None:
 
 
 def detect(data: bytes, name: str = "") -> str:
-    """The format of ``data`` from its content; raises FormatError naming what was seen."""
+    """The format of ``data``: binary signature, then the file's extension, then a table header, then content."""
     label = name or "file"
     if data.startswith(b"PK\x03\x04"):
         try:
@@ -62,6 +68,9 @@ def detect(data: bytes, name: str = "") -> str:
     if data.startswith((b"\xd0\xcf\x11\xe0",)):
         raise FormatError(_("%(label)s: an old binary Excel/Word file; save it as .xlsx (or CSV) first", label=label))
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    by_name = _BY_EXTENSION.get(Path(name).suffix.lower()) if name else None
+    if by_name is not None:  # a file that says what it is: its name wins over content sniffing
+        return by_name
     if stripped.startswith(b"<"):
         root = _xml_root(stripped)
         if root == "quiz":
@@ -87,11 +96,15 @@ def detect(data: bytes, name: str = "") -> str:
         text = stripped[:200_000].decode("cp1252", errors="replace")
     if re.search(r"^format:\s*['\"]?exam-engine-bank", text, re.M):
         return "yaml"
+    first = next((ln for ln in text.split("\n") if ln.strip()), "")
+    from question_bank.formats.tabular import looks_like_header
+
+    if looks_like_header(first.strip("\r")):  # a table's header row: before any guess from the body's content
+        return "csv"
     if _AIKEN_ANSWER.search(text) and _AIKEN_OPTION.search(text) and "{" not in text:
         return "aiken"
     if _GIFT_HINT.search(text):
         return "gift"
-    first = text.split("\n", 1)[0]
     if _CSV_HEADER.search(first) and any(d in first for d in (",", ";", "\t")):
         return "csv"
     raise FormatError(

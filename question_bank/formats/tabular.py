@@ -27,7 +27,7 @@ _ALIASES = {
     "difficulty": ("difficulty", "kesulitan", "tingkat_kesulitan", "level"),
     "tags": ("tags", "tag", "label"),
     "kind": ("kind", "jenis", "tipe", "type"),
-    "question": ("question", "soal", "pertanyaan", "text", "teks_soal"),
+    "question": ("question", "soal", "pertanyaan", "text", "teks_soal", "question_text"),
     "key": ("key", "kunci", "kunci_jawaban", "jawaban", "answer"),
     "points": ("points", "poin", "nilai", "skor"),
     "explanation": ("explanation", "pembahasan", "penjelasan"),
@@ -77,6 +77,16 @@ def _column_map(header: list[Any]) -> tuple[dict[str, int], list[str]]:
         elif canon not in cols:
             cols[canon] = i
     return cols, unknown
+
+
+def looks_like_header(line: str) -> bool:
+    """True when a text line is a bank table's header row (a question column among delimited columns)."""
+    delim = max((",", ";", "\t"), key=line.count)
+    cells = next(csv.reader([line], delimiter=delim), [])
+    if len(cells) < 2:
+        return False
+    cols, _unknown = _column_map(cells)
+    return "question" in cols and len(cols) >= 2
 
 
 def _cell(value: Any) -> str:

@@ -325,5 +325,7 @@ def test_images_next_to_the_file_and_never_outside_it(tmp_path: Path):
     assert len(r.images) == 1
     msgs = {p.location.rsplit("[", 1)[1].rstrip("]"): p.message for p in r.problems}
     assert msgs["G-2"] == "image: image file '../rahasia.png' not found"
-    assert msgs["G-3"] == "image: not a PNG, JPEG, GIF or WebP image"
+    assert msgs["G-3"] == (
+        "image: 'palsu.png': an SVG image is refused (it can carry scripts); use PNG, JPEG, GIF or WebP"
+    )
     assert "is not fetched" in msgs["G-4"]
