@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from candidate.live import ticker
+from candidate.live import liveness, ticker
 from candidate.live.exam_namespace import NAMESPACE, ExamNamespace
 from candidate.web.candidate import bp as candidate_bp
 from candidate.web.receipts import bp as receipts_bp
@@ -24,5 +24,6 @@ def init_app(app: Flask, rt: Runtime) -> None:
 
 
 def start(app: Flask) -> None:
-    """A serving process's background work: deadlines, the audit chain, time pushes."""
+    """A serving process's background work: its heartbeat, deadlines, the audit chain, time pushes."""
+    liveness.start(app)
     ticker.start(app)

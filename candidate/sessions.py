@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from ground import audit, clock, events
+from ground import audit, clock, events, liveness
 from ground.crypto import b64e
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Answer, Candidate, Exam, Paper, Result, Room
+from ground.models import Answer, Candidate, ConnectionHolder, Exam, Paper, Result, Room, ServerProcess
 from ground.passwords import verify_pin
 
 FINISH_REASONS = ("submitted", "time_up", "proctor")
@@ -99,7 +99,14 @@ def connect(session: Session, paper_id: int, session_id: str, sid: str) -> tuple
     previous = paper.connected_sid if paper.connected_sid != sid else None
     paper.connected_sid = sid
     paper.last_seen_at = clock.now()
+    _hold(session, paper.id, sid)
     return paper, previous
+
+
+def _hold(session: Session, paper_id: int, sid: str) -> None:
+    """Record that this process holds the paper's connection, so the mark is cleared if the process stops."""
+    session.execute(delete(ConnectionHolder).where(ConnectionHolder.paper_id == paper_id))
+    session.add(ConnectionHolder(sid=sid, paper_id=paper_id, process_id=liveness.process_id(), since=clock.now()))
 
 
 def disconnect(session: Session, paper_id: int, sid: str) -> bool:
@@ -109,13 +116,65 @@ def disconnect(session: Session, paper_id: int, sid: str) -> bool:
         .where(Paper.id == paper_id, Paper.connected_sid == sid)
         .values(connected_sid=None, last_seen_at=clock.now())
     )
+    session.execute(delete(ConnectionHolder).where(ConnectionHolder.sid == sid))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def clear_connections(session: Session) -> int:
     """After a server restart no connection survives; forget them so candidates can come back."""
     result = session.execute(update(Paper).where(Paper.connected_sid.is_not(None)).values(connected_sid=None))
+    session.execute(delete(ConnectionHolder))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _clear_marks(session: Session, sids: Any) -> list[dict[str, Any]]:
+    """Clear the papers connected through ``sids`` (a subquery); what was cleared, for the proctors' grids."""
+    rows = session.execute(
+        select(Paper.id, Paper.exam_id, Paper.candidate_id, Candidate.room_id)
+        .join(Candidate, Candidate.id == Paper.candidate_id)
+        .where(Paper.connected_sid.in_(sids))
+    ).all()
+    if rows:
+        session.execute(
+            update(Paper).where(Paper.connected_sid.in_(sids)).values(connected_sid=None)
+            .execution_options(synchronize_session=False)
+        )
+    return [{"paper_id": r[0], "exam_id": r[1], "candidate_id": r[2], "room_id": r[3]} for r in rows]
+
+
+def clear_connections_of(session: Session, process_ids: list[str]) -> list[dict[str, Any]]:
+    """A serving process stopped: its candidates are not connected any more and may log in on another."""
+    if not process_ids:
+        return []
+    held = select(ConnectionHolder.sid).where(ConnectionHolder.process_id.in_(process_ids))
+    cleared = _clear_marks(session, held)
+    session.execute(delete(ConnectionHolder).where(ConnectionHolder.process_id.in_(process_ids)))
+    return cleared
+
+
+def clear_unheld_connections(session: Session) -> list[dict[str, Any]]:
+    """Clear marks no live process answers for (held by a process no longer registered, or by nobody)."""
+    session.execute(
+        delete(ConnectionHolder).where(ConnectionHolder.process_id.not_in(select(ServerProcess.id)))
+        .execution_options(synchronize_session=False)
+    )
+    unheld = select(Paper.connected_sid).where(
+        Paper.connected_sid.is_not(None), Paper.connected_sid.not_in(select(ConnectionHolder.sid))
+    )
+    return _clear_marks(session, unheld)
+
+
+def restore_connections(session: Session, held: dict[str, int]) -> int:
+    """This process was taken for stopped but is alive: mark again its connections nobody else took meanwhile."""
+    restored = 0
+    for sid, paper_id in held.items():
+        done = session.execute(
+            update(Paper).where(Paper.id == paper_id, Paper.connected_sid.is_(None)).values(connected_sid=sid)
+        )
+        if done.rowcount:  # type: ignore[attr-defined]
+            _hold(session, paper_id, sid)
+            restored += 1
+    return restored
 
 
 def release_binding(session: Session, paper: Paper) -> str | None:
@@ -123,6 +182,7 @@ def release_binding(session: Session, paper: Paper) -> str | None:
     sid = paper.connected_sid
     paper.session_id = None
     paper.connected_sid = None
+    session.execute(delete(ConnectionHolder).where(ConnectionHolder.paper_id == paper.id))
     return sid
 
 

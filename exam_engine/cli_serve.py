@@ -12,22 +12,17 @@ from ground.i18n import _
 
 
 def _serve(state: CliState, host: str, port: int) -> None:
-    """Run the gevent server: clear stale connections, start the ticker, serve until stopped."""
-    from candidate import sessions
+    """Run the gevent server: keys and schema ready, heartbeat and ticker started, serve until stopped."""
     from exam_engine.app import create_app
     from exam_engine.packages import hooks
-    from ground import db
     from ground.extensions import socketio
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     state.init_db()
     app = create_app(state.config, async_mode="gevent")
-    if not state.config.redis_url:  # alone, no connection can have survived a restart
-        with db.session_scope(state.db_url) as session:
-            sessions.clear_connections(session)
     for start in hooks("start"):
-        start(app)  # type: ignore[operator]  (the ticker; the proctor pump)
+        start(app)  # type: ignore[operator]  (the heartbeat; the ticker; the proctor pump)
     click.echo(_("exam-engine serving %(dir)s on http://%(host)s:%(port)s/", dir=state.config.data_dir, host=host,
                  port=port), err=True)
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,11 @@ def now() -> datetime:
     if _frozen is not None:
         return _frozen
     return _source() + _offset
+
+
+def monotonic() -> float:
+    """Seconds that only ever move forward, untouched by freeze/advance: for intervals such as heartbeats."""
+    return time.monotonic()
 
 
 def freeze(at: datetime | None = None) -> datetime:

@@ -6,6 +6,7 @@ from ground.models.audit import AuditEvent
 from ground.models.bank import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage  # noqa: F401  (issue 3)
 from ground.models.exam import Candidate, Exam, Room
+from ground.models.liveness import ConnectionHolder, ServerProcess
 from ground.models.paper import Answer, Paper, Result
 from ground.models.scoring import (  # noqa: F401  (issue 4)
     Annulment,
@@ -22,6 +23,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Candidate",
+    "ConnectionHolder",
     "Exam",
     "Item",
     "ItemVersion",
@@ -29,4 +31,5 @@ __all__ = [
     "Paper",
     "Result",
     "Room",
+    "ServerProcess",
 ]
