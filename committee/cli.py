@@ -1,5 +1,6 @@
-"""The committee's commands: ``exam …`` (create from a blueprint, check, issue papers, open, list) and
-``bank relabel-difficulty`` (joins the bank with item analysis, so it lives above both)."""
+"""The committee's commands: ``exam …`` (create from a blueprint, check, issue papers, open, list),
+``bank relabel-difficulty`` (joins the bank with item analysis, so it lives above both) and ``audit check``
+(joins the candidate engine's papers with scoring)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from candidate.exams import bank_problems, create_exam, exam_overview, get_exam
 from candidate.papers import issue_papers, release_exam
+from committee.audit_check import check, report_lines
 from ground import audit, db
 from ground.cli_state import CliState, cli_actor, pass_state
 from ground.crypto import load_master_key
@@ -20,6 +22,7 @@ from ground.i18n import _
 from ground.models import Item
 from question_bank.blueprint import BlueprintError, load_blueprint, load_preset
 from question_bank.store import relabel_difficulty
+from scoring.cli import installation_public_key
 from scoring.store.analysis import latest_difficulty
 
 
@@ -155,3 +158,28 @@ def relabel_difficulty_cmd(state: CliState, easy: float, hard: float) -> None:
         audit.record(session, "bank_difficulty_relabelled", actor=cli_actor(), easy=easy, hard=hard, **counts)
     click.echo(_("Difficulty from item statistics: mudah %(e)s, sedang %(m)s, sulit %(h)s (%(c)s changed).",
                  e=counts["mudah"], m=counts["sedang"], h=counts["sulit"], c=counts["changed"]))
+
+
+@click.group("audit")
+def audit_cmd() -> None:
+    """Checks that what was signed, stored and scored still agrees."""
+
+
+@audit_cmd.command("check")
+@click.option("--exam", "exam_code", default=None, help="Only this exam's papers (the audit chain is always whole).")
+@click.option("--public-key", "public_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The signer's public key (PEM); default: this installation's signing key.")
+@pass_state
+def audit_check_cmd(state: CliState, exam_code: str | None, public_key: Path | None) -> None:
+    """Prove each finished paper's receipt, answers and score, and the audit chain, still agree (exit 1 if not)."""
+    public = installation_public_key(state, public_key)  # before anything could make a new key
+    try:
+        with db.session_scope(state.db_url) as s:
+            report = check(s, public, exam_code)
+            s.rollback()  # a check changes nothing
+    except AppError as err:
+        raise _fail(err) from None
+    for line in report_lines(report):
+        click.echo(line)
+    if not report.ok:
+        sys.exit(1)
