@@ -58,11 +58,6 @@ def forget(session: Session, process_ids: Iterable[str]) -> None:
         session.execute(delete(ServerProcess).where(ServerProcess.id.in_(ids)))
 
 
-def leave(session: Session) -> None:
-    """This process stops serving: remove its row so nobody waits for its heartbeat to go stale."""
-    forget(session, [process_id()])
-
-
 class Watch:
     """What this process has seen of the others' heartbeats, to tell which ones stopped."""
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ground import db
+from candidate import sessions
+from ground import clock, db, liveness
 from ground.models import ConnectionHolder, Paper, ServerProcess
 from tests.live import Candidate, LiveServer
+from tests.scoring.analysis.analysis_data import build_exam
 
 
 def wait_until(condition: Callable[[], bool], timeout: float) -> float:
@@ -71,3 +73,51 @@ def test_candidate_of_a_killed_process_logs_in_on_the_other_within_seconds(tmp_p
         for server in (a, b):
             if server is not None:
                 server.stop()
+
+
+def test_a_process_is_taken_for_stopped_only_when_its_count_stands_still() -> None:
+    now = [100.0]
+    watch = liveness.Watch(stale_after_s=6.0, monotonic=lambda: now[0])
+    me = liveness.process_id()
+    assert watch.stopped({"a": 1, "b": 7, me: 3}) == []
+    now[0] += 5.9
+    assert watch.stopped({"a": 2, "b": 7, me: 3}) == []  # a beats; b has stood still 5.9 s
+    now[0] += 0.2
+    assert watch.stopped({"a": 2, "b": 7, me: 3}) == ["b"], "never this process itself"
+    now[0] += 6.0
+    assert watch.stopped({"a": 2}) == ["a"]  # b's row is gone: forgotten
+
+
+def test_connection_marks_follow_the_process_that_holds_them(db_url: str) -> None:
+    with db.session_scope(db_url) as s:
+        exam = build_exam(s, code="LIVE", n=3)
+        p1, p2, p3 = s.scalars(select(Paper.id).where(Paper.exam_id == exam.exam_id).order_by(Paper.id)).all()
+    other = "elsewhere:1:abcd"
+    with db.session_scope(db_url) as s:
+        assert liveness.beat(s) is False  # first beat registers this process
+        assert liveness.beat(s) is True
+        s.add(ServerProcess(id=other, host="elsewhere", pid=1, started_at=clock.now(), beat=1, beat_at=clock.now()))
+        s.get(Paper, p1).session_id = f"login-{p1}"  # type: ignore[union-attr]
+        s.flush()
+        sessions.connect(s, p1, f"login-{p1}", "s1")  # held by this process
+        s.add(ConnectionHolder(sid="s2", paper_id=p2, process_id=other, since=clock.now()))
+        s.get(Paper, p2).connected_sid = "s2"  # type: ignore[union-attr]  (as the other process wrote it)
+        s.get(Paper, p3).connected_sid = "s3"  # type: ignore[union-attr]  (a mark nobody holds)
+    with db.session_scope(db_url) as s:
+        assert [r["paper_id"] for r in sessions.clear_unheld_connections(s)] == [p3]
+        cleared = sessions.clear_connections_of(s, [other])
+        assert [r["paper_id"] for r in cleared] == [p2] and cleared[0]["exam_id"] == exam.exam_id
+        liveness.forget(s, [other])
+    assert [_paper(db_url, p)[0] for p in (p1, p2, p3)] == ["s1", None, None]
+    assert _paper(db_url, p1)[1] == [liveness.process_id()]
+
+    with db.session_scope(db_url) as s:  # others took this (stalled) process for stopped ...
+        sessions.clear_connections_of(s, [liveness.process_id()])
+        liveness.forget(s, [liveness.process_id()])
+    with db.session_scope(db_url) as s:  # ... its next beat registers again and marks its connections again
+        assert liveness.beat(s) is False
+        assert sessions.restore_connections(s, {"s1": p1}) == 1
+    assert _paper(db_url, p1) == ("s1", [liveness.process_id()])
+    with db.session_scope(db_url) as s:
+        assert sessions.disconnect(s, p1, "s1")
+    assert _paper(db_url, p1) == (None, [])
