@@ -56,6 +56,13 @@ def _rich(field: Element | None, sink: ImageSink) -> tuple[str, list[dict[str, A
     return text, media
 
 
+def question_lines(data: bytes, count: int) -> list[int]:
+    """The line of each ``<question>`` start tag (ElementTree keeps none), or [] when comments make it unsure."""
+    text = re.sub(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>", lambda m: b"\n" * m.group(0).count(b"\n"), data, flags=re.S)
+    starts = [text.count(b"\n", 0, m.start()) + 1 for m in re.finditer(rb"<question[\s>]", text)]
+    return starts if len(starts) == count else []
+
+
 def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     """Read a Moodle XML export (safely parsed); each question located by its position, name and id number."""
     root = parse_xml(data, name)
@@ -64,7 +71,9 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     result = ParseResult(items=[])
     sink = ImageSink(result, opts)
     subtest, category = opts.subtest, None
-    for n, q in enumerate(root.findall("question"), 1):
+    questions = root.findall("question")
+    lines = question_lines(data, len(questions))
+    for n, q in enumerate(questions, 1):
         qtype = q.get("type", "")
         if qtype == "category":
             sub, cat = category_path(_text(q.find("category")))
@@ -73,7 +82,9 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         qname = tidy(_text(q.find("name")))
         idnumber = tidy(q.findtext("idnumber") or "")
         uid = idnumber or qname
-        where = f"{name}: question {n}" + (f" [{uid}]" if uid else "")
+        where = (f"{name}:{lines[n - 1]}: question {n}" if lines else f"{name}: question {n}") + (
+            f" [{uid}]" if uid else ""
+        )
         if qtype in UNSUPPORTED:
             result.problem(
                 where,

@@ -100,10 +100,10 @@ def _cell(value: Any) -> str:
 def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadOptions) -> ParseResult:
     result = ParseResult(items=[])
     it = iter(rows)
-    header = None
-    for _where, row in it:
+    header, header_at = None, name
+    for where, row in it:
         if any(_cell(c) for c in row):
-            header = row
+            header, header_at = row, where
             break
     if header is None:
         raise FormatError(
@@ -114,7 +114,7 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
         raise FormatError(
             _(
                 "%(name)s: no question column (header 'question' or 'soal'); found %(list)s",
-                name=name,
+                name=header_at,
                 list=", ".join(map(_cell, header)),
             )
         )

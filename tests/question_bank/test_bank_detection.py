@@ -91,3 +91,8 @@ def test_template_csv_with_latex_imports_through_the_cli(run):
     res = run("bank", "import", str(DATA / "latex_template.csv"), "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["new"] == 2
+
+
+def test_moodle_problems_name_the_line_of_their_question():
+    parsed = read_bank(DATA / "clash_multichoice.xml")
+    assert [d.source.split(": question")[0].rsplit(":", 1)[1] for d in parsed.items] == ["6", "14", "21"]
