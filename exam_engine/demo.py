@@ -12,7 +12,7 @@ from sqlalchemy import select
 from candidate.exams import create_exam
 from candidate.papers import issue_papers, release_exam
 from ground import clock, db
-from ground.config import Config
+from ground.config import Config, write_private
 from ground.crypto import load_master_key
 from ground.models import Candidate, Exam, Room
 from ground.passwords import hash_pin, new_pin, new_room_token
@@ -46,7 +46,7 @@ def seed_demo(config: Config, candidates: int = 20, url: str = "http://127.0.0.1
         if existing is not None and path.exists():
             creds = json.loads(path.read_text())
             creds["url"] = url
-            path.write_text(json.dumps(creds, indent=2, ensure_ascii=False))
+            write_private(path, json.dumps(creds, indent=2, ensure_ascii=False).encode("utf-8"))
             return creds
         if existing is not None:
             raise RuntimeError(f"{config.data_dir} holds a demo without {path.name}; use an empty --data-dir")
@@ -92,7 +92,7 @@ def seed_demo(config: Config, candidates: int = 20, url: str = "http://127.0.0.1
             ],
             "staff": _seed_staff(session, room),
         }
-    path.write_text(json.dumps(creds, indent=2, ensure_ascii=False))
+    write_private(path, json.dumps(creds, indent=2, ensure_ascii=False).encode("utf-8"))
     return creds
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT / "instance"
 
@@ -42,8 +45,11 @@ class Config:
         self.data_dir = Path(self.data_dir).resolve()
 
     def ensure_data_dir(self) -> Path:
-        """Create the data folder (and keys inside it) on first use."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Create the data folder on first use, private to its owner (0700) like everything in it (0600): an
+        installation made before this rule is tightened here, by ``init``, ``serve`` and every writing command."""
+        private_dir(self.data_dir)
+        for path in self.data_dir.rglob("*"):
+            make_private(path, 0o700 if path.is_dir() and not path.is_symlink() else 0o600)
         return self.data_dir
 
     @property
@@ -61,6 +67,46 @@ class Config:
         if not path.exists():
             write_private(path, secrets.token_urlsafe(48).encode())
         return path.read_text().strip()
+
+
+PRIVATE_UMASK = 0o077  # files and folders a process creates are its owner's only (the database's -wal/-shm too)
+
+
+def private_process() -> None:
+    """Make every file this process creates owner-only, whoever creates it (SQLite, a library, a log)."""
+    os.umask(PRIVATE_UMASK)
+
+
+def private_dir(path: Path) -> Path:
+    """A folder only its owner may enter (0700): created so, or tightened if group or others had rights."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private(path, 0o700)
+    return path
+
+
+def make_private(path: Path, mode: int = 0o600) -> None:
+    """Take away group and other rights from an existing file or folder (one written before this rule)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode) or not st.st_mode & 0o077:  # a link's target may lie outside: left alone
+        return
+    try:
+        os.chmod(path, mode)
+    except FileNotFoundError:
+        pass  # removed meanwhile (a temporary file renamed into place)
+    except PermissionError:
+        log.warning("cannot make %s private (owned by another user?); fix it by hand: chmod go= %s", path, path)
+
+
+def create_private(path: Path) -> None:
+    """Create an empty owner-only file if there is none, so whatever opens it later keeps it private."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        make_private(path)
 
 
 def write_private(path: Path, data: bytes) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,8 @@ from pathlib import Path
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from ground.config import create_private, make_private
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -61,7 +64,11 @@ def get_engine(url: str) -> Engine:
             if url.startswith("sqlite"):
                 path = url.split("///", 1)[-1]
                 if path and path != ":memory:":
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    # SQLite gives its -wal and -shm files the database file's mode: make that owner-only first
+                    create_private(Path(path))
+                    for extra in ("-wal", "-shm", "-journal"):
+                        make_private(Path(path + extra))
                 engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
@@ -135,7 +142,8 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         return
     import fcntl
 
-    with open(f"{path}.migrate.lock", "a+b") as fh:  # SQLite lives on this machine: a file lock serialises
+    lock_path = f"{path}.migrate.lock"
+    with os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "a+b") as fh:  # a file lock serialises
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield

@@ -234,7 +234,7 @@ def cards_cmd(state: CliState, pins: Path, out_dir: Path) -> None:
     by_room: dict[str, list[roster.Issued]] = {}
     for p in people:
         by_room.setdefault(p.room_code, []).append(p)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # the cards carry PINs
     with db.session_scope(state.db_url) as s:
         for code, members in sorted(by_room.items()):
             room = s.scalar(select(Room).where(Room.code == code))
