@@ -1,5 +1,10 @@
 // The candidate's exam page: login, decrypt the paper, one question at a time, grid, flag, countdown, submit.
-// The server is the authority: answers count once acknowledged; unacknowledged ones are resent on reconnect.
+// The server is the authority, and the page tells the truth about it (issue 10):
+// - every change (answer or ragu-ragu flag) is written to IndexedDB, keyed by exam + participant, before the
+//   screen shows it; it leaves that queue only when the server acknowledged it (applied, duplicate, stale, or a
+//   final refusal such as time_up), and is replayed in order after a reconnect, a reload, a closed tab or a crash;
+// - "Saved" appears only after an applied ack; otherwise the page says how many changes are waiting;
+// - seq continues from the server's (the start ack), never from the PC clock.
 import { gcm } from "/static/vendor/noble-ciphers/aes.js";
 
 const T = JSON.parse(document.getElementById("i18n").textContent);
@@ -7,24 +12,244 @@ const $ = (id) => document.getElementById(id);
 const fmt = (s, vars) => s.replace(/%\((\w+)\)s/g, (_, k) => String(vars[k]));
 const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 const LETTERS = "ABCDEFGHIJ";
+const ACK_TIMEOUT_MS = 15000;
+const FINAL_REFUSALS = new Set(["bad_payload", "unknown_question", "unknown_option"]);  // a resend cannot help
 
 const st = {
   token: sessionStorage.getItem("exam.token"),
   candidate: JSON.parse(sessionStorage.getItem("exam.candidate") || "null"),
   exam: JSON.parse(sessionStorage.getItem("exam.exam") || "null"),
   started: sessionStorage.getItem("exam.started") === "1",
+  finishing: sessionStorage.getItem("exam.finishing") === "1",  // "Finish and submit" pressed, queue draining
   pkg: null, paper: null, questions: [], answers: {}, flags: new Set(), current: 0,
-  pending: new Map(), seqCounter: 0, clock: null, paused: false, locked: false, ended: false, socket: null,
+  queue: [],          // unacknowledged changes in seq order: {owner, seq, kind, question, option | flagged}
+  loaded: null,       // the promise of this owner's queue read from IndexedDB
+  seq: 0,             // the highest seq used by this page or applied by the server
+  durable: true,      // false if IndexedDB failed: the queue then lives in this page only (and the page says so)
+  saved: new Map(),   // question → "saved" | "stale", set by acks on this page
+  gen: 0,             // one per successful start on a connection; a change is sent once per generation
+  live: false,        // started on the current connection: changes may be sent
+  submitting: false, note: "", noteBad: false,
+  clock: null, paused: false, locked: false, ended: false, socket: null,
 };
 
 function show(view) {
-  for (const v of ["login-view", "wait-view", "exam-view", "result-view"]) $(v).hidden = v !== view;
+  for (const v of ["login-view", "wait-view", "hold-view", "exam-view", "result-view"]) $(v).hidden = v !== view;
 }
-function banner(text, bad = false) {
+function say(text, bad = false) { st.note = text || ""; st.noteBad = bad; refresh(); }
+
+// ---- the durable queue (IndexedDB) ---------------------------------------------------------------------
+let dbPromise = null;
+function openDb() {
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      const req = indexedDB.open("exam-engine", 1);
+      req.onupgradeneeded = () => {
+        req.result.createObjectStore("changes", { keyPath: ["owner", "seq"] });  // key order = replay order
+        req.result.createObjectStore("counters", { keyPath: "owner" });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+      req.onblocked = () => reject(new Error("IndexedDB blocked"));
+    });
+  }
+  return dbPromise;
+}
+async function idb(mode, fn) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const t = db.transaction(["changes", "counters"], mode, { durability: "strict" });  // on disk before the screen
+    const out = {};
+    fn(t.objectStore("changes"), t.objectStore("counters"), out);
+    t.oncomplete = () => resolve(out);
+    t.onerror = () => reject(t.error);
+    t.onabort = () => reject(t.error || new Error("IndexedDB transaction aborted"));
+  });
+}
+const owner = () => `${st.exam.code}|${st.candidate.participant_no}`;  // two candidates on one PC never mix
+const ownRange = (who) => IDBKeyRange.bound([who, -Infinity], [who, Infinity]);
+
+async function loadQueue() {
+  const who = owner();
+  try {
+    const got = await idb("readonly", (changes, counters, out) => {
+      changes.getAll(ownRange(who)).onsuccess = (e) => { out.changes = e.target.result; };
+      counters.get(who).onsuccess = (e) => { out.counter = e.target.result; };
+    });
+    const mine = new Set(st.queue.map((e) => e.seq));
+    st.queue = [...st.queue, ...got.changes.filter((e) => !mine.has(e.seq))].sort((a, b) => a.seq - b.seq);
+    const last = st.queue.length ? st.queue[st.queue.length - 1].seq : 0;
+    st.seq = Math.max(st.seq, last, got.counter ? got.counter.seq : 0);
+    if (st.queue.length || st.seq > 0) st.started = true;  // this PC already worked on the paper: no Start again
+  } catch (e) {
+    st.durable = false;
+  }
+  refresh();
+}
+
+let chain = Promise.resolve();
+function serial(fn) { const p = chain.then(fn); chain = p.catch(() => {}); return p; }
+
+// A change: stored first, shown second, sent third.
+function record(change) {
+  return serial(async () => {
+    if (st.ended || st.finishing) return;
+    st.seq += 1;
+    const entry = { owner: owner(), seq: st.seq, ...change };
+    if (st.durable) {
+      try {
+        await idb("readwrite", (changes, counters) => {
+          changes.put(entry);
+          counters.put({ owner: entry.owner, seq: entry.seq });
+        });
+      } catch (e) {
+        st.durable = false;  // still sent, but the page no longer claims it survives a reload
+      }
+    }
+    st.queue.push(entry);
+    st.saved.delete(entry.question);
+    applyChange(entry);
+    render();
+    pump();
+  });
+}
+
+async function drop(entry) {
+  const i = st.queue.indexOf(entry);
+  if (i < 0) return;  // a late ack of a resent change
+  st.queue.splice(i, 1);
+  try {
+    await idb("readwrite", (changes) => { changes.delete([entry.owner, entry.seq]); });
+  } catch (e) { /* replayed on the next start: the server answers "duplicate" */ }
+}
+
+async function clearQueue() {
+  if (!st.exam || !st.candidate) return;
+  const who = owner();
+  st.queue = [];
+  try { await idb("readwrite", (changes) => { changes.delete(ownRange(who)); }); } catch (e) { /* nothing to send */ }
+}
+
+function applyChange(e) {
+  if (e.kind === "answer") {
+    if (e.option == null) delete st.answers[e.question]; else st.answers[e.question] = e.option;
+  } else if (e.flagged) st.flags.add(e.question); else st.flags.delete(e.question);
+}
+const pendingFor = (qid) => st.queue.filter((e) => e.question === qid).length;
+
+// ---- sending --------------------------------------------------------------------------------------------
+function pump() {
+  if (!st.live || st.locked || st.paused || st.ended || !st.socket || !st.socket.connected) { refresh(); return; }
+  for (const e of st.queue) if (e.sentOn !== st.gen) send(e);  // in order; the server applies them in order
+  refresh();
+  checkFinish();
+}
+
+async function send(e) {
+  const gen = st.gen;
+  e.sentOn = gen;
+  const payload = e.kind === "answer"
+    ? { question: e.question, option: e.option, seq: e.seq }
+    : { question: e.question, flagged: e.flagged, seq: e.seq };
+  let r;
+  try {
+    r = await st.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(e.kind, payload);
+  } catch (err) {  // no ack: disconnected or overloaded; the same seq goes again (a resend is harmless)
+    if (e.sentOn === gen) e.sentOn = null;
+    if (gen === st.gen) pump();
+    return;
+  }
+  await settle(e, r);
+}
+
+async function settle(e, r) {
+  if (r && r.ok) {
+    const stale = r.applied === false;  // servers before issue 10 ack {ok, seq} only when applied
+    await drop(e);
+    if (typeof r.seq === "number") st.seq = Math.max(st.seq, r.seq);
+    const later = st.queue.some((x) => x.kind === e.kind && x.question === e.question);
+    if (stale && !later) {  // the server holds a newer change: show what it holds, not what this page sent
+      if (e.kind === "answer") applyChange({ kind: "answer", question: e.question, option: r.option == null ? null : String(r.option) });
+      else applyChange({ kind: "flag", question: e.question, flagged: !!r.flagged });
+    }
+    if (!pendingFor(e.question)) st.saved.set(e.question, stale ? "stale" : "saved");
+  } else {
+    const code = r && r.error ? r.error.code : "internal";
+    if (code === "time_up") {
+      await drop(e);  // final: the paper is closed, nothing changed
+      finish("time_up");
+    } else if (code === "locked") {
+      e.sentOn = null; st.locked = true; view();
+    } else if (code === "paused") {
+      e.sentOn = null; st.paused = true; view();
+    } else if (FINAL_REFUSALS.has(code)) {
+      await drop(e);
+      say(T[code] || r.error.message, true);
+      if (st.live) start();  // show the server's state again
+    } else {  // storage_error, not_started, internal...: the same change again shortly
+      e.sentOn = null;
+      const gen = st.gen;
+      setTimeout(() => { if (gen === st.gen) pump(); }, 2000);
+      if (code === "not_started" || code === "not_connected") start();
+    }
+  }
+  render();
+  checkFinish();
+}
+
+// ---- what the screen says -------------------------------------------------------------------------------
+function refresh() {
+  const n = st.queue.length;
+  const online = !!(st.socket && st.socket.connected);
+  // the banner: the connection first, then the last note (the locked / paused screen speaks for itself)
+  let text = st.note, bad = st.noteBad;
+  if (!st.ended && st.token && !online && st.socketTried) {
+    text = n === 0 ? T.offline_clear : fmt(st.durable ? T.offline_kept : T.offline_memory, { n });
+    bad = true;
+  }
   const b = $("banner");
-  b.hidden = !text; b.textContent = text || ""; b.classList.toggle("bad", bad);
+  b.hidden = !text; b.textContent = text || ""; b.classList.toggle("bad", !!bad);
+
+  let q = "";
+  if (n > 0) q = fmt(n === 1 ? T.waiting_one : T.waiting_many, { n });
+  else if ([...st.saved.values()].length && !st.ended) q = T.all_saved;
+  for (const el of document.querySelectorAll(".queue-state")) {
+    el.textContent = q;
+    el.hidden = !q;
+    el.classList.toggle("waiting", n > 0);
+  }
+  const fin = $("finish-state");
+  if (st.finishing && !st.ended) {
+    fin.hidden = false;
+    fin.textContent = n > 0 ? fmt(online ? T.finish_waiting : T.finish_waiting_offline, { n }) : T.finish_sending;
+  } else fin.hidden = true;
+  $("submit-button").disabled = st.finishing || st.locked || st.paused;
+
+  const cur = st.questions[st.current];
+  let line = "";
+  if (cur) {
+    if (pendingFor(cur.id)) line = st.live ? T.saving : st.durable ? T.not_sent_kept : T.not_sent;
+    else if (st.saved.get(cur.id) === "stale") line = T.stale;
+    else if (st.saved.get(cur.id) === "saved") line = T.saved;
+  }
+  $("save-state").textContent = line;
 }
-function nextSeq() { st.seqCounter = (st.seqCounter + 1) % 100; return Date.now() * 100 + st.seqCounter; }
+
+function view() {
+  if (st.ended) return;
+  if (!st.started) { show(st.pkg ? "wait-view" : st.token ? "hold-view" : "login-view"); holdText(); return; }
+  if (st.locked || st.paused || !st.paper) { show("hold-view"); holdText(); refresh(); return; }
+  show("exam-view");
+  render();
+}
+
+function holdText() {
+  const [title, text] = st.locked ? [T.locked_title, `${T.locked} ${T.hold_wait}`]
+    : st.paused && st.paper ? [T.paused_title, `${T.paused} ${T.hold_wait}`]
+      : [T.connecting_title, T.connecting];
+  $("hold-title").textContent = title;
+  $("hold-text").textContent = text;
+}
 
 // ---- login ---------------------------------------------------------------------------------------------
 $("login-form").addEventListener("submit", async (ev) => {
@@ -42,93 +267,136 @@ $("login-form").addEventListener("submit", async (ev) => {
     sessionStorage.setItem("exam.token", st.token);
     sessionStorage.setItem("exam.candidate", JSON.stringify(st.candidate));
     sessionStorage.setItem("exam.exam", JSON.stringify(st.exam));
-    connect();
+    boot();
   } catch (e) {
-    $("login-error").textContent = String(e);
+    $("login-error").textContent = T.offline_login;
   } finally {
     $("login-button").disabled = false;
   }
 });
 
 function logout(message) {
-  sessionStorage.clear();
-  st.token = null; st.started = false;
-  if (st.socket) { st.socket.disconnect(); st.socket = null; }
+  sessionStorage.clear();  // the queue stays in IndexedDB: it is sent after the next login of this candidate
+  const socket = st.socket;
+  Object.assign(st, {
+    token: null, started: false, finishing: false, live: false, ended: false, socket: null, socketTried: false,
+    paper: null, pkg: null, questions: [], answers: {}, flags: new Set(), current: 0, queue: [], seq: 0,
+    saved: new Map(), locked: false, paused: false, note: "", clock: null,
+  });
+  st.gen += 1;
+  if (socket) socket.disconnect();
+  $("clock").hidden = true;
+  $("grid").replaceChildren();
   show("login-view");
+  refresh();
   $("login-error").textContent = message || "";
 }
 
 // ---- live connection ------------------------------------------------------------------------------------
+function boot() {
+  st.loaded = loadQueue();
+  connect();
+  view();
+}
+
 function connect() {
   $("who").textContent = st.candidate ? `${st.candidate.participant_no} · ${st.candidate.name}` : "";
   $("exam-title").textContent = st.exam ? st.exam.title : $("exam-title").textContent;
-  const socket = io("/exam", { auth: { access_token: st.token }, transports: ["websocket", "polling"] });
+  const socket = io("/exam", {
+    auth: { access_token: st.token }, transports: ["websocket", "polling"], reconnectionDelayMax: 3000,
+  });
   st.socket = socket;
-  socket.on("connect", onConnect);
+  socket.on("connect", () => onConnect(socket));
   socket.on("connect_error", (err) => {
     const data = err && err.data;
-    if (data && data.code) logout(data.message); else banner(T.offline, true);
+    if (data && data.code) { logout(data.message); return; }
+    st.socketTried = true; refresh();  // the offline banner, with what is waiting
   });
-  socket.on("disconnect", (reason) => { if (!st.ended && reason !== "io client disconnect") banner(T.offline, true); });
-  socket.on("time", setClock);
+  socket.on("disconnect", () => { st.live = false; st.socketTried = true; refresh(); });
+  socket.on("time", (p) => { setClock(p); if ([T.reconnected, T.resumed, T.unlocked].includes(st.note)) say(""); });
   socket.on("ended", (p) => finish(p.reason));
-  socket.on("session_replaced", () => { st.ended = true; logout(T.replaced); });
-  socket.on("announcement", (p) => banner(`${T.announcement}: ${p.message}`));
-  socket.on("proctor_action", (p) => {  // what the proctor did, shown at once (issue 6)
-    if (p.kind === "released") { st.ended = true; logout(T.released || p.message); return; }
+  socket.on("session_replaced", () => logout(T.replaced));
+  socket.on("announcement", (p) => say(`${T.announcement}: ${p.message}`));
+  socket.on("proctor_action", (p) => {  // what the proctor did, shown at once
+    if (p.kind === "released") { logout(T.released || p.message); return; }
     if (p.kind === "extend") {
       const min = Math.round(p.seconds / 60);
-      banner(`${T.time_added} (${min > 0 ? "+" : ""}${min} min)`);
-    } else if (p.message && p.locked === undefined) banner(p.message);
-    if (p.locked === true) { st.locked = true; banner(T.locked, true); lockInputs(true); }
-    if (p.locked === false) { st.locked = false; banner(T.unlocked || ""); lockInputs(st.paused); }
+      say(`${T.time_added} (${min > 0 ? "+" : ""}${min} min)`);
+    } else if (p.kind === "lock" || p.locked === true) {
+      st.locked = true; st.live = false; view();
+    } else if (p.kind === "unlock" || p.locked === false) {
+      st.locked = false; say(T.unlocked); start();  // the exam continues without pressing Start
+    } else if (p.kind === "pause") {
+      st.paused = true; view();
+    } else if (p.kind === "resume") {
+      st.paused = false; say(T.resumed); if (st.started) start();
+    } else if (p.message) say(p.message);
   });
 }
 
-async function onConnect() {
-  banner(st.started ? T.reconnected : "");
+async function onConnect(socket) {
+  if (st.socketTried && st.started) say(T.reconnected);  // after a drop, not on the first connection
+  st.socketTried = true;
+  await st.loaded;
+  if (socket !== st.socket) return;
   if (!st.pkg) {
-    const r = await st.socket.emitWithAck("prefetch");
+    let r;
+    try { r = await socket.timeout(20000).emitWithAck("prefetch"); } catch (e) { return; }
     if (!r.ok) { $("start-error").textContent = r.error.message; show("wait-view"); return; }
     st.pkg = r.package;
   }
-  if (st.started) await start(); else show("wait-view");
+  if (st.started) await start(); else view();
 }
 
 $("start-button").addEventListener("click", () => start());
 
-async function start() {
+let starting = null;
+function start() {  // one at a time; on every (re)connect, unlock and resume
+  if (!starting) starting = doStart().finally(() => { starting = null; });
+  return starting;
+}
+
+async function doStart() {
+  const socket = st.socket;
+  if (!socket || !socket.connected || !st.pkg) return;
   $("start-error").textContent = "";
-  const r = await st.socket.emitWithAck("start");
-  if (!r.ok) { $("start-error").textContent = r.error.message; show("wait-view"); return; }
+  st.live = false;
+  let r;
+  try { r = await socket.timeout(20000).emitWithAck("start"); } catch (e) { return; }  // the next connect starts again
+  if (socket !== st.socket) return;
+  if (!r.ok && r.error.code === "locked") r = { ok: true, locked: true };  // servers before issue 10 refused
+  if (!r.ok) { $("start-error").textContent = T[r.error.code] || r.error.message; show("wait-view"); return; }
+  st.started = true;
+  sessionStorage.setItem("exam.started", "1");
+  st.locked = !!r.locked;
+  st.paused = !!r.paused;
+  if (r.remaining_ms != null) setClock(r);
+  if (r.locked) { view(); return; }  // no key while locked: the locked screen waits for the unlock
   if (!st.paper) {
     const plain = gcm(b64(r.key), b64(st.pkg.nonce), new TextEncoder().encode(r.aad)).decrypt(b64(st.pkg.ciphertext));
     st.paper = JSON.parse(new TextDecoder().decode(plain));
     st.questions = st.paper.subtests.flatMap((s) => s.questions.map((q) => ({ ...q, subtest: s.code, subtestTitle: s.title })));
   }
-  st.started = true;
-  sessionStorage.setItem("exam.started", "1");
-  // the server's state wins, then what this page still has to send goes on top
-  st.answers = { ...r.answers };
-  st.flags = new Set(r.flags);
-  for (const [q, p] of st.pending) st.answers[q] = p.option;
   if (r.ended) { showResult(r.ended, r.result, r.receipt); return; }
-  setClock(r);
-  show("exam-view");
-  render();
-  for (const [q, p] of st.pending) sendAnswer(q, p);
+  // the server's state, then what this page still has to send, in order, on top
+  st.seq = Math.max(st.seq, Number.isInteger(r.seq) ? r.seq : 0);
+  st.answers = { ...(r.answers || {}) };
+  st.flags = new Set(r.flags || []);
+  for (const e of st.queue) applyChange(e);
+  st.gen += 1;
+  st.live = true;
+  view();
+  pump();
 }
 
 // ---- clock ----------------------------------------------------------------------------------------------
 function setClock(p) {
-  const wasPaused = st.paused;
+  const was = st.paused;
   st.paused = !!p.paused;
   st.clock = { left: p.remaining_ms, at: performance.now() };
-  if (st.paused || wasPaused || st.locked) banner(st.paused ? T.paused : st.locked ? T.locked : T.resumed || "", st.locked);
-  else if ([T.reconnected, T.offline].includes($("banner").textContent)) banner("");
-  lockInputs(st.paused || st.locked);
   $("clock").hidden = false;
   drawClock();
+  if (was !== st.paused) { view(); pump(); }
 }
 function drawClock() {
   if (!st.clock) return;
@@ -143,7 +411,8 @@ setInterval(drawClock, 250);
 // ---- questions ------------------------------------------------------------------------------------------
 function render() {
   const q = st.questions[st.current];
-  if (!q) return;
+  if (!q || $("exam-view").hidden) { refresh(); return; }
+  const hadFocus = $("q-options").contains(document.activeElement);
   $("q-subtest").textContent = q.subtest;
   $("q-number").textContent = `${st.current + 1} / ${st.questions.length}`;
   $("q-text").textContent = q.text;
@@ -155,6 +424,7 @@ function render() {
     label.className = "option" + (st.answers[q.id] === o.id ? " chosen" : "");
     const input = document.createElement("input");
     input.type = "radio"; input.name = "opt"; input.value = o.id; input.checked = st.answers[q.id] === o.id;
+    input.disabled = st.finishing;  // looking through the answers while they are sent is fine, changing them not
     input.addEventListener("change", () => choose(q.id, o.id));
     const letter = document.createElement("span"); letter.className = "letter"; letter.textContent = LETTERS[i] + ".";
     const text = document.createElement("span"); text.textContent = o.text;
@@ -162,10 +432,13 @@ function render() {
     label.append(input, letter, text);
     box.append(label);
   });
+  if (hadFocus) (box.querySelector("input:checked") || box.querySelector("input"))?.focus();
   $("flag-box").checked = st.flags.has(q.id);
+  $("flag-box").disabled = st.finishing;
   $("prev-button").disabled = st.current === 0;
   $("next-button").disabled = st.current === st.questions.length - 1;
   renderGrid();
+  refresh();
 }
 
 function images(media) {
@@ -192,79 +465,84 @@ function renderGrid() {
     const has = st.answers[q.id] != null;
     if (has) answered += 1;
     const c = grid.children[i];
-    c.className = "cell" + (st.flags.has(q.id) ? " flagged" : has ? " answered" : "") + (i === st.current ? " current" : "");
+    const waiting = pendingFor(q.id) > 0;
+    c.className = "cell" + (st.flags.has(q.id) ? " flagged" : has ? " answered" : "") + (i === st.current ? " current" : "")
+      + (waiting ? " pending" : "");
+    c.title = waiting ? T.not_sent : "";
   });
   $("progress").textContent = fmt(T.answered_of, { answered, total: st.questions.length });
 }
 
-function lockInputs(locked) {
-  for (const el of document.querySelectorAll("#exam-view input, #exam-view button")) el.disabled = locked;
-  if (!locked) render();
-}
-
 function choose(qid, oid) {
-  st.answers[qid] = oid;
-  const p = { option: oid, seq: nextSeq() };
-  st.pending.set(qid, p);
-  render();
-  sendAnswer(qid, p);
+  // the screen shows the choice only once it is stored: undo the browser's own check until then
+  for (const input of $("q-options").querySelectorAll("input")) input.checked = input.value === st.answers[qid];
+  record({ kind: "answer", question: qid, option: oid });
 }
 
-async function sendAnswer(qid, p) {
-  if (!st.socket || !st.socket.connected) return;  // resent by start() after the reconnect
-  $("save-state").textContent = T.saving;
-  try {
-    const r = await st.socket.timeout(15000).emitWithAck("answer", { question: qid, option: p.option, seq: p.seq });
-    if (r.ok) {
-      if (st.pending.get(qid) === p) st.pending.delete(qid);
-      $("save-state").textContent = st.pending.size ? T.saving : T.saved;
-    } else if (r.error.code === "time_up") {
-      finish("time_up");
-    } else {
-      $("save-state").textContent = T[r.error.code] || r.error.message;  // the page's own language for known codes
-    }
-  } catch (e) {
-    $("save-state").textContent = T.offline;
-  }
-}
-
-$("flag-box").addEventListener("change", async (ev) => {
+$("flag-box").addEventListener("change", (ev) => {
   const q = st.questions[st.current];
-  const flagged = ev.target.checked;
-  if (flagged) st.flags.add(q.id); else st.flags.delete(q.id);
-  renderGrid();
-  const r = await st.socket.emitWithAck("flag", { question: q.id, flagged });
-  if (!r.ok) $("save-state").textContent = T[r.error.code] || r.error.message;
+  // the box itself ticks at once (assistive technology and automation expect that); the grid, the counters and
+  // "Saved" follow only once the mark is stored, and a refused change is put back by render()
+  record({ kind: "flag", question: q.id, flagged: ev.target.checked }).then(render);
 });
 $("prev-button").addEventListener("click", () => { st.current = Math.max(0, st.current - 1); render(); });
 $("next-button").addEventListener("click", () => { st.current = Math.min(st.questions.length - 1, st.current + 1); render(); });
 
+// ---- finishing: every waiting change first, then submit -------------------------------------------------
 $("submit-button").addEventListener("click", async () => {
+  await chain;  // a change being stored right now belongs to the paper
   const answered = st.questions.filter((q) => st.answers[q.id] != null).length;
   if (!window.confirm(fmt(T.confirm_submit, { answered, total: st.questions.length }))) return;
-  await Promise.all([...st.pending].map(([q, p]) => sendAnswer(q, p)));
-  const r = await st.socket.emitWithAck("submit");
-  if (!r.ok) { $("save-state").textContent = r.error.message; return; }
-  showResult(r.reason, r.result, r.receipt);
+  st.finishing = true;
+  sessionStorage.setItem("exam.finishing", "1");
+  view();
+  pump();
+  checkFinish();
 });
 
+async function checkFinish() {
+  refresh();
+  if (!st.finishing || st.submitting || st.ended || !st.live || st.queue.length || st.locked || st.paused) return;
+  const socket = st.socket;
+  st.submitting = true;
+  let r;
+  try {
+    r = await socket.timeout(30000).emitWithAck("submit");
+  } catch (e) {
+    return;  // the next start tries again
+  } finally {
+    st.submitting = false;
+  }
+  if (r.ok) { showResult(r.reason, r.result, r.receipt); return; }
+  st.finishing = false;
+  sessionStorage.removeItem("exam.finishing");
+  say(T[r.error.code] || r.error.message, true);
+  view();
+}
+
 // focus loss is reported to the proctor (nothing changes on the paper)
-window.addEventListener("blur", () => st.socket && st.started && !st.ended && st.socket.emit("focus", { kind: "blur" }));
+window.addEventListener("blur", () => st.live && !st.ended && st.socket.emit("focus", { kind: "blur" }));
 document.addEventListener("fullscreenchange", () => {
-  if (!document.fullscreenElement && st.socket && st.started) st.socket.emit("focus", { kind: "fullscreen_exit" });
+  if (!document.fullscreenElement && st.live) st.socket.emit("focus", { kind: "fullscreen_exit" });
 });
 
 // ---- the end --------------------------------------------------------------------------------------------
 async function finish(reason) {
-  if (st.ended) return;
-  const r = await st.socket.emitWithAck("submit");  // idempotent: returns the stored result and receipt
+  if (st.ended || !st.socket) return;
+  let r;
+  try { r = await st.socket.timeout(30000).emitWithAck("submit"); } catch (e) { return; }  // idempotent
   if (r.ok) showResult(reason || r.reason, r.result, r.receipt);
 }
 
 function showResult(reason, result, receipt) {
+  const lost = st.queue.length;
   st.ended = true;
+  st.live = false;
+  st.finishing = false;
+  sessionStorage.removeItem("exam.finishing");
+  clearQueue();  // the paper is closed: nothing waiting can change it any more
   $("clock").hidden = true;
-  banner("");
+  say(lost ? fmt(T.unsent_at_end, { n: lost }) : "", lost > 0);
   $("ended-reason").textContent = T[reason] || reason;
   const order = st.paper ? st.paper.subtests.map((s) => s.code) : Object.keys(result.subtests);
   const rows = order.filter((k) => k in result.subtests).map((k) => `<tr><td>${k}</td><td>${result.subtests[k]}</td></tr>`);
@@ -276,4 +554,4 @@ function showResult(reason, result, receipt) {
   show("result-view");
 }
 
-if (st.token) connect(); else show("login-view");
+if (st.token) boot(); else show("login-view");
