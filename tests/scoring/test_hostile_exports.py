@@ -85,3 +85,12 @@ def test_ranking_out_neutralised_and_numbers_stay_numbers(tmp_path: Path) -> Non
     assert not ws["C2"].quotePrefix, "a signed number is not a formula"
     write_rows(tmp_path / "t.csv", ["score", "text"], [[-1, "-1"], [-0.5, "=1+1"]])
     assert (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines() == ["score,text", "-1,-1", "-0.5,'=1+1"]
+
+
+def test_item_analysis_csv_neutralises_codes_not_statistics() -> None:
+    from scoring.analysis.report import to_csv
+
+    item = {"id": "@item", "item_version_id": None, "n": 10, "p": 0.5, "point_biserial": -0.25, "corrected_r": None,
+            "alpha_if_deleted": 0.7, "upper_lower": -0.1, "omit_rate": 0.0, "irt": None, "flags": [{"code": "=neg"}]}
+    rows = list(csv.reader(io.StringIO(to_csv({"subtests": [{"code": "=TWK", "items": [item]}]}))))
+    assert rows[1][:4] == ["'=TWK", "'@item", "", "10"] and rows[1][5] == "-0.25" and rows[1][-1] == "'=neg"
