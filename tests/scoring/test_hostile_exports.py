@@ -94,3 +94,28 @@ def test_item_analysis_csv_neutralises_codes_not_statistics() -> None:
             "alpha_if_deleted": 0.7, "upper_lower": -0.1, "omit_rate": 0.0, "irt": None, "flags": [{"code": "=neg"}]}
     rows = list(csv.reader(io.StringIO(to_csv({"subtests": [{"code": "=TWK", "items": [item]}]}))))
     assert rows[1][:4] == ["'=TWK", "'@item", "", "10"] and rows[1][5] == "-0.25" and rows[1][-1] == "'=neg"
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "xlsx", "csv"])
+def test_final_announcement_keeps_hostile_names_as_text(tmp_path: Path, fmt: str) -> None:
+    from decimal import Decimal
+
+    from scoring.exports import write_final
+    from scoring.integration import FinalEntrant, FinalFormation, FinalRow
+
+    rows = [FinalRow(FinalEntrant(f"2026{i:06d}", "Analis <b>", 1, 400.0, name=name, skb=80.0),
+                     Decimal("80.000"), Decimal("80.000"), Decimal("80.000"), i, i == 1, "P/L" if i == 1 else "P/TL")
+            for i, name in enumerate(HOSTILE_NAMES, start=1)]
+    data = tmp_path / "inst"
+    out = tmp_path / f"akhir.{fmt}"
+    write_final([FinalFormation("Analis <b>", "general", 1, 1, rows)], fmt, out, load_signing_key(data), "<i>", "X")
+    if fmt == "pdf":
+        text = pdf_words(out.read_bytes())
+        assert all(shows(text, name) for name in HOSTILE_NAMES) and shows(text, "Analis <b>")
+    elif fmt == "xlsx":
+        ws = load_workbook(out).active
+        assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+        assert set(HOSTILE_NAMES) <= {c.value for c in ws["F"]}
+    else:
+        assert "'" + FORMULA.replace('"', '""') in out.read_text(encoding="utf-8")
+    assert _run(data, "verify", str(out)).output.startswith("VALID")
