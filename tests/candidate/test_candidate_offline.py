@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -327,3 +328,73 @@ def test_locked_and_paused_survive_a_reload_and_continue_without_start(
     finally:
         p.close()
     assert len([o for o, _f in stored(live, 3).values() if o is not None]) == 3
+
+
+def wait_disconnected(live: LiveServer, i: int, timeout: float = 20.0) -> None:
+    """Until the server has noted that candidate ``i``'s page is gone (a condition, polled)."""
+    end = time.monotonic() + timeout
+    while paper_of(live, i).connected_sid is not None:
+        assert time.monotonic() < end, "the server still counts the closed page as connected"
+        time.sleep(0.05)
+
+
+def test_a_stale_change_shows_what_the_server_holds(sqlite_server: LiveServer, contexts: Any) -> None:
+    live = sqlite_server
+    first = contexts()
+    page = first.new_page()
+    start(page, live, 6)
+    answer(page, 0, 0)
+    wait_text(page, "#save-state", "Tersimpan")
+    first.set_offline(True)
+    wait_text(page, "#banner", "Koneksi terputus")
+    answer(page, 0, 1)  # seq 2, kept on this PC only
+    wait_text(page, "#exam-view .queue-state", "1 perubahan menunggu dikirim")
+
+    p = proctor(live)
+    try:
+        assert p.call("release", {"room": p.room, "candidate": candidate_id(live, 6), "reason": "spare PC"})["ok"]
+    finally:
+        p.close()
+    spare = contexts().new_page()
+    start(spare, live, 6)
+    newer = answer(spare, 0, 2)  # the spare PC continues the server's sequence: seq 2 as well
+    wait_text(spare, "#save-state", "Tersimpan")
+    spare.close()
+    wait_disconnected(live, 6)
+
+    # the first PC comes back: its old login is refused, the candidate logs in again, the queue is replayed
+    first.set_offline(False)
+    page.wait_for_selector("#login-view:visible", timeout=WAIT_MS)
+    login(page, live, 6)
+    page.wait_for_selector("#exam-view:visible #q-options .option", timeout=WAIT_MS)
+    goto_question(page, 0)
+    wait_text(page, "#save-state", "Jawaban yang lebih baru sudah tersimpan di server")
+    assert page.locator("#q-options input:checked").get_attribute("value") == newer, "the server's answer is shown"
+    assert page.locator("#exam-view .queue-state").inner_text() == "Semua perubahan tersimpan di server"
+    assert [str(o) for o, _f in stored(live, 6).values()] == [newer]
+
+
+def test_changes_still_waiting_when_time_runs_out_are_reported_not_saved(
+    sqlite_server: LiveServer, contexts: Any
+) -> None:
+    live = sqlite_server
+    context = contexts()
+    page = context.new_page()
+    start(page, live, 7)
+    kept = answer(page, 0, 0)
+    wait_text(page, "#save-state", "Tersimpan")
+    context.set_offline(True)
+    wait_text(page, "#banner", "Koneksi terputus")
+    answer(page, 1, 1)
+    answer(page, 2, 1)
+    wait_text(page, "#exam-view .queue-state", "2 perubahan menunggu dikirim")
+    live.advance_clock(31 * 60)  # the deadline passes while the PC is offline: the server closes the paper
+    assert paper_of(live, 7).finish_reason == "time_up"
+    context.set_offline(False)
+    page.wait_for_selector("#result-view:visible", timeout=WAIT_MS)
+    assert text(page, "#ended-reason") == "Waktu habis."
+    wait_text(page, "#banner", "sebelum 2 perubahan sampai ke server: perubahan itu tidak tersimpan")  # said
+    assert [str(o) for o, _f in stored(live, 7).values()] == [kept]
+    page.reload()  # nothing is replayed into a closed paper, and the notice is not repeated
+    page.wait_for_selector("#result-view:visible", timeout=WAIT_MS)
+    assert page.locator("#banner").is_hidden()
