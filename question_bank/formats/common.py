@@ -133,13 +133,17 @@ def file_loader(base_dir: Path | None, limit: int) -> Callable[[str], bytes | No
 class _TextExtractor(HTMLParser):
     BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "pre"}
 
-    def __init__(self) -> None:
+    def __init__(self, newlines: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.images: list[tuple[str, str]] = []
+        self.newlines = newlines  # True: a line break in the source is a line break (Moodle auto-format)
+        self.pre = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
+        if tag == "pre":
+            self.pre += 1
         if tag in ("sup", "sub"):
             self.parts.append(f"\x00{tag}\x00")
         if tag in self.BLOCK:
@@ -150,25 +154,70 @@ class _TextExtractor(HTMLParser):
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "pre" and self.pre:
+            self.pre -= 1
         if tag in ("sup", "sub"):
             self.parts.append("\x00end\x00")
         if tag in self.BLOCK:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
+        if not self.newlines and not self.pre:  # in HTML a line break in the source is only a space
+            data = re.sub(r"[ \t\r\n]+", " ", data)
         self.parts.append(data)
 
 
-def html_to_text(markup: str) -> tuple[str, list[tuple[str, str]]]:
-    """Plain text (paragraphs kept as line breaks) and the (src, alt) of every image, from an HTML fragment."""
+def html_to_text(markup: str, newlines: bool = False) -> tuple[str, list[tuple[str, str]]]:
+    """Plain text (paragraphs kept as line breaks) and the (src, alt) of every image, from an HTML fragment.
+
+    A line break in the source is a space, as a browser shows it (``newlines=True`` keeps it: Moodle auto-format).
+    """
+    if "<" not in markup and not newlines:
+        markup = re.sub(r"[ \t\r\n]+", " ", markup)
     if "<" not in markup and "&" not in markup:
         return tidy(markup), []
     if "<" not in markup:
         return tidy(html.unescape(markup)), []
-    parser = _TextExtractor()
+    parser = _TextExtractor(newlines)
     parser.feed(markup)
     parser.close()
     return tidy(scripts("".join(parser.parts))), parser.images
+
+
+_PLAYER = re.compile(r"<(audio|video|iframe|embed|object)\b([^>]*)>", re.I)
+_ATTR = re.compile(r"""\b(src|data|type|href)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_LINK = re.compile(r"<a\b([^>]*)>", re.I)
+_SOURCE = re.compile(r"<source\b([^>]*)>", re.I)
+MEDIA_FILE = re.compile(r"\.(mp3|wav|ogg|oga|m4a|aac|flac|mp4|m4v|webm|ogv|mov|avi|mkv)(\?.*)?$", re.I)
+
+
+def _attrs(raw: str) -> dict[str, str]:
+    return {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(raw)}
+
+
+def unkept_content(markup: str) -> tuple[list[str], list[str]]:
+    """What plain text and images cannot carry: players (audio, video, embeds: the item needs them) and links.
+
+    Returns (players, links), each described for a problem or a warning at the item's place.
+    """
+    players: list[str] = []
+    for m in _PLAYER.finditer(markup or ""):
+        tag, a = m.group(1).lower(), _attrs(m.group(2))
+        if tag == "object" and a.get("type", "").startswith("image/"):
+            continue
+        src = a.get("src") or a.get("data") or ""
+        if not src and tag in ("audio", "video"):
+            first = _SOURCE.search(markup, m.end())
+            src = _attrs(first.group(1)).get("src", "") if first else ""
+        players.append(f"<{tag}> {src!r}" if src else f"<{tag}>")
+    links: list[str] = []
+    for m in _LINK.finditer(markup or ""):
+        href = _attrs(m.group(1)).get("href", "")
+        if MEDIA_FILE.search(href):
+            players.append(f"<a> {href!r}")
+        elif href:
+            links.append(href)
+    return players, links
 
 
 _SUP = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")

@@ -7,7 +7,7 @@ import re
 
 from ground.i18n import _
 from question_bank.formats import ParseResult, Problem, ReadOptions
-from question_bank.formats.common import html_to_text, tidy, utf8_text
+from question_bank.formats.common import html_to_text, tidy, unkept_content, utf8_text
 from question_bank.items import ItemDraft, OptionDraft, normalise_text
 
 _ESCAPABLE = "~=#{}:\\"
@@ -107,6 +107,9 @@ def _blocks(text: str) -> list[_Block]:
     return blocks
 
 
+_IMG_SRC = re.compile(r"""<img\b[^>]*\bsrc\s*=\s*["']([^"']*)""", re.I)
+
+
 def _fmt_text(raw: str, fmt: str) -> str:
     text = _unescape(raw)
     if fmt == "html":
@@ -154,6 +157,25 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             title = _unescape(body[2:end]).strip()
             body = body[end + 2 :].lstrip()
             where = f"{where} [{title}]"
+        if "[html]" in body or "<" in body:
+            players, links = unkept_content(_unescape(body))
+            players += [
+                f"<img> {src!r}" for src in _IMG_SRC.findall(_unescape(body))
+            ]  # no file travels with a GIFT file
+            if players:
+                result.problem(
+                    where,
+                    _(
+                        "%(what)s cannot be delivered: a GIFT file carries only text",
+                        what=", ".join(players),
+                    ),
+                    "unsupported",
+                )
+                continue
+            for href in links:
+                result.warnings.append(
+                    Problem(where, _("link %(href)r dropped: its text is kept, the link is not", href=href), "notice")
+                )
         fmt = "moodle"
         m = re.match(r"^\[(html|moodle|plain|markdown)\]", body)
         if m:

@@ -10,7 +10,7 @@ from xml.etree.ElementTree import Element
 
 from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
-from question_bank.formats.common import ImageSink, html_to_text, number, parse_xml, tidy
+from question_bank.formats.common import ImageSink, html_to_text, number, parse_xml, tidy, unkept_content
 from question_bank.formats.gift import category_path
 from question_bank.items import ItemDraft, OptionDraft
 
@@ -31,10 +31,19 @@ def _text(el: Element | None, path: str = "text") -> str:
     return (node.text or "") if node is not None else ""
 
 
-def _rich(field: Element | None, sink: ImageSink) -> tuple[str, list[dict[str, Any]]]:
+def _rich(field: Element | None, sink: ImageSink, where: str = "") -> tuple[str, list[dict[str, Any]]]:
     """Plain text and images of a Moodle text field (``<text>`` plus embedded ``<file>`` elements)."""
     if field is None:
         return "", []
+    players, links = unkept_content(_text(field))
+    if players:
+        raise ValueError(
+            _("%(what)s cannot be delivered: only text and images are kept with an item", what=", ".join(players))
+        )
+    for href in links:
+        sink.result.warnings.append(
+            Problem(where, _("link %(href)r dropped: its text is kept, the link is not", href=href), "notice")
+        )
     files: dict[str, bytes] = {}
     for f in field.findall("file"):
         if (f.get("encoding") or "base64") != "base64":
@@ -48,9 +57,9 @@ def _rich(field: Element | None, sink: ImageSink) -> tuple[str, list[dict[str, A
     raw = _text(field)
     fmt = field.get("format", "html")
     if fmt in ("html", "moodle_auto_format", "markdown") and ("<" in raw or "&" in raw):
-        text, imgs = html_to_text(raw)
+        text, imgs = html_to_text(raw, newlines=fmt != "html")
     else:
-        text, imgs = tidy(raw), []
+        text, imgs = (html_to_text(raw)[0] if fmt == "html" else tidy(raw)), []
     sink.loader = lambda src: files.get(re.sub(r"^@@PLUGINFILE@@/", "", src).split("?")[0].replace("%20", " "))
     media = [sink.resolve(src, alt) for src, alt in imgs]
     return text, media
@@ -100,8 +109,19 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             result.problem(where, _("unknown question type %(qtype)r", qtype=qtype), "unsupported")
             continue
         try:
-            text, media = _rich(q.find("questiontext"), sink)
-            explanation = _rich(q.find("generalfeedback"), sink)[0] or None
+            text, media = _rich(q.find("questiontext"), sink, where)
+            legacy = "".join((q.findtext("image_base64") or "").split())
+            if legacy:  # Moodle 1.9: the question's picture beside the text, <image> naming it
+                try:
+                    picture = base64.b64decode(legacy, validate=True)
+                except binascii.Error as exc:
+                    raise ValueError(_("image_base64 is not valid base64")) from exc
+                label = tidy(q.findtext("image") or "") or "image_base64"
+                try:
+                    media.append(sink.add(picture))
+                except ValueError as exc:
+                    raise ValueError(_("%(src)r: %(reason)s", src=label, reason=exc)) from exc
+            explanation = _rich(q.find("generalfeedback"), sink, where)[0] or None
             options: list[OptionDraft] = []
             for a in q.findall("answer"):
                 frac = number(a.get("fraction", "0"))
@@ -109,7 +129,7 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
                     raise ValueError(
                         _("answer fraction %(fraction)r is not a number in -100..100", fraction=a.get("fraction"))
                     )
-                atext, amedia = _rich(a, sink)
+                atext, amedia = _rich(a, sink, where)
                 if qtype == "truefalse":
                     atext = {"true": "Benar", "false": "Salah"}.get(atext.strip().lower(), atext)
                 options.append(OptionDraft(atext, frac / 100.0 * opts.max_points, amedia))

@@ -13,7 +13,16 @@ from xml.etree.ElementTree import Element
 
 from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
-from question_bank.formats.common import IMAGE_MIMES, ImageSink, file_loader, local, number, parse_xml, tidy
+from question_bank.formats.common import (
+    IMAGE_MIMES,
+    MEDIA_FILE,
+    ImageSink,
+    file_loader,
+    local,
+    number,
+    parse_xml,
+    tidy,
+)
 from question_bank.items import ItemDraft, OptionDraft
 
 MAX_MEMBERS = 20_000
@@ -74,33 +83,36 @@ def _for_candidate(el: Element) -> bool:
     return "candidate" in (attr(el, "view") or "").split()
 
 
-def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[tuple[str, str]]) -> None:
+def _flow(text: str | None, pre: bool = False) -> str:
+    """XHTML text as a browser shows it: a line break in the source is a space (except inside <pre>)."""
+    return (text or "") if pre else re.sub(r"[ \t\r\n]+", " ", text or "")
+
+
+def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[tuple[str, str]], pre: bool = False) -> None:
     n = qname(el)
     if n in skip or n in FEEDBACK or (n == "rubricBlock" and not _for_candidate(el)):
-        if el.tail:
-            parts.append(el.tail)
+        parts.append(_flow(el.tail, pre))
         return
+    inside = pre or n == "pre"
     if n in _BLOCK:
         parts.append("\n")
     if n == "img" and el.get("src"):
         images.append((el.get("src") or "", el.get("alt") or ""))
     elif n == "object" and (el.get("type") or "").startswith("image/") and el.get("data"):
         images.append((el.get("data") or "", tidy("".join(el.itertext()))))
-        parts.append(el.tail or "")
+        parts.append(_flow(el.tail, pre))
         return
-    if el.text:
-        parts.append(el.text)
+    parts.append(_flow(el.text, inside))
     for c in el:
-        _walk_text(c, skip, parts, images)
+        _walk_text(c, skip, parts, images, inside)
     if n in _BLOCK:
         parts.append("\n")
-    if el.tail:
-        parts.append(el.tail)
+    parts.append(_flow(el.tail, pre))
 
 
 def content(el: Element, skip: set[str] | None = None) -> tuple[str, list[tuple[str, str]]]:
     """Plain text of an element (block elements become line breaks) and the images inside it."""
-    parts: list[str] = [el.text or ""]
+    parts: list[str] = [_flow(el.text)]
     images: list[tuple[str, str]] = []
     for child in el:
         _walk_text(child, skip or set(), parts, images)
@@ -140,6 +152,29 @@ def parse_item(
                 "%(n)s interactions in one item: only one choice interaction per item can be delivered", n=len(found)
             )
         result.problem(where, msg, "unsupported")
+        return
+    players: list[str] = []
+    for el in body.iter():
+        n = qname(el)
+        src = el.get("src") or el.get("data") or el.get("href") or ""
+        if n in ("audio", "video", "iframe", "embed") or (
+            n == "object" and not (el.get("type") or "").startswith("image/")
+        ):
+            if not src and n in ("audio", "video"):
+                src = next((s.get("src") or "" for s in el.iter() if qname(s) == "source"), "")
+            players.append(f"<{n}> {src!r}" if src else f"<{n}>")
+        elif n == "a" and MEDIA_FILE.search(src):
+            players.append(f"<a> {src!r}")
+        elif n == "a" and src:
+            result.warnings.append(
+                Problem(where, _("link %(href)r dropped: its text is kept, the link is not", href=src), "notice")
+            )
+    if players:
+        result.problem(
+            where,
+            _("%(what)s cannot be delivered: only text and images are kept with an item", what=", ".join(players)),
+            "unsupported",
+        )
         return
     inter = found[0]
     rid = attr(inter, "responseIdentifier") or "RESPONSE"
@@ -453,7 +488,10 @@ def item_xml(d: ItemDraft) -> tuple[bytes, list[str]]:
     )
     for i, o in zip(ids, d.options, strict=True):
         ch = ET.SubElement(inter, f"{q}simpleChoice", identifier=i)
-        ch.text = o.text
+        first, *more = o.text.split("\n")
+        ch.text = first
+        for line in more:  # a line break inside an option survives as <br/> (source line breaks are spaces)
+            ET.SubElement(ch, f"{q}br").tail = line
         for m in o.media:
             href = _img(ch, m, f"{q}img")
             if href:

@@ -90,3 +90,24 @@ def test_qti_bounds_survive_store_export_and_reimport(tmp_path: Path, session): 
     assert (report.imported, report.updated, report.unchanged) == (0, 0, 2)
     json_format.write_json(stored, tmp_path / "bank.json")
     assert sorted(map(key, read_bank(tmp_path / "bank.json").items)) == sorted(map(key, stored))
+
+
+def test_moodle_19_picture_source_line_breaks_links_and_players():
+    parsed = read_bank(DATA / "moodle_rich.xml")
+    (d,) = parsed.items
+    assert d.uid == "TIU-RICH-1" and d.text == "Perhatikan gambar di bawah ini (lihat peta).\nArah mata angin?"
+    assert [m["mime"] for m in d.media] == ["image/png"] and len(parsed.images) == 1
+    assert any("https://example.org/peta" in w.message for w in parsed.warnings)
+    problems = {p.location.rsplit("[", 1)[1].rstrip("]"): p.message for p in parsed.problems}
+    assert "<audio>" in problems["TIU-RICH-2"] and "salam.mp3" in problems["TIU-RICH-2"]
+    assert "klip.mp4" in problems["TIU-RICH-3"]
+    assert all(":" in p.location.split(": question")[0] for p in parsed.problems)  # file:line
+
+
+def test_gift_and_qti_players_are_problems_at_their_place():
+    gift = read_bank(DATA / "media.gift")
+    assert [d.uid for d in gift.items] == ["Biasa"]
+    (p,) = gift.problems
+    assert p.location.endswith("media.gift:4 [Salam]") and "salam.mp3" in p.message and p.kind == "unsupported"
+    qti = read_bank(DATA / "qti21_audio.xml", subtest="TWK")
+    assert qti.items == [] and "<object> 'salam.mp3'" in qti.problems[0].message
