@@ -68,8 +68,8 @@ def _score_reasons(result: Result | None, fresh: Any) -> list[str]:
         or set(stored_subtests) != set(fresh.subtests)
         or any(_differs(stored_subtests[k], fresh.subtests[k]) for k in stored_subtests)
     ):
-        return [_("stored score %(stored)s differs from a fresh rescore (%(fresh)s)",
-                  stored=f"{result.total:g}", fresh=f"{fresh.total:g}")]
+        stored, rescored = format(result.total, "g"), format(fresh.total, "g")
+        return [_("stored score %(stored)s differs from a fresh rescore (%(fresh)s)", stored=stored, fresh=rescored)]
     if bool(result.passed) != bool(fresh.passed):
         return [_("stored pass/fail differs from a fresh rescore")]
     return []
