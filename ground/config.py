@@ -9,6 +9,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ground.keyfiles import create_once
+
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT / "instance"
@@ -64,9 +66,7 @@ class Config:
         if self.secret_key:
             return self.secret_key
         path = self.ensure_data_dir() / "secret.key"
-        if not path.exists():
-            write_private(path, secrets.token_urlsafe(48).encode())
-        return path.read_text().strip()
+        return create_once(path, lambda: secrets.token_urlsafe(48).encode()).decode().strip()
 
 
 PRIVATE_UMASK = 0o077  # files and folders a process creates are its owner's only (the database's -wal/-shm too)

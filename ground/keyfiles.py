@@ -11,8 +11,10 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ground.config import Config
+if TYPE_CHECKING:  # ground.config reads its secret through this module
+    from ground.config import Config
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -56,14 +58,10 @@ def create_once(path: Path, make: Callable[[], bytes]) -> bytes:
 
 
 def init_keys(config: Config) -> None:
-    """Make every key the installation needs (master, signing, secret) now, atomically, before any serving.
-
-    Keys given in the environment (``EXAM_MASTER_KEY``, ``EXAM_SECRET_KEY``) are not written to the folder.
-    """
+    """Every key (master, signing, secret) made now, atomically, before any serving; keys given in the env are not."""
     from ground.crypto import load_master_key, load_signing_key  # crypto reads its key files through this module
 
     config.ensure_data_dir()
     load_master_key(config.data_dir)
     load_signing_key(config.data_dir)
-    if not config.secret_key:
-        create_once(config.data_dir / "secret.key", lambda: secrets.token_urlsafe(48).encode())
+    config.resolved_secret_key()

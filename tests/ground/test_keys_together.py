@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
 from click.testing import CliRunner
 
 from exam_engine.cli import main as cli
 from ground.crypto import load_signing_key, public_key_pem
+from tests.live import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,3 +108,27 @@ def test_init_commands_started_together_all_succeed_with_one_key(tmp_path: Path)
         assert not [p for p in data_dir.iterdir() if p.name.endswith(".tmp")]
         receipt = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "verify-receipt", "x.y"])
         assert receipt.exit_code != 0  # a forged receipt is still refused by the same key
+
+
+def test_two_servers_started_together_on_a_fresh_folder_publish_one_key(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    servers = []
+    try:
+        for _ in range(2):
+            port = free_port()
+            log = (tmp_path / f"serve-{port}.log").open("wb")
+            servers.append((port, subprocess.Popen(
+                [sys.executable, "-m", "exam_engine", "--data-dir", str(data_dir), "serve", "--port", str(port)],
+                stdout=log, stderr=subprocess.STDOUT, env=_env(), cwd=ROOT,
+            )))
+        keys = set()
+        for port, proc in servers:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_up(url + "/api/v1/health", proc, 60, lambda: "".join(
+                p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("serve-*.log")))
+            keys.add(requests.get(url + "/api/v1/public-key", timeout=10).text)
+        assert keys == {public_key_pem(load_signing_key(data_dir))}, "both processes sign with the folder's one key"
+    finally:
+        for _, proc in servers:
+            proc.terminate()
+            proc.wait(timeout=20)
