@@ -46,6 +46,9 @@ class ItemDraft:
     explicit_uid: bool = True
     score_lower: float | None = None  # the item's score never goes below this (QTI mapping lowerBound)
     score_upper: float | None = None  # nor above this (QTI mapping upperBound)
+    # sanitized HTML of the stem when plain text would lose its structure (tables, MathML); ``text`` stays the
+    # plain form (duplicates, search, formats without HTML)
+    html: str | None = None
 
 
 def normalise_text(s: str) -> str:
@@ -68,6 +71,8 @@ def content_hash(draft: ItemDraft) -> str:
         "media": _media_key(draft.media),
         "options": [[normalise_text(o.text), float(o.points), _media_key(o.media)] for o in draft.options],
     }
+    if draft.html:  # only then, so older hashes stay valid
+        body["html"] = draft.html
     if draft.score_lower is not None or draft.score_upper is not None:  # only then, so older hashes stay valid
         body["bounds"] = [draft.score_lower, draft.score_upper]
     raw = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -136,3 +141,4 @@ class VersionContent:
     kind: str
     subtest: str
     options: list[tuple[int, str, list[dict[str, Any]]]]
+    html: str | None = None  # sanitized HTML of the stem (tables, MathML) when the item has one

@@ -42,6 +42,11 @@ def _media(out: dict[str, Any], media: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _stem(vid: str, c: VersionContent) -> dict[str, Any]:
+    """A question's id and text, plus its sanitized HTML when it has tables or formulas (added only then)."""
+    return {"id": vid, "text": c.text} | ({"html": c.html} if c.html else {})
+
+
 def paper_document(layout: Mapping[str, Any], contents: Mapping[int, VersionContent]) -> dict[str, Any]:
     """The plaintext paper per the protocol: texts and option ids in the candidate's order — no points or keys."""
     subtests = []
@@ -51,7 +56,7 @@ def paper_document(layout: Mapping[str, Any], contents: Mapping[int, VersionCont
             c = contents[q["v"]]
             by_id = {oid: (text, media) for oid, text, media in c.options}
             options = [_media({"id": str(oid), "text": by_id[oid][0]}, by_id[oid][1]) for oid in q["o"]]
-            questions.append(_media({"id": str(q["v"]), "text": c.text}, c.media) | {"options": options})
+            questions.append(_media(_stem(str(q["v"]), c), c.media) | {"options": options})
         subtests.append({"code": sub["code"], "title": sub["title"], "questions": questions})
     return {"subtests": subtests}
 
@@ -99,7 +104,7 @@ class PaperSealer:
         self._head: dict[int, str] = {}
         self._opt: dict[int, str] = {}
         for vid, c in contents.items():
-            q = _media({"id": str(vid), "text": c.text}, c.media)
+            q = _media(_stem(str(vid), c), c.media)
             self._head[vid] = _dumps(q)[:-1] + ',"options":['
             for oid, text, media in c.options:
                 self._opt[oid] = _dumps(_media({"id": str(oid), "text": text}, media))

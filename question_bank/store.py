@@ -87,7 +87,7 @@ def _insert_versions(session: Session, rows: list[tuple[int, int, ItemDraft, str
         [
             {"item_id": item_id, "version": number, "kind": d.kind, "text": d.text, "explanation": d.explanation,
              "media": list(d.media), "content_hash": chash, "text_hash": text_hash(d.text), "created_at": now,
-             "score_lower": d.score_lower, "score_upper": d.score_upper}
+             "score_lower": d.score_lower, "score_upper": d.score_upper, "text_html": d.html}
             for item_id, number, d, chash in rows
         ],
     ).all()  # fmt: skip
@@ -214,6 +214,8 @@ def _change_summary(item: Item, version: ItemVersion, draft: ItemDraft) -> str:
     ):  # fmt: skip
         if old != new:
             parts.append(_("%(field)s: %(old)s → %(new)s", field=label, old=old, new=new))
+    if (version.text_html or None) != (draft.html or None) and not parts:
+        parts.append(_("formatting (tables, formulas) changed"))
     if not parts:
         parts.append(_("images or scoring details changed"))
     return "; ".join(parts)
@@ -400,11 +402,11 @@ def version_contents(session: Session, version_ids: Iterable[int]) -> dict[int, 
         )
         for vid, oid, text, media in session.execute(q.order_by(Option.item_version_id, Option.position)):
             opts.setdefault(vid, []).append((oid, text, list(media or [])))
-        vq = select(ItemVersion.id, ItemVersion.text, ItemVersion.media, ItemVersion.kind, Item.subtest).join(
-            Item, Item.id == ItemVersion.item_id
-        )
-        for vid, text, media, kind, subtest in session.execute(vq.where(ItemVersion.id.in_(chunk))):
-            out[vid] = VersionContent(text, list(media or []), kind, subtest, opts.get(vid, []))
+        vq = select(
+            ItemVersion.id, ItemVersion.text, ItemVersion.media, ItemVersion.kind, Item.subtest, ItemVersion.text_html
+        ).join(Item, Item.id == ItemVersion.item_id)
+        for vid, text, media, kind, subtest, html in session.execute(vq.where(ItemVersion.id.in_(chunk))):
+            out[vid] = VersionContent(text, list(media or []), kind, subtest, opts.get(vid, []), html)
     return out
 
 
@@ -454,6 +456,7 @@ def current_drafts(session: Session, subtests: Iterable[str] | None = None) -> l
                 source=f"bank:{item.uid}@{version.version}",
                 score_lower=version.score_lower,
                 score_upper=version.score_upper,
+                html=version.text_html,
             )
         )
     return out

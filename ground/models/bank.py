@@ -46,6 +46,8 @@ class ItemVersion(Base):
     # the item's score is clamped to these (QTI mapping lowerBound/upperBound); None: no bound
     score_lower: Mapped[float | None] = mapped_column(Float, nullable=True)
     score_upper: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # sanitized HTML of the stem when plain text would lose its structure (tables, MathML); None: plain text only
+    text_html: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     item: Mapped[Item] = relationship(back_populates="versions")

@@ -139,9 +139,47 @@ class _TextExtractor(HTMLParser):
         self.images: list[tuple[str, str]] = []
         self.newlines = newlines  # True: a line break in the source is a line break (Moodle auto-format)
         self.pre = 0
+        self.math: list[list[Any]] = []  # open MathML elements: [tag, children seen]
+        self.closers: list[str] = []
+
+    # MathML layout as plain text: (parent, child index) -> what goes before and after that child
+    _MATH = {
+        ("msup", 2): ("\x00sup\x00", "\x00end\x00"), ("msub", 2): ("\x00sub\x00", "\x00end\x00"),
+        ("msubsup", 2): ("\x00sub\x00", "\x00end\x00"), ("msubsup", 3): ("\x00sup\x00", "\x00end\x00"),
+        ("mfrac", 1): ("(", ")/"), ("mfrac", 2): ("(", ")"), ("mroot", 1): ("√(", ")"),
+        ("mroot", 2): ("\x00sup\x00", "\x00end\x00"),
+    }  # fmt: skip
+    _VOID = {"br", "img", "hr", "col", "mspace", "none", "mprescripts", "input", "meta", "link", "source", "wbr"}
+
+    def _math_open(self, tag: str) -> None:
+        if self.math:
+            parent = self.math[-1]
+            parent[1] += 1
+            before, after = self._MATH.get((parent[0], parent[1]), ("", ""))
+            self.parts.append(before)
+            self.closers.append(after)
+        else:
+            self.closers.append("")
+        if tag == "msqrt":
+            self.parts.append("√(")
+        self.math.append([tag, 0])
+
+    def _math_close(self, tag: str) -> None:
+        while self.math:
+            name, _n = self.math.pop()
+            if name == "msqrt":
+                self.parts.append(")")
+            self.parts.append(self.closers.pop())
+            if name == tag:
+                break
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
+        if tag == "math" or (self.math and tag in MATHML_TAGS):
+            self._math_open(tag)
+            if tag in self._VOID:
+                self._math_close(tag)
+            return
         if tag == "pre":
             self.pre += 1
         if tag in ("sup", "sub"):
@@ -150,10 +188,13 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
         if tag == "img" and a.get("src"):
             self.images.append((a["src"], a.get("alt", "")))
-        if tag == "td":
+        if tag in ("td", "th"):
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        if self.math and tag in MATHML_TAGS:
+            self._math_close(tag)
+            return
         if tag == "pre" and self.pre:
             self.pre -= 1
         if tag in ("sup", "sub"):
@@ -162,7 +203,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.newlines and not self.pre:  # in HTML a line break in the source is only a space
+        if self.math:  # whitespace between MathML tokens means nothing
+            data = data.strip()
+        elif not self.newlines and not self.pre:  # in HTML a line break in the source is only a space
             data = re.sub(r"[ \t\r\n]+", " ", data)
         self.parts.append(data)
 
@@ -218,6 +261,50 @@ def unkept_content(markup: str) -> tuple[list[str], list[str]]:
         elif href:
             links.append(href)
     return players, links
+
+
+_HTML_TAGS = {
+    "p", "br", "div", "span", "b", "strong", "i", "em", "sub", "sup", "small", "ul", "ol", "li", "pre",
+    "code", "blockquote", "hr", "table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "th", "td",
+}  # fmt: skip
+MATHML_TAGS = {
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub",
+    "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd", "mstyle",
+    "mpadded", "mphantom", "menclose", "mfenced", "merror", "mmultiscripts", "mprescripts", "none",
+}  # fmt: skip
+_HTML_ATTRS = {
+    "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}, "col": {"span"}, "colgroup": {"span"},
+    "math": {"display"}, "mi": {"mathvariant"}, "mn": {"mathvariant"}, "mtext": {"mathvariant"},
+    "mo": {"stretchy", "fence", "separator", "form", "lspace", "rspace", "accent", "largeop", "movablelimits"},
+    "mstyle": {"displaystyle", "scriptlevel", "mathvariant"}, "mfrac": {"linethickness"}, "menclose": {"notation"},
+    "mover": {"accent"}, "munder": {"accentunder"}, "munderover": {"accent", "accentunder"},
+    "mtd": {"columnspan", "rowspan"}, "annotation": {"encoding"}, "mspace": {"width", "height", "depth"},
+    "mfenced": {"open", "close", "separators"},
+}  # fmt: skip
+_STRUCTURE = re.compile(r"<(table|math)\b", re.I)
+_INLINE = {"b", "strong", "i", "em", "sub", "sup", "small", "span", "code", "math"}
+_TIGHT = "|".join(sorted((_HTML_TAGS | MATHML_TAGS) - _INLINE))
+_AROUND_BLOCK = re.compile(rf"\s*(</?(?:{_TIGHT})\b[^>]*>)\s*")
+
+
+def sanitize_html(markup: str) -> str:
+    """Markup reduced to safe structure (text blocks, tables, MathML; no scripts, styles, links or images), canonical.
+
+    Canonical: whitespace runs are one space and none is kept around block or MathML tags, so the same content
+    read from any format (or from our own export) gives the same string.
+    """
+    import nh3  # compiled; imported here so formats without HTML never load it
+
+    clean = nh3.clean(markup, tags=_HTML_TAGS | MATHML_TAGS, attributes=_HTML_ATTRS, strip_comments=True)
+    clean = re.sub(r"\s+", " ", clean)
+    clean = _AROUND_BLOCK.sub(r"\1", clean)
+    clean = re.sub(r"<p>\s*</p>", "", clean)
+    return clean.strip()
+
+
+def rich_html(markup: str) -> str | None:
+    """The sanitized HTML of a fragment whose structure plain text would lose (a table, MathML), else None."""
+    return sanitize_html(markup) or None if markup and _STRUCTURE.search(markup) else None
 
 
 _SUP = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")

@@ -7,7 +7,7 @@ import re
 
 from ground.i18n import _
 from question_bank.formats import ParseResult, Problem, ReadOptions
-from question_bank.formats.common import html_to_text, tidy, unkept_content, utf8_text
+from question_bank.formats.common import html_to_text, rich_html, tidy, unkept_content, utf8_text
 from question_bank.items import ItemDraft, OptionDraft, normalise_text
 
 _ESCAPABLE = "~=#{}:\\"
@@ -194,6 +194,9 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         before, block_raw, after = body[:open_at], body[open_at + 1 : close_at], body[close_at + 1 :]
         stem = before.rstrip() + (" _____ " + after.lstrip() if after.strip() else "")
         question = _fmt_text(stem, fmt)
+        html = rich_html(_unescape(stem)) if fmt == "html" else None
+        if html:
+            question = html_to_text(html)[0]
         inner = block_raw.strip()
         inner_fmt = fmt
         m = re.match(r"^\[(html|moodle|plain|markdown)\]", inner)
@@ -239,6 +242,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
                     explanation=explanation,
                     source=where,
                     explicit_uid=False,
+                    html=html,
                 )  # fmt: skip
             )
             continue
@@ -288,6 +292,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             ItemDraft(
                 uid, subtest or "", question, options, kind, category, explanation=explanation, source=where,
                 explicit_uid=False,
+                    html=html,
             )
         )  # fmt: skip
     return result

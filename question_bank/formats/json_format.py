@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
-from question_bank.formats.common import ImageSink, file_loader, utf8_text
+from question_bank.formats.common import ImageSink, file_loader, sanitize_html, utf8_text
 from question_bank.items import ItemDraft, OptionDraft
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "bank.schema.json"
@@ -35,7 +35,7 @@ def item_validator() -> Draft202012Validator:
 
 _ITEM_KEYS = {
     "uid", "subtest", "kind", "text", "category", "tags", "difficulty", "explanation", "media", "options",
-    "score_lower", "score_upper",
+    "score_lower", "score_upper", "html",
 }  # fmt: skip
 _MEDIA_KEYS = {"src", "alt", "mime", "sha256"}
 _SHA = re.compile(r"[0-9a-f]{64}")
@@ -71,6 +71,7 @@ def item_ok(raw: Any) -> bool:
         and _str(raw.get("category"), 0, 128, null=True) and _str(raw.get("difficulty"), 0, 32, null=True)
         and _str(raw.get("explanation"), null=True)
         and all(_number_or_none(raw.get(k)) for k in ("score_lower", "score_upper"))
+        and _str(raw.get("html"), null=True)
         and isinstance(raw.get("tags", []), list) and all(isinstance(t, str) for t in raw.get("tags", []))
         and _media_ok(raw.get("media", []))
         and isinstance(opts, list) and len(opts) >= 2
@@ -152,6 +153,7 @@ def parse_document(doc: Any, name: str, opts: ReadOptions | None = None) -> Pars
                 source=src,
                 score_lower=None if raw.get("score_lower") is None else float(raw["score_lower"]),
                 score_upper=None if raw.get("score_upper") is None else float(raw["score_upper"]),
+                html=sanitize_html(raw["html"]) or None if raw.get("html") else None,  # a file is never trusted
             )
         )
     return result
@@ -202,6 +204,8 @@ def draft_to_dict(d: ItemDraft) -> dict[str, Any]:
         out["explanation"] = d.explanation
     if d.media:
         out["media"] = list(d.media)
+    if d.html:
+        out["html"] = d.html
     for key, bound in (("score_lower", d.score_lower), ("score_upper", d.score_upper)):
         if bound is not None:
             out[key] = int(bound) if float(bound).is_integer() else bound

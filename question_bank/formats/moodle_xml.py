@@ -10,7 +10,15 @@ from xml.etree.ElementTree import Element
 
 from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
-from question_bank.formats.common import ImageSink, html_to_text, number, parse_xml, tidy, unkept_content
+from question_bank.formats.common import (
+    ImageSink,
+    html_to_text,
+    number,
+    parse_xml,
+    rich_html,
+    tidy,
+    unkept_content,
+)
 from question_bank.formats.gift import category_path
 from question_bank.items import ItemDraft, OptionDraft
 
@@ -110,6 +118,10 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             continue
         try:
             text, media = _rich(q.find("questiontext"), sink, where)
+            qfield = q.find("questiontext")
+            html = rich_html(_text(qfield)) if qfield is not None and qfield.get("format", "html") == "html" else None
+            if html:  # the plain form of exactly what is kept, so every format reads the same text
+                text = html_to_text(html)[0]
             legacy = "".join((q.findtext("image_base64") or "").split())
             if legacy:  # Moodle 1.9: the question's picture beside the text, <image> naming it
                 try:
@@ -165,7 +177,7 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         result.items.append(
             ItemDraft(
                 uid, subtest or "", text, options, kind, category, tags, difficulty, explanation, media, where,
-                explicit_uid=bool(idnumber),
+                explicit_uid=bool(idnumber), html=html,
             )
         )  # fmt: skip
     if not root.findall("question"):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import io
 import posixpath
 import re
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -18,9 +20,11 @@ from question_bank.formats.common import (
     MEDIA_FILE,
     ImageSink,
     file_loader,
+    html_to_text,
     local,
     number,
     parse_xml,
+    rich_html,
     tidy,
 )
 from question_bank.items import ItemDraft, OptionDraft
@@ -29,6 +33,7 @@ MAX_MEMBERS = 20_000
 MAX_UNPACKED = 300 * 1024 * 1024
 MAX_MEMBER = 25 * 1024 * 1024
 QTI21_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
 LOM_NS = "http://ltsc.ieee.org/xsd/LOM"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -117,6 +122,55 @@ def content(el: Element, skip: set[str] | None = None) -> tuple[str, list[tuple[
     for child in el:
         _walk_text(child, skip or set(), parts, images)
     return tidy("".join(parts)), images
+
+
+def markup_of(el: Element, skip: set[str] | None = None) -> str:
+    """The HTML of an element's content as a candidate sees it (no feedback, staff rubrics, images, interactions)."""
+    out = [html.escape(el.text or "", quote=False)]
+    for c in el:
+        n = qname(c)
+        hidden = n in (skip or set()) or n in FEEDBACK or n == "img" or (n == "object")
+        if n == "rubricBlock" and _for_candidate(c):
+            out.append(markup_of(c, skip))
+        elif not hidden and n != "rubricBlock":
+            name = local(c.tag)
+            attrs = "".join(f' {local(k)}="{html.escape(v)}"' for k, v in c.attrib.items())
+            out.append(f"<{name}{attrs}>{markup_of(c, skip)}</{name}>")
+        out.append(html.escape(c.tail or "", quote=False))
+    return "".join(out)
+
+
+class _ToElements(HTMLParser):
+    """Sanitized HTML back into elements: HTML names in the QTI namespace, MathML in its own."""
+
+    VOID = {"br", "hr", "col", "mspace", "none", "mprescripts", "img"}
+
+    def __init__(self, root: Element, ns: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack = [root]
+        self.ns = ns
+        self.math = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.math += tag == "math"
+        el = ET.SubElement(self.stack[-1], f"{{{MATHML_NS if self.math else self.ns}}}{tag}", {
+            k: v or "" for k, v in attrs
+        })  # fmt: skip
+        if tag not in self.VOID:
+            self.stack.append(el)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID or len(self.stack) == 1:
+            return
+        self.stack.pop()
+        self.math -= tag == "math"
+
+    def handle_data(self, data: str) -> None:
+        parent = self.stack[-1]
+        if len(parent):
+            parent[-1].tail = (parent[-1].tail or "") + data
+        else:
+            parent.text = (parent.text or "") + data
 
 
 def _interactions(el: Element) -> list[Element]:
@@ -221,6 +275,12 @@ def parse_item(
             stem = "\n".join(t for t in (stem, ptext) if t)
             stem_imgs += pimgs
         media = [sink.resolve(src, alt) for src, alt in stem_imgs]
+        markup = markup_of(body, {"choiceInteraction"})
+        if prompt is not None:
+            markup += f"<p>{markup_of(prompt)}</p>"
+        rich = rich_html(markup)
+        if rich:  # the plain form of exactly what is kept, so every format reads the same text
+            stem = html_to_text(rich)[0]
         options = []
         per_correct = opts.max_points / max(1, len(correct)) if cardinality == "multiple" else opts.max_points
         for c, cid in zip(choices, ids, strict=True):
@@ -270,6 +330,7 @@ def parse_item(
             source=where.split(" [")[0],
             score_lower=bounds[0],
             score_upper=bounds[1],
+            html=rich,
         )
     )
 
@@ -437,6 +498,7 @@ def item_xml(d: ItemDraft) -> tuple[bytes, list[str]]:
     """One QTI 2.1 assessmentItem for ``d`` and the package paths of the images it uses."""
     ET.register_namespace("", QTI21_NS)
     ET.register_namespace("xsi", XSI_NS)
+    ET.register_namespace("m", MATHML_NS)
     q = f"{{{QTI21_NS}}}"
     root = Element(
         f"{q}assessmentItem",
@@ -473,8 +535,13 @@ def item_xml(d: ItemDraft) -> tuple[bytes, list[str]]:
     ET.SubElement(ET.SubElement(out, f"{q}defaultValue"), f"{q}value").text = "0"
     body = ET.SubElement(root, f"{q}itemBody")
     images: list[str] = []
-    for line in d.text.split("\n"):
-        ET.SubElement(body, f"{q}p").text = line
+    if d.html:  # tables and formulas as they are kept (QTI's XHTML subset and MathML)
+        builder = _ToElements(body, QTI21_NS)
+        builder.feed(d.html)
+        builder.close()
+    else:
+        for line in d.text.split("\n"):
+            ET.SubElement(body, f"{q}p").text = line
     for m in d.media:
         href = _img(ET.SubElement(body, f"{q}p"), m, f"{q}img")
         if href:

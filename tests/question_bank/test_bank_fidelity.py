@@ -111,3 +111,56 @@ def test_gift_and_qti_players_are_problems_at_their_place():
     assert p.location.endswith("media.gift:4 [Salam]") and "salam.mp3" in p.message and p.kind == "unsupported"
     qti = read_bank(DATA / "qti21_audio.xml", subtest="TWK")
     assert qti.items == [] and "<object> 'salam.mp3'" in qti.problems[0].message
+
+
+def test_tables_and_mathml_are_kept_as_sanitized_html_with_a_plain_form():
+    (d,) = read_bank(DATA / "moodle_table_math.xml").items
+    assert d.html is not None
+    assert "<table>" in d.html and '<td colspan="2">Total: 12</td>' in d.html
+    assert "<math><mi>x</mi><mo>=</mo><mfrac>" in d.html and "<msqrt>" in d.html
+    for bad in ("script", "alert", "onclick", "style", "border", "xmlns"):
+        assert bad not in d.html
+    assert d.text.splitlines() == [
+        "Perhatikan tabel penjualan berikut.",
+        "Bulan Unit",
+        "Januari 12",
+        "Total: 12",
+        "Akar persamaan x=(-b±√(b²-4ac))/(2a) berlaku bila ...",
+    ]
+    (q,) = read_bank(DATA / "qti21_table_math.xml", subtest="TIU").items
+    assert q.html == (
+        "<p>Nilai <math><msup><mn>2</mn><mn>10</mn></msup></math> adalah ...</p><table><tbody><tr><td>n</td>"
+        "<td>1</td><td>2</td></tr><tr><td>2<sup>n</sup></td><td>2</td><td>4</td></tr></tbody></table>"
+        "<p>Pilih satu.</p>"
+    )
+    assert q.text == "Nilai 2¹⁰ adalah ...\nn 1 2\n2ⁿ 2 4\nPilih satu."
+
+
+def test_rich_items_survive_store_paper_qti_and_json(tmp_path: Path, session):  # noqa: ANN001
+    from question_bank.formats import json_format, qti
+    from question_bank.packages import paper_document
+    from question_bank.store import current_drafts, import_items, load_pool, version_contents
+
+    drafts = [
+        *read_bank(DATA / "moodle_table_math.xml").items,
+        *read_bank(DATA / "qti21_table_math.xml", subtest="TIU").items,
+    ]
+    import_items(session, drafts)
+    session.commit()
+    contents = version_contents(session, [p.version_id for p in load_pool(session)])
+    assert sorted(c.html[:12] for c in contents.values()) == ["<p>Nilai <ma", "<p>Perhatika"]
+    vid = next(iter(contents))
+    layout = {"subtests": [{"code": "TIU", "title": "TIU", "questions": [
+        {"v": vid, "o": [o[0] for o in contents[vid].options]}]}]}  # fmt: skip
+    assert paper_document(layout, contents)["subtests"][0]["questions"][0]["html"] == contents[vid].html
+    stored = current_drafts(session)
+
+    def key(d):  # noqa: ANN001, ANN202
+        return (d.uid, d.text, d.html, [(o.text, o.points) for o in d.options])
+
+    qti.write_package(stored, tmp_path / "rich.zip", {})
+    assert sorted(map(key, read_bank(tmp_path / "rich.zip").items)) == sorted(map(key, stored))
+    json_format.write_json(stored, tmp_path / "rich.json")
+    assert sorted(map(key, read_bank(tmp_path / "rich.json").items)) == sorted(map(key, stored))
+    again = import_items(session, read_bank(tmp_path / "rich.zip").items)
+    assert (again.imported, again.updated, again.unchanged) == (0, 0, 2)
