@@ -1,4 +1,4 @@
-"""Write the audit log; rows are sealed into a SHA-256 chain afterwards, in id order, so edits show."""
+"""Write the audit log; rows are sealed into a SHA-256 chain afterwards, in the order sealed, so edits show."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ground import clock
-from ground.models import AuditEvent
+from ground.models import AuditChain, AuditEvent
 
 
 def record(
@@ -42,25 +42,63 @@ def _digest(prev: str, ev: AuditEvent) -> str:
     return hashlib.sha256((prev + body).encode()).hexdigest()
 
 
+def _lock_end(session: Session) -> AuditChain:
+    """Take the chain's end for this transaction: another process sealing now waits here, then sees our rows."""
+    session.execute(update(AuditChain).where(AuditChain.id == 1).values(sealed=AuditChain.sealed))
+    end = session.get(AuditChain, 1, populate_existing=True)
+    if end is None:  # a database migrated before the end was kept: the chain ends at its highest sealed row
+        last = session.execute(
+            select(AuditEvent.id, AuditEvent.hash).where(AuditEvent.hash != "").order_by(AuditEvent.id.desc())
+        ).first()
+        count = session.scalar(select(func.count()).where(AuditEvent.hash != "")) or 0
+        end = AuditChain(id=1, hash=last[1] if last else "", last_id=last[0] if last else None, sealed=count)
+        session.add(end)
+        session.flush()
+    return end
+
+
 def seal_pending(session: Session, limit: int = 5000) -> int:
-    """Chain unsealed rows (in id order) onto the last sealed one; one sealer runs (the ticker)."""
-    prev = session.scalar(
-        select(AuditEvent.hash).where(AuditEvent.hash != "").order_by(AuditEvent.id.desc()).limit(1)
-    ) or ""
+    """Chain unsealed rows (in id order) onto the chain's end; sealers in several processes take turns."""
+    if session.scalar(select(AuditEvent.id).where(AuditEvent.hash == "").limit(1)) is None:
+        return 0
+    end = _lock_end(session)
+    prev = end.hash
     pending = session.scalars(select(AuditEvent).where(AuditEvent.hash == "").order_by(AuditEvent.id).limit(limit))
     count = 0
     for ev in pending:
         ev.prev_hash = prev
         ev.hash = prev = _digest(prev, ev)
+        end.last_id = ev.id
         count += 1
+    end.hash = prev
+    end.sealed = int(end.sealed or 0) + count
     return count
 
 
 def verify_chain(session: Session) -> int | None:
-    """The id of the first sealed row whose hash does not match (edited, or a row deleted), or None."""
-    prev = ""
-    for ev in session.scalars(select(AuditEvent).where(AuditEvent.hash != "").order_by(AuditEvent.id)):
-        if ev.prev_hash != prev or ev.hash != _digest(prev, ev):
+    """The first sealed row breaking the chain (edited, or one before it deleted), or None: edits must show."""
+    # followed by its links, not ids (a row committed late is sealed after higher ids), from the first row to
+    # the recorded end: every sealed row must be on it and each hash must match its row
+    rows = list(session.scalars(select(AuditEvent).where(AuditEvent.hash != "").order_by(AuditEvent.id)))
+    after: dict[str, AuditEvent] = {}
+    forks: list[int] = []
+    for ev in rows:
+        if ev.prev_hash in after:
+            forks.append(ev.id)
+        else:
+            after[ev.prev_hash] = ev
+    prev, seen = "", set()
+    ev = after.get("")
+    while ev is not None and ev.id not in seen:
+        if ev.hash != _digest(prev, ev):
             return ev.id
+        seen.add(ev.id)
         prev = ev.hash
+        ev = after.get(prev)
+    off_chain = [r.id for r in rows if r.id not in seen] + forks
+    if off_chain:
+        return min(off_chain)
+    end = session.get(AuditChain, 1)
+    if end is not None and end.hash and end.hash != prev:  # rows at the end were deleted
+        return end.last_id if end.last_id is not None else -1
     return None

@@ -2,7 +2,7 @@
 
 from ground.db import Base
 from ground.models.analysis import ItemStatistic  # noqa: F401  (issue 5)
-from ground.models.audit import AuditEvent
+from ground.models.audit import AuditChain, AuditEvent
 from ground.models.bank import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage  # noqa: F401  (issue 3)
 from ground.models.exam import Candidate, Exam, Room
@@ -20,6 +20,7 @@ from ground.models.staff import RoomAssignment, StaffSession, StaffUser  # noqa:
 
 __all__ = [
     "Answer",
+    "AuditChain",
     "AuditEvent",
     "Base",
     "Candidate",

@@ -27,3 +27,14 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuditChain(Base):
+    """The end of the sealed chain (one row): sealers lock it, so processes sealing at once extend one chain."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    hash: Mapped[str] = mapped_column(String(64), default="")  # the last sealed row's hash ("" before any)
+    last_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the last sealed row's id
+    sealed: Mapped[int] = mapped_column(Integer, default=0)  # how many rows the chain holds
