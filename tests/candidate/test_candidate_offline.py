@@ -30,6 +30,8 @@ from tests.proctor.clients import Proctor, staff_creds
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("EXAM_TEST_SHOTS", "/tmp/exam-engine-shots"))
 WAIT_MS = 30_000  # reconnecting after the network returns takes up to socket.io's reconnection delay
+# wait_for_function gets functions, never expressions: the page's CSP (script-src 'self') forbids the eval that
+# Playwright's polling of an expression needs
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def start(page: Any, live: LiveServer, i: int, query: str = "") -> None:
 
 def goto_question(page: Any, n: int) -> None:
     page.locator("#grid .cell").nth(n).click()
-    page.wait_for_function(f"document.getElementById('q-number').textContent.startsWith('{n + 1} /')")
+    page.wait_for_function("(n) => document.getElementById('q-number').textContent.startsWith(`${n} /`)", arg=n + 1)
 
 
 def answer(page: Any, n: int, option: int) -> str:
@@ -83,7 +85,7 @@ def flag(page: Any, n: int) -> None:
     goto_question(page, n)
     assert not page.is_checked("#flag-box")
     page.click("#flag-box")  # the box shows the mark once it is stored (not page.check: it looks at once)
-    page.wait_for_function(f"document.querySelectorAll('#grid .cell')[{n}].classList.contains('flagged')")
+    page.wait_for_function("(n) => document.querySelectorAll('#grid .cell')[n].classList.contains('flagged')", arg=n)
 
 
 def text(page: Any, selector: str) -> str:
@@ -234,7 +236,7 @@ def test_offline_changes_survive_reload_and_closed_tab(sqlite_server: LiveServer
     flag(page, 3)
     goto_question(page, 1)
     page.click("#flag-box")
-    page.wait_for_function("!document.querySelectorAll('#grid .cell')[1].classList.contains('flagged')")
+    page.wait_for_function("() => !document.querySelectorAll('#grid .cell')[1].classList.contains('flagged')")
     wait_text(page, "#exam-view .queue-state", "3 changes waiting to be sent")
     page.close()
     context.set_offline(False)
@@ -398,3 +400,22 @@ def test_changes_still_waiting_when_time_runs_out_are_reported_not_saved(
     page.reload()  # nothing is replayed into a closed paper, and the notice is not repeated
     page.wait_for_selector("#result-view:visible", timeout=WAIT_MS)
     assert page.locator("#banner").is_hidden()
+
+
+def test_without_browser_storage_the_page_says_changes_live_only_in_the_page(
+    sqlite_server: LiveServer, contexts: Any
+) -> None:
+    live = sqlite_server
+    context = contexts()
+    # as in a locked-down browser profile: opening IndexedDB throws
+    context.add_init_script("IDBFactory.prototype.open = () => { throw new DOMException('denied', 'SecurityError'); };")
+    page = context.new_page()
+    start(page, live, 8)
+    context.set_offline(True)
+    wait_text(page, "#banner", "Koneksi terputus")
+    chosen = answer(page, 0, 3)
+    assert text(page, "#save-state") == "Belum terkirim", "no claim that it is kept on this computer"
+    wait_text(page, "#banner", "1 perubahan yang belum terkirim hanya ada di halaman ini: jangan tutup")
+    context.set_offline(False)
+    wait_text(page, "#save-state", "Tersimpan")
+    assert [str(o) for o, _f in stored(live, 8).values()] == [chosen]
