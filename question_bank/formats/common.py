@@ -17,7 +17,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from ground.i18n import _
-from question_bank.formats import FormatError, ParseResult, ReadOptions
+from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 
 IMAGE_MIMES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
@@ -300,6 +300,26 @@ def sanitize_html(markup: str) -> str:
     clean = _AROUND_BLOCK.sub(r"\1", clean)
     clean = re.sub(r"<p>\s*</p>", "", clean)
     return clean.strip()
+
+
+def has_structure(markup: str) -> bool:
+    """True when a fragment holds a table or MathML (kept as HTML only in the question's stem)."""
+    return bool(markup and _STRUCTURE.search(markup))
+
+
+def plain_only(result: ParseResult, where: str, part: str, text: str) -> None:
+    """Say that a table or formula outside the stem (an option, the explanation) is kept as plain text only."""
+    result.warnings.append(
+        Problem(
+            where,
+            _(
+                "%(part)s: a table or formula is kept as plain text only (%(text)r)",
+                part=part,
+                text=" ".join(text.split())[:80],
+            ),
+            "notice",
+        )
+    )
 
 
 def rich_html(markup: str) -> str | None:

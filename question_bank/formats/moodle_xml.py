@@ -12,9 +12,11 @@ from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import (
     ImageSink,
+    has_structure,
     html_to_text,
     number,
     parse_xml,
+    plain_only,
     rich_html,
     tidy,
     unkept_content,
@@ -39,8 +41,14 @@ def _text(el: Element | None, path: str = "text") -> str:
     return (node.text or "") if node is not None else ""
 
 
-def _rich(field: Element | None, sink: ImageSink, where: str = "") -> tuple[str, list[dict[str, Any]]]:
-    """Plain text and images of a Moodle text field (``<text>`` plus embedded ``<file>`` elements)."""
+def _rich(
+    field: Element | None, sink: ImageSink, where: str = "", part: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """Plain text and images of a Moodle text field (``<text>`` plus embedded ``<file>`` elements).
+
+    ``part`` names a field other than the stem (an option, the explanation): a table or formula there is
+    reported as kept in plain text only.
+    """
     if field is None:
         return "", []
     players, links = unkept_content(_text(field))
@@ -68,6 +76,8 @@ def _rich(field: Element | None, sink: ImageSink, where: str = "") -> tuple[str,
         text, imgs = html_to_text(raw, newlines=fmt != "html")
     else:
         text, imgs = (html_to_text(raw)[0] if fmt == "html" else tidy(raw)), []
+    if part and has_structure(raw):
+        plain_only(sink.result, where, part, text)
     sink.loader = lambda src: files.get(re.sub(r"^@@PLUGINFILE@@/", "", src).split("?")[0].replace("%20", " "))
     media = [sink.resolve(src, alt) for src, alt in imgs]
     return text, media
@@ -133,15 +143,15 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
                     media.append(sink.add(picture))
                 except ValueError as exc:
                     raise ValueError(_("%(src)r: %(reason)s", src=label, reason=exc)) from exc
-            explanation = _rich(q.find("generalfeedback"), sink, where)[0] or None
+            explanation = _rich(q.find("generalfeedback"), sink, where, _("explanation"))[0] or None
             options: list[OptionDraft] = []
-            for a in q.findall("answer"):
+            for i, a in enumerate(q.findall("answer"), 1):
                 frac = number(a.get("fraction", "0"))
                 if frac is None or not -100 <= frac <= 100:
                     raise ValueError(
                         _("answer fraction %(fraction)r is not a number in -100..100", fraction=a.get("fraction"))
                     )
-                atext, amedia = _rich(a, sink, where)
+                atext, amedia = _rich(a, sink, where, _("option %(n)s", n=i))
                 if qtype == "truefalse":
                     atext = {"true": "Benar", "false": "Salah"}.get(atext.strip().lower(), atext)
                 options.append(OptionDraft(atext, frac / 100.0 * opts.max_points, amedia))

@@ -24,6 +24,7 @@ from question_bank.formats.common import (
     local,
     number,
     parse_xml,
+    plain_only,
     rich_html,
     tidy,
 )
@@ -285,6 +286,9 @@ def parse_item(
         per_correct = opts.max_points / max(1, len(correct)) if cardinality == "multiple" else opts.max_points
         for c, cid in zip(choices, ids, strict=True):
             ctext, cimgs = content(c, {"feedbackInline"})
+            if any(qname(e) in ("table", "math") for e in c.iter()):
+                ctext = html_to_text(markup_of(c))[0]
+                plain_only(result, where, _("option %(n)s", n=len(options) + 1), ctext)
             pts = mapping.get(cid, default) if mapping else (per_correct if cid in correct else 0.0)
             options.append(OptionDraft(ctext, pts, [sink.resolve(src, alt) for src, alt in cimgs]))
     except ValueError as exc:

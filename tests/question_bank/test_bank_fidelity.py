@@ -114,8 +114,12 @@ def test_gift_and_qti_players_are_problems_at_their_place():
 
 
 def test_tables_and_mathml_are_kept_as_sanitized_html_with_a_plain_form():
-    (d,) = read_bank(DATA / "moodle_table_math.xml").items
+    parsed = read_bank(DATA / "moodle_table_math.xml")
+    (d,) = parsed.items
     assert d.html is not None
+    assert [o.text for o in d.options] == ["a ≠ 0", "a²<0", "a = 0"] and d.explanation == "Penyebut 2a tidak boleh nol."
+    plain = sorted(w.message.split(":")[0] for w in parsed.warnings if "plain text only" in w.message)
+    assert plain == ["explanation", "option 2"]
     assert "<table>" in d.html and '<td colspan="2">Total: 12</td>' in d.html
     assert "<math><mi>x</mi><mo>=</mo><mfrac>" in d.html and "<msqrt>" in d.html
     for bad in ("script", "alert", "onclick", "style", "border", "xmlns"):
