@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from candidate import sessions
 from ground import clock, db, liveness
 from ground.models import ConnectionHolder, Paper, ServerProcess
+from tests.conftest import drop_postgres_database, fresh_postgres_database, need_redis
 from tests.live import Candidate, LiveServer
 from tests.scoring.analysis.analysis_data import build_exam
 
@@ -36,11 +39,18 @@ def _processes(db_url: str) -> list[tuple[str, int]]:
         return [(p, pid) for p, pid in s.execute(select(ServerProcess.id, ServerProcess.pid))]
 
 
-def test_candidate_of_a_killed_process_logs_in_on_the_other_within_seconds(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql+redis", marks=[pytest.mark.postgres,
+                                                                                      pytest.mark.redis])])
+def test_candidate_of_a_killed_process_logs_in_on_the_other_within_seconds(tmp_path: Path, backend: str) -> None:
+    url = name = None
+    env: dict[str, str] = {}
+    if backend != "sqlite":  # two processes behind Redis on PostgreSQL, as a large site runs
+        env = {"EXAM_REDIS_URL": need_redis(), "EXAM_REDIS_CHANNEL": f"exam-test-{uuid.uuid4().hex[:8]}"}
+        url, name = fresh_postgres_database()
     a = b = None
     try:
-        a = LiveServer(tmp_path / "data", None).start()  # two processes, one SQLite data folder, no Redis
-        b = LiveServer(tmp_path / "data", None, seed=False).start()
+        a = LiveServer(tmp_path / "data", url, **env).start()  # two processes, one data folder (SQLite: no Redis)
+        b = LiveServer(tmp_path / "data", url, seed=False, **env).start()
         assert a.proc is not None and b.proc is not None
         assert sorted(pid for _, pid in _processes(a.db_url)) == sorted([a.proc.pid, b.proc.pid])
 
@@ -73,6 +83,8 @@ def test_candidate_of_a_killed_process_logs_in_on_the_other_within_seconds(tmp_p
         for server in (a, b):
             if server is not None:
                 server.stop()
+        if name:
+            drop_postgres_database(name)
 
 
 def test_a_process_is_taken_for_stopped_only_when_its_count_stands_still() -> None:
