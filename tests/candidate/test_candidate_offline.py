@@ -323,6 +323,7 @@ def test_locked_and_paused_survive_a_reload_and_continue_without_start(
         page.reload()
         wait_text(page, "#hold-title", "Ujian dijeda")
         assert page.locator("#start-button").is_hidden() and page.locator("#exam-view").is_hidden()
+        shot(page, "paused-after-reload-id.png")
         assert p.call("resume_room", {"room": p.room, "reason": "power back"})["ok"]
         page.wait_for_selector("#exam-view:visible #q-options .option", timeout=WAIT_MS)
         answer(page, 2, 0)
@@ -373,6 +374,7 @@ def test_a_stale_change_shows_what_the_server_holds(sqlite_server: LiveServer, c
     wait_text(page, "#save-state", "Jawaban yang lebih baru sudah tersimpan di server")
     assert page.locator("#q-options input:checked").get_attribute("value") == newer, "the server's answer is shown"
     assert page.locator("#exam-view .queue-state").inner_text() == "Semua perubahan tersimpan di server"
+    shot(page, "stale-answer-id.png")
     assert [str(o) for o, _f in stored(live, 6).values()] == [newer]
 
 
