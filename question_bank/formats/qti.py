@@ -297,7 +297,9 @@ def parse_item(
     solutions = [
         content(r)[0]
         for r in body.iter()
-        if qname(r) == "rubricBlock" and SOLUTION_VIEWS & set((attr(r, "view") or "").split())
+        if qname(r) == "rubricBlock"
+        and (SOLUTION_VIEWS & set((attr(r, "view") or "").split()) or attr(r, "use") == "scoring")
+        and not _for_candidate(r)
     ]
     explanation = "\n".join(t for t in solutions if t) or None
     for fb in root.iter():
