@@ -8,6 +8,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from exam_engine.packages import hooks
+from exam_engine.web_security import secure
 from ground import i18n
 from ground.config import REPO_ROOT, Config
 from ground.errors import AppError, error_body
@@ -72,7 +73,7 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
     def _remember_language(response):  # type: ignore[no-untyped-def]
         asked = request.args.get("lang")
         if asked in i18n.LOCALES and request.cookies.get("lang") != asked:
-            response.set_cookie("lang", asked, max_age=365 * 86400, samesite="Lax")
+            response.set_cookie("lang", asked, max_age=365 * 86400, samesite="Lax", secure=config.secure_cookies)
         return response
 
     socketio.init_app(
@@ -84,6 +85,7 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
     )
+    secure(app, config)
     for init_app in hooks("init_app"):
         init_app(app, rt)  # type: ignore[operator]
     return app

@@ -42,6 +42,9 @@ class Config:
     time_push_s: int = field(default_factory=lambda: _env_int("TIME_PUSH_S", 5))
     max_upload_bytes: int = field(default_factory=lambda: _env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
     testing_clock: bool = field(default_factory=lambda: _env("TESTING_CLOCK", "0") == "1")
+    # how many reverse proxies (nginx) stand in front: their X-Forwarded-* headers are believed, no one else's
+    trusted_proxies: int = field(default_factory=lambda: _env_int("TRUSTED_PROXIES", 0))
+    secure_cookies: bool = field(default_factory=lambda: _env("SECURE_COOKIES", "0") == "1")  # behind HTTPS
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()

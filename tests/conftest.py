@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -51,6 +52,12 @@ def need_chromium() -> str:
         "browser test not run: Debian's chromium is not at /usr/bin/chromium (apt-get install chromium)",
     )
     return CHROMIUM
+
+
+def need_nginx() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    need(found is not None, "nginx test not run: Debian's nginx is not installed (apt-get install nginx)")
+    return found  # type: ignore[return-value]
 
 
 def fresh_postgres_database() -> tuple[str, str]:
@@ -154,9 +161,26 @@ def browser() -> Iterator[object]:
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
-            yield launched
+            yield PolicyTolerantBrowser(launched)
         finally:
             launched.close()
+
+
+class PolicyTolerantBrowser:
+    """The launched browser, whose pages let Playwright's string predicates (``wait_for_function``) run under the
+    app's Content-Security-Policy (no eval); tests/deploy/test_nginx.py opens a page with the policy enforced."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+
+    def new_page(self, **kwargs: Any) -> Any:
+        return self.browser.new_page(**{"bypass_csp": True, **kwargs})
+
+    def new_context(self, **kwargs: Any) -> Any:
+        return self.browser.new_context(**{"bypass_csp": True, **kwargs})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.browser, name)
 
 
 @pytest.fixture

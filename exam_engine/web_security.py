@@ -1,0 +1,47 @@
+"""The web surface every response shares: security headers, cookie flags and which proxies to believe."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ground.config import Config
+
+# No inline or foreign script anywhere (JSON data blocks are not scripts); inline styles stay allowed for the
+# self-contained analysis report and the receipt page. Socket.IO connects to the page's own origin ('self').
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def secure(app: Flask, config: Config) -> None:
+    """Headers on every response, Secure cookies when served over HTTPS, X-Forwarded-* from trusted proxies only.
+
+    Call after ``socketio.init_app`` so the proxy fix also gives Socket.IO handlers the client's address.
+    """
+    app.config["SESSION_COOKIE_SECURE"] = config.secure_cookies
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    if config.trusted_proxies > 0:
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
