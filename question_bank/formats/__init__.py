@@ -95,10 +95,28 @@ def finish(result: ParseResult) -> ParseResult:
             result.problems.extend(Problem(where, msg) for msg in bad)
             result.rejected += 1
         else:
+            _formulas(draft, where, result)
             good.append(draft)
     result.items = good
     result.images = used_images(good, result.images)
     return result
+
+
+def _formulas(draft: ItemDraft, where: str, result: ParseResult) -> None:
+    """LaTeX in a plain stem becomes MathML (html); formulas it cannot convert, or outside the stem, are named."""
+    from question_bank.formats.common import formulas, latex_html, plain_only
+
+    if draft.html is None:
+        draft.html, failed = latex_html(draft.text)
+        for tex in failed:
+            result.warnings.append(
+                Problem(where, _("formula %(tex)r is not LaTeX this bank can render: kept as text", tex=tex), "notice")
+            )
+    for i, opt in enumerate(draft.options, 1):
+        if formulas(opt.text):
+            plain_only(result, where, _("option %(n)s", n=i), opt.text)
+    if draft.explanation and formulas(draft.explanation):
+        plain_only(result, where, _("explanation"), draft.explanation)
 
 
 def used_images(items: list[ItemDraft], images: dict[str, tuple[str, bytes]]) -> dict[str, tuple[str, bytes]]:

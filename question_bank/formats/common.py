@@ -141,6 +141,7 @@ class _TextExtractor(HTMLParser):
         self.pre = 0
         self.math: list[list[Any]] = []  # open MathML elements: [tag, children seen]
         self.closers: list[str] = []
+        self.math_at, self.tex, self.block = 0, None, False  # where a formula starts, its TeX annotation
 
     # MathML layout as plain text: (parent, child index) -> what goes before and after that child
     _MATH = {
@@ -150,6 +151,19 @@ class _TextExtractor(HTMLParser):
         ("mroot", 2): ("\x00sup\x00", "\x00end\x00"),
     }  # fmt: skip
     _VOID = {"br", "img", "hr", "col", "mspace", "none", "mprescripts", "input", "meta", "link", "source", "wbr"}
+
+    def _tex_start(self, tag: str, a: dict[str, str]) -> None:
+        if tag == "math" and not self.math:
+            self.math_at, self.tex, self.block = len(self.parts), None, a.get("display") == "block"
+        if tag == "annotation" and a.get("encoding") == "application/x-tex":
+            self.tex = ""
+
+    def _tex_end(self) -> None:
+        if self.tex is not None and self.tex.strip():  # the formula as it was written: $…$ (block: $$…$$)
+            mark = "$$" if self.block else "$"
+            del self.parts[self.math_at :]
+            self.parts.append(f"{mark}{self.tex.strip()}{mark}")
+        self.tex = None
 
     def _math_open(self, tag: str) -> None:
         if self.math:
@@ -176,6 +190,7 @@ class _TextExtractor(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "math" or (self.math and tag in MATHML_TAGS):
+            self._tex_start(tag, a)
             self._math_open(tag)
             if tag in self._VOID:
                 self._math_close(tag)
@@ -194,6 +209,8 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self.math and tag in MATHML_TAGS:
             self._math_close(tag)
+            if not self.math:
+                self._tex_end()
             return
         if tag == "pre" and self.pre:
             self.pre -= 1
@@ -203,6 +220,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
+        if self.tex is not None and self.math and self.math[-1][0] == "annotation":
+            self.tex += data
+            return
         if self.math:  # whitespace between MathML tokens means nothing
             data = data.strip()
         elif not self.newlines and not self.pre:  # in HTML a line break in the source is only a space
@@ -300,6 +320,56 @@ def sanitize_html(markup: str) -> str:
     clean = _AROUND_BLOCK.sub(r"\1", clean)
     clean = re.sub(r"<p>\s*</p>", "", clean)
     return clean.strip()
+
+
+_FORMULA = re.compile(
+    r"\\\((?P<a>.+?)\\\)|\\\[(?P<b>.+?)\\\]|\$\$(?P<c>.+?)\$\$|(?<![\\$\w])\$(?!\s)(?P<d>[^$\n]+?)(?<!\s)\$(?!\w)",
+    re.S,
+)
+_TEX_HINT = re.compile(r"\\[A-Za-z]+|[\^_{}]")
+
+
+def formulas(text: str) -> list[re.Match[str]]:
+    """LaTeX formulas in plain text: \\(…\\), \\[…\\], $$…$$, and $…$ that reads as TeX (not a price: $5)."""
+    return [m for m in _FORMULA.finditer(text or "") if _TEX_HINT.search(next(g for g in m.groups() if g))]
+
+
+def latex_html(text: str) -> tuple[str | None, list[str]]:
+    """The text as HTML with each LaTeX formula as MathML (its TeX kept as an annotation), rendered here, no CDN.
+
+    Returns (None, []) when the text has no formula; formulas that cannot be converted stay text, and are named.
+    """
+    import latex2mathml.converter  # imported here: only texts with formulas need it
+
+    found = formulas(text)
+    if not found:
+        return None, []
+    failed: list[str] = []
+    out: list[str] = []
+    pos = 0
+    for m in found:
+        tex = next(g for g in m.groups() if g).strip()
+        block = m.group("b") is not None or m.group("c") is not None
+        out.append(html.escape(text[pos : m.start()], quote=False))
+        pos = m.end()
+        try:
+            mathml = latex2mathml.converter.convert(tex, display="block" if block else "inline")
+        except Exception:  # noqa: BLE001 - the converter raises many kinds for broken TeX
+            mathml = ""
+        inner = re.sub(r"^<math[^>]*>|</math>$", "", mathml)
+        if not inner or re.search(r"<mi>\\[A-Za-z]", inner):
+            failed.append(m.group(0))
+            out.append(html.escape(m.group(0), quote=False))
+            continue
+        out.append(
+            f'<math display="{"block" if block else "inline"}"><semantics>{inner}'
+            f'<annotation encoding="application/x-tex">{html.escape(tex, quote=False)}</annotation></semantics></math>'
+        )
+    out.append(html.escape(text[pos:], quote=False))
+    if len(failed) == len(found):
+        return None, failed
+    paragraphs = "".join(f"<p>{line}</p>" for line in "".join(out).split("\n") if line.strip())
+    return sanitize_html(paragraphs) or None, failed
 
 
 def has_structure(markup: str) -> bool:

@@ -168,3 +168,39 @@ def test_rich_items_survive_store_paper_qti_and_json(tmp_path: Path, session):  
     assert sorted(map(key, read_bank(tmp_path / "rich.json").items)) == sorted(map(key, stored))
     again = import_items(session, read_bank(tmp_path / "rich.zip").items)
     assert (again.imported, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_latex_in_a_template_csv_is_rendered_to_mathml_and_survives_exports(tmp_path: Path):
+    from question_bank.formats import json_format, qti, tabular
+
+    parsed = read_bank(DATA / "latex_template.csv")
+    first, second = parsed.items
+    assert first.text == r"Nilai dari $\sum_{k=1}^{10} k$ adalah ..."  # the plain form keeps the TeX as written
+    assert first.html.startswith('<p>Nilai dari <math display="inline"><semantics><mrow><msubsup><mo>∑</mo>')
+    assert r'<annotation encoding="application/x-tex">\sum_{k=1}^{10} k</annotation>' in first.html
+    assert second.html is None  # braces without a formula are text
+    assert any("explanation" in w.message and "plain text only" in w.message for w in parsed.warnings)
+
+    def key(d):  # noqa: ANN001, ANN202
+        return (d.uid, d.text, d.html, [(o.text, o.points) for o in d.options])
+
+    qti.write_package(parsed.items, tmp_path / "latex.zip", {})
+    assert sorted(map(key, read_bank(tmp_path / "latex.zip").items)) == sorted(map(key, parsed.items))
+    tabular.write_csv(parsed.items, tmp_path / "latex.csv")
+    assert sorted(map(key, read_bank(tmp_path / "latex.csv").items)) == sorted(map(key, parsed.items))
+    json_format.write_json(parsed.items, tmp_path / "latex.json")
+    assert sorted(map(key, read_bank(tmp_path / "latex.json").items)) == sorted(map(key, parsed.items))
+
+
+def test_broken_or_unknown_latex_stays_text_and_is_named(tmp_path: Path):
+    bank = tmp_path / "bank.csv"
+    bank.write_text(
+        "uid,subtest,question,option_a,option_b,key\n"
+        'X-1,TIU,"Harga $5 dan $10, berapa selisihnya?",5,10,A\n'
+        'X-2,TIU,"Rusak $\\frac{1}{$ dan aneh $\\foo{x}$",a,b,A\n',
+        encoding="utf-8",
+    )
+    parsed = read_bank(bank)
+    assert [d.html for d in parsed.items] == [None, None]
+    named = [w.message for w in parsed.warnings if "kept as text" in w.message]
+    assert len(named) == 2 and "\\foo{x}" in named[1]

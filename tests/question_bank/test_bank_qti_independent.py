@@ -25,6 +25,7 @@ def test_export_survives_an_independent_qti3_upgrade_and_qti21_downgrade(tmp_pat
         *read_bank(DATA / "qti21_mapping_bounds.xml", subtest="TIU").items,
         *read_bank(DATA / "qti30_mapping_bounds.xml", subtest="TIU").items,
         *read_bank(DATA / "qti21_feedback.xml", subtest="TWK").items,
+        *read_bank(DATA / "latex_template.csv").items,
         *read_bank(SAMPLE).items,
     ]
     ours = tmp_path / "ours21.zip"
