@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,11 @@ from typing import Any
 from ground.config import write_private
 from ground.documents import csv_writer, xlsx_append
 from ground.i18n import _
+
+# A workbook that claims to unpack to more than this is refused before any XML is parsed (bytes: ratio × size +
+# slack; real workbooks compress text about 5–10×).
+MAX_UNPACK_RATIO = 20
+MAX_UNPACK_SLACK = 50_000_000
 
 
 class TableError(ValueError):
@@ -66,16 +72,37 @@ def read_csv_bytes(data: bytes, source: str = "table") -> Table:
     return _from_records(list(csv.reader(io.StringIO(text), delimiter=delimiter)), source)
 
 
+def unpacked_size(data: bytes) -> int:
+    """What a zip container (XLSX, a bank package) claims it unpacks to, read from its directory only."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return sum(info.file_size for info in zf.infolist())
+
+
+def unpacks_too_large(data: bytes) -> int | None:
+    """The claimed unpacked size when it is far beyond what a real workbook of this weight holds (a zip bomb)."""
+    try:
+        total = unpacked_size(data)
+    except (zipfile.BadZipFile, ValueError):
+        return None  # not a zip: the workbook reader reports that in its own words
+    return total if total > MAX_UNPACK_RATIO * len(data) + MAX_UNPACK_SLACK else None
+
+
 def read_xlsx_bytes(data: bytes, source: str = "table") -> Table:
-    """The first worksheet of an XLSX workbook."""
+    """The first worksheet of an XLSX workbook, every real row: the sheet's own size claim is not trusted."""
     from openpyxl import load_workbook
 
+    total = unpacks_too_large(data)
+    if total is not None:
+        raise TableError(
+            _("%(name)s: unpacks to %(total)s bytes; refused as a possible zip bomb", name=source, total=total)
+        )
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a bad file
         raise TableError(_("%(source)s: not a readable XLSX workbook (%(why)s)", source=source, why=exc)) from exc
     try:
         ws = wb.worksheets[0]
+        ws.reset_dimensions()  # a wrong <dimension> (A1:C1 on five rows) would silently cut the rows read
         records = [list(r) for r in ws.iter_rows(values_only=True)]
     finally:
         wb.close()
