@@ -79,11 +79,11 @@ def finish(result: ParseResult) -> ParseResult:
         where = f"{draft.source} [{draft.uid}]" if draft.uid and draft.uid not in draft.source else draft.source
         bad = check_draft(draft)
         if draft.uid in seen and not draft.explicit_uid:
-            base, n = distinct_uid(draft.uid, content_hash(draft)), 1
-            draft.uid = base
-            while draft.uid in seen:
+            name, chash, n = draft.uid, content_hash(draft), 1
+            draft.uid = distinct_uid(name, chash)
+            while draft.uid in seen:  # the same question again under the same name: a duplicate, reported later
                 n += 1
-                draft.uid = f"{base}-{n}"
+                draft.uid = distinct_uid(f"{name[:110]}-{n}", chash)
             result.warnings.append(
                 Problem(where, _("the name is used earlier in the file: stored as %(uid)s", uid=draft.uid), "notice")
             )

@@ -82,3 +82,18 @@ def test_explicit_idnumber_update_needs_the_update_flag(run):
     res = run("bank", "import", str(DATA / "idnumber_v2.xml"), "--json")
     out = json.loads(res.output)
     assert res.exit_code == 0 and (out["new"], out["updated"], out["unchanged"]) == (0, 0, 1)
+
+
+def test_same_question_twice_under_one_name_is_a_duplicate_not_a_refusal(run, tmp_path: Path):
+    question = (
+        '<question type="truefalse"><name><text>Q</text></name>'
+        "<questiontext><text>Indonesia merdeka tahun 1945.</text></questiontext>"
+        '<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer></question>'
+    )
+    bank = tmp_path / "twice.xml"
+    bank.write_text(f"<quiz>{question}{question}</quiz>", encoding="utf-8")
+    res = run("bank", "import", str(bank), "--subtest", "TWK", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert (out["new"], out["duplicates"], out["unchanged"], out["skipped"]) == (1, 1, 0, 0)
+    assert len(_kinds(run.url)) == 1
