@@ -306,18 +306,19 @@ function connect() {
     auth: { access_token: st.token }, transports: ["websocket", "polling"], reconnectionDelayMax: 3000,
   });
   st.socket = socket;
-  socket.on("connect", () => onConnect(socket));
-  socket.on("connect_error", (err) => {
+  const on = (name, fn) => socket.on(name, (...args) => { if (socket === st.socket) fn(...args); });  // not after a logout
+  on("connect", () => onConnect(socket));
+  on("connect_error", (err) => {
     const data = err && err.data;
     if (data && data.code) { logout(data.message); return; }
     st.socketTried = true; refresh();  // the offline banner, with what is waiting
   });
-  socket.on("disconnect", () => { st.live = false; st.socketTried = true; refresh(); });
-  socket.on("time", (p) => { setClock(p); if ([T.reconnected, T.resumed, T.unlocked].includes(st.note)) say(""); });
-  socket.on("ended", (p) => finish(p.reason));
-  socket.on("session_replaced", () => logout(T.replaced));
-  socket.on("announcement", (p) => say(`${T.announcement}: ${p.message}`));
-  socket.on("proctor_action", (p) => {  // what the proctor did, shown at once
+  on("disconnect", () => { st.live = false; st.socketTried = true; refresh(); });
+  on("time", (p) => { setClock(p); if ([T.reconnected, T.resumed, T.unlocked].includes(st.note)) say(""); });
+  on("ended", (p) => finish(p.reason));
+  on("session_replaced", () => logout(T.replaced));
+  on("announcement", (p) => say(`${T.announcement}: ${p.message}`));
+  on("proctor_action", (p) => {  // what the proctor did, shown at once
     if (p.kind === "released") { logout(T.released || p.message); return; }
     if (p.kind === "extend") {
       const min = Math.round(p.seconds / 60);
