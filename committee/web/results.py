@@ -1,7 +1,8 @@
 """The committee's results face: the SKD announcement and final selection as JSON, signed export bundles.
 
-Committee and admin staff only. An export comes as a ZIP holding the file and its detached ``.sig``
-(the signature covers the exact bytes, so they travel together).
+Committee and admin staff only. GETs only look (nothing is stored); storing the final selection and producing a
+signed export are POSTs (CSRF-checked, audited under the staff member's name). An export comes as a ZIP holding
+the file and its detached ``.sig`` (the signature covers the exact bytes, so they travel together).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Exam
 from ground.runtime import runtime
-from ground.staff.auth import staff_required
+from ground.staff.auth import current_staff, staff_required
 from scoring.presets import RulesError
 from scoring.selection import ranking_json
 
@@ -40,14 +41,16 @@ def _announcement(url: str, code: str) -> dict[str, Any]:
     from scoring.store.announcement import announce_skd
 
     with db.session_scope(url) as session:
-        return ranking_json(announce_skd(session, _exam(session, code)))
+        return ranking_json(announce_skd(session, _exam(session, code), store=False))
 
 
-def _final(url: str, code: str) -> dict[str, Any]:
+def _final(url: str, code: str, actor: str | None) -> dict[str, Any]:
+    """The integrated selection; stored (and audited as ``actor``) only when an actor asks to store it."""
     from scoring.store.final import compute_final
 
     with db.session_scope(url) as session:
-        formations = compute_final(session, _exam(session, code), actor="staff:web")
+        exam = _exam(session, code)
+        formations = compute_final(session, exam, actor=actor or "", store=actor is not None)
         return {"formations": [
             {"formation": f.label, "quota": f.quota, "slots": f.slots, "ranking": [
                 {"rank": r.rank, "participant_no": r.entrant.participant_no,
@@ -58,7 +61,7 @@ def _final(url: str, code: str) -> dict[str, Any]:
             for f in formations]}
 
 
-def _export(url: str, code: str, stage: str, fmt: str, key: Any) -> tuple[str, bytes]:
+def _export(url: str, code: str, stage: str, fmt: str, key: Any, actor: str) -> tuple[str, bytes]:
     from scoring.exports import write_final, write_skd
     from scoring.store.announcement import announce_skd, exam_rules
     from scoring.store.final import compute_final, exam_integration
@@ -71,7 +74,7 @@ def _export(url: str, code: str, stage: str, fmt: str, key: Any) -> tuple[str, b
             formations = announce_skd(session, exam)
             sig = write_skd(formations, exam_rules(exam).subtests, fmt, out, key, exam.title, exam.code)
         else:
-            sig = write_final(compute_final(session, exam, actor="staff:web"), fmt, out, key, exam.title, exam.code,
+            sig = write_final(compute_final(session, exam, actor=actor), fmt, out, key, exam.title, exam.code,
                               exam_integration(exam).decimals)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -97,21 +100,35 @@ def announcement(code: str) -> Any:
 @bp.get("/<code>/final")
 @staff_required(*COMMITTEE)
 def final(code: str) -> Any:
-    """The integrated SKD + SKB selection per formation (recomputed and stored)."""
-    return jsonify(_guarded(_final, runtime().db_url, code))
+    """The integrated SKD + SKB selection per formation as it stands now (nothing stored)."""
+    return jsonify(_guarded(_final, runtime().db_url, code, None))
 
 
-@bp.get("/<code>/export")
+@bp.post("/<code>/final")
+@staff_required(*COMMITTEE)
+def store_final(code: str) -> Any:
+    """Compute and store the integrated selection (replacing the exam's final results), audited by name."""
+    return jsonify(_guarded(_final, runtime().db_url, code, _actor()))
+
+
+def _actor() -> str:
+    who = current_staff()
+    assert who is not None  # staff_required let the request through
+    return who.actor
+
+
+@bp.post("/<code>/export")
 @staff_required(*COMMITTEE)
 def export(code: str) -> Response:
-    """``?stage=skd|final&format=csv|xlsx|pdf`` → a ZIP with the announcement file and its ``.sig``."""
-    stage = request.args.get("stage", "skd")
-    fmt = request.args.get("format", "pdf")
+    """``stage=skd|final&format=csv|xlsx|pdf`` → a ZIP with the announcement file and its ``.sig``; the codes and
+    final results it announces are stored, audited under the staff member's name."""
+    stage = request.values.get("stage", "skd")
+    fmt = request.values.get("format", "pdf")
     if stage not in ("skd", "final"):
         raise AppError("bad_request", _("stage must be skd or final."), 400, field="stage")
     if fmt not in ("csv", "xlsx", "pdf"):
         raise AppError("bad_request", _("format must be csv, xlsx or pdf."), 400, field="format")
-    name, data = _guarded(_export, runtime().db_url, code, stage, fmt, runtime().signing_key)
+    name, data = _guarded(_export, runtime().db_url, code, stage, fmt, runtime().signing_key, _actor())
     resp = Response(data, mimetype="application/zip")
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     return resp

@@ -58,9 +58,11 @@ def skd_entrants(session: Session, exam: Exam) -> list[Entrant]:
     return out
 
 
-def announce_skd(session: Session, exam: Exam) -> list[FormationRanking]:
-    """Grade and rank the whole exam per formation and store each result's code (P, P/L, TL)."""
+def announce_skd(session: Session, exam: Exam, *, store: bool = True) -> list[FormationRanking]:
+    """Grade and rank the whole exam per formation and (unless only looking) store each result's code."""
     formations = select_entrants(skd_entrants(session, exam), exam_rules(exam))
+    if not store:
+        return formations
     for f in formations:
         for row in f.rows:
             seat: Seat = row.entrant.ref

@@ -148,11 +148,12 @@ def exam_integration(exam: Exam, override: Mapping[str, Any] | None = None) -> I
 
 
 def compute_final(
-    session: Session, exam: Exam, override: Mapping[str, Any] | None = None, actor: str = "system"
+    session: Session, exam: Exam, override: Mapping[str, Any] | None = None, actor: str = "system",
+    *, store: bool = True,
 ) -> list[FinalFormation]:
-    """Integrate SKD (as announced now) with the SKB scores; replace the exam's FinalResult rows."""
+    """Integrate SKD (as announced now) with the SKB scores; replace the exam's FinalResult rows (unless looking)."""
     rules = exam_integration(exam, override)
-    skd = announce_skd(session, exam)
+    skd = announce_skd(session, exam, store=store)
     skb = {s.candidate_id: s for s in session.scalars(select(SkbScore).where(SkbScore.exam_id == exam.id))}
     entrants: list[FinalEntrant] = []
     for f in skd:
@@ -174,6 +175,8 @@ def compute_final(
                 ref=(cand, seat.result),
             ))
     formations = integrate(entrants, rules)
+    if not store:
+        return formations
     session.execute(delete(FinalResult).where(FinalResult.exam_id == exam.id))
     now = clock.now()
     for f in formations:
