@@ -252,7 +252,7 @@ def _separate_names(
         moved.append(d)
         report.warnings.append(
             Problem(
-                f"{d.source} [{old}]",
+                d.source if f"[{old}]" in d.source else f"{d.source} [{old}]",
                 _(
                     "the name %(name)s belongs to another item in the bank; this question is a new item %(uid)s "
                     "(only an identifier such as a Moodle idnumber updates an item)",
