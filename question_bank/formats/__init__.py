@@ -104,14 +104,18 @@ def finish(result: ParseResult) -> ParseResult:
 
 def _formulas(draft: ItemDraft, where: str, result: ParseResult) -> None:
     """LaTeX in a plain stem becomes MathML (html); formulas it cannot convert, or outside the stem, are named."""
-    from question_bank.formats.common import formulas, latex_html, plain_only
+    from question_bank.formats.common import formulas, html_to_text, latex_html, latex_in_html, plain_only
 
     if draft.html is None:
         draft.html, failed = latex_html(draft.text)
-        for tex in failed:
-            result.warnings.append(
-                Problem(where, _("formula %(tex)r is not LaTeX this bank can render: kept as text", tex=tex), "notice")
-            )
+    else:
+        draft.html, done, failed = latex_in_html(draft.html)
+        if done:  # the plain form of what is kept: the formula as TeX
+            draft.text = html_to_text(draft.html)[0]
+    for tex in failed:
+        result.warnings.append(
+            Problem(where, _("formula %(tex)r is not LaTeX this bank can render: kept as text", tex=tex), "notice")
+        )
     for i, opt in enumerate(draft.options, 1):
         if formulas(opt.text):
             plain_only(result, where, _("option %(n)s", n=i), opt.text)

@@ -334,20 +334,14 @@ def formulas(text: str) -> list[re.Match[str]]:
     return [m for m in _FORMULA.finditer(text or "") if _TEX_HINT.search(next(g for g in m.groups() if g))]
 
 
-def latex_html(text: str) -> tuple[str | None, list[str]]:
-    """The text as HTML with each LaTeX formula as MathML (its TeX kept as an annotation), rendered here, no CDN.
-
-    Returns (None, []) when the text has no formula; formulas that cannot be converted stay text, and are named.
-    """
+def _latex_fragment(text: str) -> tuple[str, int, list[str]]:
+    """Plain text as escaped HTML with each convertible formula as MathML: (fragment, formulas converted, failed)."""
     import latex2mathml.converter  # imported here: only texts with formulas need it
 
-    found = formulas(text)
-    if not found:
-        return None, []
     failed: list[str] = []
     out: list[str] = []
-    pos = 0
-    for m in found:
+    pos = done = 0
+    for m in formulas(text):
         tex = next(g for g in m.groups() if g).strip()
         block = m.group("b") is not None or m.group("c") is not None
         out.append(html.escape(text[pos : m.start()], quote=False))
@@ -361,15 +355,41 @@ def latex_html(text: str) -> tuple[str | None, list[str]]:
             failed.append(m.group(0))
             out.append(html.escape(m.group(0), quote=False))
             continue
+        done += 1
         out.append(
             f'<math display="{"block" if block else "inline"}"><semantics>{inner}'
             f'<annotation encoding="application/x-tex">{html.escape(tex, quote=False)}</annotation></semantics></math>'
         )
     out.append(html.escape(text[pos:], quote=False))
-    if len(failed) == len(found):
+    return "".join(out), done, failed
+
+
+def latex_html(text: str) -> tuple[str | None, list[str]]:
+    """The text as HTML with each LaTeX formula as MathML (its TeX kept as an annotation), rendered here, no CDN.
+
+    Returns (None, []) when the text has no formula; formulas that cannot be converted stay text, and are named.
+    """
+    if not formulas(text):
+        return None, []
+    fragment, done, failed = _latex_fragment(text)
+    if not done:
         return None, failed
-    paragraphs = "".join(f"<p>{line}</p>" for line in "".join(out).split("\n") if line.strip())
+    paragraphs = "".join(f"<p>{line}</p>" for line in fragment.split("\n") if line.strip())
     return sanitize_html(paragraphs) or None, failed
+
+
+def latex_in_html(markup: str) -> tuple[str, int, list[str]]:
+    """LaTeX written in the text of sanitized HTML (MathJax style, e.g. beside a table) rendered to MathML too."""
+    parts = re.split(r"(<[^>]+>)", markup)
+    depth = done = 0
+    failed: list[str] = []
+    for i, part in enumerate(parts):
+        if part.startswith("<"):
+            depth += part.startswith("<math") - part.startswith("</math")
+        elif depth == 0 and formulas(html.unescape(part)):
+            parts[i], n, bad = _latex_fragment(html.unescape(part))
+            done, failed = done + n, failed + bad
+    return (sanitize_html("".join(parts)) if done else markup), done, failed
 
 
 def has_structure(markup: str) -> bool:

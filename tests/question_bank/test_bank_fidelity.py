@@ -204,3 +204,15 @@ def test_broken_or_unknown_latex_stays_text_and_is_named(tmp_path: Path):
     assert [d.html for d in parsed.items] == [None, None]
     named = [w.message for w in parsed.warnings if "kept as text" in w.message]
     assert len(named) == 2 and "\\foo{x}" in named[1]
+
+
+def test_latex_beside_a_table_in_moodle_html_is_rendered_too(tmp_path: Path):
+    from question_bank.formats import qti
+
+    (d,) = read_bank(DATA / "moodle_table_latex.xml").items
+    assert d.html.count('<annotation encoding="application/x-tex">n^2</annotation>') == 2 and "<table>" in d.html
+    assert "\\(" not in d.html and "Harga $5 tidak berubah." in d.html
+    assert d.text == "Tabel nilai $n^2$ berikut:\nn 3\n$n^2$ 9\nHarga $5 tidak berubah."
+    qti.write_package([d], tmp_path / "t.zip", {})
+    (again,) = read_bank(tmp_path / "t.zip").items
+    assert (again.text, again.html) == (d.text, d.html)
