@@ -194,6 +194,20 @@ def export_cmd(state: CliState, out: Path, fmt: str | None, subtests: tuple[str,
         images = images_of(session, drafts) if fmt == "qti" else {}
     if not drafts:
         _fail(_("The bank has no items to export."), code=EXIT_PROBLEMS)
+    if fmt in ("csv", "xlsx"):  # a table or MathML that the plain text cannot rebuild: say so, per item
+        from question_bank.formats.common import latex_html
+
+        for d in drafts:
+            if d.html and latex_html(d.text)[0] != d.html:
+                click.echo(
+                    _(
+                        "warning: %(uid)s: its tables or formulas are written as plain text (%(fmt)s has no HTML; "
+                        "use json, yaml or qti to keep them)",
+                        uid=d.uid,
+                        fmt=fmt,
+                    ),
+                    err=True,
+                )
     if fmt == "qti":
         qti.write_package(drafts, out, images)
     elif fmt == "json":

@@ -97,3 +97,11 @@ def test_same_question_twice_under_one_name_is_a_duplicate_not_a_refusal(run, tm
     out = json.loads(res.output)
     assert (out["new"], out["duplicates"], out["unchanged"], out["skipped"]) == (1, 1, 0, 0)
     assert len(_kinds(run.url)) == 1
+
+
+def test_csv_export_says_which_items_lose_their_tables(run, tmp_path: Path):
+    assert run("bank", "import", str(DATA / "moodle_table_math.xml")).exit_code == 0
+    assert run("bank", "import", str(DATA / "latex_template.csv")).exit_code == 0
+    res = run("bank", "export", str(tmp_path / "out.csv"))
+    assert res.exit_code == 0
+    assert "TIU-TAB-1" in res.output and "TIU-LTX-1" not in res.output  # LaTeX is rebuilt from the text
