@@ -287,9 +287,23 @@ function logout(message) {
   if (socket) socket.disconnect();
   $("clock").hidden = true;
   $("grid").replaceChildren();
+  $("who").textContent = "";
+  $("login-form").reset();  // a shared PC keeps no one's PIN on screen
   show("login-view");
   refresh();
   $("login-error").textContent = message || "";
+}
+
+// Another login took this paper over (a device release, a login elsewhere). Changes this page could not send
+// must not come back later, from this PC, over newer ones made there: they are dropped, and the page says so.
+async function superseded(message) {
+  const lost = [...st.queue];
+  if (lost.length && st.durable) {
+    try {
+      await idb("readwrite", (changes) => { for (const e of lost) changes.delete([e.owner, e.seq]); });
+    } catch (e) { /* nothing more to do */ }
+  }
+  logout(lost.length ? `${message} ${fmt(T.unsent_superseded, { n: lost.length })}` : message);
 }
 
 // ---- live connection ------------------------------------------------------------------------------------
@@ -310,16 +324,17 @@ function connect() {
   on("connect", () => onConnect(socket));
   on("connect_error", (err) => {
     const data = err && err.data;
-    if (data && data.code) { logout(data.message); return; }
+    if (data && data.code === "session_replaced") { superseded(data.message); return; }
+    if (data && data.code) { logout(data.message); return; }  // an expired token: the queue waits for the login
     st.socketTried = true; refresh();  // the offline banner, with what is waiting
   });
   on("disconnect", () => { st.live = false; st.socketTried = true; refresh(); });
   on("time", (p) => { setClock(p); if ([T.reconnected, T.resumed, T.unlocked].includes(st.note)) say(""); });
   on("ended", (p) => finish(p.reason));
-  on("session_replaced", () => logout(T.replaced));
+  on("session_replaced", () => superseded(T.replaced));
   on("announcement", (p) => say(`${T.announcement}: ${p.message}`));
   on("proctor_action", (p) => {  // what the proctor did, shown at once
-    if (p.kind === "released") { logout(T.released || p.message); return; }
+    if (p.kind === "released") { superseded(T.released || p.message); return; }
     if (p.kind === "extend") {
       const min = Math.round(p.seconds / 60);
       say(`${T.time_added} (${min > 0 ? "+" : ""}${min} min)`);

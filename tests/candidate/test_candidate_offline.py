@@ -352,6 +352,7 @@ def test_a_stale_change_shows_what_the_server_holds(sqlite_server: LiveServer, c
     wait_text(page, "#banner", "Koneksi terputus")
     answer(page, 0, 1)  # seq 2, kept on this PC only
     wait_text(page, "#exam-view .queue-state", "1 perubahan menunggu dikirim")
+    page.close()  # the browser crashes while offline
 
     p = proctor(live)
     try:
@@ -365,9 +366,9 @@ def test_a_stale_change_shows_what_the_server_holds(sqlite_server: LiveServer, c
     spare.close()
     wait_disconnected(live, 6)
 
-    # the first PC comes back: its old login is refused, the candidate logs in again, the queue is replayed
+    # back on the first PC: the candidate logs in, the crashed page's queue is replayed, the server says "stale"
     first.set_offline(False)
-    page.wait_for_selector("#login-view:visible", timeout=WAIT_MS)
+    page = first.new_page()
     login(page, live, 6)
     page.wait_for_selector("#exam-view:visible #q-options .option", timeout=WAIT_MS)
     goto_question(page, 0)
@@ -376,6 +377,48 @@ def test_a_stale_change_shows_what_the_server_holds(sqlite_server: LiveServer, c
     assert page.locator("#exam-view .queue-state").inner_text() == "Semua perubahan tersimpan di server"
     shot(page, "stale-answer-id.png")
     assert [str(o) for o, _f in stored(live, 6).values()] == [newer]
+
+
+def test_a_page_taken_over_reports_its_unsent_changes_and_never_replays_them(
+    sqlite_server: LiveServer, contexts: Any
+) -> None:
+    live = sqlite_server
+    first = contexts()
+    page = first.new_page()
+    start(page, live, 9)
+    kept = answer(page, 0, 0)
+    wait_text(page, "#save-state", "Tersimpan")
+    first.set_offline(True)
+    wait_text(page, "#banner", "Koneksi terputus")
+    answer(page, 1, 1)
+    wait_text(page, "#exam-view .queue-state", "1 perubahan menunggu dikirim")
+
+    p = proctor(live)
+    try:
+        assert p.call("release", {"room": p.room, "candidate": candidate_id(live, 9), "reason": "cable broken"})["ok"]
+    finally:
+        p.close()
+    spare = contexts().new_page()
+    start(spare, live, 9)
+    later = answer(spare, 2, 2)
+    wait_text(spare, "#save-state", "Tersimpan")
+    spare.close()
+    wait_disconnected(live, 9)
+
+    # the first PC's page comes back online: its login was taken over, so it says what it could not send
+    first.set_offline(False)
+    page.wait_for_selector("#login-view:visible", timeout=WAIT_MS)
+    wait_text(page, "#login-error", "1 perubahan yang dibuat di komputer ini belum sampai ke server")
+    shot(page, "taken-over-id.png")
+    assert page.input_value("#pin") == "" and text(page, "#who") == "", "no one's PIN or name left on screen"
+    # and logging in there again later replays nothing over what the spare PC saved
+    login(page, live, 9)
+    page.wait_for_selector("#exam-view:visible #q-options .option", timeout=WAIT_MS)
+    cells = page.locator("#grid .cell")
+    assert page.locator("#grid .cell.answered").count() == 2
+    assert "answered" not in (cells.nth(1).get_attribute("class") or "")
+    assert page.locator("#exam-view .queue-state").is_hidden()
+    assert sorted(str(o) for o, _f in stored(live, 9).values()) == sorted([kept, later])
 
 
 def test_changes_still_waiting_when_time_runs_out_are_reported_not_saved(
