@@ -24,7 +24,7 @@ from scoring.store.announcement import exam_rules
 from scoring.store.rescoring import points_for_paper
 
 TOLERANCE = 1e-9
-IDENTITY_CLAIMS = ("exam", "participant_no", "paper", "answers_sha256")
+IDENTITY_CLAIMS = ("exam", "participant_no", "paper", "answers_sha256", "finished_at", "reason")
 
 
 @dataclass(frozen=True)

@@ -145,3 +145,13 @@ def test_an_altered_audit_row_is_reported(copy: Path) -> None:
     assert f"FAIL audit chain: row {row_id} was edited" in out.output
     assert not [line for line in out.output.splitlines() if line.startswith("FAIL ") and "(paper" in line]
     assert out.output.splitlines()[-1] == "1 problem(s) found."
+
+
+def test_a_moved_finish_time_is_reported(copy: Path) -> None:
+    paper_id = _finished(copy)[0]
+    with db.session_scope(_url(copy)) as s:  # hiding late answers by moving the finish later shows too
+        paper = s.get(Paper, paper_id)
+        assert paper is not None and paper.finished_at is not None
+        paper.finished_at = paper.finished_at + timedelta(minutes=5)
+    out = _check(copy)
+    _only_failure(out, paper_id, "the receipt names another finished_at")
