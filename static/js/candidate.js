@@ -536,6 +536,11 @@ async function checkFinish() {
   view();
 }
 
+// without browser storage, unsent changes live only in this page: the browser asks before leaving it
+window.addEventListener("beforeunload", (ev) => {
+  if (!st.durable && st.queue.length && !st.ended) { ev.preventDefault(); ev.returnValue = ""; }
+});
+
 // focus loss is reported to the proctor (nothing changes on the paper)
 window.addEventListener("blur", () => st.live && !st.ended && st.socket.emit("focus", { kind: "blur" }));
 document.addEventListener("fullscreenchange", () => {

@@ -461,6 +461,11 @@ def test_without_browser_storage_the_page_says_changes_live_only_in_the_page(
     chosen = answer(page, 0, 3)
     assert text(page, "#save-state") == "Belum terkirim", "no claim that it is kept on this computer"
     wait_text(page, "#banner", "1 perubahan yang belum terkirim hanya ada di halaman ini: jangan tutup")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)  # closing the tab asks first; dismissed, the page stays
+    page.wait_for_function("() => true")
+    assert asked == ["beforeunload"] and not page.is_closed()
     context.set_offline(False)
     wait_text(page, "#save-state", "Tersimpan")
     assert [str(o) for o, _f in stored(live, 8).values()] == [chosen]
