@@ -469,3 +469,30 @@ def test_without_browser_storage_the_page_says_changes_live_only_in_the_page(
     context.set_offline(False)
     wait_text(page, "#save-state", "Tersimpan")
     assert [str(o) for o, _f in stored(live, 8).values()] == [chosen]
+
+
+def test_a_server_restart_loses_nothing_and_rapid_changes_keep_their_order(
+    sqlite_server: LiveServer, contexts: Any
+) -> None:
+    live = sqlite_server
+    page = contexts().new_page()
+    start(page, live, 10)
+    goto_question(page, 4)
+    options = page.locator("#q-options .option")
+    ids = [options.nth(k).locator("input").get_attribute("value") for k in range(4)]
+    for k in (0, 1, 2, 3, 1):  # as fast as the page takes clicks; each is stored, sent and acked in order
+        options.nth(k).click()
+    page.wait_for_selector(f"#q-options input[value='{ids[1]}']:checked")
+    wait_text(page, "#save-state", "Tersimpan")
+    assert [str(o) for o, _f in stored(live, 10).values()] == [ids[1]]
+
+    live.kill()  # a power cut of the server: the page queues meanwhile
+    wait_text(page, "#banner", "Koneksi terputus")
+    waiting = [answer(page, n, 2) for n in (5, 6)]
+    flag(page, 6)
+    wait_text(page, "#exam-view .queue-state", "3 perubahan menunggu dikirim")
+    live.start()
+    wait_text(page, "#exam-view .queue-state", "Semua perubahan tersimpan di server")
+    got = stored(live, 10)
+    assert sorted(str(o) for o, _f in got.values()) == sorted([ids[1], *waiting])
+    assert [f for _o, f in got.values()].count(True) == 1
