@@ -42,12 +42,13 @@ def test_candidate_logs_in_answers_and_submits(browser_page: tuple[Any, LiveServ
     assert page.locator("#clock").inner_text().startswith("00:")
 
     page.locator("#q-options .option").nth(1).click()
-    page.wait_for_function("document.getElementById('save-state').textContent.length > 0 && "
+    # functions, not expressions: polling an expression needs eval, which the page's CSP forbids
+    page.wait_for_function("() => document.getElementById('save-state').textContent.length > 0 && "
                            "!document.querySelector('#grid .cell').classList.contains('unanswered') && "
                            "document.querySelector('#grid .cell').classList.contains('answered')")
     page.click("#next-button")
     page.check("#flag-box")
-    page.wait_for_function("document.querySelectorAll('#grid .cell')[1].classList.contains('flagged')")
+    page.wait_for_function("() => document.querySelectorAll('#grid .cell')[1].classList.contains('flagged')")
     page.screenshot(path=str(SHOTS / "candidate-exam.png"))
 
     page.on("dialog", lambda dialog: dialog.accept())
