@@ -212,7 +212,7 @@ function refresh() {
 
   let q = "";
   if (n > 0) q = fmt(n === 1 ? T.waiting_one : T.waiting_many, { n });
-  else if ([...st.saved.values()].length && !st.ended) q = T.all_saved;
+  else if (st.saved.size && !st.ended) q = T.all_saved;
   for (const el of document.querySelectorAll(".queue-state")) {
     el.textContent = q;
     el.hidden = !q;
