@@ -55,12 +55,14 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
     def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]
         if not request.path.startswith("/api/"):
             return err
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "too_many_requests"}
+        codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+                 429: "too_many_requests"}
         code = codes.get(err.code or 500, "http_error")
         message = {
             "too_large": i18n.gettext(
                 "The upload is larger than the %(limit)s bytes allowed.", limit=config.max_upload_bytes
             ),
+            "bad_request": i18n.gettext("The request could not be read (malformed or too deeply nested JSON)."),
         }.get(code, err.description or "")
         return jsonify(error_body(code, message)), err.code or 500
 

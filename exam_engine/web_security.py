@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ground.config import Config
@@ -29,12 +32,23 @@ HEADERS = {
 }
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """JSON bodies nested too deep for the parser are a bad request (400), not a crash (500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+
+
 def secure(app: Flask, config: Config) -> None:
     """Headers on every response, Secure cookies when served over HTTPS, X-Forwarded-* from trusted proxies only.
 
     Call after ``socketio.init_app`` so the proxy fix also gives Socket.IO handlers the client's address.
     """
     app.config["SESSION_COOKIE_SECURE"] = config.secure_cookies
+    app.json = BoundedJSONProvider(app)
 
     @app.after_request
     def _headers(response: Response) -> Response:

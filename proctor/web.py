@@ -36,7 +36,7 @@ def _room_summary(room_id: int) -> summary.RoomSummary:
     return run_blocking(load)
 
 
-@bp.get("/proctor/rooms/<int:room_id>/summary")
+@bp.get("/proctor/rooms/<int(max=2147483647):room_id>/summary")
 @staff_required()
 def room_summary_page(room_id: int) -> Any:
     return render_template(
@@ -45,7 +45,7 @@ def room_summary_page(room_id: int) -> Any:
     )
 
 
-@bp.get("/proctor/rooms/<int:room_id>/summary.csv")
+@bp.get("/proctor/rooms/<int(max=2147483647):room_id>/summary.csv")
 @staff_required()
 def room_summary_csv(room_id: int) -> Response:
     s = _room_summary(room_id)
@@ -55,7 +55,7 @@ def room_summary_csv(room_id: int) -> Response:
     )
 
 
-@bp.get("/proctor/rooms/<int:room_id>/summary.pdf")
+@bp.get("/proctor/rooms/<int(max=2147483647):room_id>/summary.pdf")
 @staff_required()
 def room_summary_pdf(room_id: int) -> Response:
     s = _room_summary(room_id)

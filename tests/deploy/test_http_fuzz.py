@@ -1,0 +1,123 @@
+"""Hostile input over every HTTP route: no 5xx, no ``internal``, the one error shape every time.
+
+Hypothesis sends arbitrary JSON (deep nesting, huge integers, wrong types), raw bytes and odd path values to every
+route, anonymously and as a signed-in admin. ``make test`` runs a short version; ``-m slow`` (``make bench``'s
+companion) the 10,000-request one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from exam_engine.app import create_app
+from ground import db
+from ground.config import Config
+from ground.staff.accounts import create_staff
+
+PASSWORD = "correct horse battery"
+JSON_ROUTES = [
+    "/api/v1/candidate/login", "/api/v1/staff/session", "/api/v1/receipts/verify",
+    "/api/v1/committee/exams/{code}/final", "/api/v1/committee/exams/{code}/export",
+]
+GET_ROUTES = [
+    "/api/v1/committee/exams/{code}/announcement", "/api/v1/committee/exams/{code}/final",
+    "/proctor/rooms/{n}/summary", "/proctor/rooms/{n}/summary.csv", "/proctor/rooms/{n}/summary.pdf",
+    "/api/v1/candidate/media/{code}", "/board/{code}", "/committee/analysis/{code}",
+]
+FORM_ROUTES = ["/staff/login", "/receipt", "/committee/analysis/{code}"]
+
+scalars = st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80) | st.floats(
+    allow_nan=False) | st.text(max_size=40)
+json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    st.sampled_from(["username", "password", "participant_no", "pin", "room_token", "receipt", "stage", "format",
+                     "x"]) | st.text(max_size=8), inner, max_size=5), max_leaves=20)
+path_values = st.integers(min_value=-(2**70), max_value=2**70).map(str) | st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"), min_size=1, max_size=20)
+
+
+def deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    data = tmp_path_factory.mktemp("fuzz")
+    url = f"sqlite:///{data / 'exam.sqlite3'}"
+    db.upgrade(url)
+    with db.session_scope(url) as s:
+        create_staff(s, "admin", PASSWORD, "admin")
+    yield create_app(Config(data_dir=data, database_url=url, login_attempts=10**9), async_mode="threading")
+    db.dispose_all()
+
+
+def clients(app: Flask) -> list[FlaskClient]:
+    anonymous = app.test_client()
+    admin = app.test_client()
+    r = admin.post("/api/v1/staff/session", json={"username": "admin", "password": PASSWORD})
+    assert r.status_code == 200, r.json
+    admin.environ_base["HTTP_X_CSRF_TOKEN"] = r.json["csrf_token"]
+    return [anonymous, admin]
+
+
+def check(response: Any, what: str) -> None:
+    assert response.status_code < 500, f"{what}: {response.status_code} {response.get_data(as_text=True)[:300]}"
+    if response.mimetype == "application/json" and response.status_code >= 400:
+        body = response.get_json()
+        assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]), f"{what}: {body}"
+        assert body["error"]["code"] != "internal", what
+
+
+def test_deep_nesting_and_garbage_bodies(app: Flask) -> None:
+    for client in clients(app):
+        for route in JSON_ROUTES:
+            path = route.format(code="SKD")
+            for body in (deep(50_000), deep(900), b"\xff\xfe\x00garbage", "{\"a\": 1e999999}", "[" * 10, "9" * 5000):
+                check(client.post(path, data=body, content_type="application/json"), f"POST {path} {str(body)[:20]}")
+
+
+@pytest.mark.parametrize("examples", [pytest.param(40, id="short"),
+                                      pytest.param(600, id="long", marks=pytest.mark.slow)])
+def test_arbitrary_json_and_paths(app: Flask, examples: int) -> None:
+    """Each example sends every JSON route a body, every GET route a path value and every form route a form, as
+    anonymous and as admin (the long run: 600 × 16 × 2 ≈ 19,000 requests)."""
+    both = clients(app)
+
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(body=json_values, value=path_values, form=st.dictionaries(st.text(max_size=10), st.text(max_size=30),
+                                                                      max_size=4))
+    def run(body: Any, value: str, form: dict[str, str]) -> None:
+        raw = json.dumps(body)
+        for client in both:
+            for route in JSON_ROUTES:
+                path = route.format(code="SKD")
+                check(client.post(path, data=raw, content_type="application/json"), f"POST {path} {raw[:80]}")
+            for route in GET_ROUTES:
+                path = route.format(code=value, n=value)
+                check(client.get(path), f"GET {path}")
+            for route in FORM_ROUTES:
+                path = route.format(code="SKD")
+                check(client.post(path, data=form), f"POST form {path} {form}")
+
+    run()
+
+
+def test_the_routes_listed_are_all_the_routes(app: Flask) -> None:
+    """A new route must join the fuzz lists (or be a static/page GET without parameters)."""
+    listed = {r.replace("{code}", "<code>").replace("{n}", "<int:room_id>") for r in
+              JSON_ROUTES + GET_ROUTES + FORM_ROUTES}
+    known_plain = {"/", "/staff/login", "/staff/", "/staff/logout", "/api/v1/staff/session", "/api/v1/health",
+                   "/api/v1/public-key", "/receipt", "/proctor/", "/static/<path:filename>"}
+    routes = {r.rule.replace("<int(max=2147483647):room_id>", "<int:room_id>").replace("<sha256>", "<code>")
+              for r in app.url_map.iter_rules()}
+    missing = routes - listed - known_plain - {"/testing/clock", "/api/v1/testing/clock"}
+    assert not missing, f"add these routes to the fuzz lists: {sorted(missing)}"
+
+
