@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 DATA ?= instance
+# make test runs the short chaos and fuzz runs; make bench the long ones (marked slow) and the benchmarks
+PYTEST_ARGS ?= -m "not slow"
 
 .PHONY: demo test install vendor lint bench clean
 
@@ -34,6 +36,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
+	$(BIN)/python -m pytest -m slow
 	for b in exam_load bank_import assembly ranking analysis proctor_fanout; do \
 		[ -f benchmarks/$$b.py ] && $(BIN)/python benchmarks/$$b.py || true; done
 
