@@ -129,7 +129,7 @@ async def candidate(url: str, who: str, cred: dict | None, count: int, sent: dic
         data = {"question": qs[i][0], "option": qs[i][1], "seq": i + 1} if qs else {"who": who, "seq": i + 1}
         t0 = time.perf_counter()
         ack = await sio.call("answer", data, namespace="/exam", timeout=300)
-        if not ack.get("ok"):
+        if not ack.get("ok") or (qs and not ack.get("applied")):
             raise RuntimeError(ack)
         sent[(who, i + 1)] = t0
         if think_s:

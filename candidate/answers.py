@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from ground import clock, db
 from ground.concurrency import run_blocking
@@ -25,7 +26,7 @@ WRITER = "answer_writer"  # its name in Runtime.services
 
 @dataclass(frozen=True)
 class Write:
-    """One queued write: an answer (``flagged`` None) or a flag change (``seq`` unused); or a barrier."""
+    """One queued write: an answer (``option``) or a flag change (``flagged``), each with its seq; or a barrier."""
 
     kind: str  # "answer" | "flag" | "barrier"
     paper_id: int = 0
@@ -33,6 +34,16 @@ class Write:
     option: int | None = None
     seq: int = 0
     flagged: bool = False
+
+
+@dataclass
+class _Stored:
+    """What one question of one paper holds, as the batch goes (starts from the database row, if any)."""
+
+    option: int | None = None
+    seq: int = 0
+    flagged: bool = False
+    flag_seq: int = 0
 
 
 def _refusal(state: Any, now: datetime) -> AppError | None:
@@ -50,67 +61,118 @@ def _refusal(state: Any, now: datetime) -> AppError | None:
     return None
 
 
-def _upserts(dialect: str) -> tuple[Any, Any]:
+def _upsert(dialect: str) -> Any:
+    """One row per question with its final state; the WHERE keeps a row from ever going back in sequence."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Answer.__table__
     ins = insert(table)
-    answer = ins.on_conflict_do_update(
+    return ins.on_conflict_do_update(
         index_elements=[table.c.paper_id, table.c.item_version_id],
-        set_={"option_id": ins.excluded.option_id, "seq": ins.excluded.seq, "saved_at": ins.excluded.saved_at},
-        where=table.c.seq < ins.excluded.seq,
+        set_={
+            "option_id": ins.excluded.option_id, "seq": ins.excluded.seq, "flagged": ins.excluded.flagged,
+            "flag_seq": ins.excluded.flag_seq, "saved_at": ins.excluded.saved_at,
+        },
+        where=(table.c.seq <= ins.excluded.seq) & (table.c.flag_seq <= ins.excluded.flag_seq),
     )
-    ins2 = insert(table)
-    flag = ins2.on_conflict_do_update(
-        index_elements=[table.c.paper_id, table.c.item_version_id],
-        set_={"flagged": ins2.excluded.flagged},
-    )
-    return answer, flag
 
 
-def commit_batch(db_url: str, batch: list[Write]) -> list[dict[str, Any] | AppError]:
+def _lock_papers(conn: Connection, ids: set[int]) -> dict[int, Any]:
+    """Take the papers' write lock, then read their state: nothing can finish them until this commits."""
+    query = select(Paper.id, Paper.state, Paper.deadline, Paper.locked).where(Paper.id.in_(ids)).order_by(Paper.id)
+    if conn.dialect.name == "sqlite":
+        # pysqlite's deferred BEGIN would leave this SELECT outside the write's transaction: begin with the lock
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        query = query.with_for_update()
+    return {r.id: r for r in conn.execute(query)}
+
+
+def _stored(conn: Connection, keys: set[tuple[int, int]]) -> dict[tuple[int, int], _Stored]:
+    """The rows the batch touches, read under the papers' lock."""
+    rows = conn.execute(
+        select(Answer.paper_id, Answer.item_version_id, Answer.option_id, Answer.seq, Answer.flagged, Answer.flag_seq)
+        .where(tuple_(Answer.paper_id, Answer.item_version_id).in_(list(keys)))
+    )
+    return {(r.paper_id, r.item_version_id): _Stored(r.option_id, r.seq, r.flagged, r.flag_seq) for r in rows}
+
+
+def _id(value: int | None) -> str | None:
+    """Ids go out as strings, as in ``start``'s answers."""
+    return None if value is None else str(value)
+
+
+def _apply(w: Write, cur: _Stored) -> tuple[dict[str, Any], bool]:
+    """Apply one write to the question's state in arrival order; returns its ack and whether the row changed."""
+    if w.kind == "answer":
+        held, name, shown, same = cur.seq, "option", _id(w.option), cur.option == w.option
+    else:
+        held, name, shown, same = cur.flag_seq, "flagged", w.flagged, cur.flagged == w.flagged
+    if w.seq > held:
+        if w.kind == "answer":
+            cur.option, cur.seq = w.option, w.seq
+        else:
+            cur.flagged, cur.flag_seq = w.flagged, w.seq
+        return {"ok": True, "applied": True, "seq": w.seq, name: shown}, True
+    if w.seq == held and same:  # a resend of the write already applied (a reconnect, a replayed queue)
+        return {"ok": True, "applied": True, "seq": w.seq, name: shown, "duplicate": True}, False
+    stored = _id(cur.option) if w.kind == "answer" else cur.flagged
+    return {"ok": True, "applied": False, "reason": "stale", "seq": held, name: stored}, False
+
+
+def _is_transient(exc: OperationalError) -> bool:
+    """A deadlock, a serialisation failure or a busy SQLite: the whole batch can simply run again."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in ("40P01", "40001") or "database is locked" in str(exc.orig)
+
+
+def commit_batch(db_url: str, batch: list[Write], attempts: int = 3) -> list[dict[str, Any] | AppError]:
     """Apply a batch in ONE transaction; returns, per write, its ack body or the AppError refusing it."""
-    engine = db.get_engine(db_url)
-    now = clock.now()
+    for attempt in range(attempts):
+        try:
+            return _commit_batch(db_url, batch)
+        except OperationalError as exc:
+            if attempt == attempts - 1 or not _is_transient(exc):
+                raise
+            log.warning("answer batch retried after %s", exc.orig)
+    raise AssertionError("unreachable")
+
+
+def _commit_batch(db_url: str, batch: list[Write]) -> list[dict[str, Any] | AppError]:
+    """Lock the papers, decide every write in arrival order against what is stored, write each row once."""
+    writes = [(i, w) for i, w in enumerate(batch) if w.kind != "barrier"]
     outcomes: list[dict[str, Any] | AppError] = [{"ok": True}] * len(batch)
-    answer_rows: dict[tuple[int, int], dict[str, Any]] = {}
-    flag_rows: dict[tuple[int, int], dict[str, Any]] = {}
+    if not writes:
+        return outcomes
+    engine = db.get_engine(db_url)
     with engine.begin() as conn:
-        ids = {w.paper_id for w in batch if w.kind != "barrier"}
-        states = {}
-        if ids:
-            states = {
-                r.id: r
-                for r in conn.execute(
-                    select(Paper.id, Paper.state, Paper.deadline, Paper.locked).where(Paper.id.in_(ids))
-                )
-            }
-        for i, w in enumerate(batch):
-            if w.kind == "barrier":
-                continue
+        states = _lock_papers(conn, {w.paper_id for _i, w in writes})
+        now = clock.now()  # read under the lock: a paper finished after this write has finished_at >= saved_at
+        open_keys = set()
+        for i, w in writes:
             refusal = _refusal(states.get(w.paper_id), now)
             if refusal is not None:
                 outcomes[i] = refusal
+            else:
+                open_keys.add((w.paper_id, w.question))
+        current = _stored(conn, open_keys) if open_keys else {}
+        changed: set[tuple[int, int]] = set()
+        for i, w in writes:
+            if isinstance(outcomes[i], AppError):
                 continue
             key = (w.paper_id, w.question)
-            if w.kind == "answer":
-                outcomes[i] = {"ok": True, "seq": w.seq}
-                kept = answer_rows.get(key)
-                if kept is None or kept["seq"] < w.seq:  # one row per key: the highest seq wins
-                    answer_rows[key] = {
-                        "paper_id": w.paper_id, "item_version_id": w.question, "option_id": w.option,
-                        "seq": w.seq, "saved_at": now, "flagged": False,
-                    }
-            else:
-                outcomes[i] = {"ok": True, "flagged": w.flagged}
-                flag_rows[key] = {
-                    "paper_id": w.paper_id, "item_version_id": w.question, "option_id": None, "seq": 0,
-                    "saved_at": now, "flagged": w.flagged,
+            outcomes[i], did = _apply(w, current.setdefault(key, _Stored()))
+            if did:
+                changed.add(key)
+        if changed:
+            rows = [
+                {
+                    "paper_id": p, "item_version_id": q, "option_id": current[(p, q)].option,
+                    "seq": current[(p, q)].seq, "flagged": current[(p, q)].flagged,
+                    "flag_seq": current[(p, q)].flag_seq, "saved_at": now,
                 }
-        upsert_answer, upsert_flag = _upserts(engine.dialect.name)
-        if answer_rows:
-            conn.execute(upsert_answer, list(answer_rows.values()))
-        if flag_rows:
-            conn.execute(upsert_flag, list(flag_rows.values()))
+                for p, q in sorted(changed)
+            ]
+            conn.execute(_upsert(engine.dialect.name), rows)
     return outcomes
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ground import audit, clock, events, liveness
@@ -59,11 +59,12 @@ def login(session: Session, participant_no: str, pin: str, room_token: str) -> L
     )
     if candidate is None or not verify_pin(candidate.pin_hash, pin.strip()):
         raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
-    if not room.is_open:
-        raise AppError("room_closed", _("This room is not open for login. Ask the proctor."), 403)
     if candidate.room_id is not None and candidate.room_id != room.id:
         raise AppError("wrong_room", _("You are registered in another room. Ask the proctor."), 403)
     paper = session.scalar(select(Paper).where(Paper.candidate_id == candidate.id))
+    if not room.is_open and (paper is None or paper.state == "issued"):
+        # closing the room stops new sign-ins only: a started candidate back after a crash or a release gets in
+        raise AppError("room_closed", _("This room is not open for login. Ask the proctor."), 403)
     if paper is None:
         raise AppError("no_paper", _("No paper has been prepared for you. Ask the proctor."), 403)
     if paper.connected_sid is not None:
@@ -256,6 +257,14 @@ def saved_state(session: Session, paper_id: int) -> tuple[dict[str, str], list[s
     return answers, sorted(flags, key=int)
 
 
+def last_seq(session: Session, paper_id: int) -> int:
+    """The highest seq applied on the paper (answers and flags share one sequence): the page continues above it."""
+    row = session.execute(
+        select(func.max(Answer.seq), func.max(Answer.flag_seq)).where(Answer.paper_id == paper_id)
+    ).one()
+    return max(int(row[0] or 0), int(row[1] or 0))
+
+
 def result_payload(result: Result) -> dict[str, Any]:
     """A result as the candidate sees it in the ``submit`` ack."""
     return {
@@ -267,6 +276,11 @@ def finish(session: Session, paper: Paper, reason: str, *, actor: str = "system"
     """Close the paper exactly once (``True`` if this call did it); the caller then scores it."""
     if reason not in FINISH_REASONS:
         raise ValueError(f"unknown finish reason {reason!r}")
+    # take the paper's write lock first (the answer writer takes the same one), then read the clock: no answer
+    # commits after this, and every answer committed before it was saved at or before ``finished_at``
+    session.execute(
+        update(Paper).where(Paper.id == paper.id).values(state=Paper.state).execution_options(synchronize_session=False)
+    )
     now = clock.now()
     done = session.execute(
         update(Paper)

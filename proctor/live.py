@@ -14,7 +14,7 @@ from collections import deque
 from typing import Any
 
 from flask import Flask, request, session
-from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from candidate.answers import answer_writer
 from candidate.live.exam_namespace import (
@@ -33,6 +33,7 @@ from ground.extensions import socketio
 from ground.i18n import _
 from ground.models import Candidate, Room
 from ground.runtime import runtime
+from ground.sockets import GuardedNamespace
 from ground.staff import accounts as staff_service
 from ground.staff.accounts import StaffInfo
 from ground.staff.auth import staff_from_cookie
@@ -269,7 +270,7 @@ def _obj(data: Any) -> dict[str, Any]:
     return data
 
 
-class ProctorNamespace(Namespace):
+class ProctorNamespace(GuardedNamespace):
     """Events: rooms, join, feed, and the actions; the server pushes candidates, feed, room, signed_out."""
 
     def on_connect(self, auth: Any = None) -> None:
@@ -449,7 +450,7 @@ class ProctorNamespace(Namespace):
         return self._act(actions.set_open, _int(data, "room"), False, data.get("reason"))
 
 
-class BoardNamespace(Namespace):
+class BoardNamespace(GuardedNamespace):
     """The public score board: ``join`` ``{"room": code}``; the server pushes ``result`` as candidates finish."""
 
     @acked

@@ -7,7 +7,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import request
-from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from flask_socketio import ConnectionRefusedError, join_room
 
 from candidate import sessions, tokens
 from candidate.answers import Write, answer_writer
@@ -20,6 +20,7 @@ from ground.extensions import socketio
 from ground.i18n import _
 from ground.models import Candidate, Exam, Paper
 from ground.runtime import Runtime
+from ground.sockets import GuardedNamespace
 from question_bank.packages import open_paper_key, unwrap_exam_key
 
 log = logging.getLogger(__name__)
@@ -60,31 +61,32 @@ def _start_state(
         paper = session.get(Paper, paper_id)
         if paper is None:
             raise AppError("unknown_paper", _("This paper does not exist."), 404)
-        if paper.locked:
-            raise AppError("locked", _("Your exam is locked by the proctor."), 403)
         exam = session.get(Exam, paper.exam_id)
         candidate = session.get(Candidate, paper.candidate_id)
         assert exam is not None and candidate is not None
-        sessions.start(session, paper, exam)
-        if exam.data_key_wrapped is None:
-            raise AppError("not_released", _("The exam has not been opened yet. Please wait for the proctor."), 403)
-        data_key = unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped)
-        key = open_paper_key(data_key, exam.code, candidate.participant_no, paper.key_wrapped)
-        answers, flags = sessions.saved_state(session, paper.id)
+        questions = {q["v"]: set(q["o"]) for sub in paper.layout["subtests"] for q in sub["questions"]}
+        locked = bool(paper.locked) and paper.state != "finished"
+        if not locked:  # a locked candidate's clock does not start; the page shows the locked screen and waits
+            sessions.start(session, paper, exam)
         now = clock.now()
         state: dict[str, Any] = {
             "ok": True,
-            "key": b64e(key),
             "aad": f"exam:{exam.code}|candidate:{candidate.participant_no}",
             "deadline": clock.isoformat(paper.deadline) if paper.deadline else None,
             "server_time": clock.isoformat(now),
             "remaining_ms": sessions.remaining_ms(paper, now),
+            "locked": locked,
             "paused": paper.state == "paused",
             "state": paper.state,
-            "answers": answers,
-            "flags": flags,
+            "seq": sessions.last_seq(session, paper.id),
         }
-        questions = {q["v"]: set(q["o"]) for sub in paper.layout["subtests"] for q in sub["questions"]}
+        if locked:
+            return state, questions
+        if exam.data_key_wrapped is None:
+            raise AppError("not_released", _("The exam has not been opened yet. Please wait for the proctor."), 403)
+        data_key = unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped)
+        state["key"] = b64e(open_paper_key(data_key, exam.code, candidate.participant_no, paper.key_wrapped))
+        state["answers"], state["flags"] = sessions.saved_state(session, paper.id)
         finished = paper.state == "finished"
     if finished:
         closed = close_paper(db_url, paper_id, "submitted", signing_key)
@@ -92,7 +94,7 @@ def _start_state(
     return state, questions
 
 
-class ExamNamespace(Namespace):
+class ExamNamespace(GuardedNamespace):
     """Events: prefetch, start, answer, flag, submit, focus; server pushes ``time`` and ``ended``."""
 
     # The hot path skips Flask-SocketIO's per-event request context (it costs more than the rest of the
@@ -104,7 +106,7 @@ class ExamNamespace(Namespace):
         self.rt = rt
 
     def trigger_event(self, event: str, *args: Any) -> Any:
-        """Dispatch: hot events directly, the rest through Flask-SocketIO (with a request context)."""
+        """Dispatch: hot events directly, the rest (reserved names refused) through Flask-SocketIO's request context."""
         if event in self.HOT_EVENTS:
             sid, *payload = args
             return getattr(self, f"hot_{event}")(sid, payload[0] if payload else None)
@@ -207,36 +209,43 @@ class ExamNamespace(Namespace):
             raise AppError("unknown_question", _("That question is not on your paper."), 400)
         return question  # type: ignore[return-value]
 
+    @staticmethod
+    def _seq(data: dict[str, Any]) -> int:
+        seq = data.get("seq")
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1 or seq > 2**62:
+            raise _bad(_("Field 'seq' must be a positive integer."))
+        return seq
+
     @acked
     def hot_answer(self, sid: str, data: Any) -> dict[str, Any]:
-        """Validate against this connection's paper, queue for the group commit, ack once durable."""
+        """Validate against this connection's paper, queue for the group commit, ack what happened once durable."""
         info = self._info(sid)
         question = self._question(info, data)
         option = _int_field(data, "option", required=False)
         if option is not None and option not in info["questions"][question]:
             raise AppError("unknown_option", _("That option does not belong to this question."), 400)
-        seq = data.get("seq")
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0 or seq > 2**62:
-            raise _bad(_("Field 'seq' must be a non-negative integer."))
+        seq = self._seq(data)
         outcome = answer_writer(self.rt).submit(Write("answer", info["paper_id"], question, option, seq))
         if isinstance(outcome, AppError):
             raise outcome
-        events.publish(
-            events.ANSWER_SAVED, exam_id=info.get("exam_id"), room_id=info.get("room_id"),
-            candidate_id=info.get("candidate_id"), paper_id=info["paper_id"], question=question,
-            answered=option is not None,
-        )
+        if outcome["applied"] and not outcome.get("duplicate"):
+            events.publish(
+                events.ANSWER_SAVED, exam_id=info.get("exam_id"), room_id=info.get("room_id"),
+                candidate_id=info.get("candidate_id"), paper_id=info["paper_id"], question=question,
+                answered=option is not None,
+            )
         return outcome
 
     @acked
     def hot_flag(self, sid: str, data: Any) -> dict[str, Any]:
-        """Set or clear the ragu-ragu flag, durably."""
+        """Set or clear the ragu-ragu flag, durably, in the paper's one sequence."""
         info = self._info(sid)
         question = self._question(info, data)
         flagged = data.get("flagged")
         if not isinstance(flagged, bool):
             raise _bad(_("Field 'flagged' must be true or false."))
-        outcome = answer_writer(self.rt).submit(Write("flag", info["paper_id"], question, flagged=flagged))
+        seq = self._seq(data)
+        outcome = answer_writer(self.rt).submit(Write("flag", info["paper_id"], question, seq=seq, flagged=flagged))
         if isinstance(outcome, AppError):
             raise outcome
         return outcome

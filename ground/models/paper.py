@@ -42,7 +42,7 @@ class Paper(Base):
 
 
 class Answer(Base):
-    """The latest answer and flag for one question of one paper; ``seq`` orders a client's writes."""
+    """The latest answer and flag for one question of one paper; ``seq``/``flag_seq`` order a client's writes."""
 
     __tablename__ = "answers"
 
@@ -50,7 +50,8 @@ class Answer(Base):
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), primary_key=True)
     option_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)  # of the applied answer (one sequence per paper)
+    flag_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # of the applied flag change
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 import requests
@@ -10,6 +11,7 @@ import socketio
 from sqlalchemy import select
 
 from ground import db
+from ground.models import Candidate as CandidateRow
 from ground.models import Option, Paper, Result
 from tests.live import Candidate, LiveServer, questions
 
@@ -32,7 +34,8 @@ def _points(server: LiveServer) -> dict[int, float]:
 def test_full_exam_scores_exactly_by_the_key(server: LiveServer) -> None:
     cand = Candidate(server, server.token(0))
     start, paper = cand.begin()
-    assert start["answers"] == {} and start["flags"] == []
+    assert start["answers"] == {} and start["flags"] == [] and start["seq"] == 0
+    assert start["locked"] is False and start["paused"] is False
     assert start["remaining_ms"] > 29 * 60 * 1000
     assert not (_walk_keys(paper) & FORBIDDEN), "the paper must carry no key, weight or score"
     qs = questions(paper)
@@ -43,12 +46,14 @@ def test_full_exam_scores_exactly_by_the_key(server: LiveServer) -> None:
     points = _points(server)
     rng = random.Random(7)
     expected: dict[str, float] = {}
+    seq = start["seq"]
     for sub in paper["subtests"]:
         expected[sub["code"]] = 0.0
         for q in sub["questions"]:
             opt = rng.choice(q["options"])
-            ack = cand.call("answer", {"question": q["id"], "option": opt["id"], "seq": 1})
-            assert ack == {"ok": True, "seq": 1}
+            seq += 1
+            ack = cand.call("answer", {"question": q["id"], "option": opt["id"], "seq": seq})
+            assert ack == {"ok": True, "applied": True, "seq": seq, "option": opt["id"]}
             expected[sub["code"]] += points[int(opt["id"])]
 
     done = cand.call("submit")
@@ -71,9 +76,10 @@ def test_sigkill_mid_exam_loses_no_acknowledged_answer(server: LiveServer) -> No
     acked = {}
     for i, q in enumerate(qs[:17]):
         opt = q["options"][i % len(q["options"])]["id"]
-        assert cand.call("answer", {"question": q["id"], "option": opt, "seq": i + 1})["ok"]
+        assert cand.call("answer", {"question": q["id"], "option": opt, "seq": i + 1})["applied"]
         acked[q["id"]] = opt
-    assert cand.call("flag", {"question": qs[3]["id"], "flagged": True}) == {"ok": True, "flagged": True}
+    flag = cand.call("flag", {"question": qs[3]["id"], "flagged": True, "seq": 18})
+    assert flag == {"ok": True, "applied": True, "seq": 18, "flagged": True}
 
     server.kill()
     cand.wait_for("disconnect")
@@ -84,6 +90,7 @@ def test_sigkill_mid_exam_loses_no_acknowledged_answer(server: LiveServer) -> No
     assert again["ok"], again
     assert again["answers"] == acked
     assert again["flags"] == [qs[3]["id"]]
+    assert again["seq"] == 18, "the page continues the paper's sequence from here after a restart or reload"
     assert again["deadline"] == start["deadline"], "a restart must not reset or stretch the time"
     assert again["key"] == start["key"]
     cand.close()
@@ -93,12 +100,12 @@ def test_deadline_refuses_answers_and_finalises_unattended_papers(server: LiveSe
     present = Candidate(server, server.token(2))
     _, paper = present.begin()
     q = questions(paper)[0]
-    assert present.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["ok"]
+    assert present.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["applied"]
 
     gone = Candidate(server, server.token(3))
     _, paper_gone = gone.begin()
     q_gone = questions(paper_gone)[0]
-    assert gone.call("answer", {"question": q_gone["id"], "option": q_gone["options"][1]["id"], "seq": 1})["ok"]
+    assert gone.call("answer", {"question": q_gone["id"], "option": q_gone["options"][1]["id"], "seq": 1})["applied"]
     gone.close()
 
     server.advance_clock(30 * 60 + 1)  # past the 30-minute deadline; the ticker runs before this returns
@@ -148,6 +155,7 @@ BAD_ANSWERS = [
     ({"question": "Q", "option": None}, "bad_payload"),
     ({"question": "Q", "option": None, "seq": "1"}, "bad_payload"),
     ({"question": "Q", "option": None, "seq": -1}, "bad_payload"),
+    ({"question": "Q", "option": None, "seq": 0}, "bad_payload"),
     ({"question": "Q", "option": None, "seq": 1.5}, "bad_payload"),
     ({"question": "Q", "option": None, "seq": True}, "bad_payload"),
 ]
@@ -166,20 +174,100 @@ def test_every_malformed_payload_gets_the_error_shape(server: LiveServer) -> Non
         assert ack["ok"] is False, payload
         assert ack["error"]["code"] == code, (payload, ack)
         assert ack["error"]["message"], payload
-    for payload in (None, {"question": q["id"]}, {"question": q["id"], "flagged": "yes"}):
+    for payload in (
+        None, {"question": q["id"]}, {"question": q["id"], "flagged": "yes", "seq": 1},
+        {"question": q["id"], "flagged": True}, {"question": q["id"], "flagged": True, "seq": 0},
+    ):
         ack = cand.call("flag", payload)
         assert ack["ok"] is False and ack["error"]["code"] == "bad_payload"
     assert cand.call("focus", {"kind": "nonsense"})["error"]["code"] == "bad_payload"
     # nothing changed: the paper holds no answer after all that
     assert cand.call("start")["answers"] == {}
-    # a lower seq than one stored is acknowledged but ignored
-    o1, o2 = q["options"][0]["id"], q["options"][1]["id"]
-    assert cand.call("answer", {"question": q["id"], "option": o1, "seq": 10}) == {"ok": True, "seq": 10}
-    assert cand.call("answer", {"question": q["id"], "option": o2, "seq": 9}) == {"ok": True, "seq": 9}
-    assert cand.call("start")["answers"] == {q["id"]: o1}
-    assert cand.call("answer", {"question": q["id"], "option": None, "seq": 11}) == {"ok": True, "seq": 11}
-    assert cand.call("start")["answers"] == {}
     cand.close()
+
+
+PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+
+
+def _documented(event: str, ack: dict) -> None:
+    """Every field of a real ack is in docs/protocol.md's row for that event (the document is held to the code)."""
+    row = next(line for line in PROTOCOL.read_text(encoding="utf-8").splitlines() if line.startswith(f"| `{event}` |"))
+    missing = {k for k in ack if f'"{k}"' not in row}
+    assert not missing, (event, missing)
+    if ack.get("reason"):
+        assert f'"reason": "{ack["reason"]}"' in row
+
+
+def test_acks_say_whether_the_write_was_applied(server: LiveServer) -> None:
+    cand = Candidate(server, server.token(5))
+    _, paper = cand.begin()
+    q, q2 = questions(paper)[0], questions(paper)[1]
+    o1, o2 = q["options"][0]["id"], q["options"][1]["id"]
+
+    def answer(option: str | None, seq: int, question: str = q["id"]) -> dict:
+        return cand.call("answer", {"question": question, "option": option, "seq": seq})
+
+    def flag(flagged: bool, seq: int) -> dict:
+        return cand.call("flag", {"question": q["id"], "flagged": flagged, "seq": seq})
+
+    assert answer(o1, 10) == {"ok": True, "applied": True, "seq": 10, "option": o1}
+    # a lower seq (a PC whose clock is behind, an old queue) is not applied, and the ack says what is kept
+    assert answer(o2, 9) == {"ok": True, "applied": False, "reason": "stale", "seq": 10, "option": o1}
+    assert answer(o2, 10) == {"ok": True, "applied": False, "reason": "stale", "seq": 10, "option": o1}
+    # the same write again (a resend after a reconnect) is harmless and says so
+    assert answer(o1, 10) == {"ok": True, "applied": True, "seq": 10, "option": o1, "duplicate": True}
+    for ack in (answer(o1, 10), answer(o2, 9)):
+        _documented("answer", ack)
+    assert cand.call("start")["answers"] == {q["id"]: o1}
+
+    # flags share the paper's sequence and follow the same rule
+    assert flag(True, 11) == {"ok": True, "applied": True, "seq": 11, "flagged": True}
+    assert flag(False, 5) == {"ok": True, "applied": False, "reason": "stale", "seq": 11, "flagged": True}
+    assert flag(True, 11) == {"ok": True, "applied": True, "seq": 11, "flagged": True, "duplicate": True}
+    for ack in (flag(True, 11), flag(False, 5)):
+        _documented("flag", ack)
+    p2 = q2["options"][1]["id"]
+    assert answer(p2, 12, q2["id"]) == {"ok": True, "applied": True, "seq": 12, "option": p2}
+    st = cand.call("start")
+    _documented("start", st)
+    assert st["seq"] == 12 and st["flags"] == [q["id"]] and st["answers"] == {q["id"]: o1, q2["id"]: p2}
+
+    # after a reload the page continues above the paper's seq: its changes apply whatever its clock says
+    cand.close()
+    again = Candidate(server, server.token(5))
+    st, _ = again.begin()
+    assert st["seq"] == 12
+    assert again.call("answer", {"question": q["id"], "option": None, "seq": st["seq"] + 1}) == {
+        "ok": True, "applied": True, "seq": 13, "option": None,
+    }
+    assert again.call("flag", {"question": q["id"], "flagged": False, "seq": 14})["applied"] is True
+    st = again.call("start")
+    assert st["answers"] == {q2["id"]: p2} and st["flags"] == [] and st["seq"] == 14
+    again.close()
+
+
+def test_reserved_event_names_are_refused(server: LiveServer) -> None:
+    cand = Candidate(server, server.token(7))
+    cand.begin()
+    for name in ("disconnect", "connect", "connect_error", "disconnecting"):
+        ack = cand.call(name, {"x": 1}) if name != "disconnect" else cand.call(name, "client disconnect")
+        assert ack["ok"] is False and ack["error"]["code"] == "reserved_event", (name, ack)
+        assert f"`{name}`" in PROTOCOL.read_text(encoding="utf-8")
+    # the paper is still this connection's: no second device may log in, and the connection works
+    assert server.login(7).json()["error"]["code"] == "already_connected"
+    with db.session_scope(server.db_url) as s:
+        assert s.scalar(select(Paper.connected_sid).where(Paper.id == _paper_id(server, 7))) is not None
+    assert cand.call("start")["ok"] is True
+    cand.close()
+
+
+def _paper_id(server: LiveServer, index: int) -> int:
+    number = server.candidate(index)["participant_no"]
+    with db.session_scope(server.db_url) as s:
+        return s.scalar(
+            select(Paper.id).join(CandidateRow, CandidateRow.id == Paper.candidate_id)
+            .where(CandidateRow.participant_no == number)
+        )
 
 
 def test_connect_with_bad_token_is_refused_clearly(server: LiveServer) -> None:

@@ -71,22 +71,41 @@ def test_group_commit_keeps_the_highest_seq_and_refuses_by_state(demo: Config) -
     paper = _start(url, issued.id)
     batch = [
         Write("answer", paper.id, v, o[1], 5),
-        Write("answer", paper.id, v, o[2], 7),  # the highest seq in one batch wins
-        Write("answer", paper.id, v, o[3], 6),
-        Write("flag", paper.id, v, flagged=True),
+        Write("answer", paper.id, v, o[2], 7),  # applied in arrival order: 7 replaces 5 ...
+        Write("answer", paper.id, v, o[3], 6),  # ... and 6 arrives after 7: stale, told what is stored
+        Write("flag", paper.id, v, seq=8, flagged=True),
+        Write("answer", paper.id, v, o[2], 7),  # a resend of the applied write
         Write("barrier"),
     ]
     out = commit_batch(url, batch)
-    assert out[:4] == [{"ok": True, "seq": 5}, {"ok": True, "seq": 7}, {"ok": True, "seq": 6},
-                       {"ok": True, "flagged": True}]
-    assert commit_batch(url, [Write("answer", paper.id, v, o[0], 3)]) == [{"ok": True, "seq": 3}]  # stale
+    s1, s2, s3 = str(o[1]), str(o[2]), str(o[3])
+    assert out[:5] == [
+        {"ok": True, "applied": True, "seq": 5, "option": s1},
+        {"ok": True, "applied": True, "seq": 7, "option": s2},
+        {"ok": True, "applied": False, "reason": "stale", "seq": 7, "option": s2},
+        {"ok": True, "applied": True, "seq": 8, "flagged": True},
+        {"ok": True, "applied": True, "seq": 7, "option": s2, "duplicate": True},
+    ]
+    assert s3 not in str(out[2])
+    assert commit_batch(url, [Write("answer", paper.id, v, o[0], 3)]) == [
+        {"ok": True, "applied": False, "reason": "stale", "seq": 7, "option": s2}
+    ]
+    assert commit_batch(url, [Write("flag", paper.id, v, seq=6, flagged=False)]) == [
+        {"ok": True, "applied": False, "reason": "stale", "seq": 8, "flagged": True}
+    ]
+    assert commit_batch(url, [Write("flag", paper.id, v, seq=8, flagged=True)]) == [
+        {"ok": True, "applied": True, "seq": 8, "flagged": True, "duplicate": True}
+    ]
+    assert commit_batch(url, [Write("answer", paper.id, v, o[1], 7)])[0]["applied"] is False, "same seq, other value"
     with db.session_scope(url) as s:
         row = s.get(Answer, (paper.id, v))
-        assert (row.option_id, row.seq, row.flagged) == (o[2], 7, True)
+        assert (row.option_id, row.seq, row.flagged, row.flag_seq) == (o[2], 7, True, 8)
+        assert sessions.last_seq(s, paper.id) == 8
 
     with db.session_scope(url) as s:
         s.execute(update(Paper).where(Paper.id == paper.id).values(locked=True))
     assert commit_batch(url, [Write("answer", paper.id, v, o[0], 9)])[0].code == "locked"
+    assert commit_batch(url, [Write("flag", paper.id, v, seq=9, flagged=False)])[0].code == "locked"
     with db.session_scope(url) as s:
         s.execute(update(Paper).where(Paper.id == paper.id).values(locked=False))
 
