@@ -26,10 +26,22 @@ class Runtime:
     services: dict[str, Any] = field(default_factory=dict)
 
     def sign_in_guard(self, kind: str, address_factor: int) -> SignInGuard:
-        """The failure limits of one kind of sign-in (candidate login, staff sign-in), made once per process."""
+        """The failure limits of one kind of sign-in, made once per process (in Redis when configured: shared)."""
         if kind not in self.guards:
-            self.guards[kind] = SignInGuard(self.config.login_attempts, self.config.login_window_s, address_factor)
+            self.guards[kind] = SignInGuard(
+                self.config.login_attempts, self.config.login_window_s, address_factor, self.redis,
+                f"{self.config.redis_channel}:ratelimit:{kind}",
+            )
         return self.guards[kind]
+
+    @cached_property
+    def redis(self) -> Any:
+        """A Redis client when ``EXAM_REDIS_URL`` is set (sign-in limits shared by every process), else None."""
+        if not self.config.redis_url:
+            return None
+        import redis  # only installations with a Redis need the client
+
+        return redis.Redis.from_url(self.config.redis_url, socket_timeout=5, socket_connect_timeout=5)
 
     @property
     def db_url(self) -> str:

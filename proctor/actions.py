@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from candidate import sessions
+from candidate import lockouts, sessions
 from candidate.closing import close_paper
 from ground import audit, clock, db
 from ground.errors import AppError
@@ -25,7 +25,7 @@ MAX_REASON = 500
 MAX_EXTEND_S = 4 * 3600
 ACTIONS = (
     "extend", "pause_room", "resume_room", "lock", "unlock", "release", "force_submit", "announce", "rotate_token",
-    "open_room", "close_room",
+    "open_room", "close_room", "clear_lockout",
 )
 
 
@@ -265,4 +265,31 @@ def set_open(session: Session, staff: StaffInfo, room_id: int, is_open: bool, re
     out = Outcome("open_room" if is_open else "close_room", room.id)
     _log(session, out, staff, room, reason)
     out.room = board.room_card(session, room)
+    return out
+
+
+def _room_candidate(session: Session, room: Room, candidate_id: int) -> Candidate:
+    cand = session.get(Candidate, candidate_id)
+    if cand is None or cand.room_id != room.id:
+        raise AppError("unknown_candidate", _("This candidate is not in this room."), 404)
+    return cand
+
+
+def lockout_account(session: Session, staff: StaffInfo, room_id: int, candidate_id: int, reason: Any) -> str:
+    """The checks of a lockout clearing (reason, room, candidate) and the limiter key to clear; writes nothing."""
+    check_reason(reason)
+    room = authorize(session, staff, room_id)
+    return lockouts.account(room.exam_id, _room_candidate(session, room, candidate_id).participant_no)
+
+
+def clear_lockout(
+    session: Session, staff: StaffInfo, room_id: int, candidate_id: int, reason: Any, failures: int
+) -> Outcome:
+    """Log that the proctor let a candidate locked out by wrong PINs try again (the face cleared ``failures``)."""
+    reason = check_reason(reason)
+    room = authorize(session, staff, room_id)
+    cand = _room_candidate(session, room, candidate_id)
+    out = Outcome("clear_lockout", room.id)
+    out.reply = {"failures": failures}
+    _log(session, out, staff, room, reason, cand, failures=failures)
     return out

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, request, session
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
+from candidate import lockouts
 from candidate.answers import answer_writer
 from candidate.live.exam_namespace import (
     NAMESPACE as EXAM_NAMESPACE,
@@ -448,6 +449,24 @@ class ProctorNamespace(GuardedNamespace):
     def on_close_room(self, data: Any = None) -> dict[str, Any]:
         data = _obj(data)
         return self._act(actions.set_open, _int(data, "room"), False, data.get("reason"))
+
+
+    @acked
+    def on_clear_lockout(self, data: Any = None) -> dict[str, Any]:
+        """``{"room", "candidate", "reason"}``: forget the candidate's failed PINs so they may log in at once."""
+        data = _obj(data)
+        room_id, candidate_id, reason = _int(data, "room"), _int(data, "candidate"), data.get("reason")
+        rt, who = runtime(), self._staff()
+        db_url = rt.db_url
+
+        def target() -> str:
+            with db.session_scope(db_url) as s:
+                return actions.lockout_account(s, who, room_id, candidate_id, reason)  # type: ignore[arg-type]
+
+        account = run_blocking(target)
+        # the limiter is touched here, not on a database thread: its Redis client belongs to this process's hub
+        failures = lockouts.guard(rt).clear_account(account)
+        return self._act(actions.clear_lockout, room_id, candidate_id, reason, failures)
 
 
 class BoardNamespace(GuardedNamespace):

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
+from sqlalchemy import select
 
-from candidate import sessions, tokens
+from candidate import lockouts, sessions, tokens
 from candidate.answers import WRITER
 from ground import db
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Paper
+from ground.models import Paper, Room
 from ground.runtime import runtime
 from question_bank.store import get_image, image_hashes, version_contents
 
@@ -56,11 +57,25 @@ def health() -> Any:
 
 @bp.post("/api/v1/candidate/login")
 def login() -> Any:
-    """Exchange participant number, PIN and room token for an access token (rate-limited)."""
+    """Exchange participant number, PIN and room token for an access token (rate-limited, see below)."""
+    # a wrong room token counts only against the address (a generous limit), so nobody outside the room can lock a
+    # candidate out by guessing PINs; wrong PINs count against that exam's participant once the token is right
     body = json_body("participant_no", "pin", "room_token")
     rt = runtime()
-    account, address = body["participant_no"].strip(), str(request.remote_addr)
-    guard = rt.sign_in_guard("candidate", address_factor=10)  # a whole room may share one NAT address
+    address, room_token = str(request.remote_addr), body["room_token"].strip().upper()
+    guard = lockouts.guard(rt)
+    if guard.address_blocked(address):
+        raise AppError("too_many_attempts", _("Too many failed attempts. Wait a few minutes or ask the proctor."), 429)
+
+    def room_exam() -> int | None:
+        with db.session_scope(rt.db_url) as session:
+            return session.scalar(select(Room.exam_id).where(Room.token == room_token).limit(1))
+
+    exam_id = run_blocking(room_exam)
+    if exam_id is None:
+        guard.address_failed(address)
+        raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
+    account = lockouts.account(exam_id, body["participant_no"])
     if guard.blocked(account, address):
         raise AppError("too_many_attempts", _("Too many failed attempts. Wait a few minutes or ask the proctor."), 429)
 

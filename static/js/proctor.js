@@ -143,7 +143,7 @@ for (const b of document.querySelectorAll("[data-act]")) b.addEventListener("cli
 
 function openAction(act) {
   st.action = act;
-  const perCandidate = ["extend", "lock", "unlock", "release", "force_submit"].includes(act);
+  const perCandidate = ["extend", "lock", "unlock", "release", "force_submit", "clear_lockout"].includes(act);
   const row = perCandidate ? st.rows.get(st.selected) : null;
   $("action-title").textContent = T[act];
   $("action-target").textContent = row ? `${row.participant_no} · ${row.name}` : st.room ? st.room.name : "";
@@ -160,7 +160,7 @@ $("action-form").addEventListener("submit", async (ev) => {
   if (!text) { $("action-error").textContent = T.reason_required; return; }
   const data = { room: st.room.id };
   let event = act;
-  if (["extend", "lock", "unlock", "release", "force_submit"].includes(act)) data.candidate = st.selected;
+  if (["extend", "lock", "unlock", "release", "force_submit", "clear_lockout"].includes(act)) data.candidate = st.selected;
   if (act === "extend" || act === "extend_room") { event = "extend"; data.seconds = Math.round(Number($("minutes").value) * 60); }
   if (act === "announce") data.message = text; else data.reason = text;
   $("action-confirm").disabled = true;

@@ -235,6 +235,7 @@ ACTIONS = {
     "rotate_token": {},
     "open_room": {},
     "close_room": {},
+    "clear_lockout": {"candidate": True},
 }
 
 
