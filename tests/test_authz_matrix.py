@@ -1,0 +1,383 @@
+"""Who may do what: every HTTP route and every /exam and /proctor event, tried by each kind of actor.
+
+Actors: anonymous, a candidate (access token), a proctor of another room, the room's proctor, committee, admin,
+and a disabled staff account (signed in, then disabled). Each cell is the exact status and error code (or the
+redirect target), against a real ``exam-engine serve`` process with real HTTP and python-socketio clients.
+The route and event lists come from the app itself, so a new route or event fails here until it is classified.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import socketio
+from sqlalchemy import select
+
+from candidate.live.exam_namespace import ExamNamespace
+from exam_engine.app import create_app
+from ground import db
+from ground.config import Config
+from ground.models import Candidate, Room
+from ground.staff.accounts import assign, create_staff, set_active
+from proctor.live import BoardNamespace, ProctorNamespace
+from tests.live import LiveServer
+
+ACTORS = ("anonymous", "candidate", "other_proctor", "proctor", "committee", "admin", "disabled")
+STAFF = ("other_proctor", "proctor", "committee", "admin")
+ROOM_STAFF = ("proctor", "committee", "admin")  # may act on room DEMO-R1
+TEST_ONLY = {("POST", "/api/v1/_test/clock")}  # only with EXAM_TESTING_CLOCK=1 (never in production)
+
+Expect = int | tuple[int, str]
+
+
+def cells(default: Expect, **per_actor: Expect) -> dict[str, Expect]:
+    return {a: per_actor.get(a, default) for a in ACTORS}
+
+
+def anyone(outcome: Expect) -> dict[str, Expect]:
+    return cells(outcome)
+
+
+def committee_api(ok: Expect = 200) -> dict[str, Expect]:
+    return cells((401, "not_signed_in"), other_proctor=(403, "forbidden"), proctor=(403, "forbidden"),
+                 committee=ok, admin=ok)
+
+
+def staff_page(ok: Expect, other: Expect | None = None) -> dict[str, Expect]:
+    out = cells((302, "/staff/login"), committee=ok, admin=ok, proctor=ok)
+    out["other_proctor"] = other if other is not None else ok
+    return out
+
+
+# (method, rule) -> (path template, JSON body or None, expected per actor); {exam} and {room} are filled in
+HTTP: dict[tuple[str, str], tuple[str, Any, dict[str, Expect]]] = {
+    ("GET", "/"): ("/", None, anyone(200)),
+    ("GET", "/static/<path:filename>"): ("/static/js/proctor.js", None, anyone(200)),
+    ("GET", "/api/v1/health"): ("/api/v1/health", None, anyone(200)),
+    ("GET", "/api/v1/public-key"): ("/api/v1/public-key", None, anyone(200)),
+    # public by design: anybody may check a receipt; the board shows finished scores outside the room
+    ("POST", "/api/v1/receipts/verify"): ("/api/v1/receipts/verify", {}, anyone((400, "bad_request"))),
+    ("GET", "/receipt"): ("/receipt", None, anyone(200)),
+    ("POST", "/receipt"): ("/receipt", {}, anyone(200)),
+    ("GET", "/board/<code>"): ("/board/DEMO-R1", None, anyone(200)),
+    ("POST", "/api/v1/candidate/login"): (
+        "/api/v1/candidate/login", {"participant_no": "1", "pin": "1", "room_token": "NOSUCH"},
+        anyone((401, "bad_credentials")),
+    ),
+    ("GET", "/api/v1/candidate/media/<sha256>"): (
+        "/api/v1/candidate/media/" + "a" * 64, None,
+        cells((401, "bad_token"), candidate=(409, "not_started")),  # the token rides in ?token=
+    ),
+    ("GET", "/api/v1/committee/exams/<code>/announcement"): (
+        "/api/v1/committee/exams/{exam}/announcement", None, committee_api(),
+    ),
+    ("GET", "/api/v1/committee/exams/<code>/final"): ("/api/v1/committee/exams/{exam}/final", None, committee_api()),
+    ("POST", "/api/v1/committee/exams/<code>/final"): ("/api/v1/committee/exams/{exam}/final", {}, committee_api()),
+    ("POST", "/api/v1/committee/exams/<code>/export"): ("/api/v1/committee/exams/{exam}/export", {}, committee_api()),
+    ("GET", "/committee/analysis/<code>"): (
+        "/committee/analysis/{exam}", None,
+        cells((302, "/staff/login"), other_proctor=403, proctor=403, committee=(404, "analysis_unavailable"),
+              admin=(404, "analysis_unavailable")),
+    ),
+    ("POST", "/committee/analysis/<code>"): (  # a browser form: sign-in page and HTML 403 rather than JSON
+        "/committee/analysis/{exam}", {},
+        cells((302, "/staff/login"), other_proctor=403, proctor=403, committee=(404, "analysis_unavailable"),
+              admin=(404, "analysis_unavailable")),
+    ),
+    ("GET", "/proctor/"): ("/proctor/", None, staff_page(200)),
+    ("GET", "/proctor/rooms/<int(max=2147483647):room_id>/summary"): (
+        "/proctor/rooms/{room}/summary", None, staff_page(200, other=(403, "forbidden_room")),
+    ),
+    ("GET", "/proctor/rooms/<int(max=2147483647):room_id>/summary.csv"): (
+        "/proctor/rooms/{room}/summary.csv", None, staff_page(200, other=(403, "forbidden_room")),
+    ),
+    ("GET", "/proctor/rooms/<int(max=2147483647):room_id>/summary.pdf"): (
+        "/proctor/rooms/{room}/summary.pdf", None, staff_page(200, other=(403, "forbidden_room")),
+    ),
+    ("GET", "/staff/"): ("/staff/", None, anyone((302, "/proctor/"))),
+    ("GET", "/staff/login"): ("/staff/login", None, cells((302, "/proctor/"), anonymous=200, candidate=200,
+                                                          disabled=200)),
+    # a form post without the session's CSRF token is refused before the password is even looked at
+    ("POST", "/staff/login"): ("/staff/login", {}, cells(401, anonymous=403, candidate=403)),
+    ("GET", "/api/v1/staff/session"): (
+        "/api/v1/staff/session", None, cells(200, anonymous=(401, "not_signed_in"), candidate=(401, "not_signed_in"),
+                                             disabled=(401, "not_signed_in")),
+    ),
+    ("POST", "/api/v1/staff/session"): ("/api/v1/staff/session", {}, anyone((400, "bad_request"))),
+    # the two sign-outs end the sign-in: they run last, each on a fresh sign-in of its own
+    ("DELETE", "/api/v1/staff/session"): (
+        "/api/v1/staff/session", None, cells(200, anonymous=(401, "not_signed_in"), candidate=(401, "not_signed_in"),
+                                             disabled=(401, "not_signed_in")),
+    ),
+    ("POST", "/staff/logout"): (
+        "/staff/logout", {}, cells((302, "/staff/login"), anonymous=(403, "csrf_failed"),
+                                   candidate=(403, "csrf_failed")),
+    ),
+}
+SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
+XFAIL_HTTP: dict[tuple[str, str], str] = {}  # (method, rule) -> why today's behaviour is wrong
+
+
+def production_routes() -> set[tuple[str, str]]:
+    """(method, rule) of every route of an app configured as in production (no test clock)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(Config(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/x.sqlite3", testing_clock=False),
+                         async_mode="threading")
+        return {(m, r.rule) for r in app.url_map.iter_rules() for m in (r.methods or set()) - {"HEAD", "OPTIONS"}}
+
+
+def test_every_route_is_classified() -> None:
+    routes = production_routes()
+    assert not routes & TEST_ONLY, "the test clock must not exist in production"
+    missing = routes - set(HTTP)
+    assert not missing, f"classify these routes in HTTP (expected outcome per actor): {sorted(missing)}"
+    assert not set(HTTP) - routes, f"routes classified but gone: {sorted(set(HTTP) - routes)}"
+
+
+class World:
+    """The live server, its rooms and each actor's clients."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        with db.session_scope(server.db_url) as s:
+            a = s.scalar(select(Room).where(Room.code == "DEMO-R1"))
+            b = Room(exam_id=a.exam_id, code="DEMO-R2", name="Ruang 2", token="BBBBBB", is_open=True, capacity=10)
+            s.add(b)
+            s.flush()
+            create_staff(s, "pengawas2", "room-b-password", "proctor")
+            assign(s, "pengawas2", "DEMO-R2")
+            create_staff(s, "admin1", "admin-password-1", "admin")
+            create_staff(s, "pengawas3", "disabled-password", "proctor")
+            assign(s, "pengawas3", "DEMO-R1")
+            self.room, self.room_b, self.exam = a.id, b.id, a.exam.code
+        roles = {s["role"]: (s["username"], s["password"]) for s in server.creds["staff"]}
+        self.passwords = {
+            "other_proctor": ("pengawas2", "room-b-password"), "proctor": roles["proctor"],
+            "committee": roles["committee"], "admin": ("admin1", "admin-password-1"),
+            "disabled": ("pengawas3", "disabled-password"),
+        }
+        self.http = {a: self.sign_in(a) if a in self.passwords else requests.Session() for a in ACTORS}
+        self.token = server.token(0)
+        with db.session_scope(server.db_url) as s:
+            set_active(s, "pengawas3", False)  # signed in first: the old cookie is what an attacker would hold
+
+    def sign_in(self, actor: str) -> requests.Session:
+        h = requests.Session()
+        r = h.post(self.server.url + "/api/v1/staff/session", json=dict(zip(("username", "password"),
+                                                                             self.passwords[actor], strict=True)),
+                   timeout=30)
+        assert r.status_code == 200, r.text
+        h.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        return h
+
+    def cookie(self, actor: str) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.http[actor].cookies)
+
+    def candidate_id(self, i: int) -> int:
+        number = self.server.creds["candidates"][i]["participant_no"]
+        with db.session_scope(self.server.db_url) as s:
+            return s.scalar(select(Candidate.id).where(Candidate.participant_no == number))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    server = LiveServer(tmp_path_factory.mktemp("authz") / "data", None)
+    try:
+        server.start()
+        yield World(server)
+    finally:
+        server.stop()
+
+
+def outcome(r: requests.Response) -> tuple[int, str | None]:
+    """(status, error code | redirect path | None); an error answer must have the one error shape."""
+    if r.is_redirect:
+        return r.status_code, r.headers["Location"].split("?")[0]
+    if r.status_code >= 400 and r.headers.get("Content-Type", "").startswith("application/json"):
+        body = r.json()
+        assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]), body
+        return r.status_code, body["error"]["code"]
+    return r.status_code, None
+
+
+def matches(got: tuple[int, str | None], want: Expect) -> bool:
+    if isinstance(want, int):
+        return got[0] == want
+    return got == want
+
+
+def http_call(world: World, actor: str, key: tuple[str, str]) -> tuple[int, str | None]:
+    method, _rule = key
+    template, body, _ = HTTP[key]
+    path = template.format(exam=world.exam, room=world.room)
+    client = world.http[actor]
+    if key in SIGN_OUTS and actor in STAFF:
+        client = world.sign_in(actor)  # a fresh sign-in to end, so the others stay signed in
+    params = {"token": world.token} if actor == "candidate" else None
+    headers = {"Authorization": f"Bearer {world.token}"} if actor == "candidate" else None
+    kwargs: dict[str, Any] = {"json": body} if body is not None and not key[1].startswith(("/staff", "/receipt",
+                                                                                            "/committee/")) else {}
+    if body is not None and "json" not in kwargs:
+        kwargs["data"] = body  # the HTML forms
+    r = client.request(method, world.server.url + path, params=params, headers=headers, allow_redirects=False,
+                       timeout=60, **kwargs)
+    return outcome(r)
+
+
+ORDERED = sorted(set(HTTP) - SIGN_OUTS) + sorted(SIGN_OUTS)
+
+
+@pytest.mark.parametrize("key", ORDERED, ids=[f"{m} {r}" for m, r in ORDERED])
+def test_http_route(world: World, key: tuple[str, str]) -> None:
+    if key in XFAIL_HTTP:
+        pytest.xfail(XFAIL_HTTP[key])
+    expected = HTTP[key][2]
+    wrong = {}
+    for actor in ACTORS:
+        got = http_call(world, actor, key)
+        if not matches(got, expected[actor]):
+            wrong[actor] = (got, expected[actor])
+    assert not wrong, f"{key}: actor -> (got, expected): {wrong}"
+
+
+def test_the_test_clock_is_absent_in_production(tmp_path: Path) -> None:
+    """The live test server has it; an installation without EXAM_TESTING_CLOCK=1 answers 404."""
+    app = create_app(Config(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/x.sqlite3", testing_clock=False),
+                     async_mode="threading")
+    assert app.test_client().post("/api/v1/_test/clock", json={"advance_s": 1}).status_code == 404
+
+
+# --- Socket.IO ----------------------------------------------------------------------------------------------------
+
+
+def handler_events(cls: type) -> set[str]:
+    """Client events a namespace class handles (``on_x`` methods and hot events), lifecycle names left out."""
+    names = {n[3:] for n, _ in inspect.getmembers(cls, inspect.isfunction) if n.startswith("on_")}
+    return (names | set(getattr(cls, "HOT_EVENTS", ()))) - {"connect", "disconnect"}
+
+
+def connect(world: World, actor: str, namespace: str) -> tuple[socketio.Client, str]:
+    """A real client of ``actor``: returns it and "connected" or the refusal's error code."""
+    refused: list[Any] = []
+    sio = socketio.Client(reconnection=False)
+    sio.on("connect_error", lambda data=None: refused.append(data), namespace=namespace)
+    headers = {"Cookie": world.cookie(actor)} if actor in world.passwords else {}
+    auth = {"access_token": world.token} if actor == "candidate" else None
+    try:
+        sio.connect(world.server.url, namespaces=[namespace], headers=headers, auth=auth, transports=["websocket"],
+                    wait_timeout=10)
+    except socketio.exceptions.ConnectionError:
+        data = refused[0] if refused else None
+        code = (data.get("data") or {}).get("code") if isinstance(data, dict) else None
+        return sio, code or "refused"
+    return sio, "connected"
+
+
+EXAM_CONNECT = cells("bad_token", candidate="connected")
+PROCTOR_CONNECT = cells("connected", anonymous="not_signed_in", candidate="not_signed_in", disabled="not_signed_in")
+
+
+def proctor_calls(world: World, cand: int) -> list[tuple[str, dict[str, Any], str]]:
+    """(event, payload, outcome for a room's staff) in an order in which each succeeds; another room's proctor
+    gets ``forbidden_room`` for every one of them (``rooms`` lists only their own room)."""
+    r = world.room
+    return [
+        ("join", {"room": r}, "ok"),
+        ("feed", {"room": r}, "ok"),
+        ("extend", {"room": r, "candidate": cand, "seconds": 60, "reason": "authz"}, "ok"),
+        ("lock", {"room": r, "candidate": cand, "reason": "authz"}, "ok"),
+        ("unlock", {"room": r, "candidate": cand, "reason": "authz"}, "ok"),
+        ("release", {"room": r, "candidate": cand, "reason": "authz"}, "ok"),
+        ("pause_room", {"room": r, "reason": "authz"}, "ok"),
+        ("resume_room", {"room": r, "reason": "authz"}, "ok"),
+        ("announce", {"room": r, "message": "authz"}, "ok"),
+        ("rotate_token", {"room": r, "reason": "authz"}, "ok"),
+        ("close_room", {"room": r, "reason": "authz"}, "ok"),
+        ("open_room", {"room": r, "reason": "authz"}, "ok"),
+        ("clear_lockout", {"room": r, "candidate": cand, "reason": "authz"}, "ok"),
+        ("force_submit", {"room": r, "candidate": cand, "reason": "authz"}, "not_started"),  # authorized; not begun
+    ]
+
+
+def ack_outcome(ack: Any) -> str:
+    assert isinstance(ack, dict) and "ok" in ack, ack
+    if ack["ok"]:
+        return "ok"
+    assert {"code", "message"} <= set(ack["error"]), ack
+    return ack["error"]["code"]
+
+
+def test_every_event_is_classified(world: World) -> None:
+    classified = {e for e, _p, _o in proctor_calls(world, 0)} | {"rooms"}
+    assert handler_events(ProctorNamespace) == classified, "classify the new /proctor events here"
+    assert handler_events(ExamNamespace) == set(EXAM_EVENTS), "classify the new /exam events here"
+    assert handler_events(BoardNamespace) == {"join"}, "classify the new /board events here"
+
+
+EXAM_EVENTS = {  # the candidate's own paper only: no payload names a paper, so nobody else's can be reached
+    "prefetch": (None, "ok"),
+    "start": (None, "ok"),
+    "answer": ({"question": 2**31, "option": None, "seq": 1}, "unknown_question"),
+    "flag": ({"question": 2**31, "flagged": True, "seq": 1}, "unknown_question"),
+    "focus": ({"kind": "blur"}, "ok"),
+    "submit": (None, "ok"),
+}
+
+
+def test_exam_namespace(world: World) -> None:
+    got = {}
+    for actor in ACTORS:
+        sio, state = connect(world, actor, "/exam")
+        got[actor] = state
+        if state == "connected":
+            seen = {e: ack_outcome(sio.call(e, p, namespace="/exam", timeout=30)) for e, (p, _o) in EXAM_EVENTS.items()}
+            assert seen == {e: o for e, (_p, o) in EXAM_EVENTS.items()}, seen
+        sio.disconnect()
+    assert got == EXAM_CONNECT
+
+
+def test_proctor_namespace(world: World) -> None:
+    cand = world.candidate_id(1)
+    got = {}
+    for actor in ACTORS:
+        sio, state = connect(world, actor, "/proctor")
+        got[actor] = state
+        if state != "connected":
+            continue
+        try:
+            rooms = sio.call("rooms", None, namespace="/proctor", timeout=30)
+            assert rooms["ok"]
+            ids = {r["id"] for r in rooms["rooms"]}
+            if actor == "other_proctor":
+                assert ids == {world.room_b}
+            elif actor == "proctor":
+                assert ids == {world.room}
+            else:
+                assert ids == {world.room, world.room_b}
+            for event, payload, ok in proctor_calls(world, cand):
+                want = "forbidden_room" if actor == "other_proctor" else ok
+                have = ack_outcome(sio.call(event, payload, namespace="/proctor", timeout=60))
+                assert have == want, (actor, event, have, want)
+        finally:
+            sio.disconnect()
+    assert got == PROCTOR_CONNECT
+
+
+def test_board_namespace_is_public_and_shows_no_token(world: World) -> None:
+    """The score board outside the room: anyone may watch, and the room card carries no room token."""
+    for actor in ACTORS:
+        sio, state = connect(world, actor, "/board")
+        try:
+            assert state == "connected", (actor, state)
+            ack = sio.call("join", {"room": "DEMO-R1"}, namespace="/board", timeout=30)
+            assert ack["ok"] and "token" not in ack["room"], (actor, ack)
+            assert ack_outcome(sio.call("join", {"room": "NOSUCH"}, namespace="/board", timeout=30)) == "unknown_room"
+        finally:
+            sio.disconnect()
