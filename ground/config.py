@@ -9,6 +9,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ground import keyring
 from ground.keyfiles import create_once
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class Config:
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()
+        keyring.register(self.sqlalchemy_url, self.data_dir)  # its sealed bank and PINs open with this folder's keys
 
     def ensure_data_dir(self) -> Path:
         """Create the data folder on first use, private to its owner (0700) like everything in it (0600): an

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ground.keyfiles import create_once
 
@@ -90,6 +93,26 @@ def load_master_key(data_dir: Path) -> bytes:
         return key
     path = Path(data_dir) / "master.key"
     return b64d(create_once(path, lambda: b64e(new_key()).encode()).decode().strip())
+
+
+def load_pin_pepper(data_dir: Path) -> bytes:
+    """The PIN pepper (``DATA_DIR/pin.pepper``, made once): PIN hashes are keyed with it, so a database alone
+    does not yield PINs."""
+    path = Path(data_dir) / "pin.pepper"
+    key = b64d(create_once(path, lambda: b64e(new_key()).encode()).decode().strip())
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"{path} must hold 32 bytes, base64-encoded")
+    return key
+
+
+def derive_key(key: bytes, purpose: str) -> bytes:
+    """A separate 32-byte key for ``purpose`` from ``key`` (HKDF-SHA256): one key never serves two uses."""
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode()).derive(key)
+
+
+def fingerprint(key: bytes, data: bytes) -> str:
+    """Keyed fingerprint (HMAC-SHA256, hex): equal inputs match, yet nobody without the key can test a guess."""
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
 
 
 def load_signing_key(data_dir: Path) -> Ed25519PrivateKey:

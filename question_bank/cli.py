@@ -1,4 +1,4 @@
-"""``exam-engine bank …``: import, export, template, list, check a blueprint, rotate the master key."""
+"""``exam-engine bank …``: import, export, template, list, check a blueprint, rotate the master key, encrypt."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from ground import audit, crypto
+from ground import audit, bank_seal, crypto
 from ground.cli_state import CliState, cli_actor, pass_state
 from ground.config import write_private
-from ground.db import session_scope
+from ground.db import get_engine, session_scope
 from ground.i18n import _
 from ground.models import Exam, Item
 from ground.models.bank_images import BankImage
@@ -23,7 +23,7 @@ from question_bank.assembly import stock_problems
 from question_bank.blueprint import BlueprintError, load_blueprint, load_preset
 from question_bank.formats import FormatError, Problem, read_bank, used_images
 from question_bank.formats.registry import FORMATS
-from question_bank.store import check_media, current_drafts, images_of, import_items, load_pool
+from question_bank.store import check_media, current_drafts, encrypt_bank, images_of, import_items, load_pool
 
 EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
@@ -340,6 +340,7 @@ def rotate_key_cmd(state: CliState, yes: bool) -> None:
         try:
             for exam in exams:
                 exam.data_key_wrapped = rewrap_exam_key(old, new, exam.code, exam.data_key_wrapped)
+            bank_seal.rewrap_bank_key(session, old, new)
         except crypto.TamperedError:
             if not from_env:
                 pending.unlink()
@@ -351,6 +352,26 @@ def rotate_key_cmd(state: CliState, yes: bool) -> None:
     else:
         os.replace(pending, key_path)
     click.echo(_("Master key rotated; %(n)s exam key(s) re-wrapped.", n=len(exams)))
+
+
+@bank_cmd.command("encrypt")
+@pass_state
+def encrypt_cmd(state: CliState) -> None:
+    """Seal the bank rows written before encryption at rest (once, after upgrading; running it again is harmless)."""
+    url = state.init_db()
+    with session_scope(url) as session:
+        report = encrypt_bank(session)
+        audit.record(session, "bank.encrypted", actor=cli_actor(), versions=report.versions, options=report.options,
+                     images=report.images)  # fmt: skip
+    engine = get_engine(url)
+    if engine.dialect.name == "sqlite":  # the old plaintext pages must not linger in the file or its WAL
+        with engine.connect() as conn:
+            conn.exec_driver_sql("VACUUM")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    click.echo(_("Bank sealed: %(versions)s versions, %(options)s options, %(images)s images.",
+                 versions=report.versions, options=report.options, images=report.images))  # fmt: skip
+    if engine.dialect.name == "postgresql":
+        click.echo(_("On PostgreSQL run VACUUM FULL item_versions, options, bank_images so the old rows are gone."))
 
 
 def register(main: click.Group) -> None:

@@ -1,4 +1,8 @@
-"""Persisting the bank (SQLAlchemy, no Flask): imports with versioning and duplicate checks, pools, contents."""
+"""Persisting the bank (SQLAlchemy, no Flask): imports with versioning and duplicate checks, pools, contents.
+
+Texts, options with their points, explanations and images are stored sealed (``ground.bank_seal``) and opened
+only here, in memory, for whoever needs them (assembly, scoring, exports); duplicates match on keyed fingerprints.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.orm import Session
 
-from ground import clock
+from ground import bank_seal, clock
+from ground.bank_seal import BankCipher, LazyCipher
 from ground.i18n import _
 from ground.models import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage
@@ -78,27 +83,78 @@ def _current_join():  # noqa: ANN202 - a SQL expression
 _BATCH = 500  # drafts per bulk INSERT round
 
 
-def _insert_versions(session: Session, rows: list[tuple[int, int, ItemDraft, str]], now) -> None:  # noqa: ANN001
-    """Bulk-insert versions (item id, version number, draft, hash) and their options, keeping option order."""
+def _version_payload(d: ItemDraft) -> dict[str, Any]:
+    return {"text": d.text, "explanation": d.explanation, "html": d.html, "media": list(d.media)}
+
+
+def _insert_versions(
+    session: Session, cipher: BankCipher, rows: list[tuple[int, int, ItemDraft, str]], now  # noqa: ANN001
+) -> None:
+    """Bulk-insert versions (item id, version number, draft, keyed hash) and their options, sealed, in option order.
+
+    An option's sealed content names its own row id, so options are inserted empty first and sealed by id: no
+    plaintext is ever written (nor left in the WAL).
+    """
     if not rows:
         return
     ids = session.scalars(
         insert(ItemVersion).returning(ItemVersion.id, sort_by_parameter_order=True),
         [
-            {"item_id": item_id, "version": number, "kind": d.kind, "text": d.text, "explanation": d.explanation,
-             "media": list(d.media), "content_hash": chash, "text_hash": text_hash(d.text), "created_at": now,
-             "score_lower": d.score_lower, "score_upper": d.score_upper, "text_html": d.html}
+            {"item_id": item_id, "version": number, "kind": d.kind, "text": "", "explanation": None, "media": [],
+             "content_hash": chash, "text_hash": cipher.fingerprint(text_hash(d.text)), "created_at": now,
+             "score_lower": d.score_lower, "score_upper": d.score_upper, "text_html": None,
+             "sealed": cipher.seal(bank_seal.version_aad(d.uid, number), _version_payload(d))}
             for item_id, number, d, chash in rows
         ],
     ).all()  # fmt: skip
-    session.execute(
-        insert(Option),
+    drafts = [(vid, o) for vid, (_item_id, _n, d, _h) in zip(ids, rows, strict=True) for o in d.options]
+    positions = [i for _item_id, _n, d, _h in rows for i in range(len(d.options))]
+    if not drafts:
+        return
+    option_ids = session.scalars(
+        insert(Option).returning(Option.id, sort_by_parameter_order=True),
         [
-            {"item_version_id": vid, "position": i, "text": o.text, "points": float(o.points), "media": list(o.media)}
-            for vid, (_item_id, _n, d, _h) in zip(ids, rows, strict=True)
-            for i, o in enumerate(d.options)
+            {"item_version_id": vid, "position": i, "text": "", "points": None, "media": []}
+            for (vid, _o), i in zip(drafts, positions, strict=True)
+        ],
+    ).all()
+    session.execute(
+        update(Option),
+        [
+            {"id": oid, "sealed": cipher.seal(bank_seal.option_aad(vid, oid), _option_payload(o))}
+            for oid, (vid, o) in zip(option_ids, drafts, strict=True)
         ],
     )
+
+
+def _option_payload(o: OptionDraft) -> dict[str, Any]:
+    return {"text": o.text, "points": float(o.points), "media": list(o.media)}
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """A stored version's content in memory (opened, or read as it is from a row written before sealing)."""
+
+    text: str
+    explanation: str | None
+    html: str | None
+    media: list[dict[str, Any]]
+    options: list[tuple[str, float, list[dict[str, Any]]]]  # text, points, media in stored order
+
+
+def _open_version(lazy: LazyCipher, item: Item, version: ItemVersion) -> _Opened:
+    """Open one version and its options (ORM rows, as the import and export paths hold them)."""
+    options: list[tuple[str, float, list[dict[str, Any]]]] = []
+    for o in version.options:
+        sealed = bank_seal.open_option(lazy, version.id, o.id, o.sealed)
+        if sealed is None:
+            options.append((o.text, float(o.points or 0.0), list(o.media or [])))
+        else:
+            options.append((sealed["text"], float(sealed["points"]), list(sealed["media"] or [])))
+    if version.sealed is None:
+        return _Opened(version.text, version.explanation, version.text_html, list(version.media or []), options)
+    v = lazy.get().open(bank_seal.version_aad(item.uid, version.version), version.sealed)
+    return _Opened(v["text"], v["explanation"], v["html"], list(v["media"] or []), options)
 
 
 def _media_refs(drafts: Iterable[ItemDraft]) -> Iterable[tuple[ItemDraft, str]]:
@@ -124,24 +180,36 @@ def check_media(
     ]
 
 
-def store_images(session: Session, images: Mapping[str, tuple[str, bytes]]) -> int:
-    """Add images the bank does not hold yet (content-addressed: the same picture is stored once)."""
+def store_images(session: Session, images: Mapping[str, tuple[str, bytes]], cipher: BankCipher | None = None) -> int:
+    """Add images the bank does not hold yet (content-addressed: the same picture is stored once), sealed."""
     shas = sorted(images)
     have: set[str] = set()
     for chunk in _chunks(shas):  # type: ignore[arg-type]
         have.update(session.scalars(select(BankImage.sha256).where(BankImage.sha256.in_(chunk))))
     now = clock.now()
     new = [s for s in shas if s not in have]
+    if new and cipher is None:
+        cipher = bank_seal.bank_cipher(session)
     for sha in new:
         mime, data = images[sha]
-        session.add(BankImage(sha256=sha, mime=mime, size=len(data), data=data, created_at=now))
+        assert cipher is not None
+        sealed = cipher.seal_image(sha, mime, data)
+        session.add(BankImage(sha256=sha, mime=mime, size=len(data), data=sealed, created_at=now))
     return len(new)
 
 
 def get_image(session: Session, sha256: str) -> tuple[str, bytes] | None:
     """An image's MIME type and bytes by hash (what the app serves for ``bank:<sha256>``)."""
     row = session.get(BankImage, sha256)
-    return (row.mime, row.data) if row is not None else None
+    if row is None:
+        return None
+    return row.mime, _open_image(LazyCipher(session), row.sha256, row.mime, row.data)
+
+
+def _open_image(lazy: LazyCipher, sha256: str, mime: str, stored: bytes) -> bytes:
+    if not bytes(stored).startswith(bank_seal.IMAGE_PREFIX):
+        return bytes(stored)
+    return lazy.get().open_image(sha256, mime, stored)
 
 
 def image_hashes(contents: Mapping[int, VersionContent]) -> set[str]:
@@ -158,15 +226,19 @@ def images_of(session: Session, drafts: Iterable[ItemDraft]) -> dict[str, bytes]
     """The bytes of every image the drafts refer to (for exports)."""
     shas = sorted({sha for _d, sha in _media_refs(drafts)})
     out: dict[str, bytes] = {}
+    lazy = LazyCipher(session)
     for chunk in _chunks(shas):  # type: ignore[arg-type]
-        for sha, data in session.execute(select(BankImage.sha256, BankImage.data).where(BankImage.sha256.in_(chunk))):
-            out[sha] = data
+        q = select(BankImage.sha256, BankImage.mime, BankImage.data).where(BankImage.sha256.in_(chunk))
+        for sha, mime, data in session.execute(q):
+            out[sha] = _open_image(lazy, sha, mime, data)
     return out
 
 
-def _same_text_warnings(session: Session, creates: list[tuple[ItemDraft, str]], report: ImportReport) -> None:
+def _same_text_warnings(
+    session: Session, cipher: BankCipher, creates: list[tuple[ItemDraft, str]], report: ImportReport
+) -> None:
     """Warn (do not refuse) when a new item repeats a question text of its subtest with different options."""
-    hashes = {d.uid: text_hash(d.text) for d, _h in creates if normalise_text(d.text)}
+    hashes = {d.uid: cipher.fingerprint(text_hash(d.text)) for d, _h in creates if normalise_text(d.text)}
     seen: dict[tuple[str, str], str] = {}
     wanted = sorted(set(hashes.values()))
     for chunk in _chunks(wanted):  # type: ignore[arg-type]
@@ -191,21 +263,21 @@ def _short(text: str | None, limit: int = 60) -> str:
     return repr(one if len(one) <= limit else one[: limit - 1] + "…")
 
 
-def _change_summary(item: Item, version: ItemVersion, draft: ItemDraft) -> str:
+def _change_summary(item: Item, version: ItemVersion, opened: _Opened, draft: ItemDraft) -> str:
     """What an update would change, old → new, field by field (shown per item before anything is stored)."""
     parts: list[str] = []
-    if normalise_text(version.text) != normalise_text(draft.text):
-        parts.append(_("text: %(old)s → %(new)s", old=_short(version.text), new=_short(draft.text)))
+    if normalise_text(opened.text) != normalise_text(draft.text):
+        parts.append(_("text: %(old)s → %(new)s", old=_short(opened.text), new=_short(draft.text)))
     if version.kind != draft.kind:
         parts.append(_("kind: %(old)s → %(new)s", old=version.kind, new=draft.kind))
-    old_opts = [(normalise_text(o.text), float(o.points)) for o in version.options]
+    old_opts = [(normalise_text(text), float(points)) for text, points, _media in opened.options]
     new_opts = [(normalise_text(o.text), float(o.points)) for o in draft.options]
     if old_opts != new_opts:
         show = lambda opts: "; ".join(f"{t[:20]} ({p:g})" for t, p in opts)  # noqa: E731
         parts.append(_("options: %(old)s → %(new)s", old=show(old_opts), new=show(new_opts)))
-    if (version.explanation or None) != (draft.explanation or None):
+    if (opened.explanation or None) != (draft.explanation or None):
         parts.append(
-            _("explanation: %(old)s → %(new)s", old=_short(version.explanation), new=_short(draft.explanation))
+            _("explanation: %(old)s → %(new)s", old=_short(opened.explanation), new=_short(draft.explanation))
         )
     for label, old, new in (
         ("score bounds", (version.score_lower, version.score_upper), (draft.score_lower, draft.score_upper)),
@@ -214,7 +286,7 @@ def _change_summary(item: Item, version: ItemVersion, draft: ItemDraft) -> str:
     ):  # fmt: skip
         if old != new:
             parts.append(_("%(field)s: %(old)s → %(new)s", field=label, old=old, new=new))
-    if (version.text_html or None) != (draft.html or None) and not parts:
+    if (opened.html or None) != (draft.html or None) and not parts:
         parts.append(_("formatting (tables, formulas) changed"))
     if not parts:
         parts.append(_("images or scoring details changed"))
@@ -230,16 +302,16 @@ def _current(session: Session, uids: Sequence[str]) -> dict[str, tuple[Item, Ite
     return out
 
 
-def _unchanged(item: Item, version: ItemVersion, draft: ItemDraft, chash: str) -> tuple[bool, bool]:
+def _unchanged(item: Item, version: ItemVersion, opened: _Opened, draft: ItemDraft, chash: str) -> tuple[bool, bool]:
     """(content the same, metadata the same) between the bank's current version and a draft."""
-    same = version.content_hash == chash and (version.explanation or None) == (draft.explanation or None)
+    same = version.content_hash == chash and (opened.explanation or None) == (draft.explanation or None)
     meta = (draft.subtest, draft.category, list(draft.tags), draft.difficulty)
     return same, meta == (item.subtest, item.category, list(item.tags or []), item.difficulty)
 
 
 def _separate_names(
-    session: Session, drafts: list[ItemDraft], hashes: dict[int, str], existing: dict[str, tuple[Item, ItemVersion]],
-    report: ImportReport,
+    session: Session, drafts: list[ItemDraft], hashes: dict[int, str], plain: dict[int, str],
+    existing: dict[str, tuple[Item, ItemVersion]], report: ImportReport,
 ) -> None:  # fmt: skip
     """A named (not identified) draft whose name is taken by other content becomes a new item with a uid of its own."""
     moved: list[ItemDraft] = []
@@ -248,7 +320,7 @@ def _separate_names(
         if d.explicit_uid or found is None or found[1].content_hash == hashes[id(d)]:
             continue
         old = d.uid
-        d.uid = distinct_uid(old, hashes[id(d)])
+        d.uid = distinct_uid(old, plain[id(d)])  # as the parsers name it (formats/__init__.py)
         moved.append(d)
         report.warnings.append(
             Problem(
@@ -283,12 +355,16 @@ def import_items(
     """
     drafts = list(drafts)
     report = ImportReport()
+    cipher = bank_seal.bank_cipher(session)
+    assert cipher is not None
+    lazy = LazyCipher(session)
     if images:
-        report.images = store_images(session, images)
+        report.images = store_images(session, images, cipher)
     now = clock.now()
-    hashes = {id(d): content_hash(d) for d in drafts}
+    plain = {id(d): content_hash(d) for d in drafts}
+    hashes = {key: cipher.fingerprint(h) for key, h in plain.items()}
     existing = _current(session, [d.uid for d in drafts])
-    _separate_names(session, drafts, hashes, existing, report)
+    _separate_names(session, drafts, hashes, plain, existing, report)
     by_hash: dict[str, str] = {}
     wanted = list(set(hashes.values()))
     for chunk in _chunks(wanted):  # type: ignore[arg-type]
@@ -306,7 +382,8 @@ def import_items(
         found = existing.get(draft.uid)
         if found is not None:
             item, version = found
-            same, meta_same = _unchanged(item, version, draft, chash)
+            opened = _open_version(lazy, item, version)
+            same, meta_same = _unchanged(item, version, opened, draft, chash)
             if same and meta_same:
                 report.duplicates += 1
                 report.unchanged += 1
@@ -315,7 +392,7 @@ def import_items(
                 )
                 continue
             where = f"{draft.source} [{draft.uid}]" if draft.uid not in draft.source else draft.source
-            summary = _change_summary(item, version, draft)
+            summary = _change_summary(item, version, opened, draft)
             if not update:
                 report.refused.append(
                     Problem(
@@ -348,10 +425,10 @@ def import_items(
             report.imported += 1
         report.by_subtest[draft.subtest] += 1
         report.by_difficulty[draft.difficulty or "-"] += 1
-    _same_text_warnings(session, creates, report)
+    _same_text_warnings(session, cipher, creates, report)
     session.flush()
     done = report.duplicates + len(report.refused)
-    _insert_versions(session, versions, now)
+    _insert_versions(session, cipher, versions, now)
     done += report.updated
     if progress is not None:
         progress(done)
@@ -365,7 +442,7 @@ def import_items(
                 for d, _h in batch
             ],
         ).all()  # fmt: skip
-        _insert_versions(session, [(iid, 1, d, h) for iid, (d, h) in zip(item_ids, batch, strict=True)], now)
+        _insert_versions(session, cipher, [(iid, 1, d, h) for iid, (d, h) in zip(item_ids, batch, strict=True)], now)
         done += len(batch)
         if progress is not None:
             progress(done)
@@ -396,29 +473,33 @@ def version_contents(session: Session, version_ids: Iterable[int]) -> dict[int, 
     ids = sorted(set(version_ids))
     opts: dict[int, list[tuple[int, str, list[dict[str, Any]]]]] = {}
     out: dict[int, VersionContent] = {}
+    lazy = LazyCipher(session)
     for chunk in _chunks(ids):
-        q = select(Option.item_version_id, Option.id, Option.text, Option.media).where(
+        q = select(Option.item_version_id, Option.id, Option.text, Option.media, Option.sealed).where(
             Option.item_version_id.in_(chunk)
         )
-        for vid, oid, text, media in session.execute(q.order_by(Option.item_version_id, Option.position)):
+        for vid, oid, text, media, sealed in session.execute(q.order_by(Option.item_version_id, Option.position)):
+            opened = bank_seal.open_option(lazy, vid, oid, sealed)
+            if opened is not None:
+                text, media = opened["text"], opened["media"]
             opts.setdefault(vid, []).append((oid, text, list(media or [])))
         vq = select(
-            ItemVersion.id, ItemVersion.text, ItemVersion.media, ItemVersion.kind, Item.subtest, ItemVersion.text_html
-        ).join(Item, Item.id == ItemVersion.item_id)
-        for vid, text, media, kind, subtest, html in session.execute(vq.where(ItemVersion.id.in_(chunk))):
+            ItemVersion.id, ItemVersion.text, ItemVersion.media, ItemVersion.kind, Item.subtest, ItemVersion.text_html,
+            ItemVersion.sealed, Item.uid, ItemVersion.version,
+        ).join(Item, Item.id == ItemVersion.item_id)  # fmt: skip
+        for vid, text, media, kind, subtest, html, sealed, uid, number in session.execute(
+            vq.where(ItemVersion.id.in_(chunk))
+        ):
+            if sealed is not None:
+                v = lazy.get().open(bank_seal.version_aad(uid, number), sealed)
+                text, media, html = v["text"], v["media"], v["html"]
             out[vid] = VersionContent(text, list(media or []), kind, subtest, opts.get(vid, []), html)
     return out
 
 
 def option_points(session: Session, version_ids: Iterable[int]) -> dict[int, dict[int, float]]:
     """The key of the given versions, {version id: {option id: points}} — for scoring, server side only."""
-    ids = sorted(set(version_ids))
-    out: dict[int, dict[int, float]] = {}
-    for chunk in _chunks(ids):
-        q = select(Option.item_version_id, Option.id, Option.points).where(Option.item_version_id.in_(chunk))
-        for vid, oid, pts in session.execute(q):
-            out.setdefault(vid, {})[oid] = float(pts)
-    return out
+    return bank_seal.option_points(session, version_ids)
 
 
 def score_bounds(session: Session, version_ids: Iterable[int]) -> dict[int, tuple[float | None, float | None]]:
@@ -440,26 +521,30 @@ def current_drafts(session: Session, subtests: Iterable[str] | None = None) -> l
     if subtests is not None:
         q = q.where(Item.subtest.in_(list(subtests)))
     out: list[ItemDraft] = []
+    lazy = LazyCipher(session)
     for item, version in session.execute(q.order_by(Item.uid)):
-        out.append(
-            ItemDraft(
-                uid=item.uid,
-                subtest=item.subtest,
-                text=version.text,
-                options=[OptionDraft(o.text, o.points, list(o.media or [])) for o in version.options],
-                kind=version.kind,
-                category=item.category,
-                tags=list(item.tags or []),
-                difficulty=item.difficulty,
-                explanation=version.explanation,
-                media=list(version.media or []),
-                source=f"bank:{item.uid}@{version.version}",
-                score_lower=version.score_lower,
-                score_upper=version.score_upper,
-                html=version.text_html,
-            )
-        )
+        out.append(_draft(item, version, _open_version(lazy, item, version)))
     return out
+
+
+def _draft(item: Item, version: ItemVersion, opened: _Opened) -> ItemDraft:
+    """A stored version as a draft (export, and the plain content ``bank encrypt`` fingerprints)."""
+    return ItemDraft(
+        uid=item.uid,
+        subtest=item.subtest,
+        text=opened.text,
+        options=[OptionDraft(text, points, media) for text, points, media in opened.options],
+        kind=version.kind,
+        category=item.category,
+        tags=list(item.tags or []),
+        difficulty=item.difficulty,
+        explanation=opened.explanation,
+        media=opened.media,
+        source=f"bank:{item.uid}@{version.version}",
+        score_lower=version.score_lower,
+        score_upper=version.score_upper,
+        html=opened.html,
+    )
 
 
 DIFFICULTY_BANDS = (("mudah", 0.70), ("sedang", 0.30), ("sulit", 0.0))  # label, lowest proportion correct
@@ -481,3 +566,40 @@ def relabel_difficulty(
             changed += 1
     counts["changed"] = changed
     return counts
+
+
+@dataclass
+class EncryptReport:
+    """What ``bank encrypt`` sealed: rows written before encryption at rest."""
+
+    versions: int = 0
+    options: int = 0
+    images: int = 0
+
+
+def encrypt_bank(session: Session) -> EncryptReport:
+    """Seal every row written before encryption at rest and re-key its fingerprints (idempotent: sealed rows stay)."""
+    cipher = bank_seal.bank_cipher(session)
+    assert cipher is not None
+    lazy = LazyCipher(session)
+    report = EncryptReport()
+    q = select(Item, ItemVersion).join(ItemVersion, Item.id == ItemVersion.item_id).where(ItemVersion.sealed.is_(None))
+    for item, version in session.execute(q.order_by(ItemVersion.id)).all():
+        opened = _open_version(lazy, item, version)
+        draft = _draft(item, version, opened)
+        version.content_hash = cipher.fingerprint(content_hash(draft))
+        version.text_hash = cipher.fingerprint(text_hash(opened.text))
+        version.sealed = cipher.seal(bank_seal.version_aad(item.uid, version.version), _version_payload(draft))
+        version.text, version.explanation, version.text_html, version.media = "", None, None, []
+        report.versions += 1
+    for option in session.scalars(select(Option).where(Option.sealed.is_(None)).order_by(Option.id)).all():
+        payload = {"text": option.text, "points": float(option.points or 0.0), "media": list(option.media or [])}
+        option.sealed = cipher.seal(bank_seal.option_aad(option.item_version_id, option.id), payload)
+        option.text, option.points, option.media = "", None, []
+        report.options += 1
+    for image in session.scalars(select(BankImage).order_by(BankImage.sha256)).all():
+        if not bytes(image.data).startswith(bank_seal.IMAGE_PREFIX):
+            image.data = cipher.seal_image(image.sha256, image.mime, bytes(image.data))
+            report.images += 1
+    session.flush()
+    return report

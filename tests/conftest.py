@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from ground import clock, db
+from ground import clock, db, keyring
 from tests.live import LiveServer
 
 PG_URL = os.environ.get("EXAM_TEST_DATABASE_URL")
@@ -89,6 +89,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         db.dispose_all()
         return
     url, name = fresh_postgres_database()
+    keyring.register(url, tmp_path)  # its sealed bank and PINs open with keys made in tmp_path
     try:
         db.upgrade(url)
         yield url

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ground.db import Base, UTCDateTime
@@ -48,6 +48,9 @@ class ItemVersion(Base):
     score_upper: Mapped[float | None] = mapped_column(Float, nullable=True)
     # sanitized HTML of the stem when plain text would lose its structure (tables, MathML); None: plain text only
     text_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # AES-GCM of {text, explanation, html, media} under the bank key (ground.bank_seal); then the plain columns
+    # above are empty. None: a row written before encryption at rest (``exam-engine bank encrypt`` seals it)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     item: Mapped[Item] = relationship(back_populates="versions")
@@ -65,7 +68,18 @@ class Option(Base):
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
-    points: Mapped[float] = mapped_column(Float, default=0.0)
+    points: Mapped[float | None] = mapped_column(Float, nullable=True)  # None once sealed (in ``sealed``)
     media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # AES-GCM of {text, points, media}
 
     item_version: Mapped[ItemVersion] = relationship(back_populates="options")
+
+
+class BankKey(Base):
+    """The bank's data key, wrapped by the master key (envelope): it seals question texts, options and their points."""
+
+    __tablename__ = "bank_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1: one bank per installation
+    key_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ground import clock
+from ground import bank_seal, clock
 from ground.db import session_scope
 from ground.i18n import _
 from ground.models import Answer, Candidate, Exam, ItemVersion, Option, Paper
@@ -84,13 +84,14 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
     iv_rows = session.execute(select(ItemVersion.id, ItemVersion.item_id).where(ItemVersion.id.in_(versions))).all()
     item_of = {vid: iid for vid, iid in iv_rows}
     opt_rows = session.execute(
-        select(Option.id, Option.item_version_id, Option.position, Option.points)
+        select(Option.id, Option.item_version_id, Option.position)
         .where(Option.item_version_id.in_(versions))
         .order_by(Option.item_version_id, Option.position, Option.id)
     ).all()
+    key = bank_seal.option_points(session, versions)  # the points are sealed at rest: opened in memory only
     options: dict[int, list[tuple[int, float]]] = {v: [] for v in versions}
-    for oid, vid, _pos, pts in opt_rows:
-        options[vid].append((oid, float(pts)))
+    for oid, vid, _pos in opt_rows:
+        options[vid].append((oid, key[vid][oid]))
     option_index: dict[int, tuple[int, int]] = {}  # option id -> (column, index within the item)
     items: list[ItemInfo] = []
     for code in sub_order:

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ground import audit, clock
-from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Option, Paper, Result
+from ground import audit, bank_seal, clock
+from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Paper, Result
 from ground.models.scoring import RescoreLog
 from scoring.grading import grade
 from scoring.points import ANNUL_MODES, layout_versions, subtest_points
@@ -113,12 +113,7 @@ def versions_of_items(session: Session, item_uids: Iterable[str]) -> list[int]:
 def points_for_paper(session: Session, paper: Paper) -> dict[str, float]:
     """One paper's subtest points from its stored answers, with the exam's annulments applied (submit path)."""
     versions = layout_versions(paper.layout)
-    points: dict[int, dict[int, float]] = defaultdict(dict)
-    for chunk in _chunks(versions):
-        for v, o, pts in session.execute(
-            select(Option.item_version_id, Option.id, Option.points).where(Option.item_version_id.in_(chunk))
-        ):
-            points[v][o] = float(pts)
+    points: dict[int, dict[int, float]] = defaultdict(dict, bank_seal.option_points(session, versions))
     chosen = {v: o for v, o in session.execute(
         select(Answer.item_version_id, Answer.option_id).where(Answer.paper_id == paper.id)
     )}
@@ -152,12 +147,7 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
     versions: set[int] = set()
     for p in papers:
         versions |= layout_versions(p.layout)
-    points: dict[int, dict[int, float]] = defaultdict(dict)
-    for chunk in _chunks(versions):
-        for v, o, pts in session.execute(
-            select(Option.item_version_id, Option.id, Option.points).where(Option.item_version_id.in_(chunk))
-        ):
-            points[v][o] = float(pts)
+    points: dict[int, dict[int, float]] = defaultdict(dict, bank_seal.option_points(session, versions))
     chosen: dict[int, dict[int, int | None]] = defaultdict(dict)
     for chunk in _chunks(p.id for p in papers):
         for pid, v, o in session.execute(

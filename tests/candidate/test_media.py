@@ -17,7 +17,7 @@ from ground import db
 from ground.config import Config
 from ground.models import Exam, Item, ItemVersion, Paper
 from question_bank.formats.json_format import read_json
-from question_bank.store import import_items
+from question_bank.store import import_items, version_contents
 
 
 def _png() -> bytes:
@@ -43,7 +43,7 @@ def test_media_is_served_to_its_candidate_only_after_the_start(tmp_path: Path) -
     with db.session_scope(url) as s:
         import_items(s, parsed.items, images=parsed.images)
         version = s.scalar(select(ItemVersion).join(Item).where(Item.uid == "IMG-1"))
-        sha = version.media[0]["sha256"]
+        sha = version_contents(s, [version.id])[version.id].media[0]["sha256"]  # media lists are sealed at rest
         first = s.scalars(select(Paper).order_by(Paper.id)).first()
         first.layout["subtests"][0]["questions"][0]["v"] = version.id  # this paper shows the image
         flag_modified(first, "layout")

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from candidate import sessions
 from exam_engine.demo import seed_demo
-from ground import db
+from ground import bank_seal, db
 from ground.config import Config
-from ground.models import Answer, Option, Paper
+from ground.models import Answer, Paper
 from ground.models.analysis import ItemStatistic
 from scoring.store.analysis import exam_report
 
@@ -28,7 +28,7 @@ def test_demo_exam_analysis(db_url: str, tmp_path: Path) -> None:
             ability = rng.normal()
             for st in paper.layout["subtests"]:
                 for q in st["questions"]:
-                    pts = dict(s.execute(select(Option.id, Option.points).where(Option.id.in_(q["o"]))).all())
+                    pts = bank_seal.option_points(s, [q["v"]])[q["v"]]  # the key is sealed at rest
                     best = max(q["o"], key=lambda o: pts[o])
                     if rng.random() < 0.05:
                         continue  # blank
