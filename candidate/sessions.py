@@ -18,6 +18,7 @@ from ground import audit, clock, events, liveness
 from ground.crypto import b64e
 from ground.errors import AppError
 from ground.i18n import _
+from ground.keyring import pin_pepper_for
 from ground.models import Answer, Candidate, ConnectionHolder, Exam, Paper, Result, Room, ServerProcess
 from ground.passwords import verify_pin
 
@@ -57,7 +58,7 @@ def login(session: Session, participant_no: str, pin: str, room_token: str) -> L
     candidate = session.scalar(
         select(Candidate).where(Candidate.exam_id == room.exam_id, Candidate.participant_no == participant_no.strip())
     )
-    if candidate is None or not verify_pin(candidate.pin_hash, pin.strip()):
+    if candidate is None or not verify_pin(candidate.pin_hash, pin.strip(), pepper=pin_pepper_for(session)):
         raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
     if candidate.room_id is not None and candidate.room_id != room.id:
         raise AppError("wrong_room", _("You are registered in another room. Ask the proctor."), 403)

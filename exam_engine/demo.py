@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from candidate.exams import create_exam
 from candidate.papers import issue_papers, release_exam
 from ground import clock, db
 from ground.config import Config, write_private
-from ground.crypto import load_master_key
+from ground.crypto import load_master_key, load_pin_pepper
 from ground.models import Candidate, Exam, Room
 from ground.passwords import hash_pin, new_pin, new_room_token
 from question_bank.blueprint import load_preset
@@ -68,7 +69,7 @@ def seed_demo(config: Config, candidates: int = 20, url: str = "http://127.0.0.1
         session.flush()
         pins = [new_pin() for _ in range(candidates)]
         with ThreadPoolExecutor(max_workers=2) as pool:  # argon2 releases the GIL
-            hashes = list(pool.map(hash_pin, pins, chunksize=64))
+            hashes = list(pool.map(partial(hash_pin, pepper=load_pin_pepper(config.data_dir)), pins, chunksize=64))
         people = []
         for i, pin_hash in enumerate(hashes, start=1):
             people.append(

@@ -58,10 +58,12 @@ def create_once(path: Path, make: Callable[[], bytes]) -> bytes:
 
 
 def init_keys(config: Config) -> None:
-    """Every key (master, signing, secret) made now, atomically, before any serving; keys given in the env are not."""
-    from ground.crypto import load_master_key, load_signing_key  # crypto reads its key files through this module
+    """Every key (master, signing, secret, PIN pepper) made now, atomically, before any serving; keys given in the
+    env are not."""
+    from ground.crypto import load_master_key, load_pin_pepper, load_signing_key  # crypto reads its files here
 
     config.ensure_data_dir()
     load_master_key(config.data_dir)
+    load_pin_pepper(config.data_dir)
     load_signing_key(config.data_dir)
     config.resolved_secret_key()

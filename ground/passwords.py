@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -24,14 +26,24 @@ def verify_password(stored: str, password: str) -> bool:
         return False
 
 
-def hash_pin(pin: str) -> str:
-    """Hash a candidate PIN (cheap argon2 parameters: a whole room logs in at once; attempts are rate-limited)."""
-    return _pin.hash(pin)
+PEPPERED = "pep1$"  # tags a PIN hash keyed with the data folder's pepper; untagged hashes are the older format
 
 
-def verify_pin(stored: str, pin: str) -> bool:
-    """True when ``pin`` matches the stored hash."""
+def _peppered(pin: str, pepper: bytes) -> str:
+    """HMAC-SHA256(pepper, PIN): without the pepper, 10^6 guesses at the argon2 hash find nothing."""
+    return hmac.new(pepper, pin.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def hash_pin(pin: str, pepper: bytes) -> str:
+    """Hash a candidate PIN keyed with the pepper (cheap argon2 parameters: a whole room logs in at once)."""
+    return PEPPERED + _pin.hash(_peppered(pin, pepper))
+
+
+def verify_pin(stored: str, pin: str, *, pepper: bytes) -> bool:
+    """True when ``pin`` matches the stored hash (peppered, or the older unpeppered format)."""
     try:
+        if stored.startswith(PEPPERED):
+            return _pin.verify(stored[len(PEPPERED) :], _peppered(pin, pepper))
         return _pin.verify(stored, pin)
     except (VerificationError, InvalidHashError):
         return False

@@ -21,6 +21,7 @@ from ground import audit, tables
 from ground.config import write_private
 from ground.documents import csv_writer, restore_cell
 from ground.i18n import _
+from ground.keyring import pin_pepper_for
 from ground.models import Candidate, Exam, Room
 from ground.passwords import hash_pin, new_pin, new_room_token
 
@@ -199,11 +200,12 @@ def add(session: Session, exam: Exam, rows: list[Row], *, actor: str = "system")
             raise RosterError([(r.line, _("room %(code)s belongs to another exam", code=r.room_code))])
         rooms[r.room_code] = room
     pins = [new_pin() for _r in rows]
+    pepper = pin_pepper_for(session)
     issued = []
     for r, pin in zip(rows, pins, strict=True):
         session.add(Candidate(
             exam_id=exam.id, room_id=rooms[r.room_code].id, participant_no=r.participant_no, name=r.name,
-            birth_date=r.birth_date, formation=r.formation, entry_path=r.entry_path, pin_hash=hash_pin(pin),
+            birth_date=r.birth_date, formation=r.formation, entry_path=r.entry_path, pin_hash=hash_pin(pin, pepper),
             extra={"session": r.session, "room": r.room},
         ))
         issued.append(Issued(r.participant_no, r.name, r.birth_date.isoformat(), r.room_code, pin))

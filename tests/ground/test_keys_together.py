@@ -23,7 +23,7 @@ CHILD = """
 import hashlib, json, sys
 from pathlib import Path
 from ground.config import Config
-from ground.crypto import load_master_key, load_signing_key, public_key_pem
+from ground.crypto import load_master_key, load_pin_pepper, load_signing_key, public_key_pem
 from ground.keyfiles import init_keys
 from scoring.receipts import make_receipt
 data_dir = Path(sys.argv[1])
@@ -36,6 +36,7 @@ print(json.dumps({
     "public": public_key_pem(key),
     "master": hashlib.sha256(load_master_key(data_dir)).hexdigest(),
     "secret": hashlib.sha256(config.resolved_secret_key().encode()).hexdigest(),
+    "pepper": hashlib.sha256(load_pin_pepper(data_dir)).hexdigest(),
     "receipt": make_receipt(key, {"paper": int(sys.argv[2])}),
 }), flush=True)
 """
@@ -83,10 +84,12 @@ def test_processes_loading_keys_together_end_with_one_signing_key(tmp_path: Path
         assert len({o["public"] for o in outs}) == 1, f"round {r}: different signing keys"
         assert len({o["master"] for o in outs}) == 1, f"round {r}: different master keys"
         assert len({o["secret"] for o in outs}) == 1, f"round {r}: different secrets"
-        assert sorted(p.name for p in data_dir.iterdir()) == ["master.key", "secret.key", "signing.key"]
+        assert len({o["pepper"] for o in outs}) == 1, f"round {r}: different PIN peppers"
+        assert sorted(p.name for p in data_dir.iterdir()) == ["master.key", "pin.pepper", "secret.key", "signing.key"]
         assert public_key_pem(load_signing_key(data_dir)) == outs[0]["public"]
         assert all(_verify(data_dir, o["receipt"]) == 0 for o in outs), f"round {r}: a receipt does not verify"
-        assert all((data_dir / name).stat().st_mode & 0o077 == 0 for name in ("master.key", "signing.key"))
+        keys = ("master.key", "signing.key", "pin.pepper")
+        assert all((data_dir / name).stat().st_mode & 0o077 == 0 for name in keys)
 
 
 def test_init_commands_started_together_all_succeed_with_one_key(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from exam_engine.cli import main
-from ground import db
+from ground import db, keyring
 from ground.config import Config
 from ground.errors import AppError
 from ground.models import Candidate, Exam, Paper, Room
@@ -106,7 +106,7 @@ def test_import_csv_issues_pins_papers_and_cards(data: Path, tmp_path: Path) -> 
     with db.session_scope(_url(data)) as s:
         for p in issued:
             cand = s.scalar(select(Candidate).where(Candidate.participant_no == p["participant_no"]))
-            assert verify_pin(cand.pin_hash, p["pin"]) and len(p["pin"]) == 6
+            assert verify_pin(cand.pin_hash, p["pin"], pepper=keyring.pin_pepper_for(s)) and len(p["pin"]) == 6
             assert s.scalar(select(Paper.id).where(Paper.candidate_id == cand.id)) is not None
         siti = s.scalar(select(Candidate).where(Candidate.participant_no == "3171000002"))
         assert siti.birth_date.isoformat() == "1999-08-17" and siti.entry_path == "cum_laude"
