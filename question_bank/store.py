@@ -142,10 +142,10 @@ class _Opened:
     options: list[tuple[str, float, list[dict[str, Any]]]]  # text, points, media in stored order
 
 
-def _open_version(lazy: LazyCipher, item: Item, version: ItemVersion) -> _Opened:
-    """Open one version and its options (ORM rows, as the import and export paths hold them)."""
+def _open_version(lazy: LazyCipher, item: Item, version: ItemVersion, *, with_options: bool = True) -> _Opened:
+    """Open one version and (unless not needed: a re-import's check) its options, from the ORM rows."""
     options: list[tuple[str, float, list[dict[str, Any]]]] = []
-    for o in version.options:
+    for o in version.options if with_options else ():
         sealed = bank_seal.open_option(lazy, version.id, o.id, o.sealed)
         if sealed is None:
             options.append((o.text, float(o.points or 0.0), list(o.media or [])))
@@ -382,7 +382,7 @@ def import_items(
         found = existing.get(draft.uid)
         if found is not None:
             item, version = found
-            opened = _open_version(lazy, item, version)
+            opened = _open_version(lazy, item, version, with_options=False)
             same, meta_same = _unchanged(item, version, opened, draft, chash)
             if same and meta_same:
                 report.duplicates += 1
@@ -392,7 +392,7 @@ def import_items(
                 )
                 continue
             where = f"{draft.source} [{draft.uid}]" if draft.uid not in draft.source else draft.source
-            summary = _change_summary(item, version, opened, draft)
+            summary = _change_summary(item, version, _open_version(lazy, item, version), draft)
             if not update:
                 report.refused.append(
                     Problem(
