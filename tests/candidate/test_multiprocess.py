@@ -24,7 +24,7 @@ def test_a_candidate_moves_between_processes_without_losing_anything(tmp_path: P
         on_a = Candidate(a, a.token(0))
         start, paper = on_a.begin()
         q = paper["subtests"][0]["questions"][0]
-        assert on_a.call("answer", {"question": q["id"], "option": q["options"][2]["id"], "seq": 1})["ok"]
+        assert on_a.call("answer", {"question": q["id"], "option": q["options"][2]["id"], "seq": 1})["applied"]
 
         refused = b.login(0)  # the connection lives in process A; process B still knows
         assert refused.status_code == 409 and refused.json()["error"]["code"] == "already_connected"

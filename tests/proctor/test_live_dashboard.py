@@ -75,7 +75,7 @@ def test_proctor_sees_candidate_events_within_a_second(server: LiveServer, proct
     assert row["remaining_ms"] > 29 * 60 * 1000 and row["deadline"] == start["deadline"]
     q = questions(paper)[0]
     sent = time.monotonic()
-    assert cand.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["ok"]
+    assert cand.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["applied"]
     _data, seen = proctor.wait_for("candidates", lambda d: any(r["candidate_id"] == cid and r["answered"] == 1
                                                               for r in d["rows"]))
     assert seen - sent < 1.0, f"the dashboard saw the answer after {seen - sent:.3f}s"
@@ -155,7 +155,7 @@ def test_pause_and_resume_stop_the_clock_for_everyone(server: LiveServer, procto
     # seconds this test took between the two clicks), to the millisecond
     assert 300 <= ack["paused_s"] < 330
     assert abs(moved - timedelta(seconds=ack["paused_s"])) <= timedelta(milliseconds=2), (moved, ack["paused_s"])
-    assert cand.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 2})["ok"]
+    assert cand.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 2})["applied"]
     assert proctor.call("resume_room", {"room": room, "reason": "again"})["error"]["code"] == "not_paused"
     cand.close()
     late.close()
@@ -175,7 +175,7 @@ def test_lock_unlock_release_force_submit_announce(server: LiveServer, proctor: 
     assert proctor.call("lock", {"room": room, "candidate": cid, "reason": "x"})["error"]["code"] == "already_locked"
     assert proctor.call("unlock", {"room": room, "candidate": cid, "reason": "phone handed in"})["ok"]
     assert cand.wait_for("proctor_action")["locked"] is False
-    assert cand.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 2})["ok"]
+    assert cand.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 2})["applied"]
 
     # a second device is refused until the proctor releases the binding; then the candidate continues there
     assert server.login(4).status_code == 409

@@ -33,7 +33,7 @@ def test_summary_counts_incidents_and_exports(server: LiveServer) -> None:
     a = CandidateClient(server, server.token(0))
     _st, paper = a.begin()
     q = questions(paper)[0]
-    assert a.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["ok"]
+    assert a.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["applied"]
     assert a.call("submit")["ok"]
     b = CandidateClient(server, server.token(1))
     b.begin()
@@ -111,7 +111,7 @@ def test_two_processes_share_the_dashboard_over_redis(tmp_path: Path) -> None:
         cand = CandidateClient(one, one.token(0))
         _st, paper = cand.begin()
         q = questions(paper)[0]
-        assert cand.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["ok"]
+        assert cand.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["applied"]
         data, _at = proctor.wait_for("candidates", lambda d: any(r["answered"] == 1 for r in d["rows"]))
         cid = next(r["candidate_id"] for r in data["rows"] if r["answered"] == 1)
         assert proctor.call("extend", {"room": _room_id(two), "candidate": cid, "seconds": 60, "reason": "r"})["ok"]
