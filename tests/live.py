@@ -18,6 +18,8 @@ import requests
 import socketio
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ground import keyring
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -55,6 +57,7 @@ class LiveServer:
         if database_url:
             self.env["EXAM_DATABASE_URL"] = database_url
         self.db_url = database_url or f"sqlite:///{data_dir / 'exam.sqlite3'}"
+        keyring.register(self.db_url, data_dir)  # this process opens the sealed bank (scores) with the server's keys
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "server.log"
         if seed:  # a second process of the same installation reuses the first one's data
