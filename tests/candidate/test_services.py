@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -115,6 +116,31 @@ def test_group_commit_keeps_the_highest_seq_and_refuses_by_state(demo: Config) -
     with db.session_scope(url) as s:
         assert sessions.expired_papers(s) == [paper.id]
         assert s.get(Answer, (paper.id, v)).option_id == o[2], "nothing changed after the deadline"
+
+
+def test_a_write_waits_while_its_paper_is_being_finished_then_is_refused(demo: Config) -> None:
+    url = demo.sqlalchemy_url
+    paper = _start(url, _paper(url, 2).id)
+    q = paper.layout["subtests"][0]["questions"][0]
+    v, o = q["v"], q["o"]
+    assert commit_batch(url, [Write("answer", paper.id, v, o[0], 1)])[0]["applied"] is True
+    outcome: list[list] = []
+    writer = threading.Thread(target=lambda: outcome.append(commit_batch(url, [Write("answer", paper.id, v, o[1], 2)])))
+    with db.session_scope(url) as s:  # a submit, mid-way: the paper is finished but not yet committed
+        finishing = s.get(Paper, paper.id)
+        assert sessions.finish(s, finishing, "submitted")
+        writer.start()
+        writer.join(timeout=1.0)
+        assert writer.is_alive(), "the write must wait for the paper's lock, not decide on what it read before"
+        scored = s.get(Answer, (paper.id, v)).option_id
+    writer.join(timeout=30)
+    refused = outcome[0][0]
+    assert isinstance(refused, AppError) and refused.code == "time_up"
+    with db.session_scope(url) as s:
+        row = s.get(Answer, (paper.id, v))
+        finished = s.get(Paper, paper.id)
+        assert (row.option_id, row.seq) == (o[0], 1) and scored == o[0], "what was scored is what is stored"
+        assert row.saved_at <= finished.finished_at
 
 
 def test_pause_freezes_and_resume_restores_the_remaining_time_exactly(demo: Config) -> None:
