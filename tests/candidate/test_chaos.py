@@ -80,6 +80,7 @@ class Figures:
     relogins: int = 0
     login_waits: list[float] = field(default_factory=list)
     moves_home: int = 0
+    ended_at_start: int = 0
     ack_timeouts: int = 0
     resume_s: list[float] = field(default_factory=list)
     restart_s: list[float] = field(default_factory=list)
@@ -100,6 +101,7 @@ class Room:
         self.finishing = asyncio.Event()
         self.changed = asyncio.Event()
         self.acks = 0
+        self.submits = 0
         self.fig = Figures()
         self.errors: list[str] = []
         self.devices = [Device(self, i) for i in range(candidates)]
@@ -138,29 +140,32 @@ class Room:
                 w.cancel()
             assert done, "no server came back"
 
+    async def _kill(self, k: int) -> None:
+        """SIGKILL process ``k``, note whom it dropped (some lose their token), restart it, wait for its health."""
+        killed_at = time.monotonic()
+        self.up[k].clear()
+        await asyncio.to_thread(self.servers[k].kill)
+        for d in self.devices:
+            if d.at == k and d.lost_at is None and d.submitted is None:
+                d.lost_at = killed_at
+                if self.rng.random() < self.relogin:
+                    d.must_login = True  # its page lost the token (not the queue): a fresh login
+        began = time.monotonic()
+        await asyncio.to_thread(self.servers[k].start)  # returns once the health endpoint answers
+        self.fig.restart_s.append(time.monotonic() - began)
+        self.up[k].set()
+        self.note()
+
     async def chaos(self) -> None:
-        """Kill ``kills`` times at seeded moments, restart each time, then let everyone finish."""
+        """Kill at seeded moments while everyone answers (the last kill falls among the submits), restart each time."""
         n = len(self.devices)
         since = self.acks
-        for k in range(self.kills):
+        for k in range(max(0, self.kills - 1)):
             # a moment counted in acks since the last restart came up; one in four falls in the reconnect storm
             threshold = self.rng.randint(0, n) if self.rng.random() < 0.25 else self.rng.randint(2 * n, 8 * n)
             await self.until(lambda t=threshold, s=since: self.acks - s >= t, 120, f"{threshold} acks before kill {k}")
-            victim = k % len(self.servers)
-            killed_at = time.monotonic()
-            self.up[victim].clear()
-            await asyncio.to_thread(self.servers[victim].kill)
-            for d in self.devices:
-                if d.at == victim and d.lost_at is None:
-                    d.lost_at = killed_at
-                    if self.rng.random() < self.relogin:
-                        d.must_login = True  # its page lost the token (not the queue): a fresh login
-            began = time.monotonic()
-            await asyncio.to_thread(self.servers[victim].start)  # returns once the health endpoint answers
-            self.fig.restart_s.append(time.monotonic() - began)
-            self.up[victim].set()
+            await self._kill(k % len(self.servers))
             since = self.acks
-            self.note()
         await self.until(lambda: all(d.live and d.lost_at is None for d in self.devices), 120,
                          "every candidate back without a proctor")
         since = self.acks
@@ -168,6 +173,10 @@ class Room:
         self.finishing.set()
         for d in self.devices:
             d.signal.set()
+        if self.kills:  # a crash while the room submits: a submit committed whose reply was lost is asked again
+            threshold = self.rng.randint(0, n // 3)
+            await self.until(lambda: self.submits >= threshold, 120, f"{threshold} submits before the last kill")
+            await self._kill((self.kills - 1) % len(self.servers))
 
 
 class Device:
@@ -194,6 +203,7 @@ class Device:
         self.package: dict[str, str] | None = None
         self.questions: list[dict[str, Any]] = []
         self.submitted: dict[str, Any] | None = None
+        self.ended_start: dict[str, Any] | None = None  # a start after the submit committed (its reply lost)
         self.sessions = 0
 
     # ---- the ack: judged at once -----------------------------------------------------------------------------
@@ -366,7 +376,13 @@ class Device:
                     pass
                 if self.acked != acks_before:
                     last_ack = time.monotonic()
-            self.submitted = await self._call(sio, gone, "submit")
+            done = await self._call(sio, gone, "submit")
+            if not done.get("ok"):
+                room.fail(f"{self.cred['participant_no']}: submit refused {done}")
+                raise AssertionError(done)
+            self.submitted = done
+            room.submits += 1
+            room.note()
         finally:
             self.live = False
             self.inflight.clear()
@@ -375,9 +391,12 @@ class Device:
 
     def _started(self, st: dict[str, Any]) -> None:
         room, who = self.room, self.cred["participant_no"]
-        if not st.get("ok") or st.get("locked") or st.get("paused") or "ended" in st:
+        ended = "ended" in st and room.finishing.is_set() and st["ended"] == "submitted"  # submitted, reply lost
+        if not st.get("ok") or st.get("locked") or st.get("paused") or ("ended" in st and not ended):
             room.fail(f"{who}: start {st}")
             raise AssertionError(st)
+        if ended:
+            self.ended_start = st
         applied = [s for s, acks in self.acks.items() if any(a.get("applied") is True for a in acks)]
         if st["seq"] > self.counter:
             room.fail(f"{who}: start says seq {st['seq']}, but this client never sent beyond {self.counter}")
@@ -472,6 +491,9 @@ def _check_papers(server: LiveServer, room: Room) -> int:
             stored_total += sum(1 for o in final.values() if o is not None)
             claims = _claims(paper.receipt)
             assert d.submitted["receipt"] == paper.receipt, who
+            if d.ended_start is not None:  # finished before its submit reply arrived: start and submit agree
+                assert d.ended_start["receipt"] == paper.receipt and d.ended_start["result"] == d.submitted["result"]
+                room.fig.ended_at_start += 1
             assert claims["answers_sha256"] == answers_digest(final), (who, "the receipt signs other answers")
             result = s.scalar(select(Result).where(Result.paper_id == paper.id))
             assert d.submitted["result"]["total"] == result.total == claims["total"], who
@@ -497,13 +519,15 @@ def _chaos(servers: list[LiveServer], candidates: int, kills: int, relogin: floa
     audit = servers[0]._cli("audit", "check")  # exit 1 raises
     f = room.fig
     print(
-        f"\nchaos [{label}] seed {SEED}: {candidates} candidates, {kills} SIGKILLs over {len(servers)} process(es): "
+        f"\nchaos [{label}] seed {SEED}: {candidates} candidates, {kills} SIGKILLs (the last among the submits) "
+        f"over {len(servers)} process(es): "
         f"seeding {seeded:.1f} s, start {sat - began:.1f} s, chaos {ran:.1f} s, "
         f"checks {time.monotonic() - sat - ran:.1f} s\n"
         f"  writes sent {f.writes} (resends {f.resends}), acks applied {f.applied} (duplicates {f.duplicates}), "
         f"stale {f.stale}, storage_error {f.storage_errors}, ack timeouts {f.ack_timeouts}\n"
         f"  answers stored at submit {answered}; relogins {f.relogins} (waited p50 {_pct(f.login_waits, 0.5):.2f} s, "
-        f"max {max(f.login_waits, default=0):.2f} s), moves home {f.moves_home}\n"
+        f"max {max(f.login_waits, default=0):.2f} s), moves home {f.moves_home}, "
+        f"submitted before a kill but told so only by start {f.ended_at_start}\n"
         f"  restart p50 {_pct(f.restart_s, 0.5):.2f} s; time to resume p50 {_pct(f.resume_s, 0.5):.2f} s, "
         f"max {max(f.resume_s, default=0):.2f} s over {len(f.resume_s)} resumes "
         f"(mean {statistics.fmean(f.resume_s) if f.resume_s else 0:.2f} s)\n"
