@@ -22,7 +22,7 @@ from candidate.live.exam_namespace import ExamNamespace
 from exam_engine.app import create_app
 from ground import db
 from ground.config import Config
-from ground.models import Candidate, Room
+from ground.models import AuditEvent, Candidate, Paper, Room
 from ground.staff.accounts import assign, create_staff, set_active
 from proctor.live import BoardNamespace, ProctorNamespace
 from tests.live import LiveServer
@@ -381,3 +381,48 @@ def test_board_namespace_is_public_and_shows_no_token(world: World) -> None:
             assert ack_outcome(sio.call("join", {"room": "NOSUCH"}, namespace="/board", timeout=30)) == "unknown_room"
         finally:
             sio.disconnect()
+
+
+UNSAFE_STAFF = [k for k in HTTP if k[0] in ("POST", "DELETE") and HTTP[k][2]["committee"] != HTTP[k][2]["anonymous"]]
+
+
+@pytest.mark.parametrize("key", UNSAFE_STAFF, ids=[f"{m} {r}" for m, r in UNSAFE_STAFF])
+def test_unsafe_staff_routes_need_the_csrf_token(world: World, key: tuple[str, str]) -> None:
+    """A signed-in committee member's cookie alone (a forged cross-site request) changes nothing: 403."""
+    method, _rule = key
+    template, body, _ = HTTP[key]
+    client = world.sign_in("committee")
+    client.headers.pop("X-CSRF-Token")
+    form = key[1].startswith(("/staff", "/committee/"))
+    r = client.request(method, world.server.url + template.format(exam=world.exam, room=world.room),
+                       allow_redirects=False, timeout=60, **({"data": body} if form else {"json": body}))
+    got = outcome(r)
+    assert got[0] == 403 and got[1] in ("csrf_failed", None), (key, got)
+
+
+def test_a_dashboard_open_when_the_account_is_disabled_can_do_nothing(world: World) -> None:
+    """Disabled while watching: the next action is refused (or the dashboard is already closed), never done."""
+    with db.session_scope(world.server.db_url) as s:
+        create_staff(s, "pengawas4", "soon-disabled-pw", "proctor")
+        assign(s, "pengawas4", "DEMO-R1")
+    world.passwords["late"] = ("pengawas4", "soon-disabled-pw")
+    world.http["late"] = world.sign_in("late")
+    sio, state = connect(world, "late", "/proctor")
+    assert state == "connected"
+    try:
+        assert sio.call("join", {"room": world.room}, namespace="/proctor", timeout=30)["ok"]
+        with db.session_scope(world.server.db_url) as s:
+            set_active(s, "pengawas4", False)
+        try:
+            ack = sio.call("lock", {"room": world.room, "candidate": world.candidate_id(2), "reason": "late"},
+                           namespace="/proctor", timeout=30)
+        except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
+                socketio.exceptions.DisconnectedError):
+            ack = {"ok": False, "error": {"code": "closed", "message": "the dashboard was closed"}}
+        assert ack_outcome(ack) in ("not_signed_in", "closed"), ack
+    finally:
+        sio.disconnect()
+    with db.session_scope(world.server.db_url) as s:
+        assert not s.scalar(select(Paper.locked).where(Paper.candidate_id == world.candidate_id(2)))
+        assert not s.scalars(select(AuditEvent).where(AuditEvent.actor == "staff:pengawas4",
+                                                AuditEvent.action.like("proctor.%"))).first()
