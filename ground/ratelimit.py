@@ -45,7 +45,11 @@ class FailureLimiter:
         """True when any of ``keys`` reached the limit within the window."""
         now = clock.now().timestamp()
         with self._lock:
-            return any(len(self._trim(k, now)) >= self.limit for k in keys)
+            hit = any(len(self._trim(k, now)) >= self.limit for k in keys)
+            for k in keys:
+                if not self._failures.get(k):
+                    self._failures.pop(k, None)  # guessed names leave nothing behind
+            return hit
 
     def fail(self, *keys: str) -> None:
         """Count one failure for each of ``keys``."""
