@@ -204,6 +204,11 @@ def test_two_processes_share_the_count_through_redis(tmp_path: Path) -> None:
         finally:
             proctor.close()
         assert _login(one, 6).status_code == 200, "cleared on process two, free on process one"
+        # staff sign-in uses the same shared guard (per account)
+        user, password = staff_creds(one, "committee")
+        codes = [requests.post(url + "/api/v1/staff/session", json={"username": user, "password": "wrong password"},
+                               timeout=30).status_code for url in (one.url, two.url, one.url, two.url)]
+        assert codes == [401, 401, 401, 429], codes
     finally:
         two.stop()
         one.stop()
