@@ -83,6 +83,7 @@ class Figures:
     ended_at_start: int = 0
     ack_timeouts: int = 0
     resume_s: list[float] = field(default_factory=list)
+    resume_login_s: list[float] = field(default_factory=list)
     restart_s: list[float] = field(default_factory=list)
 
 
@@ -191,6 +192,7 @@ class Device:
         self.at: int | None = None  # the process of the current (or last) connection
         self.token: str | None = None
         self.must_login = True
+        self.relogged = False  # logged in anew since the kill that dropped it
         self.live = False  # connected and started
         self.lost_at: float | None = None  # when the kill that dropped it happened (until it starts again)
         self.counter = 0  # the highest seq this page used or the server reported
@@ -299,6 +301,7 @@ class Device:
                 raise Lost("login: server down") from None
             if status == 200:
                 self.token, self.must_login = body["access_token"], False
+                self.relogged = self.lost_at is not None
                 if self.sessions:
                     room.fig.relogins += 1
                     room.fig.login_waits.append(time.monotonic() - began)
@@ -410,9 +413,10 @@ class Device:
                 st["aad"].encode())
             paper = json.loads(plain)
             self.questions = self.rng.sample([q for s in paper["subtests"] for q in s["questions"]], QUESTIONS)
-        if self.lost_at is not None:
-            room.fig.resume_s.append(time.monotonic() - self.lost_at)
+        if self.lost_at is not None:  # back after a kill: with its token at once, with a fresh login after liveness
+            (room.fig.resume_login_s if self.relogged else room.fig.resume_s).append(time.monotonic() - self.lost_at)
             self.lost_at = None
+        self.relogged = False
         self.live = True
         room.note()
 
@@ -507,6 +511,13 @@ def _pct(values: list[float], q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else 0.0
 
 
+def _spread(values: list[float]) -> str:
+    if not values:
+        return "none"
+    return (f"p50 {_pct(values, 0.5):.2f} s, max {max(values):.2f} s (mean {statistics.fmean(values):.2f} s, "
+            f"{len(values)} resumes)")
+
+
 def _chaos(servers: list[LiveServer], candidates: int, kills: int, relogin: float, label: str, seeded: float) -> None:
     began = time.monotonic()
     asyncio.run(_start_all(servers))
@@ -528,9 +539,8 @@ def _chaos(servers: list[LiveServer], candidates: int, kills: int, relogin: floa
         f"  answers stored at submit {answered}; relogins {f.relogins} (waited p50 {_pct(f.login_waits, 0.5):.2f} s, "
         f"max {max(f.login_waits, default=0):.2f} s), moves home {f.moves_home}, "
         f"submitted before a kill but told so only by start {f.ended_at_start}\n"
-        f"  restart p50 {_pct(f.restart_s, 0.5):.2f} s; time to resume p50 {_pct(f.resume_s, 0.5):.2f} s, "
-        f"max {max(f.resume_s, default=0):.2f} s over {len(f.resume_s)} resumes "
-        f"(mean {statistics.fmean(f.resume_s) if f.resume_s else 0:.2f} s)\n"
+        f"  restart p50 {_pct(f.restart_s, 0.5):.2f} s, max {max(f.restart_s, default=0):.2f} s; from the kill to "
+        f"a started paper: {_spread(f.resume_s)} with the token, {_spread(f.resume_login_s)} by a fresh login\n"
         f"  audit check: {audit.strip().splitlines()[-1] if audit.strip() else ''}"
     )
     assert f.applied >= kills * candidates, "the candidates kept answering"
