@@ -21,6 +21,7 @@ STARTED = "started"
 SUBMITTED = "submitted"
 FOCUS_LOST = "focus_lost"
 LOGGED_IN = "logged_in"
+LOGIN_LOCKED = "login_locked"  # a candidate's wrong PINs reached the limit (participant_no, ip): the proctor is told
 STAFF_SIGNED_OUT = "staff_signed_out"  # staff_id, session_id: that sign-in ended (session_id None: every one)
 
 

@@ -138,6 +138,10 @@ class SignInGuard:
         """True when the account or the address has used up its failures for now."""
         return self.per_account.blocked(account) or self.per_address.blocked(address)
 
+    def account_blocked(self, account: str) -> bool:
+        """True when the account alone has used up its failures (the lockout a proctor may clear)."""
+        return self.per_account.blocked(account)
+
     def address_blocked(self, address: str) -> bool:
         """True when the address has used up its failures (checked before the account is known)."""
         return self.per_address.blocked(address)

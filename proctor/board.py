@@ -17,7 +17,7 @@ STATUSES = ("not_signed_in", "waiting", "working", "paused", "disconnected", "fi
 # Audit actions that appear in the event feed (the incident log is the proctor.* part of it).
 FEED_ACTIONS = (
     "login", "connected", "disconnected", "second_device_refused", "start", "focus_lost", "fullscreen_exit",
-    "finish:submitted", "finish:time_up", "finish:proctor",
+    "finish:submitted", "finish:time_up", "finish:proctor", "login_locked",
 )
 FOCUS_ACTIONS = ("focus_lost", "fullscreen_exit")
 _totals: dict[int, int] = {}  # paper id -> number of questions (a layout never changes once issued)

@@ -53,7 +53,7 @@ SESSION_CHECK_S = 1.0
 # event name -> the feed kind (and audit action) it shows as; answer_saved only refreshes the grid
 FEED_KINDS = {
     events.LOGGED_IN: "login", events.CANDIDATE_CONNECTED: "connected", events.CANDIDATE_DISCONNECTED: "disconnected",
-    events.SECOND_DEVICE: "second_device_refused", events.STARTED: "start",
+    events.SECOND_DEVICE: "second_device_refused", events.STARTED: "start", events.LOGIN_LOCKED: "login_locked",
 }
 _connections: dict[str, dict[str, Any]] = {}  # this process's proctor sids -> {"staff": StaffInfo, "room_id"}
 
@@ -179,14 +179,14 @@ def _feed_kind(name: str, payload: dict[str, Any]) -> str | None:
 
 
 def _record_and_read(db_url: str, batch: list[tuple[str, dict[str, Any]]], paper_ids: set[int]) -> list[dict]:
-    """One transaction: audit rows for connections, focus losses and second devices (the services log the rest),
-    then the grid rows of every paper touched."""
+    """One transaction: audit rows for connections, focus losses, second devices and login lockouts (the services
+    log the rest), then the grid rows of every paper touched."""
     with db.session_scope(db_url) as s:
         numbers: dict[int, str] = {}
         for name, p in batch:
             # (the refused second login's own audit row is rolled back with its 409, so it is written here)
             if name not in (events.CANDIDATE_CONNECTED, events.CANDIDATE_DISCONNECTED, events.FOCUS_LOST,
-                            events.SECOND_DEVICE):
+                            events.SECOND_DEVICE, events.LOGIN_LOCKED):
                 continue
             cid = p.get("candidate_id")
             if cid is not None and cid not in numbers:

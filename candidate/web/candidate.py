@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from candidate import lockouts, sessions, tokens
 from candidate.answers import WRITER
-from ground import db
+from ground import db, events
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Paper, Room
+from ground.models import Candidate, Paper, Room
 from ground.runtime import runtime
 from question_bank.store import get_image, image_hashes, version_contents
 
@@ -94,9 +94,25 @@ def login() -> Any:
     except AppError as err:
         if err.code == "bad_credentials":
             guard.failed(account, address)
+            if guard.account_blocked(account):  # this failure locked the candidate out: the proctor should know
+                run_blocking(announce_lockout, rt.db_url, exam_id, body["participant_no"].strip(), address)
         raise
     guard.succeeded(account)
     return jsonify(reply)
+
+
+def announce_lockout(db_url: str, exam_id: int, participant_no: str, address: str) -> None:
+    """Tell the room's proctors a registered candidate is locked out (they may clear it after checking the ID)."""
+    with db.session_scope(db_url) as session:
+        row = session.execute(
+            select(Candidate.id, Candidate.room_id)
+            .where(Candidate.exam_id == exam_id, Candidate.participant_no == participant_no)
+        ).first()
+    if row is not None:
+        events.publish(
+            events.LOGIN_LOCKED, exam_id=exam_id, room_id=row.room_id, candidate_id=row.id,
+            participant_no=participant_no, ip=address,
+        )
 
 
 @bp.get("/api/v1/candidate/media/<sha256>")

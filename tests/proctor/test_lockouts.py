@@ -72,18 +72,20 @@ def test_a_wrong_room_token_never_locks_the_candidate_out(lserver: LiveServer) -
 
 
 def test_wrong_pins_lock_one_candidate_until_the_room_proctor_clears_it(lserver: LiveServer) -> None:
-    for _ in range(ATTEMPTS):
-        r = _login(lserver, 1, pin=_wrong_pin(lserver, 1))
-        assert r.status_code == 401 and r.json()["error"]["code"] == "bad_credentials"
-    locked = _login(lserver, 1)
-    assert locked.status_code == 429 and locked.json()["error"]["code"] == "too_many_attempts"
-    assert _login(lserver, 2).status_code == 200, "the neighbour at the same address still logs in"
-    assert _login(lserver, 1, address="10.7.7.7").status_code == 429, "the lockout is the candidate's, any PC"
-
     room, cid = _room(lserver), _cid(lserver, 1)
     proctor = Proctor(lserver, *staff_creds(lserver, "proctor"))
     try:
         assert proctor.call("join", {"room": room})["ok"]
+        for _ in range(ATTEMPTS):
+            r = _login(lserver, 1, pin=_wrong_pin(lserver, 1), address="10.4.4.4")
+            assert r.status_code == 401 and r.json()["error"]["code"] == "bad_credentials"
+        seen, _ = proctor.wait_for("feed", lambda d: any(i["kind"] == "login_locked" for i in d["items"]))
+        item = next(i for i in seen["items"] if i["kind"] == "login_locked")
+        assert item["candidate_id"] == cid and item["details"] == {"ip": "10.4.4.4"}, item
+        locked = _login(lserver, 1)
+        assert locked.status_code == 429 and locked.json()["error"]["code"] == "too_many_attempts"
+        assert _login(lserver, 2).status_code == 200, "the neighbour at the same address still logs in"
+        assert _login(lserver, 1, address="10.7.7.7").status_code == 429, "the lockout is the candidate's, any PC"
         assert proctor.call("clear_lockout", {"room": room, "candidate": cid})["error"]["code"] == "reason_required"
         assert proctor.call("clear_lockout", {"room": room, "candidate": 10**6, "reason": "x"})["error"]["code"] \
             == "unknown_candidate"
@@ -94,6 +96,8 @@ def test_wrong_pins_lock_one_candidate_until_the_room_proctor_clears_it(lserver:
         proctor.close()
     assert _login(lserver, 1).status_code == 200
     with db.session_scope(lserver.db_url) as s:
+        lockout = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "login_locked")))
+        assert [(e.candidate_id, e.room_id, e.details) for e in lockout] == [(cid, room, {"ip": "10.4.4.4"})]
         rows = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "proctor.clear_lockout")))
         assert len(rows) == 1
         assert rows[0].candidate_id == cid and rows[0].room_id == room
