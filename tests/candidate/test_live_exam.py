@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from ground import db
 from ground.models import Candidate as CandidateRow
-from ground.models import Option, Paper, Result
+from ground.models import ItemVersion, Paper, Result
+from question_bank.store import option_points
 from tests.live import Candidate, LiveServer, questions
 
 FORBIDDEN = {"points", "key", "weight", "score", "correct", "is_correct", "answer"}
@@ -27,8 +28,10 @@ def _walk_keys(node: object) -> set[str]:
 
 
 def _points(server: LiveServer) -> dict[int, float]:
+    """Every option's points, opened from the sealed bank with the server's keys."""
     with db.session_scope(server.db_url) as s:
-        return {oid: pts for oid, pts in s.execute(select(Option.id, Option.points))}
+        versions = list(s.scalars(select(ItemVersion.id)))
+        return {oid: pts for by_option in option_points(s, versions).values() for oid, pts in by_option.items()}
 
 
 def test_full_exam_scores_exactly_by_the_key(server: LiveServer) -> None:
