@@ -80,7 +80,9 @@ class Figures:
     relogins: int = 0
     login_waits: list[float] = field(default_factory=list)
     moves_home: int = 0
+    spare_pcs: int = 0
     ended_at_start: int = 0
+    stored_from_abandoned: int = 0
     ack_timeouts: int = 0
     resume_s: list[float] = field(default_factory=list)
     resume_login_s: list[float] = field(default_factory=list)
@@ -144,13 +146,14 @@ class Room:
     async def _kill(self, k: int) -> None:
         """SIGKILL process ``k``, note whom it dropped (some lose their token), restart it, wait for its health."""
         killed_at = time.monotonic()
-        self.up[k].clear()
-        await asyncio.to_thread(self.servers[k].kill)
-        for d in self.devices:
+        for d in self.devices:  # whom it drops (taken before the kill: they reconnect at once)
             if d.at == k and d.lost_at is None and d.submitted is None:
                 d.lost_at = killed_at
                 if self.rng.random() < self.relogin:
-                    d.must_login = True  # its page lost the token (not the queue): a fresh login
+                    d.must_login = True  # its page lost the token: a fresh login ...
+                    d.to_spare = self.rng.random() < 0.5  # ... on a spare PC: its queue and counter gone too
+        self.up[k].clear()
+        await asyncio.to_thread(self.servers[k].kill)
         began = time.monotonic()
         await asyncio.to_thread(self.servers[k].start)  # returns once the health endpoint answers
         self.fig.restart_s.append(time.monotonic() - began)
@@ -196,6 +199,9 @@ class Device:
         self.live = False  # connected and started
         self.lost_at: float | None = None  # when the kill that dropped it happened (until it starts again)
         self.counter = 0  # the highest seq this page used or the server reported
+        self.highest = 0  # the highest seq any of this candidate's PCs sent
+        self.to_spare = False
+        self.abandoned: dict[int, Write] = {}  # writes left unacknowledged on a PC given up (maybe stored)
         self.sent: dict[int, Write] = {}
         self.acks: dict[int, list[dict[str, Any]]] = {}
         self.acked = 0
@@ -210,8 +216,10 @@ class Device:
 
     # ---- the ack: judged at once -----------------------------------------------------------------------------
     def _acked(self, seq: int, ack: Any) -> None:
-        room, fig, w = self.room, self.room.fig, self.sent[seq]
         self.inflight.discard(seq)
+        if seq not in self.sent:  # a late ack to a PC given up
+            return
+        room, fig, w = self.room, self.room.fig, self.sent[seq]
         self.acks.setdefault(seq, []).append(ack)
         self.acked += 1
         name = "option" if w.kind == "answer" else "flagged"
@@ -284,6 +292,7 @@ class Device:
         else:
             w = Write("answer", q["id"], None if self.rng.random() < 0.1 else self.rng.choice(q["options"])["id"])
         self.counter += 1
+        self.highest = max(self.highest, self.counter)
         self.sent[self.counter] = w
         self.unacked.add(self.counter)
         return self.counter
@@ -392,6 +401,16 @@ class Device:
             if sio.connected:
                 await sio.disconnect()
 
+    def spare_pc(self) -> None:
+        """The candidate moves to a spare PC: what the old one had not sent is lost; the new one starts from 0."""
+        for seq in self.unacked:
+            self.abandoned[seq] = self.sent.pop(seq)
+            self.acks.pop(seq, None)  # a storage_error refusal, if any
+        self.unacked.clear()
+        self.counter = 0  # the new PC numbers from start's seq
+        self.to_spare = False
+        self.room.fig.spare_pcs += 1
+
     def _started(self, st: dict[str, Any]) -> None:
         room, who = self.room, self.cred["participant_no"]
         ended = "ended" in st and room.finishing.is_set() and st["ended"] == "submitted"  # submitted, reply lost
@@ -401,8 +420,8 @@ class Device:
         if ended:
             self.ended_start = st
         applied = [s for s, acks in self.acks.items() if any(a.get("applied") is True for a in acks)]
-        if st["seq"] > self.counter:
-            room.fail(f"{who}: start says seq {st['seq']}, but this client never sent beyond {self.counter}")
+        if st["seq"] > self.highest:
+            room.fail(f"{who}: start says seq {st['seq']}, but this candidate never sent beyond {self.highest}")
         if applied and st["seq"] < max(applied):
             room.fail(f"{who}: start says seq {st['seq']}, below the acknowledged {max(applied)}")
         self.counter = max(self.counter, st["seq"])  # continue the paper's sequence from where the server says
@@ -424,6 +443,8 @@ class Device:
         while True:
             k = await self.room.route(self)
             try:
+                if self.to_spare:
+                    self.spare_pc()
                 if self.must_login:
                     await self._login(k)
                 await self._session(k)
@@ -484,13 +505,17 @@ def _check_papers(server: LiveServer, room: Room) -> int:
                         assert value_of(a) in (None, False), (who, kind, q, "a value without a seq")
                         assert q not in acked, (who, kind, q, f"acked seq {acked.get(q)} is not stored")
                         continue
-                    sent = d.sent.get(seq)
-                    assert sent == Write(kind, q, value_of(a)), (
-                        who, kind, q, seq, value_of(a), "stored, but this client never sent it", sent)
+                    here = Write(kind, q, value_of(a))
+                    sent, given_up = d.sent.get(seq), d.abandoned.get(seq)
+                    assert here in (sent, given_up), (who, kind, q, seq, here, "stored, but never sent", sent, given_up)
                     assert seq >= acked.get(q, 0), (who, kind, q, f"stored seq {seq} < acked {acked[q]}: lost")
-                    assert seq == acked.get(q), (who, kind, q, "stored, but its ack never said applied")
+                    if here == sent:  # every write of a PC still in use was acknowledged in the end
+                        assert seq == acked.get(q), (who, kind, q, "stored, but its ack never said applied")
+                    else:  # sent by a PC given up, committed before the kill (its ack lost); never a reused seq
+                        assert sent is None, (who, kind, q, seq, "a write given up is stored, start said lower")
+                        d.room.fig.stored_from_abandoned += 1
                 for q, seq in acked.items():
-                    assert q in rows and seq_of(rows[q]) == seq, (who, kind, q, seq, "acknowledged but not stored")
+                    assert q in rows and seq_of(rows[q]) >= seq, (who, kind, q, seq, "acknowledged but not stored")
             final = {q: (None if a.option_id is None else str(a.option_id)) for q, a in rows.items()}
             stored_total += sum(1 for o in final.values() if o is not None)
             claims = _claims(paper.receipt)
@@ -537,7 +562,8 @@ def _chaos(servers: list[LiveServer], candidates: int, kills: int, relogin: floa
         f"  writes sent {f.writes} (resends {f.resends}), acks applied {f.applied} (duplicates {f.duplicates}), "
         f"stale {f.stale}, storage_error {f.storage_errors}, ack timeouts {f.ack_timeouts}\n"
         f"  answers stored at submit {answered}; relogins {f.relogins} (waited p50 {_pct(f.login_waits, 0.5):.2f} s, "
-        f"max {max(f.login_waits, default=0):.2f} s), moves home {f.moves_home}, "
+        f"max {max(f.login_waits, default=0):.2f} s; {f.spare_pcs} on a spare PC, "
+        f"{f.stored_from_abandoned} of their lost writes stored), moves home {f.moves_home}, "
         f"submitted before a kill but told so only by start {f.ended_at_start}\n"
         f"  restart p50 {_pct(f.restart_s, 0.5):.2f} s, max {max(f.restart_s, default=0):.2f} s; from the kill to "
         f"a started paper: {_spread(f.resume_s)} with the token, {_spread(f.resume_login_s)} by a fresh login\n"
