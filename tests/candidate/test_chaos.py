@@ -4,17 +4,20 @@ Each candidate is a real python-socketio client (``socketio.AsyncClient``) that 
 it numbers its writes from its own counter, which continues from ``start``'s ``seq`` after every reconnect, keeps
 every write until an ``ok`` ack arrives (the page's durable queue in miniature) and sends the queue again, in
 order, after each ``start``. Meanwhile the server is SIGKILLed ``kills`` times (seeded: the moment is a number of
-acks after the last restart came up, sometimes during the reconnect storm) and restarted. With two processes
-(PostgreSQL + Redis) one is killed at a time, alternating; its candidates reconnect to the other one, some of them
-with a fresh login (which only liveness lets in: the dead process's marks are cleared without a proctor), and
-go back to their own process later, as nginx would route a reload. Finally everyone submits.
+acks after the last restart came up, one in four during the reconnect storm; the last kill falls among the
+submits) and restarted. With two processes (PostgreSQL + Redis) one is killed at a time, alternating; its
+candidates reconnect to the other one and go back to their own process later, as nginx would route a reload.
+Some dropped candidates log in anew (which only liveness lets in: the dead process's marks are cleared without a
+proctor), half of them on a spare PC that lost the queue and the counter and numbers from ``start``'s ``seq``.
+Finally everyone submits.
 
 Then, per paper: every write acknowledged ``applied`` and not superseded by a later applied write to the same
-question is what is stored (answer and flag); every stored answer and flag is one the client sent (nothing is
-invented; a write committed just before a kill whose ack was lost is allowed, and is acknowledged as a duplicate
-when the queue sends it again); every ``stale`` ack names a write the client sent; ``start`` never reports a seq
-beyond what the client sent nor below what was acknowledged; the receipt signs the stored answers and the score is
-the stored one; ``exam-engine audit check`` exits 0; no proctor acted.
+question is what is stored (answer and flag); every stored answer and flag is one the candidate sent (nothing is
+invented; a write committed just before a kill whose ack was lost is allowed: the queue sends it again and it is
+acknowledged as a duplicate, or its PC was given up); every ``stale`` ack names a write the candidate sent;
+``start`` never reports a seq beyond what was sent nor below what was acknowledged; a submit whose reply a kill
+lost is reported by ``start`` (``ended``, the same receipt) and a second submit returns the same; the receipt
+signs the stored answers and the score is the stored one; ``exam-engine audit check`` exits 0; no proctor acted.
 
     EXAM_CHAOS_SEED=7 pytest -s tests/candidate/test_chaos.py     # another seed; figures printed with -s
 """
