@@ -147,7 +147,7 @@ def _commit_batch(db_url: str, batch: list[Write]) -> list[dict[str, Any] | AppE
     with engine.begin() as conn:
         states = _lock_papers(conn, {w.paper_id for _i, w in writes})
         now = clock.now()  # read under the lock: a paper finished after this write has finished_at >= saved_at
-        open_keys = set()
+        open_keys: set[tuple[int, int]] = set()
         for i, w in writes:
             refusal = _refusal(states.get(w.paper_id), now)
             if refusal is not None:
