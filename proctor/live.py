@@ -195,7 +195,7 @@ def _record_and_read(db_url: str, batch: list[tuple[str, dict[str, Any]]], paper
             kind = _feed_kind(name, p)
             extra = {"ip": p["ip"]} if p.get("ip") else {}
             if name == events.FOCUS_LOST:
-                extra = {"kind": p.get("kind")}
+                extra = {"kind": p.get("kind"), **({"repeats": p["repeats"]} if p.get("repeats") else {})}
             audit.record(
                 s, kind or name, actor=f"candidate:{numbers.get(cid, '?')}", exam_id=p.get("exam_id"),
                 room_id=p.get("room_id"), candidate_id=cid, **extra,

@@ -25,6 +25,7 @@ from question_bank.packages import open_paper_key, unwrap_exam_key
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/exam"
+FOCUS_EVERY_S = 2.0  # a page that loses focus in a loop reaches the proctor (and the audit log) once per window
 
 
 def paper_channel(paper_id: int) -> str:
@@ -270,11 +271,17 @@ class ExamNamespace(GuardedNamespace):
         kind = data.get("kind") if isinstance(data, dict) else None
         if kind not in ("blur", "fullscreen_exit", "visibility_hidden"):
             raise _bad(_("Field 'kind' must be blur, fullscreen_exit or visibility_hidden."))
+        now = clock.now().timestamp()
+        last, held = info.setdefault("focus", {}).get(kind, (float("-inf"), 0))
+        if now - last < FOCUS_EVERY_S:
+            info["focus"][kind] = (last, held + 1)  # counted, reported with the next one that passes
+            return {"ok": True, "reported": False}
+        info["focus"][kind] = (now, 0)
         events.publish(
             events.FOCUS_LOST, exam_id=info.get("exam_id"), room_id=info.get("room_id"),
-            candidate_id=info.get("candidate_id"), paper_id=info["paper_id"], kind=kind,
+            candidate_id=info.get("candidate_id"), paper_id=info["paper_id"], kind=kind, repeats=held,
         )
-        return {"ok": True}
+        return {"ok": True, "reported": True}
 
 
 def push_time(paper_id: int, payload: dict[str, Any]) -> None:

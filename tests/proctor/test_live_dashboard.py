@@ -79,8 +79,8 @@ def test_proctor_sees_candidate_events_within_a_second(server: LiveServer, proct
     _data, seen = proctor.wait_for("candidates", lambda d: any(r["candidate_id"] == cid and r["answered"] == 1
                                                               for r in d["rows"]))
     assert seen - sent < 1.0, f"the dashboard saw the answer after {seen - sent:.3f}s"
-    assert cand.call("focus", {"kind": "blur"}) == {"ok": True}
-    assert cand.call("focus", {"kind": "fullscreen_exit"}) == {"ok": True}
+    assert cand.call("focus", {"kind": "blur"}) == {"ok": True, "reported": True}
+    assert cand.call("focus", {"kind": "fullscreen_exit"}) == {"ok": True, "reported": True}
     row = proctor.wait_row(cid, lambda r: r["focus_lost"] == 1 and r["fullscreen_exits"] == 1)
     assert row["ip"] == "127.0.0.1" and row["answered"] == 1 and row["total"] == 30
     cand.close()
