@@ -10,10 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from exam_engine.cli import main
 from ground import bank_seal, clock, crypto, db
 from ground.models import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage
@@ -25,22 +23,6 @@ from question_bank.store import current_drafts, import_items, option_points, ver
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = Path(__file__).resolve().parents[2] / "question_bank" / "samples" / "skd_demo.json"
 ODD_POINTS = 4.123456789  # a points value no other row has: its float bytes or digits would show a plaintext key
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("EXAM_MASTER_KEY", raising=False)
-    monkeypatch.delenv("EXAM_DATABASE_URL", raising=False)
-    data_dir = tmp_path / "inst"
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
-
-    invoke.data_dir = data_dir  # type: ignore[attr-defined]
-    invoke.url = f"sqlite:///{data_dir / 'exam.sqlite3'}"  # type: ignore[attr-defined]
-    yield invoke
-    db.dispose_all()
 
 
 def _odd_item() -> ItemDraft:

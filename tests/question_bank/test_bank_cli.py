@@ -5,11 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from exam_engine.cli import main
 from ground import clock, crypto, db
 from ground.models import AuditEvent, Exam, Item, ItemVersion
 from ground.models.bank_images import BankImage
@@ -18,22 +16,6 @@ from question_bank.packages import new_exam_key, unwrap_exam_key
 
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = Path(__file__).resolve().parents[2] / "question_bank" / "samples" / "skd_demo.json"
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("EXAM_MASTER_KEY", raising=False)
-    monkeypatch.delenv("EXAM_DATABASE_URL", raising=False)
-    data_dir = tmp_path / "inst"
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
-
-    invoke.data_dir = data_dir  # type: ignore[attr-defined]
-    invoke.url = f"sqlite:///{data_dir / 'exam.sqlite3'}"  # type: ignore[attr-defined]
-    yield invoke
-    db.dispose_all()
 
 
 def count(url: str, table) -> int:  # noqa: ANN001

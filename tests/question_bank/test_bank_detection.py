@@ -4,11 +4,8 @@ file and line, and --skip-invalid storing no image of a refused item."""
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from exam_engine.cli import main
 from ground import db
 from ground.models.bank_images import BankImage
 from question_bank.formats import detect_format, read_bank
@@ -50,21 +47,6 @@ def test_image_refusals_name_the_file_and_the_item_place():
     assert "tidak_ada.png" in problems[f"{name}:2 [TIU-IMG-1]"] and "not found" in problems[f"{name}:2 [TIU-IMG-1]"]
     assert "gambar.svg" in problems[f"{name}:3 [TIU-IMG-2]"] and "SVG" in problems[f"{name}:3 [TIU-IMG-2]"]
     assert [d.uid for d in parsed.items] == ["TIU-IMG-3"] and len(parsed.images) == 1
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("EXAM_MASTER_KEY", raising=False)
-    monkeypatch.delenv("EXAM_DATABASE_URL", raising=False)
-    data_dir = tmp_path / "inst"
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
-
-    invoke.url = f"sqlite:///{data_dir / 'exam.sqlite3'}"  # type: ignore[attr-defined]
-    yield invoke
-    db.dispose_all()
 
 
 def test_skip_invalid_stores_no_image_of_a_refused_item(run, tmp_path: Path):

@@ -4,30 +4,12 @@ names never merge unrelated questions, and an update needs --update."""
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from exam_engine.cli import main
 from ground import db
 from ground.models import Item, ItemVersion
 
 DATA = Path(__file__).resolve().parent / "data" / "fidelity"
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("EXAM_MASTER_KEY", raising=False)
-    monkeypatch.delenv("EXAM_DATABASE_URL", raising=False)
-    data_dir = tmp_path / "inst"
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
-
-    invoke.url = f"sqlite:///{data_dir / 'exam.sqlite3'}"  # type: ignore[attr-defined]
-    yield invoke
-    db.dispose_all()
 
 
 def _kinds(url: str) -> dict[str, tuple[str, int]]:
