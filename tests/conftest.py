@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,10 @@ def drop_postgres_database(name: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]  # PostgreSQL when configured
+
+
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A freshly migrated, empty database: SQLite in tmp_path, and PostgreSQL when configured."""
     if request.param == "sqlite":
@@ -124,14 +128,13 @@ def _real_clock() -> Iterator[None]:
     clock.reset()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
-    """A seeded demo (candidates, proctor and committee accounts) served by a real ``exam-engine serve`` process."""
-    name = None
-    url = None
-    if request.param == "postgresql":
+@contextmanager
+def served(tmp_path: Path, backend: str, candidates: int = 20) -> Iterator[LiveServer]:
+    """A seeded demo served on ``backend``: "sqlite", or a fresh "postgresql" database dropped afterwards."""
+    url = name = None
+    if backend == "postgresql":
         url, name = fresh_postgres_database()
-    live = LiveServer(tmp_path / "data", url)
+    live = LiveServer(tmp_path / "data", url, candidates=candidates)
     try:
         yield live.start()
     finally:
@@ -140,14 +143,18 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServe
             drop_postgres_database(name)
 
 
+@pytest.fixture(params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
+    """A seeded demo (candidates, proctor and committee accounts) served by a real ``exam-engine serve`` process."""
+    with served(tmp_path, request.param) as live:
+        yield live
+
+
 @pytest.fixture
 def sqlite_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The same on SQLite only (browser tests and checks whose subject is not the backend)."""
-    live = LiveServer(tmp_path / "data", None)
-    try:
-        yield live.start()
-    finally:
-        live.stop()
+    with served(tmp_path, "sqlite") as live:
+        yield live
 
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]

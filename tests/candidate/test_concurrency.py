@@ -28,7 +28,7 @@ from scoring.grading import grade
 from scoring.receipts import answers_digest
 from scoring.store.announcement import exam_rules
 from scoring.store.rescoring import points_for_paper
-from tests.conftest import drop_postgres_database, fresh_postgres_database
+from tests.conftest import BACKENDS, served
 from tests.live import LiveServer
 
 CANDIDATES = 50
@@ -36,19 +36,11 @@ BEFORE = 12  # writes fired before the submit
 DURING = 40  # at most this many writes sent right behind it, until its reply arrives
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def crowd(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
     """A served demo with 50 candidates in one room."""
-    url = name = None
-    if request.param == "postgresql":
-        url, name = fresh_postgres_database()
-    live = LiveServer(tmp_path / "data", url, candidates=CANDIDATES)
-    try:
-        yield live.start()
-    finally:
-        live.stop()
-        if name:
-            drop_postgres_database(name)
+    with served(tmp_path, request.param, candidates=CANDIDATES) as live:
+        yield live
 
 
 @dataclass
