@@ -6,12 +6,12 @@ import csv
 import io
 import re
 import string
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ground.i18n import _
+from ground.tables import cell_text, unpacks_too_large
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import ImageSink, file_loader, number
 from question_bank.items import ItemDraft, OptionDraft
@@ -89,20 +89,12 @@ def looks_like_header(line: str) -> bool:
     return "question" in cols and len(cols) >= 2
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadOptions) -> ParseResult:
     result = ParseResult(items=[])
     it = iter(rows)
     header, header_at = None, name
     for where, row in it:
-        if any(_cell(c) for c in row):
+        if any(cell_text(c) for c in row):
             header, header_at = row, where
             break
     if header is None:
@@ -115,7 +107,7 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
             _(
                 "%(name)s: no question column (header 'question' or 'soal'); found %(list)s",
                 name=header_at,
-                list=", ".join(map(_cell, header)),
+                list=", ".join(map(cell_text, header)),
             )
         )
     if unknown:
@@ -126,7 +118,7 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
     for count, (where, row) in enumerate(it, 1):
         if count > MAX_ROWS:
             raise FormatError(_("%(name)s: more than %(limit)s rows", name=name, limit=MAX_ROWS))
-        get = {k: _cell(row[i]) if i < len(row) else "" for k, i in cols.items()}
+        get = {k: cell_text(row[i]) if i < len(row) else "" for k, i in cols.items()}
         if not any(get.values()):
             continue
         uid = get.get("uid") or ""
@@ -270,16 +262,13 @@ def read_xlsx(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     """Read an XLSX bank: the sheet named Soal/Bank/Items (else the first); merged cells count for every row."""
     from openpyxl import load_workbook
 
+    total = unpacks_too_large(data)
+    if total is not None:
+        raise FormatError(
+            _("%(name)s: unpacks to %(total)s bytes; refused as a possible zip bomb", name=name, total=total)
+        )
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-        if total > 20 * len(data) + 50_000_000:
-            raise FormatError(
-                _("%(name)s: unpacks to %(total)s bytes; refused as a possible zip bomb", name=name, total=total)
-            )
         wb = load_workbook(io.BytesIO(data), data_only=True)
-    except FormatError:
-        raise
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise FormatError(_("%(name)s: not a readable XLSX workbook (%(exc)s)", name=name, exc=exc)) from exc
     wanted = {"soal", "bank", "items", "questions"}

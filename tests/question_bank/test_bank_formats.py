@@ -263,6 +263,17 @@ def test_xlsx_with_merged_and_empty_cells(tmp_path: Path):
     assert "row 6" in p.location and "X-4" in p.location and p.message == "question text is empty"
 
 
+def test_xlsx_zip_bomb_is_refused_before_parsing(tmp_path: Path):
+    make_ugly_xlsx(tmp_path / "bank.xlsx")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(tmp_path / "bank.xlsx") as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            zf.writestr(info, src.read(info))
+        zf.writestr("xl/padding.bin", b"\0" * 80_000_000)  # 80 MB of zeros packs to ~80 KB
+    with pytest.raises(FormatError, match="bank.xlsx: unpacks to .* possible zip bomb"):
+        read_bytes(buf.getvalue(), "bank.xlsx")
+
+
 # ------------------------------------------------------------------ detection and whole-file errors
 
 
