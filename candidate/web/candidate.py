@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from sqlalchemy import select
+from sqlalchemy.orm import Session, load_only
 
 from candidate import lockouts, sessions, tokens
 from candidate.answers import WRITER
@@ -14,10 +15,13 @@ from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Paper, Room
-from ground.runtime import runtime
+from ground.runtime import Runtime, runtime
 from question_bank.store import get_image, image_hashes, version_contents
+from scoring.points import layout_versions
 
 bp = Blueprint("candidate", __name__, template_folder="templates")
+PAPER_IMAGES = "paper_images"  # its name in Runtime.services: {paper id: the image hashes that paper shows}
+PAPER_IMAGES_MAX = 20_000  # papers remembered per process; past this the memo starts over
 
 
 def json_body(*fields: str) -> dict[str, str]:
@@ -115,6 +119,18 @@ def announce_lockout(db_url: str, exam_id: int, participant_no: str, address: st
         )
 
 
+def _paper_images(rt: Runtime, session: Session, paper: Paper) -> frozenset[str]:
+    """The images a paper shows, opened from the sealed bank once per process (a paper's layout never changes)."""
+    memo: dict[int, frozenset[str]] = rt.services.setdefault(PAPER_IMAGES, {})
+    found = memo.get(paper.id)
+    if found is None:
+        if len(memo) >= PAPER_IMAGES_MAX:
+            memo.clear()
+        found = frozenset(image_hashes(version_contents(session, layout_versions(paper.layout))))
+        memo[paper.id] = found
+    return found
+
+
 @bp.get("/api/v1/candidate/media/<sha256>")
 def media(sha256: str) -> Response:
     """An image of the candidate's own started paper (``?token=``): none leaks before the start or to others."""
@@ -123,13 +139,13 @@ def media(sha256: str) -> Response:
 
     def load() -> tuple[str, bytes]:
         with db.session_scope(rt.db_url) as session:
-            paper = session.get(Paper, claims.paper_id)
+            # only the columns checked on every image: the layout loads when the paper's images are not known yet
+            paper = session.get(Paper, claims.paper_id, options=[load_only(Paper.session_id, Paper.state)])
             if paper is None or paper.session_id != claims.session_id:
                 raise AppError("session_replaced", _("You logged in elsewhere or were released: log in again."), 401)
             if paper.state == "issued":
                 raise AppError("not_started", _("The exam has not started yet."), 409)
-            versions = [q["v"] for sub in paper.layout["subtests"] for q in sub["questions"]]
-            found = get_image(session, sha256) if sha256 in image_hashes(version_contents(session, versions)) else None
+            found = get_image(session, sha256) if sha256 in _paper_images(rt, session, paper) else None
             if found is None:
                 raise AppError("not_found", _("That image is not on your paper."), 404)
             return found

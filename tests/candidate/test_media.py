@@ -11,11 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from candidate import sessions
+from candidate.web.candidate import PAPER_IMAGES
 from exam_engine.app import create_app
 from exam_engine.demo import seed_demo
 from ground import db
 from ground.config import Config
 from ground.models import Exam, Item, ItemVersion, Paper
+from ground.runtime import runtime
 from question_bank.formats.json_format import read_json
 from question_bank.store import import_items, version_contents
 
@@ -49,7 +51,8 @@ def test_media_is_served_to_its_candidate_only_after_the_start(tmp_path: Path) -
         flag_modified(first, "layout")
         paper_id = first.id
 
-    client = create_app(config).test_client()
+    app = create_app(config)
+    client = app.test_client()
     def token(i: int) -> str:
         c = creds["candidates"][i]
         r = client.post("/api/v1/candidate/login", json={**c, "room_token": creds["room_token"]})
@@ -58,11 +61,15 @@ def test_media_is_served_to_its_candidate_only_after_the_start(tmp_path: Path) -
     mine, other = token(0), token(1)
     early = client.get(f"/api/v1/candidate/media/{sha}?token={mine}")
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_started"
+    assert client.get(f"/api/v1/candidate/media/{sha}?token={other}").status_code == 409
     with db.session_scope(url) as s:
-        paper = s.get(Paper, paper_id)
-        sessions.start(s, paper, s.get(Exam, paper.exam_id))
+        for paper in s.scalars(select(Paper).order_by(Paper.id)):
+            sessions.start(s, paper, s.get(Exam, paper.exam_id))
     ok = client.get(f"/api/v1/candidate/media/{sha}?token={mine}")
     assert ok.status_code == 200 and ok.data == png and ok.mimetype == "image/png"
+    assert client.get(f"/api/v1/candidate/media/{sha}?token={mine}").data == png, "again, from the remembered set"
     assert client.get(f"/api/v1/candidate/media/{'0' * 64}?token={mine}").status_code == 404
-    assert client.get(f"/api/v1/candidate/media/{sha}?token={other}").status_code in (404, 409)
+    assert client.get(f"/api/v1/candidate/media/{sha}?token={other}").status_code == 404, "started, not on it"
+    memo = runtime(app).services[PAPER_IMAGES]  # each paper's images opened from the sealed bank once
+    assert len(memo) == 2 and memo[paper_id] == {sha} and all(sha not in v for k, v in memo.items() if k != paper_id)
     assert client.get(f"/api/v1/candidate/media/{sha}").get_json()["error"]["code"] == "bad_token"
