@@ -59,6 +59,11 @@ def health() -> Any:
     })
 
 
+def _too_many_attempts() -> AppError:
+    """The refusal while the address or the candidate is locked out (the proctor can clear a candidate)."""
+    return AppError("too_many_attempts", _("Too many failed attempts. Wait a few minutes or ask the proctor."), 429)
+
+
 @bp.post("/api/v1/candidate/login")
 def login() -> Any:
     """Exchange participant number, PIN and room token for an access token (rate-limited, see below)."""
@@ -69,7 +74,7 @@ def login() -> Any:
     address, room_token = str(request.remote_addr), body["room_token"].strip().upper()
     guard = lockouts.guard(rt)
     if guard.address_blocked(address):
-        raise AppError("too_many_attempts", _("Too many failed attempts. Wait a few minutes or ask the proctor."), 429)
+        raise _too_many_attempts()
 
     def room_exam() -> int | None:
         with db.session_scope(rt.db_url) as session:
@@ -80,8 +85,8 @@ def login() -> Any:
         guard.address_failed(address)
         raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
     account = lockouts.account(exam_id, body["participant_no"])
-    if guard.blocked(account, address):
-        raise AppError("too_many_attempts", _("Too many failed attempts. Wait a few minutes or ask the proctor."), 429)
+    if guard.account_blocked(account):  # the address was checked above
+        raise _too_many_attempts()
 
     def attempt() -> dict[str, Any]:
         with db.session_scope(rt.db_url) as session:
