@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections import defaultdict, deque
+from collections import deque
 from typing import Any, Protocol
 
 from ground import clock
@@ -13,9 +13,6 @@ from ground import clock
 
 class Limiter(Protocol):
     """What a sign-in guard needs from a failure counter (memory or Redis)."""
-
-    limit: int
-    window_s: int
 
     def blocked(self, *keys: str) -> bool: ...
 
@@ -32,31 +29,33 @@ class FailureLimiter:
     def __init__(self, limit: int, window_s: int) -> None:
         self.limit = limit
         self.window_s = window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _trim(self, key: str, now: float) -> deque[float]:
-        q = self._failures[key]
+    def _trim(self, key: str, now: float) -> int:
+        """Drop the key's failures older than the window (a key left with none is forgotten); how many remain."""
+        q = self._failures.get(key)
+        if q is None:
+            return 0  # guessed names leave nothing behind
         while q and now - q[0] > self.window_s:
             q.popleft()
-        return q
+        if not q:
+            del self._failures[key]
+        return len(q)
 
     def blocked(self, *keys: str) -> bool:
         """True when any of ``keys`` reached the limit within the window."""
         now = clock.now().timestamp()
         with self._lock:
-            hit = any(len(self._trim(k, now)) >= self.limit for k in keys)
-            for k in keys:
-                if not self._failures.get(k):
-                    self._failures.pop(k, None)  # guessed names leave nothing behind
-            return hit
+            return any(self._trim(k, now) >= self.limit for k in keys)
 
     def fail(self, *keys: str) -> None:
         """Count one failure for each of ``keys``."""
         now = clock.now().timestamp()
         with self._lock:
             for k in keys:
-                self._trim(k, now).append(now)
+                self._trim(k, now)
+                self._failures.setdefault(k, deque()).append(now)
 
     def clear(self, *keys: str) -> None:
         """Forget the failures of ``keys`` (after a success)."""
@@ -68,7 +67,7 @@ class FailureLimiter:
         """The failures of ``key`` within the window (what a proctor is told before clearing it)."""
         now = clock.now().timestamp()
         with self._lock:
-            return len(self._trim(key, now))
+            return self._trim(key, now)
 
 
 class RedisFailureLimiter:
