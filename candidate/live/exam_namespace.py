@@ -261,7 +261,7 @@ class ExamNamespace(GuardedNamespace):
             close_paper, rt.db_url, info["paper_id"], "submitted", rt.signing_key, actor="candidate"
         )
         if closed.closed_now:
-            socketio.emit("ended", {"reason": closed.reason}, to=paper_channel(closed.paper_id), namespace=NAMESPACE)
+            push_ended(closed.paper_id, closed.reason)
         return {"ok": True, "result": closed.result, "receipt": closed.receipt, "reason": closed.reason}
 
     @acked
