@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ground import keyring
-from ground.keyfiles import create_once
+from ground.keyfiles import create_once, private_temp
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -116,9 +116,10 @@ def create_private(path: Path) -> None:
 
 def write_private(path: Path, data: bytes) -> None:
     """Write a file readable by its owner only (0600), atomically: every file the project writes goes this way."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    tmp = private_temp(Path(path), data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 

@@ -31,6 +31,22 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def private_temp(path: Path, data: bytes) -> Path:
+    """``data`` in a new owner-only (0600) file beside ``path``, on disk: the one way a file is written before it
+    is published (linked by :func:`create_once`, renamed by ``ground.config.write_private``)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never an old file with looser rights
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
 def create_once(path: Path, make: Callable[[], bytes]) -> bytes:
     """The content of ``path``, made by ``make()`` if the file does not exist yet; safe against racing creators."""
     path = Path(path)
@@ -40,13 +56,8 @@ def create_once(path: Path, make: Callable[[], bytes]) -> bytes:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     data = make()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    tmp = private_temp(path, data)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         try:
             os.link(tmp, path)  # atomic and exclusive: fails if another process published first
         except FileExistsError:
