@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
 import socketio
+from flask import Flask
 from sqlalchemy import select
 
-from candidate.live.exam_namespace import ExamNamespace
 from exam_engine.app import create_app
 from ground import db
 from ground.config import Config
+from ground.extensions import socketio as socketio_ext
 from ground.models import AuditEvent, Candidate, Paper, Room
 from ground.staff.accounts import assign, create_staff, set_active
-from proctor.live import BoardNamespace, ProctorNamespace
 from tests.live import LiveServer
 
 ACTORS = ("anonymous", "candidate", "other_proctor", "proctor", "committee", "admin", "disabled")
@@ -120,21 +120,28 @@ HTTP: dict[tuple[str, str], tuple[str, Any, dict[str, Expect]]] = {
     ),
 }
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
-XFAIL_HTTP: dict[tuple[str, str], str] = {}  # (method, rule) -> why today's behaviour is wrong
 
 
-def production_routes() -> set[tuple[str, str]]:
-    """(method, rule) of every route of an app configured as in production (no test clock)."""
-    import tempfile
+@dataclass(frozen=True)
+class Surface:
+    """What an app configured as in production (no test clock) answers: its routes and Socket.IO namespaces."""
 
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(Config(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/x.sqlite3", testing_clock=False),
-                         async_mode="threading")
-        return {(m, r.rule) for r in app.url_map.iter_rules() for m in (r.methods or set()) - {"HEAD", "OPTIONS"}}
+    app: Flask
+    routes: set[tuple[str, str]]  # (method, rule)
+    namespaces: dict[str, type]  # namespace -> its handler class
 
 
-def test_every_route_is_classified() -> None:
-    routes = production_routes()
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Surface:
+    tmp = tmp_path_factory.mktemp("production")
+    app = create_app(Config(data_dir=tmp, database_url=f"sqlite:///{tmp}/x.sqlite3", testing_clock=False),
+                     async_mode="threading")
+    routes = {(m, r.rule) for r in app.url_map.iter_rules() for m in (r.methods or set()) - {"HEAD", "OPTIONS"}}
+    return Surface(app, routes, {ns: type(h) for ns, h in socketio_ext.server.namespace_handlers.items()})
+
+
+def test_every_route_is_classified(production: Surface) -> None:
+    routes = production.routes
     assert not routes & TEST_ONLY, "the test clock must not exist in production"
     missing = routes - set(HTTP)
     assert not missing, f"classify these routes in HTTP (expected outcome per actor): {sorted(missing)}"
@@ -236,8 +243,6 @@ ORDERED = sorted(set(HTTP) - SIGN_OUTS) + sorted(SIGN_OUTS)
 
 @pytest.mark.parametrize("key", ORDERED, ids=[f"{m} {r}" for m, r in ORDERED])
 def test_http_route(world: World, key: tuple[str, str]) -> None:
-    if key in XFAIL_HTTP:
-        pytest.xfail(XFAIL_HTTP[key])
     expected = HTTP[key][2]
     wrong = {}
     for actor in ACTORS:
@@ -247,11 +252,9 @@ def test_http_route(world: World, key: tuple[str, str]) -> None:
     assert not wrong, f"{key}: actor -> (got, expected): {wrong}"
 
 
-def test_the_test_clock_is_absent_in_production(tmp_path: Path) -> None:
+def test_the_test_clock_is_absent_in_production(production: Surface) -> None:
     """The live test server has it; an installation without EXAM_TESTING_CLOCK=1 answers 404."""
-    app = create_app(Config(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/x.sqlite3", testing_clock=False),
-                     async_mode="threading")
-    assert app.test_client().post("/api/v1/_test/clock", json={"advance_s": 1}).status_code == 404
+    assert production.app.test_client().post("/api/v1/_test/clock", json={"advance_s": 1}).status_code == 404
 
 
 # --- Socket.IO ----------------------------------------------------------------------------------------------------
@@ -314,11 +317,15 @@ def ack_outcome(ack: Any) -> str:
     return ack["error"]["code"]
 
 
-def test_every_event_is_classified(world: World) -> None:
-    classified = {e for e, _p, _o in proctor_calls(world, 0)} | {"rooms"}
-    assert handler_events(ProctorNamespace) == classified, "classify the new /proctor events here"
-    assert handler_events(ExamNamespace) == set(EXAM_EVENTS), "classify the new /exam events here"
-    assert handler_events(BoardNamespace) == {"join"}, "classify the new /board events here"
+def test_every_event_is_classified(world: World, production: Surface) -> None:
+    classified = {
+        "/exam": set(EXAM_EVENTS),
+        "/proctor": {e for e, _p, _o in proctor_calls(world, 0)} | {"rooms"},
+        "/board": {"join"},
+    }
+    assert set(production.namespaces) == set(classified), "classify the new namespace's events here (and test them)"
+    for namespace, handler in production.namespaces.items():
+        assert handler_events(handler) == classified[namespace], f"classify the new {namespace} events here"
 
 
 EXAM_EVENTS = {  # the candidate's own paper only: no payload names a paper, so nobody else's can be reached
