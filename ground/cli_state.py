@@ -25,8 +25,7 @@ class CliState:
         return self.config.sqlalchemy_url
 
     def init_db(self) -> str:
-        """Create the data folder and its keys, and bring the database schema up to date."""
-        self.config.ensure_data_dir()
+        """Create the data folder and its keys (init_keys makes the folder private), and bring the schema up to date."""
         self.init_keys()
         db.upgrade(self.db_url)
         return self.db_url

@@ -70,7 +70,7 @@ class Config:
         """The Flask secret: given, or generated once and kept in the data folder."""
         if self.secret_key:
             return self.secret_key
-        path = self.ensure_data_dir() / "secret.key"
+        path = private_dir(self.data_dir) / "secret.key"  # the folder only: init and create_app tightened the rest
         return create_once(path, lambda: secrets.token_urlsafe(48).encode()).decode().strip()
 
 
