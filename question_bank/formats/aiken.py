@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from ground.i18n import _
 from question_bank.formats import ParseResult, Problem, ReadOptions
 from question_bank.formats.common import utf8_text
-from question_bank.items import ItemDraft, OptionDraft, normalise_text
+from question_bank.items import ItemDraft, OptionDraft, text_hash
 
 _OPTION = re.compile(r"^([A-Za-z])[.)]\s+(.*)$")
 _OPTION_TIGHT = re.compile(r"^([A-Z])[.)](\S.*)$")  # "A)Text": Moodle accepts it when it is the next letter
@@ -61,7 +60,7 @@ def read_aiken(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
                 )
             else:
                 stem = "\n".join(question)
-                uid = "aiken-" + hashlib.sha256(normalise_text(stem).encode()).hexdigest()[:12]
+                uid = "aiken-" + text_hash(stem)[:12]
                 drafts = [OptionDraft(t, opts.max_points if k == letter else 0.0) for k, t in options]
                 result.items.append(ItemDraft(uid, opts.subtest or "", stem, drafts, source=where, explicit_uid=False))
             reset()

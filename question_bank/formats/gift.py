@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from ground.i18n import _
 from question_bank.formats import ParseResult, Problem, ReadOptions
 from question_bank.formats.common import html_to_text, rich_html, tidy, unkept_content, utf8_text
-from question_bank.items import ItemDraft, OptionDraft, normalise_text
+from question_bank.items import ItemDraft, OptionDraft, text_hash
 
 _ESCAPABLE = "~=#{}:\\"
 _WEIGHT = re.compile(r"^%(-?\d+(?:[.,]\d+)?)%")
@@ -202,7 +201,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         m = re.match(r"^\[(html|moodle|plain|markdown)\]", inner)
         if m:
             inner_fmt, inner = m.group(1), inner[m.end() :].strip()
-        uid = title or "gift-" + hashlib.sha256(normalise_text(question).encode()).hexdigest()[:12]
+        uid = title or "gift-" + text_hash(question)[:12]
         explanation = None
         kind_name = None
         if inner == "":
