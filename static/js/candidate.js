@@ -164,13 +164,12 @@ async function send(e) {
 
 async function settle(e, r) {
   if (r && r.ok) {
-    const stale = r.applied === false;  // servers before issue 10 ack {ok, seq} only when applied
+    const stale = r.applied === false;
     await drop(e);
-    if (typeof r.seq === "number") st.seq = Math.max(st.seq, r.seq);
+    st.seq = Math.max(st.seq, r.seq);
     const later = st.queue.some((x) => x.kind === e.kind && x.question === e.question);
-    if (stale && !later) {  // the server holds a newer change: show what it holds, not what this page sent
-      if (e.kind === "answer") applyChange({ kind: "answer", question: e.question, option: r.option == null ? null : String(r.option) });
-      else applyChange({ kind: "flag", question: e.question, flagged: !!r.flagged });
+    if (stale && !later) {  // the server holds a newer change: show what it holds (its ack says), not what this page sent
+      applyChange({ kind: e.kind, question: e.question, option: r.option, flagged: r.flagged });
     }
     if (!pendingFor(e.question)) st.saved.set(e.question, stale ? "stale" : "saved");
   } else {
@@ -338,9 +337,9 @@ function connect() {
     if (p.kind === "extend") {
       const min = Math.round(p.seconds / 60);
       say(`${T.time_added} (${min > 0 ? "+" : ""}${min} min)`);
-    } else if (p.kind === "lock" || p.locked === true) {
+    } else if (p.kind === "lock") {
       st.locked = true; st.live = false; view();
-    } else if (p.kind === "unlock" || p.locked === false) {
+    } else if (p.kind === "unlock") {
       st.locked = false; say(T.unlocked); start();  // the exam continues without pressing Start
     } else if (p.kind === "pause") {
       st.paused = true; view();
@@ -380,7 +379,6 @@ async function doStart() {
   let r;
   try { r = await socket.timeout(20000).emitWithAck("start"); } catch (e) { return; }  // the next connect starts again
   if (socket !== st.socket) return;
-  if (!r.ok && r.error.code === "locked") r = { ok: true, locked: true };  // servers before issue 10 refused
   if (!r.ok) { $("start-error").textContent = T[r.error.code] || r.error.message; show("wait-view"); return; }
   st.started = true;
   sessionStorage.setItem("exam.started", "1");
@@ -395,9 +393,9 @@ async function doStart() {
   }
   if (r.ended) { showResult(r.ended, r.result, r.receipt); return; }
   // the server's state, then what this page still has to send, in order, on top
-  st.seq = Math.max(st.seq, Number.isInteger(r.seq) ? r.seq : 0);
-  st.answers = { ...(r.answers || {}) };
-  st.flags = new Set(r.flags || []);
+  st.seq = Math.max(st.seq, r.seq);
+  st.answers = { ...r.answers };
+  st.flags = new Set(r.flags);
   for (const e of st.queue) applyChange(e);
   st.gen += 1;
   st.live = true;
