@@ -336,7 +336,7 @@ function connect() {
     if (p.kind === "released") { superseded(T.released || p.message); return; }
     if (p.kind === "extend") {
       const min = Math.round(p.seconds / 60);
-      say(`${T.time_added} (${min > 0 ? "+" : ""}${min} min)`);
+      say(`${T.time_added} (${fmt(T.minutes, { n: (min > 0 ? "+" : "") + min })})`);
     } else if (p.kind === "lock") {
       st.locked = true; st.live = false; view();
     } else if (p.kind === "unlock") {

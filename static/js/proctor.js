@@ -115,7 +115,7 @@ function drawSelected() {
   if (!row) return;
   $("selected").hidden = false;
   $("sel-name").textContent = `${row.participant_no} · ${row.name}`;
-  $("sel-detail").textContent = `${T[row.status]} · ${row.answered}/${row.total} · +${Math.round(row.extra_s / 60)} min`;
+  $("sel-detail").textContent = `${T[row.status]} · ${row.answered}/${row.total} · ${T.minutes.replace("%(n)s", `+${Math.round(row.extra_s / 60)}`)}`;
   const finished = row.state === "finished";
   for (const b of document.querySelectorAll(".cand-actions button")) b.disabled = finished;
   document.querySelector('[data-act="lock"]').hidden = row.locked;
