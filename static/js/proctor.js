@@ -2,6 +2,7 @@
 const T = JSON.parse(document.getElementById("i18n").textContent);
 const $ = (id) => document.getElementById(id);
 const STATUSES = ["not_signed_in", "waiting", "working", "paused", "disconnected", "finished", "locked"];
+const PER_CANDIDATE = new Set(["extend", "lock", "unlock", "release", "force_submit", "clear_lockout"]);  // the rest act on the room
 
 const st = { socket: null, rooms: [], room: null, rows: new Map(), selected: null, feed: [], action: null, offset: 0 };
 
@@ -143,7 +144,7 @@ for (const b of document.querySelectorAll("[data-act]")) b.addEventListener("cli
 
 function openAction(act) {
   st.action = act;
-  const perCandidate = ["extend", "lock", "unlock", "release", "force_submit", "clear_lockout"].includes(act);
+  const perCandidate = PER_CANDIDATE.has(act);
   const row = perCandidate ? st.rows.get(st.selected) : null;
   $("action-title").textContent = T[act];
   $("action-target").textContent = row ? `${row.participant_no} · ${row.name}` : st.room ? st.room.name : "";
@@ -160,7 +161,7 @@ $("action-form").addEventListener("submit", async (ev) => {
   if (!text) { $("action-error").textContent = T.reason_required; return; }
   const data = { room: st.room.id };
   let event = act;
-  if (["extend", "lock", "unlock", "release", "force_submit", "clear_lockout"].includes(act)) data.candidate = st.selected;
+  if (PER_CANDIDATE.has(act)) data.candidate = st.selected;
   if (act === "extend" || act === "extend_room") { event = "extend"; data.seconds = Math.round(Number($("minutes").value) * 60); }
   if (act === "announce") data.message = text; else data.reason = text;
   $("action-confirm").disabled = true;
