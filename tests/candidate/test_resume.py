@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -25,6 +26,15 @@ def _cid(server: LiveServer, i: int) -> int:
         return s.scalar(select(CandidateRow.id).where(CandidateRow.participant_no == number))
 
 
+def _answered(server: LiveServer, i: int, option: int) -> tuple[Candidate, dict[str, Any], dict[str, Any]]:
+    """Candidate ``i`` started and answered the first question with its option ``option`` (seq 1)."""
+    cand = Candidate(server, server.token(i))
+    start, paper = cand.begin()
+    q = questions(paper)[0]
+    assert cand.call("answer", {"question": q["id"], "option": q["options"][option]["id"], "seq": 1})["applied"]
+    return cand, start, q
+
+
 @pytest.fixture
 def proctor(server: LiveServer) -> Iterator[Proctor]:
     p = Proctor(server, *staff_creds(server, "proctor"))
@@ -35,10 +45,7 @@ def proctor(server: LiveServer) -> Iterator[Proctor]:
 
 def test_start_while_locked_shows_the_lock_and_unlock_continues(server: LiveServer, proctor: Proctor) -> None:
     room, cid = _room_id(server), _cid(server, 0)
-    cand = Candidate(server, server.token(0))
-    first, paper = cand.begin()
-    q = questions(paper)[0]
-    assert cand.call("answer", {"question": q["id"], "option": q["options"][1]["id"], "seq": 1})["applied"]
+    cand, first, q = _answered(server, 0, option=1)
     assert proctor.call("lock", {"room": room, "candidate": cid, "reason": "phone on desk"})["ok"]
     assert cand.wait_for("proctor_action")["kind"] == "lock"
 
@@ -80,10 +87,7 @@ def test_start_while_paused_returns_everything_paused(server: LiveServer, procto
 
 def test_closed_login_refuses_new_sign_ins_only(server: LiveServer, proctor: Proctor) -> None:
     room, cid = _room_id(server), _cid(server, 2)
-    started = Candidate(server, server.token(2))
-    _, paper = started.begin()
-    q = questions(paper)[0]
-    assert started.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["applied"]
+    started, _, q = _answered(server, 2, option=0)
     server.token(3)  # signed in but never started: a new sign-in as far as the room is concerned
     assert proctor.call("close_room", {"room": room, "reason": "session under way"})["ok"]
 
