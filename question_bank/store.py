@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import and_, insert, select, update
@@ -142,15 +142,21 @@ class _Opened:
     options: list[tuple[str, float, list[dict[str, Any]]]]  # text, points, media in stored order
 
 
-def _open_version(lazy: LazyCipher, item: Item, version: ItemVersion, *, with_options: bool = True) -> _Opened:
-    """Open one version and (unless not needed: a re-import's check) its options, from the ORM rows."""
+def _open_options(lazy: LazyCipher, version: ItemVersion) -> list[tuple[str, float, list[dict[str, Any]]]]:
+    """A version's options (text, points, media) in stored order, from the ORM rows."""
     options: list[tuple[str, float, list[dict[str, Any]]]] = []
-    for o in version.options if with_options else ():
+    for o in version.options:
         sealed = bank_seal.open_option(lazy, version.id, o.id, o.sealed)
         if sealed is None:
             options.append((o.text, float(o.points or 0.0), list(o.media or [])))
         else:
             options.append((sealed["text"], float(sealed["points"]), list(sealed["media"] or [])))
+    return options
+
+
+def _open_version(lazy: LazyCipher, item: Item, version: ItemVersion, *, with_options: bool = True) -> _Opened:
+    """Open one version and (unless not needed: a re-import's check) its options, from the ORM rows."""
+    options = _open_options(lazy, version) if with_options else []
     if version.sealed is None:
         return _Opened(version.text, version.explanation, version.text_html, list(version.media or []), options)
     v = lazy.get().open(bank_seal.version_aad(item.uid, version.version), version.sealed)
@@ -392,7 +398,7 @@ def import_items(
                 )
                 continue
             where = f"{draft.source} [{draft.uid}]" if draft.uid not in draft.source else draft.source
-            summary = _change_summary(item, version, _open_version(lazy, item, version), draft)
+            summary = _change_summary(item, version, replace(opened, options=_open_options(lazy, version)), draft)
             if not update:
                 report.refused.append(
                     Problem(
