@@ -122,13 +122,6 @@ def disconnect(session: Session, paper_id: int, sid: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def clear_connections(session: Session) -> int:
-    """After a server restart no connection survives; forget them so candidates can come back."""
-    result = session.execute(update(Paper).where(Paper.connected_sid.is_not(None)).values(connected_sid=None))
-    session.execute(delete(ConnectionHolder))
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 def _clear_marks(session: Session, sids: Any) -> list[dict[str, Any]]:
     """Clear the papers connected through ``sids`` (a subquery); what was cleared, for the proctors' grids."""
     rows = session.execute(
