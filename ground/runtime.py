@@ -64,7 +64,6 @@ class Runtime:
         return self.config.resolved_secret_key()
 
 
-
 def runtime(app: Flask | None = None) -> Runtime:
     """The Runtime of ``app`` (default: the current app)."""
     return (app or current_app).extensions["exam_engine"]
