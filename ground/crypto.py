@@ -91,14 +91,17 @@ def load_master_key(data_dir: Path) -> bytes:
         if len(key) != KEY_BYTES:
             raise ValueError("EXAM_MASTER_KEY must be 32 bytes, base64-encoded")
         return key
-    path = Path(data_dir) / "master.key"
-    return b64d(create_once(path, lambda: b64e(new_key()).encode()).decode().strip())
+    return _key_file(Path(data_dir) / "master.key")
 
 
 def load_pin_pepper(data_dir: Path) -> bytes:
     """The PIN pepper (``DATA_DIR/pin.pepper``, made once): PIN hashes are keyed with it, so a database alone
     does not yield PINs."""
-    path = Path(data_dir) / "pin.pepper"
+    return _key_file(Path(data_dir) / "pin.pepper")
+
+
+def _key_file(path: Path) -> bytes:
+    """A 32-byte key kept base64 in ``path``, made once."""
     key = b64d(create_once(path, lambda: b64e(new_key()).encode()).decode().strip())
     if len(key) != KEY_BYTES:
         raise ValueError(f"{path} must hold 32 bytes, base64-encoded")
