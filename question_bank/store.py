@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ground import bank_seal, clock
 from ground.bank_seal import BankCipher, LazyCipher
@@ -523,7 +523,7 @@ def score_bounds(session: Session, version_ids: Iterable[int]) -> dict[int, tupl
 
 def current_drafts(session: Session, subtests: Iterable[str] | None = None) -> list[ItemDraft]:
     """Every item's current version as a draft (for export), in uid order."""
-    q = select(Item, ItemVersion).join(ItemVersion, _current_join())
+    q = select(Item, ItemVersion).join(ItemVersion, _current_join()).options(selectinload(ItemVersion.options))
     if subtests is not None:
         q = q.where(Item.subtest.in_(list(subtests)))
     out: list[ItemDraft] = []
@@ -590,6 +590,7 @@ def encrypt_bank(session: Session) -> EncryptReport:
     lazy = LazyCipher(session)
     report = EncryptReport()
     q = select(Item, ItemVersion).join(ItemVersion, Item.id == ItemVersion.item_id).where(ItemVersion.sealed.is_(None))
+    q = q.options(selectinload(ItemVersion.options))
     for item, version in session.execute(q.order_by(ItemVersion.id)).all():
         opened = _open_version(lazy, item, version)
         draft = _draft(item, version, opened)
