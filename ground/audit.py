@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ground import clock
@@ -46,14 +46,8 @@ def _lock_end(session: Session) -> AuditChain:
     """Take the chain's end for this transaction: another process sealing now waits here, then sees our rows."""
     session.execute(update(AuditChain).where(AuditChain.id == 1).values(sealed=AuditChain.sealed))
     end = session.get(AuditChain, 1, populate_existing=True)
-    if end is None:  # a database migrated before the end was kept: the chain ends at its highest sealed row
-        last = session.execute(
-            select(AuditEvent.id, AuditEvent.hash).where(AuditEvent.hash != "").order_by(AuditEvent.id.desc())
-        ).first()
-        count = session.scalar(select(func.count()).where(AuditEvent.hash != "")) or 0
-        end = AuditChain(id=1, hash=last[1] if last else "", last_id=last[0] if last else None, sealed=count)
-        session.add(end)
-        session.flush()
+    if end is None:  # migration 0010 makes the row (from an older chain's end too); only a deletion removes it
+        raise RuntimeError("audit_chain has no row: 'exam-engine init' makes it, so it was deleted (tampering?)")
     return end
 
 
