@@ -17,19 +17,12 @@ from committee.audit_check import check, report_lines
 from ground import audit, db
 from ground.cli_state import CliState, cli_actor, pass_state
 from ground.crypto import load_master_key
-from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Item
 from question_bank.blueprint import BlueprintError, load_blueprint, load_preset
 from question_bank.store import relabel_difficulty
 from scoring.cli import installation_public_key
 from scoring.store.analysis import latest_difficulty
-
-
-def _fail(err: AppError) -> click.ClickException:
-    lines = [err.message]
-    lines += [f"  - {p}" for p in err.details.get("problems", [])]
-    return click.ClickException("\n".join(lines))
 
 
 @click.group("exam")
@@ -65,12 +58,9 @@ def exam_create(state: CliState, code: str, title: str, blueprint_file: Path | N
         else:
             rules = {"preset": grading}
     state.init_db()
-    try:
-        with db.session_scope(state.db_url) as s:
-            exam = create_exam(s, code, title, bp, load_master_key(state.config.data_dir), grading=rules, actor="cli")
-            summary = (exam.code, exam.title, bp.total_items, exam.duration_s // 60)
-    except AppError as err:
-        raise _fail(err) from None
+    with state.session() as s:
+        exam = create_exam(s, code, title, bp, load_master_key(state.config.data_dir), grading=rules, actor="cli")
+        summary = (exam.code, exam.title, bp.total_items, exam.duration_s // 60)
     click.echo(_("Created exam %(code)s (%(title)s): %(items)s items, %(minutes)s minutes. Next: add rooms and "
                  "candidates, then 'exam issue' and, on the day, 'exam open'.",
                  code=summary[0], title=summary[1], items=summary[2], minutes=summary[3]))
@@ -82,11 +72,8 @@ def exam_create(state: CliState, code: str, title: str, blueprint_file: Path | N
 def exam_check(state: CliState, code: str) -> None:
     """Check again that the bank can fill every paper of exam CODE (it may have changed since creation)."""
     state.init_db()
-    try:
-        with db.session_scope(state.db_url) as s:
-            problems = bank_problems(s, load_blueprint(get_exam(s, code).blueprint))
-    except AppError as err:
-        raise _fail(err) from None
+    with state.session() as s:
+        problems = bank_problems(s, load_blueprint(get_exam(s, code).blueprint))
     if problems:
         raise click.ClickException("\n".join([_("The bank cannot fill this exam:"), *[f"  - {p}" for p in problems]]))
     click.echo(_("The bank can fill every paper of %(code)s.", code=code))
@@ -98,11 +85,8 @@ def exam_check(state: CliState, code: str) -> None:
 def exam_issue(state: CliState, code: str) -> None:
     """Assemble and seal a paper for every candidate of exam CODE who has none yet (ahead of the day)."""
     state.init_db()
-    try:
-        with db.session_scope(state.db_url) as s:
-            n = issue_papers(s, get_exam(s, code), load_master_key(state.config.data_dir))
-    except AppError as err:
-        raise _fail(err) from None
+    with state.session() as s:
+        n = issue_papers(s, get_exam(s, code), load_master_key(state.config.data_dir))
     click.echo(_("Issued %(n)s papers.", n=n))
 
 
@@ -113,11 +97,8 @@ def exam_issue(state: CliState, code: str) -> None:
 def exam_open(state: CliState, code: str, actor: str) -> None:
     """Release exam CODE's key: from now on candidates can start (recorded in the audit log)."""
     state.init_db()
-    try:
-        with db.session_scope(state.db_url) as s:
-            release_exam(s, get_exam(s, code), actor=f"staff:{actor}")
-    except AppError as err:
-        raise _fail(err) from None
+    with state.session() as s:
+        release_exam(s, get_exam(s, code), actor=f"staff:{actor}")
     click.echo(_("Exam %(code)s is open: candidates can start.", code=code))
 
 
@@ -173,12 +154,9 @@ def audit_cmd() -> None:
 def audit_check_cmd(state: CliState, exam_code: str | None, public_key: Path | None) -> None:
     """Prove each finished paper's receipt, answers and score, and the audit chain, still agree (exit 1 if not)."""
     public = installation_public_key(state, public_key)  # before anything could make a new key
-    try:
-        with db.session_scope(state.db_url) as s:
-            report = check(s, public, exam_code)
-            s.rollback()  # a check changes nothing
-    except AppError as err:
-        raise _fail(err) from None
+    with state.session() as s:
+        report = check(s, public, exam_code)
+        s.rollback()  # a check changes nothing
     for line in report_lines(report):
         click.echo(line)
     if not report.ok:

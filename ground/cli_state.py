@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session
 
 from ground import db
 from ground.config import Config
+from ground.errors import AppError
 from ground.keyfiles import init_keys
 
 
@@ -33,6 +37,21 @@ class CliState:
     def init_keys(self) -> None:
         """Every key (master, signing, secret) made now, atomically: ``serve`` then only reads them."""
         init_keys(self.config)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction on the installation's database; a refusal (AppError) becomes the command's error."""
+        try:
+            with db.session_scope(self.db_url) as s:
+                yield s
+        except AppError as err:
+            raise refused(err) from None
+
+
+def refused(err: AppError) -> click.ClickException:
+    """A service's refusal as a command's error: its message, then each problem it lists."""
+    lines = [err.message, *[f"  - {p}" for p in err.details.get("problems", [])]]
+    return click.ClickException("\n".join(lines))
 
 
 pass_state = click.make_pass_decorator(CliState)

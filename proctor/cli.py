@@ -13,9 +13,8 @@ from candidate.exams import get_exam
 from ground import clock, db
 from ground.cli_state import CliState, pass_state
 from ground.config import write_private
-from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Candidate, Exam, Room
+from ground.models import Candidate, Room
 from ground.models.staff import STAFF_ROLES, RoomAssignment, StaffUser
 from ground.passwords import new_room_token
 from ground.staff import accounts as staff_service
@@ -23,19 +22,10 @@ from proctor import roster
 from proctor.cards import cards_pdf
 
 
-def _fail(err: AppError | roster.RosterError) -> click.ClickException:
-    if isinstance(err, roster.RosterError):
-        lines = [_("Nothing was imported. Problems:")]
-        lines += [f"  {_('line')} {line}: {msg}" if line else f"  {msg}" for line, msg in err.problems]
-        return click.ClickException("\n".join(lines))
-    return click.ClickException(err.message)
-
-
-def _exam(s, code: str) -> Exam:  # type: ignore[no-untyped-def]
-    try:
-        return get_exam(s, code)
-    except AppError as err:
-        raise _fail(err) from None
+def _not_imported(err: roster.RosterError) -> click.ClickException:
+    lines = [_("Nothing was imported. Problems:")]
+    lines += [f"  {_('line')} {line}: {msg}" if line else f"  {msg}" for line, msg in err.problems]
+    return click.ClickException("\n".join(lines))
 
 
 # --- staff -------------------------------------------------------------------------------------------------------
@@ -58,14 +48,11 @@ def staff_add(
 ) -> None:
     """Add a staff account (the password is stored as an argon2 hash)."""
     state.init_db()
-    try:
-        with db.session_scope(state.db_url) as s:
-            user = staff_service.create_staff(s, username, password, role, display_name=display_name, actor="cli")
-            for code in rooms:
-                staff_service.assign(s, user.username, code, actor="cli")
-            name = user.username
-    except AppError as err:
-        raise _fail(err) from None
+    with state.session() as s:
+        user = staff_service.create_staff(s, username, password, role, display_name=display_name, actor="cli")
+        for code in rooms:
+            staff_service.assign(s, user.username, code, actor="cli")
+        name = user.username
     click.echo(_("Added %(role)s %(name)s.", role=role, name=name))
 
 
@@ -75,12 +62,9 @@ def staff_add(
 @pass_state
 def staff_assign(state: CliState, username: str, room_codes: tuple[str, ...]) -> None:
     """Assign rooms to a proctor (they see only these on the dashboard)."""
-    try:
-        with db.session_scope(state.db_url) as s:
-            for code in room_codes:
-                staff_service.assign(s, username, code, actor="cli")
-    except AppError as err:
-        raise _fail(err) from None
+    with state.session() as s:
+        for code in room_codes:
+            staff_service.assign(s, username, code, actor="cli")
     click.echo(_("Assigned %(rooms)s to %(name)s.", rooms=", ".join(room_codes), name=username))
 
 
@@ -90,11 +74,8 @@ def staff_assign(state: CliState, username: str, room_codes: tuple[str, ...]) ->
 @pass_state
 def staff_password(state: CliState, username: str, password: str) -> None:
     """Set a new password (every session of the account ends)."""
-    try:
-        with db.session_scope(state.db_url) as s:
-            staff_service.set_password(s, username, password, actor="cli")
-    except AppError as err:
-        raise _fail(err) from None
+    with state.session() as s:
+        staff_service.set_password(s, username, password, actor="cli")
     click.echo(_("Password changed for %(name)s.", name=username))
 
 
@@ -104,11 +85,8 @@ def staff_password(state: CliState, username: str, password: str) -> None:
 @pass_state
 def staff_disable(state: CliState, username: str, enable: bool) -> None:
     """Disable an account: it can no longer sign in, its sign-ins end and its open dashboards close at once."""
-    try:
-        with db.session_scope(state.db_url) as s:
-            staff_service.set_active(s, username, enable, actor="cli")
-    except AppError as err:
-        raise _fail(err) from None
+    with state.session() as s:
+        staff_service.set_active(s, username, enable, actor="cli")
     click.echo(_("%(name)s is enabled.", name=username) if enable else _("%(name)s is disabled.", name=username))
 
 
@@ -155,8 +133,8 @@ def room_add(state: CliState, code: str, exam_code: str, name: str, capacity: in
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,60}$", code):
         raise click.ClickException(_("Room codes are short: letters, digits, dot, dash, underscore."))
     state.init_db()
-    with db.session_scope(state.db_url) as s:
-        exam = _exam(s, exam_code)
+    with state.session() as s:
+        exam = get_exam(s, exam_code)
         if s.scalar(select(Room.id).where(Room.code == code)) is not None:
             raise click.ClickException(_("Room %(code)s exists already.", code=code))
         s.add(Room(exam_id=exam.id, code=code, name=name or code, token=new_room_token(), is_open=False,
@@ -196,8 +174,8 @@ def candidates_import(state: CliState, file: Path, exam_code: str, pins_out: Pat
     state.init_db()
     try:
         table = roster.read_table(file)
-        with db.session_scope(state.db_url) as s:
-            exam = _exam(s, exam_code)
+        with state.session() as s:
+            exam = get_exam(s, exam_code)
             rows = roster.check(s, exam, table)
             issued = roster.add(s, exam, rows, actor="cli")
             papers = 0
@@ -211,8 +189,8 @@ def candidates_import(state: CliState, file: Path, exam_code: str, pins_out: Pat
                 papers = issue(s, exam, load_master_key(state.config.data_dir), people)
             target = pins_out or state.config.data_dir / f"pins-{exam.code}-{clock.now():%Y%m%dT%H%M%S}.csv"
             roster.write_pins(target, issued)  # inside the transaction: no PIN file, no candidates
-    except (AppError, roster.RosterError) as err:
-        raise _fail(err) from None
+    except roster.RosterError as err:
+        raise _not_imported(err) from None
     rooms = sorted({i.room_code for i in issued})
     click.echo(_("Imported %(n)s candidates into %(r)s rooms (%(rooms)s).", n=len(issued), r=len(rooms),
                  rooms=", ".join(rooms)))
@@ -230,7 +208,7 @@ def cards_cmd(state: CliState, pins: Path, out_dir: Path) -> None:
     try:
         people = roster.read_pins(pins)
     except roster.RosterError as err:
-        raise _fail(err) from None
+        raise _not_imported(err) from None
     by_room: dict[str, list[roster.Issued]] = {}
     for p in people:
         by_room.setdefault(p.room_code, []).append(p)
