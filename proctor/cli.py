@@ -226,9 +226,3 @@ def cards_cmd(state: CliState, pins: Path, out_dir: Path) -> None:
 
 
 COMMANDS = (staff_cmd, room_cmd, candidates_cmd, cards_cmd)
-
-
-def register(group: click.Group) -> None:
-    """Attach the proctor area's commands to ``exam-engine`` (called from exam_engine.cli._register)."""
-    for cmd in COMMANDS:
-        group.add_command(cmd)

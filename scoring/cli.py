@@ -465,9 +465,3 @@ def onboarding_status_cmd(state: CliState, exam_code: str, participant_no: str, 
 
 
 COMMANDS = [rank_cmd, verify_cmd, verify_receipt_cmd, results_group, onboarding_group]
-
-
-def register(group: click.Group) -> None:
-    """Attach every scoring command to the ``exam-engine`` group (called from exam_engine.cli._register)."""
-    for cmd in COMMANDS:
-        group.add_command(cmd)
