@@ -7,36 +7,30 @@ data folder) when it is made; a SQLite database not registered uses its own fold
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
+# database URL (as SQLAlchemy renders it, password included) -> data folder; pepper by folder. Single dict reads and
+# writes need no lock: two first logins at once both load the same pepper file.
 _folders: dict[str, Path] = {}
 _peppers: dict[Path, bytes] = {}
-_lock = threading.Lock()
 
 
 class NoKeyFolderError(RuntimeError):
     """A database whose data folder is unknown: its sealed bank and peppered PINs cannot be opened here."""
 
 
-def _key(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=False)
-
-
 def register(url: str, data_dir: Path) -> None:
     """Record that ``url``'s keys live in ``data_dir`` (Config does this for its own pair)."""
-    with _lock:
-        _folders[_key(url)] = Path(data_dir)
+    _folders[make_url(url).render_as_string(hide_password=False)] = Path(data_dir)
 
 
-def data_dir_for_url(url: str) -> Path:
+def data_dir_for_url(url: str | URL) -> Path:
     """The data folder of ``url``: registered, or for a SQLite file the folder it lies in."""
     parsed = make_url(url)
-    with _lock:
-        found = _folders.get(_key(url))
+    found = _folders.get(parsed.render_as_string(hide_password=False))
     if found is not None:
         return found
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
@@ -51,7 +45,7 @@ def session_url(session: Session) -> str:
 
 def data_dir_for(session: Session) -> Path:
     """The data folder holding the keys of ``session``'s database."""
-    return data_dir_for_url(session_url(session))
+    return data_dir_for_url(session.get_bind().engine.url)
 
 
 def master_key_for(session: Session) -> bytes:
@@ -66,10 +60,7 @@ def pin_pepper_for(session: Session) -> bytes:
     from ground.crypto import load_pin_pepper
 
     folder = data_dir_for(session)
-    with _lock:
-        found = _peppers.get(folder)
+    found = _peppers.get(folder)
     if found is None:
-        found = load_pin_pepper(folder)
-        with _lock:
-            _peppers[folder] = found
+        found = _peppers[folder] = load_pin_pepper(folder)
     return found
