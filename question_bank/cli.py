@@ -335,16 +335,27 @@ def rotate_key_cmd(state: CliState, yes: bool) -> None:
     new = crypto.new_key()
     if not from_env:
         write_private(pending, crypto.b64e(new).encode())
+
+    def refuse(message: str) -> None:
+        """Leave everything as it was (the session rolls back) and say which key did not open."""
+        if not from_env:
+            pending.unlink()
+        _fail(message)
+
     with session_scope(url) as session:
         exams = session.scalars(select(Exam).where(Exam.data_key_wrapped.is_not(None))).all()
-        try:
-            for exam in exams:
+        for exam in exams:
+            try:
                 exam.data_key_wrapped = rewrap_exam_key(old, new, exam.code, exam.data_key_wrapped)
+            except crypto.TamperedError:
+                refuse(_("Exam %(code)s's key does not open with the current master key; nothing changed. Put back "
+                         "the master key it was made with (master.key or EXAM_MASTER_KEY), then rotate again.",
+                         code=exam.code))  # fmt: skip
+        try:
             bank_seal.rewrap_bank_key(session, old, new)
         except crypto.TamperedError:
-            if not from_env:
-                pending.unlink()
-            _fail(_("Exam %(code)s's key does not open with the current master key; nothing changed.", code=exam.code))
+            refuse(_("The question bank's key does not open with the current master key; nothing changed. Put back "
+                     "the master key it was sealed with (master.key or EXAM_MASTER_KEY), then rotate again."))
         audit.record(session, "master_key_rotated", actor=cli_actor(), exams=[e.code for e in exams])
     if from_env:
         click.echo(_("The master key comes from EXAM_MASTER_KEY. Set it to this new value now, then restart:"))

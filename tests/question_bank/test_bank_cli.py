@@ -169,6 +169,16 @@ def test_rotate_key_refuses_when_a_key_does_not_open(run):
         assert s.scalars(select(Exam)).one().data_key_wrapped == wrapped
 
 
+def test_rotate_key_refuses_when_the_bank_key_does_not_open(run):
+    assert run("bank", "import", str(SAMPLE)).exit_code == 0  # the bank key is wrapped by this master key
+    (run.data_dir / "master.key").write_bytes(crypto.b64e(crypto.new_key()).encode())  # then the key file is lost
+    before = (run.data_dir / "master.key").read_bytes()
+    res = run("bank", "rotate-key", "--yes")
+    assert res.exit_code == 2 and "bank" in res.output and "nothing changed" in res.output
+    assert (run.data_dir / "master.key").read_bytes() == before
+    assert not (run.data_dir / "master.key.new").exists()
+
+
 def test_progress_bar_on_large_imports(run, tmp_path: Path):
     doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
     base = doc["items"][0]
