@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import json
 import statistics
 import subprocess
 import sys
@@ -19,13 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
-import socketio
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.live import LiveServer, free_port, wait_until_up  # noqa: E402
+from tests.live import AsyncCandidate, LiveServer, free_port, wait_until_up  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -38,20 +32,11 @@ PHASES: dict[str, float] = {}
 
 async def sit_exam(url: str, cred: dict, latencies: list[float], start_gate: Gate, answer_gate: Gate) -> int:
     """Login, connect, prefetch, start, decrypt, answer every question (awaiting each ack), submit."""
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url + "/api/v1/candidate/login", json=cred) as r:
-            body = await r.json()
-            if r.status != 200:
-                raise RuntimeError(body)
-    sio = socketio.AsyncClient(reconnection=False)
-    await sio.connect(url, namespaces=["/exam"], auth={"access_token": body["access_token"]},
-                      transports=["websocket"], wait_timeout=60)
-    pre = await sio.call("prefetch", namespace="/exam", timeout=120)
+    device = await AsyncCandidate.sign_in(url, cred, timeout=120)
+    sio = device.sio
+    await device.prefetch()
     await start_gate.wait()  # everybody presses Start together, as a room does
-    st = await sio.call("start", namespace="/exam", timeout=120)
-    pkg = pre["package"]
-    paper = json.loads(AESGCM(base64.b64decode(st["key"])).decrypt(
-        base64.b64decode(pkg["nonce"]), base64.b64decode(pkg["ciphertext"]), st["aad"].encode()))
+    st, paper = await device.start()
     await answer_gate.wait()
     n = 0
     seq = int(st["seq"])  # the page continues the paper's sequence from where the server says it stands
@@ -69,13 +54,12 @@ async def sit_exam(url: str, cred: dict, latencies: list[float], start_gate: Gat
     done = await sio.call("submit", namespace="/exam", timeout=120)
     assert done["ok"], done
     PHASES["submits_done"] = time.perf_counter()
-    await sio.disconnect()
+    await device.close()
     return n
 
 
 async def echo_client(url: str, answers: int, latencies: list[float], start_gate: Gate, answer_gate: Gate) -> int:
-    sio = socketio.AsyncClient(reconnection=False)
-    await sio.connect(url, namespaces=["/exam"], transports=["websocket"], wait_timeout=60)
+    sio = (await AsyncCandidate.sign_in(url, None, timeout=120)).sio  # the same client, no login
     await start_gate.wait()
     await answer_gate.wait()
     for i in range(answers):

@@ -21,15 +21,11 @@ if sys.argv[1:2] == ["--baseline-server"]:  # the baseline server process: geven
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import base64  # noqa: E402
-import json  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
-
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -101,29 +97,15 @@ class Gate:
 async def candidate(url: str, who: str, cred: dict | None, count: int, sent: dict, gate: Gate,
                     think_s: float) -> None:
     """Log in, connect, prefetch, start, decrypt (untimed); then answer ``count`` questions as fast as acked."""
-    import aiohttp
-    import socketio
+    from tests.live import AsyncCandidate, questions
 
-    auth = None
-    if cred is not None:
-        async with aiohttp.ClientSession() as http:
-            async with http.post(url + "/api/v1/candidate/login", json=cred) as r:
-                body = await r.json()
-                if r.status != 200:
-                    raise RuntimeError(body)
-        auth = {"access_token": body["access_token"]}
-    sio = socketio.AsyncClient(reconnection=False)
-    await sio.connect(url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=120)
+    device = await AsyncCandidate.sign_in(url, cred, timeout=300)  # the baseline server: no login (cred None)
+    sio = device.sio
     qs: list[tuple[str, str]] = []
     if cred is not None:
-        pre = await sio.call("prefetch", namespace="/exam", timeout=300)
-        st = await sio.call("start", namespace="/exam", timeout=300)
-        assert st["ok"], st
-        pkg = pre["package"]
-        paper = json.loads(AESGCM(base64.b64decode(st["key"])).decrypt(
-            base64.b64decode(pkg["nonce"]), base64.b64decode(pkg["ciphertext"]), st["aad"].encode()))
-        qs = [(q["id"], q["options"][j % len(q["options"])]["id"])
-              for j, q in enumerate(q for sub in paper["subtests"] for q in sub["questions"])]
+        await device.prefetch()
+        _st, paper = await device.start()
+        qs = [(q["id"], q["options"][j % len(q["options"])]["id"]) for j, q in enumerate(questions(paper))]
     await gate.wait()
     for i in range(count):
         data = {"question": qs[i][0], "option": qs[i][1], "seq": i + 1} if qs else {"who": who, "seq": i + 1}

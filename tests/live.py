@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import requests
 import socketio
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -41,6 +42,16 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 30.0, descr
         except requests.RequestException:
             time.sleep(0.05)
     raise RuntimeError(f"server did not come up at {url}:\n{describe()}")
+
+
+def log_in_on_page(page: Any, url: str, cred: dict[str, str]) -> None:
+    """Log in on the candidate page at ``url`` as a candidate does (type ``cred``, press Log in), until accepted."""
+    page.goto(url)
+    page.fill("#participant_no", cred["participant_no"])
+    page.fill("#pin", cred["pin"])
+    page.fill("#room_token", cred["room_token"])
+    page.click("#login-button")
+    page.wait_for_selector("#login-view", state="hidden")
 
 
 class LiveServer:
@@ -147,16 +158,68 @@ class Candidate:
         assert pre["ok"], pre
         st = self.call("start")
         assert st["ok"], st
-        pkg = pre["package"]
-        plain = AESGCM(base64.b64decode(st["key"])).decrypt(
-            base64.b64decode(pkg["nonce"]), base64.b64decode(pkg["ciphertext"]), st["aad"].encode()
-        )
-        return st, json.loads(plain)
+        return st, open_paper(pre["package"], st)
 
     def close(self) -> None:
         if self.sio.connected:
             self.sio.disconnect()
 
 
+class AsyncCandidate:
+    """A candidate's device on asyncio (load, race and benchmark clients): login, connect, prefetch, start, open."""
+
+    def __init__(self, sio: socketio.AsyncClient, timeout: float) -> None:
+        self.sio = sio
+        self.timeout = timeout
+        self.package: dict[str, str] | None = None
+
+    @classmethod
+    async def sign_in(cls, url: str, cred: dict[str, str] | None, timeout: float = 60) -> AsyncCandidate:
+        """Log in with ``cred`` and connect to /exam with the token (``cred`` None: connect without one)."""
+        auth = None
+        if cred is not None:
+            async with aiohttp.ClientSession() as http, http.post(url + "/api/v1/candidate/login", json=cred) as r:
+                body = await r.json()
+                if r.status != 200:
+                    raise AssertionError(f"login refused ({r.status}): {body}")
+            auth = {"access_token": body["access_token"]}
+        sio = socketio.AsyncClient(reconnection=False)
+        await sio.connect(url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=timeout)
+        return cls(sio, timeout)
+
+    async def call(self, event: str, data: Any = None) -> Any:
+        return await self.sio.call(event, data, namespace="/exam", timeout=self.timeout)
+
+    async def prefetch(self) -> None:
+        """Fetch the sealed paper (before the room presses Start)."""
+        pre = await self.call("prefetch")
+        assert pre["ok"], pre
+        self.package = pre["package"]
+
+    async def start(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """start + open the prefetched paper: returns (start ack, plaintext paper)."""
+        assert self.package is not None, "prefetch first"
+        st = await self.call("start")
+        assert st["ok"], st
+        return st, open_paper(self.package, st)
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+def open_paper(package: dict[str, str], start: dict[str, Any]) -> dict[str, Any]:
+    """The plaintext paper: the prefetched package opened with the key and AAD that ``start`` released."""
+    plain = AESGCM(base64.b64decode(start["key"])).decrypt(
+        base64.b64decode(package["nonce"]), base64.b64decode(package["ciphertext"]), start["aad"].encode()
+    )
+    return json.loads(plain)
+
+
 def questions(paper: dict[str, Any]) -> list[dict[str, Any]]:
     return [q for s in paper["subtests"] for q in s["questions"]]
+
+
+def receipt_claims(receipt: str) -> dict[str, Any]:
+    """A receipt's claims, read without checking the signature (tests compare them with the database)."""
+    payload = receipt.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

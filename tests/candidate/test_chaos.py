@@ -25,8 +25,6 @@ signs the stored answers and the score is the stored one; ``exam-engine audit ch
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import os
 import random
 import statistics
@@ -40,7 +38,6 @@ from typing import Any
 import aiohttp
 import pytest
 import socketio
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import func, select
 
 from ground import db
@@ -48,7 +45,7 @@ from ground.models import Answer, AuditEvent, Paper, Result
 from ground.models import Candidate as CandidateRow
 from scoring.receipts import answers_digest
 from tests.conftest import drop_postgres_database, fresh_postgres_database, need_redis
-from tests.live import LiveServer
+from tests.live import LiveServer, open_paper, questions, receipt_claims
 
 SEED = int(os.environ.get("EXAM_CHAOS_SEED", "20261130"))
 WINDOW = 3  # writes a client keeps in flight (the page sends its whole queue without waiting)
@@ -430,11 +427,7 @@ class Device:
         self.counter = max(self.counter, st["seq"])  # continue the paper's sequence from where the server says
         if not self.questions:
             assert self.package is not None
-            plain = AESGCM(base64.b64decode(st["key"])).decrypt(
-                base64.b64decode(self.package["nonce"]), base64.b64decode(self.package["ciphertext"]),
-                st["aad"].encode())
-            paper = json.loads(plain)
-            self.questions = self.rng.sample([q for s in paper["subtests"] for q in s["questions"]], QUESTIONS)
+            self.questions = self.rng.sample(questions(open_paper(self.package, st)), QUESTIONS)
         if self.lost_at is not None:  # back after a kill: with its token at once, with a fresh login after liveness
             (room.fig.resume_login_s if self.relogged else room.fig.resume_s).append(time.monotonic() - self.lost_at)
             self.lost_at = None
@@ -468,11 +461,6 @@ async def _sit(room: Room, budget_s: float) -> None:
             for t in [chaos, *devices]:
                 t.cancel()
             await asyncio.gather(chaos, *devices, return_exceptions=True)
-
-
-def _claims(receipt: str) -> dict[str, Any]:
-    payload = receipt.split(".")[0]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def _last_applied(d: Device, kind: str) -> dict[str, int]:
@@ -521,7 +509,7 @@ def _check_papers(server: LiveServer, room: Room) -> int:
                     assert q in rows and seq_of(rows[q]) >= seq, (who, kind, q, seq, "acknowledged but not stored")
             final = {q: (None if a.option_id is None else str(a.option_id)) for q, a in rows.items()}
             stored_total += sum(1 for o in final.values() if o is not None)
-            claims = _claims(paper.receipt)
+            claims = receipt_claims(paper.receipt)
             assert d.submitted["receipt"] == paper.receipt, who
             if d.ended_start is not None:  # finished before its submit reply arrived: start and submit agree
                 assert d.ended_start["receipt"] == paper.receipt and d.ended_start["result"] == d.submitted["result"]

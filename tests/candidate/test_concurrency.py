@@ -8,18 +8,13 @@ stored, and no answer was saved after the paper finished.
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-import socketio
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, select, update
 
 from ground import db
@@ -29,7 +24,7 @@ from scoring.receipts import answers_digest
 from scoring.store.announcement import exam_rules
 from scoring.store.rescoring import points_for_paper
 from tests.conftest import BACKENDS, served
-from tests.live import LiveServer
+from tests.live import AsyncCandidate, LiveServer, questions, receipt_claims
 
 CANDIDATES = 50
 BEFORE = 12  # writes fired before the submit
@@ -54,20 +49,13 @@ class Sitting:
 
 
 async def _sit(url: str, cred: dict[str, str], rng: random.Random, ready: asyncio.Barrier) -> Sitting:
-    async with aiohttp.ClientSession() as http, http.post(url + "/api/v1/candidate/login", json=cred) as r:
-        body = await r.json()
-        assert r.status == 200, body
-    sio = socketio.AsyncClient(reconnection=False)
-    await sio.connect(url, namespaces=["/exam"], auth={"access_token": body["access_token"]},
-                      transports=["websocket"], wait_timeout=30)
+    device = await AsyncCandidate.sign_in(url, cred)
+    sio = device.sio
     try:
-        pre = await sio.call("prefetch", namespace="/exam", timeout=60)
-        st = await sio.call("start", namespace="/exam", timeout=60)
-        assert st["ok"] and st["locked"] is False, st
-        pkg = pre["package"]
-        paper = json.loads(AESGCM(base64.b64decode(st["key"])).decrypt(
-            base64.b64decode(pkg["nonce"]), base64.b64decode(pkg["ciphertext"]), st["aad"].encode()))
-        qs = [q for s in paper["subtests"] for q in s["questions"]][:8]  # few questions: writes overwrite each other
+        await device.prefetch()
+        st, paper = await device.start()
+        assert st["locked"] is False, st
+        qs = questions(paper)[:8]  # few questions: writes overwrite each other
         sitting = Sitting(cred["participant_no"])
         loop = asyncio.get_running_loop()
         pending: list[asyncio.Future[Any]] = []
@@ -101,7 +89,7 @@ async def _sit(url: str, cred: dict[str, str], rng: random.Random, ready: asynci
         sitting.acks = list(await asyncio.wait_for(asyncio.gather(*pending), timeout=120))
         return sitting
     finally:
-        await sio.disconnect()
+        await device.close()
 
 
 async def _round(server: LiveServer, seed: int) -> list[Sitting]:
@@ -134,11 +122,6 @@ def _expected(sitting: Sitting) -> tuple[dict[str, str | None], set[str], int, i
     return ({q: o for q, (_s, o) in answers.items()}, {q for q, (_s, f) in flags.items() if f}, applied, refused)
 
 
-def _claims(receipt: str) -> dict[str, Any]:
-    payload = receipt.split(".")[0]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
 def _check(server: LiveServer, sittings: list[Sitting]) -> tuple[int, int]:
     """Every paper: stored == signed == scored == what the applied acks said; returns (applied, refused)."""
     total_applied = total_refused = 0
@@ -157,7 +140,7 @@ def _check(server: LiveServer, sittings: list[Sitting]) -> tuple[int, int]:
                 q: o for q, o in answers.items() if o is not None}, "every applied answer is stored, nothing else"
             assert {str(a.item_version_id) for a in rows if a.flagged} == flags
             assert all(a.saved_at <= paper.finished_at for a in rows), "no answer saved after the paper finished"
-            claims = _claims(paper.receipt)
+            claims = receipt_claims(paper.receipt)
             assert sitting.submitted["receipt"] == paper.receipt
             assert claims["answers_sha256"] == answers_digest(stored), "the receipt signs the stored answers"
             assert claims["answered"] == sum(1 for o in stored.values() if o is not None)
