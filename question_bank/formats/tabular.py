@@ -221,7 +221,7 @@ def read_csv(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-        warning = "file is not UTF-8; read as Windows-1252 (save as 'CSV UTF-8' to avoid this)"
+        warning = _("file is not UTF-8; read as Windows-1252 (save as 'CSV UTF-8' to avoid this)")
     first = text.split("\n", 1)[0]
     delim = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)

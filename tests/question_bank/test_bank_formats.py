@@ -221,11 +221,13 @@ def test_csv_semicolon_indonesian_headers():
     }
 
 
-def test_csv_windows_1252_is_read_with_a_warning(tmp_path: Path):
+def test_csv_windows_1252_is_read_with_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path = tmp_path / "ansi.csv"
     path.write_bytes("uid,subtest,question,option_a,option_b,key\nX1,TWK,Café?,oui,non,A\n".encode("cp1252"))
     r = read_bank(path)
     assert r.items[0].text == "Café?" and "Windows-1252" in r.warnings[0].message
+    monkeypatch.setenv("EXAM_LOCALE", "id")
+    assert read_bank(path).warnings[0].message.startswith("berkas bukan UTF-8")
 
 
 def make_ugly_xlsx(path: Path) -> Path:
