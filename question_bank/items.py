@@ -50,6 +50,10 @@ class ItemDraft:
     # plain form (duplicates, search, formats without HTML)
     html: str | None = None
 
+    def all_media(self) -> list[dict[str, Any]]:
+        """The question's media, then its options': every image the item shows (what an import must store)."""
+        return [*self.media, *(m for o in self.options for m in o.media)]
+
 
 def normalise_text(s: str) -> str:
     """Text as compared for duplicates: Unicode NFKC, tags dropped, case folded, whitespace collapsed."""

@@ -165,7 +165,7 @@ def _open_version(lazy: LazyCipher, item: Item, version: ItemVersion, *, with_op
 
 def _media_refs(drafts: Iterable[ItemDraft]) -> Iterable[tuple[ItemDraft, str]]:
     for d in drafts:
-        for m in list(d.media) + [m for o in d.options for m in o.media]:
+        for m in d.all_media():
             if m.get("sha256"):
                 yield d, m["sha256"]
 

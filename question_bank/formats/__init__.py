@@ -125,7 +125,7 @@ def _formulas(draft: ItemDraft, where: str, result: ParseResult) -> None:
 
 def used_images(items: list[ItemDraft], images: dict[str, tuple[str, bytes]]) -> dict[str, tuple[str, bytes]]:
     """Only the images valid items show: a refused item's pictures are never stored (--skip-invalid)."""
-    used = {m.get("sha256") for d in items for m in [*d.media, *(m for o in d.options for m in o.media)]}
+    used = {m.get("sha256") for d in items for m in d.all_media()}
     return {sha: img for sha, img in images.items() if sha in used}
 
 
