@@ -290,8 +290,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         result.items.append(
             ItemDraft(
                 uid, subtest or "", question, options, kind, category, explanation=explanation, source=where,
-                explicit_uid=False,
-                    html=html,
+                explicit_uid=False, html=html,
             )
         )  # fmt: skip
     return result
