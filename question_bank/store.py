@@ -186,7 +186,7 @@ def check_media(
     ]
 
 
-def store_images(session: Session, images: Mapping[str, tuple[str, bytes]], cipher: BankCipher | None = None) -> int:
+def store_images(session: Session, images: Mapping[str, tuple[str, bytes]], cipher: BankCipher) -> int:
     """Add images the bank does not hold yet (content-addressed: the same picture is stored once), sealed."""
     shas = sorted(images)
     have: set[str] = set()
@@ -194,11 +194,8 @@ def store_images(session: Session, images: Mapping[str, tuple[str, bytes]], ciph
         have.update(session.scalars(select(BankImage.sha256).where(BankImage.sha256.in_(chunk))))
     now = clock.now()
     new = [s for s in shas if s not in have]
-    if new and cipher is None:
-        cipher = bank_seal.bank_cipher(session)
     for sha in new:
         mime, data = images[sha]
-        assert cipher is not None
         sealed = cipher.seal_image(sha, mime, data)
         session.add(BankImage(sha256=sha, mime=mime, size=len(data), data=sealed, created_at=now))
     return len(new)
