@@ -117,11 +117,12 @@ def bank_cipher(session: Session, *, create: bool = True) -> BankCipher | None:
 
 
 class LazyCipher:
-    """The bank key opened only when a sealed row is met (readers of an unsealed bank need no key)."""
+    """The bank key opened only when a sealed row is met (readers of an unsealed bank need no key); a writer that
+    holds the key already passes it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, cipher: BankCipher | None = None) -> None:
         self._session = session
-        self._cipher: BankCipher | None = None
+        self._cipher = cipher
 
     def get(self) -> BankCipher:
         """The opened bank key (a sealed row exists, so the key does too)."""

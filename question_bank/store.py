@@ -360,7 +360,7 @@ def import_items(
     report = ImportReport()
     cipher = bank_seal.bank_cipher(session)
     assert cipher is not None
-    lazy = LazyCipher(session)
+    lazy = LazyCipher(session, cipher)
     if images:
         report.images = store_images(session, images, cipher)
     now = clock.now()
@@ -584,7 +584,7 @@ def encrypt_bank(session: Session) -> EncryptReport:
     """Seal every row written before encryption at rest and re-key its fingerprints (idempotent: sealed rows stay)."""
     cipher = bank_seal.bank_cipher(session)
     assert cipher is not None
-    lazy = LazyCipher(session)
+    lazy = LazyCipher(session, cipher)
     report = EncryptReport()
     q = select(Item, ItemVersion).join(ItemVersion, Item.id == ItemVersion.item_id).where(ItemVersion.sealed.is_(None))
     q = q.options(selectinload(ItemVersion.options))
