@@ -35,7 +35,10 @@ def data_dir_for_url(url: str | URL) -> Path:
         return found
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         return Path(parsed.database).resolve().parent
-    raise NoKeyFolderError(f"no data folder is known for {parsed.render_as_string(hide_password=True)}")
+    raise NoKeyFolderError(
+        f"no data folder is known for {parsed.render_as_string(hide_password=True)}: make this installation's Config"
+        " (EXAM_DATA_DIR with EXAM_DATABASE_URL) in this process first, or keyring.register(url, data_dir)"
+    )
 
 
 def session_url(session: Session) -> str:
