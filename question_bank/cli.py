@@ -126,8 +126,9 @@ def import_cmd(
         return
     url = state.init_db()
     with session_scope(url) as session:
-        parsed.problems.extend(check_media(session, parsed.items, parsed.images))
-        bad_uids = {p.location.rsplit("[", 1)[-1].rstrip("]") for p in parsed.problems if p.message.startswith("image")}
+        missing = check_media(session, parsed.items, parsed.images)
+        parsed.problems.extend(p for _uid, p in missing)
+        bad_uids = {uid for uid, _p in missing}  # the parser's refusals are already out of parsed.items
         if bad_uids:
             parsed.items = [d for d in parsed.items if d.uid not in bad_uids]
             parsed.rejected += len(bad_uids)

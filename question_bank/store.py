@@ -172,15 +172,15 @@ def _media_refs(drafts: Iterable[ItemDraft]) -> Iterable[tuple[ItemDraft, str]]:
 
 def check_media(
     session: Session, drafts: Iterable[ItemDraft], images: Mapping[str, tuple[str, bytes]] | None = None
-) -> list[Problem]:
-    """Problems for ``bank:<sha256>`` images that are neither in this import nor already in the bank."""
+) -> list[tuple[str, Problem]]:
+    """(uid, problem) for each ``bank:<sha256>`` image that is neither in this import nor already in the bank."""
     refs = list(_media_refs(drafts))
     wanted = sorted({sha for _d, sha in refs if not images or sha not in images})
     have: set[str] = set()
     for chunk in _chunks(wanted):  # type: ignore[arg-type]
         have.update(session.scalars(select(BankImage.sha256).where(BankImage.sha256.in_(chunk))))
     return [
-        Problem(f"{d.source} [{d.uid}]", _("image bank:%(sha)s is not in the bank", sha=sha))
+        (d.uid, Problem(f"{d.source} [{d.uid}]", _("image bank:%(sha)s is not in the bank", sha=sha)))
         for d, sha in refs
         if sha in wanted and sha not in have
     ]

@@ -4,9 +4,11 @@ file and line, and --skip-invalid storing no image of a refused item."""
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from ground import db
+from ground.models import Item
 from ground.models.bank_images import BankImage
 from question_bank.formats import detect_format, read_bank
 
@@ -67,6 +69,33 @@ def test_skip_invalid_stores_no_image_of_a_refused_item(run, tmp_path: Path):
     assert (out["new"], out["skipped"], out["images"]) == (1, 1, 1)
     with db.session_scope(run.url) as s:
         assert s.scalar(select(func.count()).select_from(BankImage)) == 1
+
+
+def test_skip_invalid_counts_each_refused_item_once(run):
+    res = run("bank", "import", str(DATA / "images.csv"), "--skip-invalid", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert (out["new"], out["skipped"], len(out["problems"])) == (1, 2, 2)  # the two image refusals, once each
+
+
+def test_skip_invalid_leaves_out_an_item_whose_bank_image_is_missing_in_any_language(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("EXAM_LOCALE", "id")  # the default language: its message does not start with "image"
+    options = [{"text": "Ya", "points": 5}, {"text": "Tidak", "points": 0}]
+    items = [
+        {"uid": "GBR-1", "subtest": "TIU", "text": "Soal dengan gambar yang hilang", "options": options,
+         "media": [{"src": "bank:" + "ab" * 32}]},
+        {"uid": "GBR-2", "subtest": "TIU", "text": "Soal tanpa gambar", "options": options},
+    ]  # fmt: skip
+    bank = tmp_path / "bank.json"
+    bank.write_text(json.dumps({"format": "exam-engine-bank", "version": 1, "items": items}), encoding="utf-8")
+    res = run("bank", "import", str(bank), "--skip-invalid", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert (out["new"], out["skipped"]) == (1, 1) and "GBR-1" in out["problems"][0]["location"]
+    with db.session_scope(run.url) as s:
+        assert s.scalars(select(Item.uid)).all() == ["GBR-2"]
 
 
 def test_template_csv_with_latex_imports_through_the_cli(run):
