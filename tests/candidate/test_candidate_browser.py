@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, log_in_on_page
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "test-output"
@@ -30,11 +30,7 @@ def test_candidate_logs_in_answers_and_submits(browser_page: tuple[Any, LiveServ
     assert page.locator("#login-view h1").inner_text() == "Candidate login"
     page.goto(live.url + "/")  # the choice is remembered
     assert page.locator("#login-view h1").inner_text() == "Candidate login"
-    page.goto(live.url + "/?lang=id")
-    page.fill("#participant_no", cred["participant_no"])
-    page.fill("#pin", cred["pin"])
-    page.fill("#room_token", cred["room_token"])
-    page.click("#login-button")
+    log_in_on_page(page, live.url + "/?lang=id", cred)
     page.wait_for_selector("#start-button:visible")
     page.click("#start-button")
     page.wait_for_selector("#q-options .option")

@@ -24,7 +24,7 @@ from candidate.results import score_paper
 from ground import db
 from ground.models import Answer, Candidate, Exam, Paper, Result, Room
 from scoring.receipts import answers_digest
-from tests.live import LiveServer
+from tests.live import LiveServer, log_in_on_page
 from tests.proctor.clients import Proctor, staff_creds
 
 pytestmark = pytest.mark.browser
@@ -52,12 +52,7 @@ def contexts(browser: Any, page_errors: list[str]) -> Iterator[Any]:
 
 # ---- helpers ---------------------------------------------------------------------------------------------
 def login(page: Any, live: LiveServer, i: int, query: str = "") -> None:
-    cred = live.candidate(i)
-    page.goto(live.url + "/" + query)
-    page.fill("#participant_no", cred["participant_no"])
-    page.fill("#pin", cred["pin"])
-    page.fill("#room_token", cred["room_token"])
-    page.click("#login-button")
+    log_in_on_page(page, live.url + "/" + query, live.candidate(i))
 
 
 def start(page: Any, live: LiveServer, i: int, query: str = "") -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ground import db
 from ground.models import AuditEvent
 from tests.conftest import drop_postgres_database, fresh_postgres_database, need_nginx, need_redis
-from tests.live import LiveServer, free_port, wait_until_up
+from tests.live import LiveServer, free_port, log_in_on_page, wait_until_up
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,11 +106,7 @@ def test_candidate_sits_the_exam_through_nginx(site: dict[str, Any], browser: An
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     console: list[str] = []
     page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
-    page.goto(site["url"] + "/?lang=en")
-    page.fill("#participant_no", cred["participant_no"])
-    page.fill("#pin", cred["pin"])
-    page.fill("#room_token", cred["room_token"])
-    page.click("#login-button")
+    log_in_on_page(page, site["url"] + "/?lang=en", cred)
     page.wait_for_selector("#start-button:visible")
     page.click("#start-button")
     page.wait_for_selector("#q-options .option")

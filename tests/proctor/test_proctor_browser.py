@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, log_in_on_page
 from tests.proctor.clients import staff_creds
 
 pytestmark = pytest.mark.browser
@@ -47,11 +47,7 @@ def test_proctor_sees_a_candidate_and_extends_their_time(room: tuple[Any, LiveSe
 
     candidate = b.new_context(viewport={"width": 1280, "height": 860}).new_page()
     candidate.on("pageerror", lambda exc: errors.append(str(exc)))
-    candidate.goto(live.url + "/?lang=en")
-    candidate.fill("#participant_no", cred["participant_no"])
-    candidate.fill("#pin", cred["pin"])
-    candidate.fill("#room_token", cred["room_token"])
-    candidate.click("#login-button")
+    log_in_on_page(candidate, live.url + "/?lang=en", cred)
     candidate.wait_for_selector("#start-button:visible")
     proctor.wait_for_function("document.querySelector('.cell[data-cid=\"1\"]').classList.contains('s-waiting')")
     candidate.click("#start-button")
