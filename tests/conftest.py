@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -162,33 +161,19 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-g
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    """Debian's Chromium, headless, driven by Playwright (skipped without it locally, mandatory in CI)."""
+    """Debian's Chromium, headless, driven by Playwright (skipped without it locally, mandatory in CI).
+
+    Pages run under the app's real Content-Security-Policy (no eval): tests wait with selectors and locators, never
+    with ``wait_for_function`` (Playwright evaluates its predicate with eval)."""
     path = need_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
-            yield PolicyTolerantBrowser(launched)
+            yield launched
         finally:
             launched.close()
-
-
-class PolicyTolerantBrowser:
-    """The launched browser, whose pages let Playwright's string predicates (``wait_for_function``) run under the
-    app's Content-Security-Policy (no eval); tests/deploy/test_nginx.py opens a page with the policy enforced."""
-
-    def __init__(self, browser: Any) -> None:
-        self.browser = browser
-
-    def new_page(self, **kwargs: Any) -> Any:
-        return self.browser.new_page(**{"bypass_csp": True, **kwargs})
-
-    def new_context(self, **kwargs: Any) -> Any:
-        return self.browser.new_context(**{"bypass_csp": True, **kwargs})
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.browser, name)
 
 
 @pytest.fixture

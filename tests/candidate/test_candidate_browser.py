@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +39,12 @@ def test_candidate_logs_in_answers_and_submits(browser_page: tuple[Any, LiveServ
     assert page.locator("#clock").inner_text().startswith("00:")
 
     page.locator("#q-options .option").nth(1).click()
-    # functions, not expressions: polling an expression needs eval, which the page's CSP forbids
-    page.wait_for_function("() => document.getElementById('save-state').textContent.length > 0 && "
-                           "!document.querySelector('#grid .cell').classList.contains('unanswered') && "
-                           "document.querySelector('#grid .cell').classList.contains('answered')")
+    # selectors, not wait_for_function: its predicate needs eval, which the page's CSP forbids
+    page.wait_for_selector("#grid .cell:first-child.answered:not(.unanswered)", state="attached")
+    page.locator("#save-state", has_text=re.compile(".")).wait_for(state="attached")
     page.click("#next-button")
     page.check("#flag-box")
-    page.wait_for_function("() => document.querySelectorAll('#grid .cell')[1].classList.contains('flagged')")
+    page.wait_for_selector("#grid .cell:nth-child(2).flagged", state="attached")
     page.screenshot(path=str(SHOTS / "candidate-exam.png"))
 
     page.on("dialog", lambda dialog: dialog.accept())

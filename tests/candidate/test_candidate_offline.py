@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,8 +31,7 @@ from tests.proctor.clients import Proctor, staff_creds
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("EXAM_TEST_SHOTS", "/tmp/exam-engine-shots"))
 WAIT_MS = 30_000  # reconnecting after the network returns takes up to socket.io's reconnection delay
-# wait_for_function gets functions, never expressions: the page's CSP (script-src 'self') forbids the eval that
-# Playwright's polling of an expression needs
+# waits are selectors and locators: the page runs under its real CSP, which forbids the eval wait_for_function needs
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def start(page: Any, live: LiveServer, i: int, query: str = "") -> None:
 
 def goto_question(page: Any, n: int) -> None:
     page.locator("#grid .cell").nth(n).click()
-    page.wait_for_function("(n) => document.getElementById('q-number').textContent.startsWith(`${n} /`)", arg=n + 1)
+    page.locator("#q-number", has_text=re.compile(rf"^{n + 1} /")).wait_for(state="attached")
 
 
 def answer(page: Any, n: int, option: int) -> str:
@@ -80,7 +80,7 @@ def flag(page: Any, n: int) -> None:
     goto_question(page, n)
     assert not page.is_checked("#flag-box")
     page.click("#flag-box")  # the box shows the mark once it is stored (not page.check: it looks at once)
-    page.wait_for_function("(n) => document.querySelectorAll('#grid .cell')[n].classList.contains('flagged')", arg=n)
+    page.wait_for_selector(f"#grid .cell:nth-child({n + 1}).flagged", state="attached")
 
 
 def text(page: Any, selector: str) -> str:
@@ -88,11 +88,8 @@ def text(page: Any, selector: str) -> str:
 
 
 def wait_text(page: Any, selector: str, expected: str, timeout: int = WAIT_MS) -> None:
-    page.wait_for_function(
-        "([sel, want]) => [...document.querySelectorAll(sel)].some((el) => !el.hidden && el.offsetParent !== null"
-        " && el.textContent.includes(want))",
-        arg=[selector, expected], timeout=timeout,
-    )
+    """Until an element of ``selector`` is shown and its text contains ``expected`` (case and all)."""
+    page.locator(f"{selector}:visible", has_text=re.compile(re.escape(expected))).first.wait_for(timeout=timeout)
 
 
 def shot(page: Any, name: str) -> None:
@@ -231,7 +228,7 @@ def test_offline_changes_survive_reload_and_closed_tab(sqlite_server: LiveServer
     flag(page, 3)
     goto_question(page, 1)
     page.click("#flag-box")
-    page.wait_for_function("() => !document.querySelectorAll('#grid .cell')[1].classList.contains('flagged')")
+    page.wait_for_selector("#grid .cell:nth-child(2):not(.flagged)", state="attached")
     wait_text(page, "#exam-view .queue-state", "3 changes waiting to be sent")
     page.close()
     context.set_offline(False)
@@ -456,11 +453,11 @@ def test_without_browser_storage_the_page_says_changes_live_only_in_the_page(
     chosen = answer(page, 0, 3)
     assert text(page, "#save-state") == "Belum terkirim", "no claim that it is kept on this computer"
     wait_text(page, "#banner", "1 perubahan yang belum terkirim hanya ada di halaman ini: jangan tutup")
-    asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
-    page.close(run_before_unload=True)  # closing the tab asks first; dismissed, the page stays
-    page.wait_for_function("() => true")
-    assert asked == ["beforeunload"] and not page.is_closed()
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)  # closing the tab asks first; dismissed, the page stays
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
+    assert not page.is_closed()
     context.set_offline(False)
     wait_text(page, "#save-state", "Tersimpan")
     assert [str(o) for o, _f in stored(live, 8).values()] == [chosen]
