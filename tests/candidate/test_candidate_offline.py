@@ -8,8 +8,6 @@ Screenshots go to EXAM_TEST_SHOTS (default /tmp/exam-engine-shots), outside the 
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import re
 import time
@@ -25,7 +23,7 @@ from candidate.results import score_paper
 from ground import db
 from ground.models import Answer, Candidate, Exam, Paper, Result, Room
 from scoring.receipts import answers_digest
-from tests.live import LiveServer, log_in_on_page
+from tests.live import LiveServer, log_in_on_page, receipt_claims
 from tests.proctor.clients import Proctor, staff_creds
 
 pytestmark = pytest.mark.browser
@@ -74,6 +72,19 @@ def answer(page: Any, n: int, option: int) -> str:
     opt.click()
     page.wait_for_selector(f"#q-options input[value='{oid}']:checked")
     return oid
+
+
+def answer_saved(page: Any, n: int, option: int) -> str:
+    """``answer``, then until the (Indonesian) page says the server saved it."""
+    oid = answer(page, n, option)
+    wait_text(page, "#save-state", "Tersimpan")
+    return oid
+
+
+def go_offline(context: Any, page: Any) -> None:
+    """Cut the PC's network, until the (Indonesian) page says so."""
+    context.set_offline(True)
+    wait_text(page, "#banner", "Koneksi terputus")
 
 
 def flag(page: Any, n: int) -> None:
@@ -128,9 +139,23 @@ def candidate_id(live: LiveServer, i: int) -> int:
     return paper_of(live, i).candidate_id
 
 
-def receipt_claims(receipt: str) -> dict[str, Any]:
-    payload = receipt.split(".")[0]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+def release(live: LiveServer, i: int, reason: str) -> None:
+    """The proctor releases candidate ``i``'s device binding (the candidate moves to a spare PC)."""
+    p = proctor(live)
+    try:
+        assert p.call("release", {"room": p.room, "candidate": candidate_id(live, i), "reason": reason})["ok"]
+    finally:
+        p.close()
+
+
+def answer_on_spare_pc(contexts: Any, live: LiveServer, i: int, n: int, option: int) -> str:
+    """After a release, candidate ``i`` answers question ``n`` on a spare PC (saved there) and leaves it."""
+    spare = contexts().new_page()
+    start(spare, live, i)
+    oid = answer_saved(spare, n, option)
+    spare.close()
+    wait_disconnected(live, i)
+    return oid
 
 
 # ---- the tests -------------------------------------------------------------------------------------------
@@ -143,12 +168,10 @@ def test_offline_answers_then_submit_are_all_scored_and_in_the_receipt(
     start(page, live, 0)
     chosen = {}
     for n in range(5):
-        chosen[n] = answer(page, n, n % 4)
-        wait_text(page, "#save-state", "Tersimpan")
+        chosen[n] = answer_saved(page, n, n % 4)
     wait_text(page, "#exam-view .queue-state", "Semua perubahan tersimpan di server")
 
-    context.set_offline(True)
-    wait_text(page, "#banner", "Koneksi terputus")
+    go_offline(context, page)
     for n in range(5, 10):
         chosen[n] = answer(page, n, (n + 1) % 4)
         # not "Saved": the server has not seen it
@@ -257,14 +280,9 @@ def test_device_release_to_a_pc_whose_clock_is_behind(sqlite_server: LiveServer,
     first_pc = contexts().new_page()
     start(first_pc, live, 2)
     for n in range(3):
-        answer(first_pc, n, 0)
-        wait_text(first_pc, "#save-state", "Tersimpan")
+        answer_saved(first_pc, n, 0)
 
-    p = proctor(live)
-    try:
-        assert p.call("release", {"room": p.room, "candidate": candidate_id(live, 2), "reason": "monitor broken"})["ok"]
-    finally:
-        p.close()
+    release(live, 2, "monitor broken")
     first_pc.wait_for_selector("#login-view:visible")
     assert "komputer lain" in text(first_pc, "#login-error")
 
@@ -292,8 +310,7 @@ def test_locked_and_paused_survive_a_reload_and_continue_without_start(
     live = sqlite_server
     page = contexts().new_page()
     start(page, live, 3)
-    answer(page, 0, 1)
-    wait_text(page, "#save-state", "Tersimpan")
+    answer_saved(page, 0, 1)
     p = proctor(live)
     try:
         cid = candidate_id(live, 3)
@@ -307,8 +324,7 @@ def test_locked_and_paused_survive_a_reload_and_continue_without_start(
         assert p.call("unlock", {"room": p.room, "candidate": cid, "reason": "phone handed in"})["ok"]
         page.wait_for_selector("#exam-view:visible #q-options .option", timeout=WAIT_MS)
         assert "answered" in (page.locator("#grid .cell").nth(0).get_attribute("class") or "")
-        answer(page, 1, 2)
-        wait_text(page, "#save-state", "Tersimpan")
+        answer_saved(page, 1, 2)
 
         assert p.call("pause_room", {"room": p.room, "reason": "power cut"})["ok"]
         wait_text(page, "#hold-title", "Ujian dijeda")
@@ -318,8 +334,7 @@ def test_locked_and_paused_survive_a_reload_and_continue_without_start(
         shot(page, "paused-after-reload-id.png")
         assert p.call("resume_room", {"room": p.room, "reason": "power back"})["ok"]
         page.wait_for_selector("#exam-view:visible #q-options .option", timeout=WAIT_MS)
-        answer(page, 2, 0)
-        wait_text(page, "#save-state", "Tersimpan")
+        answer_saved(page, 2, 0)
     finally:
         p.close()
     assert len([o for o, _f in stored(live, 3).values() if o is not None]) == 3
@@ -338,25 +353,14 @@ def test_a_stale_change_shows_what_the_server_holds(sqlite_server: LiveServer, c
     first = contexts()
     page = first.new_page()
     start(page, live, 6)
-    answer(page, 0, 0)
-    wait_text(page, "#save-state", "Tersimpan")
-    first.set_offline(True)
-    wait_text(page, "#banner", "Koneksi terputus")
+    answer_saved(page, 0, 0)
+    go_offline(first, page)
     answer(page, 0, 1)  # seq 2, kept on this PC only
     wait_text(page, "#exam-view .queue-state", "1 perubahan menunggu dikirim")
     page.close()  # the browser crashes while offline
 
-    p = proctor(live)
-    try:
-        assert p.call("release", {"room": p.room, "candidate": candidate_id(live, 6), "reason": "spare PC"})["ok"]
-    finally:
-        p.close()
-    spare = contexts().new_page()
-    start(spare, live, 6)
-    newer = answer(spare, 0, 2)  # the spare PC continues the server's sequence: seq 2 as well
-    wait_text(spare, "#save-state", "Tersimpan")
-    spare.close()
-    wait_disconnected(live, 6)
+    release(live, 6, "spare PC")
+    newer = answer_on_spare_pc(contexts, live, 6, 0, 2)  # the spare PC continues the server's sequence: seq 2 too
 
     # back on the first PC: the candidate logs in, the crashed page's queue is replayed, the server says "stale"
     first.set_offline(False)
@@ -378,24 +382,13 @@ def test_a_page_taken_over_reports_its_unsent_changes_and_never_replays_them(
     first = contexts()
     page = first.new_page()
     start(page, live, 9)
-    kept = answer(page, 0, 0)
-    wait_text(page, "#save-state", "Tersimpan")
-    first.set_offline(True)
-    wait_text(page, "#banner", "Koneksi terputus")
+    kept = answer_saved(page, 0, 0)
+    go_offline(first, page)
     answer(page, 1, 1)
     wait_text(page, "#exam-view .queue-state", "1 perubahan menunggu dikirim")
 
-    p = proctor(live)
-    try:
-        assert p.call("release", {"room": p.room, "candidate": candidate_id(live, 9), "reason": "cable broken"})["ok"]
-    finally:
-        p.close()
-    spare = contexts().new_page()
-    start(spare, live, 9)
-    later = answer(spare, 2, 2)
-    wait_text(spare, "#save-state", "Tersimpan")
-    spare.close()
-    wait_disconnected(live, 9)
+    release(live, 9, "cable broken")
+    later = answer_on_spare_pc(contexts, live, 9, 2, 2)
 
     # the first PC's page comes back online: its login was taken over, so it says what it could not send
     first.set_offline(False)
@@ -420,10 +413,8 @@ def test_changes_still_waiting_when_time_runs_out_are_reported_not_saved(
     context = contexts()
     page = context.new_page()
     start(page, live, 7)
-    kept = answer(page, 0, 0)
-    wait_text(page, "#save-state", "Tersimpan")
-    context.set_offline(True)
-    wait_text(page, "#banner", "Koneksi terputus")
+    kept = answer_saved(page, 0, 0)
+    go_offline(context, page)
     answer(page, 1, 1)
     answer(page, 2, 1)
     wait_text(page, "#exam-view .queue-state", "2 perubahan menunggu dikirim")
@@ -448,8 +439,7 @@ def test_without_browser_storage_the_page_says_changes_live_only_in_the_page(
     context.add_init_script("IDBFactory.prototype.open = () => { throw new DOMException('denied', 'SecurityError'); };")
     page = context.new_page()
     start(page, live, 8)
-    context.set_offline(True)
-    wait_text(page, "#banner", "Koneksi terputus")
+    go_offline(context, page)
     chosen = answer(page, 0, 3)
     assert text(page, "#save-state") == "Belum terkirim", "no claim that it is kept on this computer"
     wait_text(page, "#banner", "1 perubahan yang belum terkirim hanya ada di halaman ini: jangan tutup")
