@@ -29,6 +29,7 @@ const st = {
   saved: new Map(),   // question → "saved" | "stale", set by acks on this page
   gen: 0,             // one per successful start on a connection; a change is sent once per generation
   live: false,        // started on the current connection: changes may be sent
+  socketTried: false, // a connection was attempted: from then on, not connected means offline (the banner says so)
   submitting: false, note: "", noteBad: false,
   clock: null, paused: false, locked: false, ended: false, socket: null,
 };
