@@ -10,7 +10,7 @@ from ground import db
 from ground.concurrency import run_blocking
 from ground.runtime import runtime
 from ground.staff import accounts as staff_service
-from ground.staff.auth import current_staff, staff_required
+from ground.staff.auth import signed_in_staff, staff_required
 from proctor import board, summary
 from proctor.actions import authorize
 
@@ -25,8 +25,7 @@ def dashboard() -> Any:
 
 
 def _room_summary(room_id: int) -> summary.RoomSummary:
-    db_url, who = runtime().db_url, current_staff()
-    assert who is not None
+    db_url, who = runtime().db_url, signed_in_staff()
 
     def load() -> summary.RoomSummary:
         with db.session_scope(db_url) as s:

@@ -22,7 +22,7 @@ from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Exam
 from ground.runtime import runtime
-from ground.staff.auth import current_staff, staff_required
+from ground.staff.auth import signed_in_staff, staff_required
 from scoring.presets import RulesError
 from scoring.selection import ranking_json
 
@@ -108,13 +108,7 @@ def final(code: str) -> Any:
 @staff_required(*COMMITTEE)
 def store_final(code: str) -> Any:
     """Compute and store the integrated selection (replacing the exam's final results), audited by name."""
-    return jsonify(_guarded(_final, runtime().db_url, code, _actor()))
-
-
-def _actor() -> str:
-    who = current_staff()
-    assert who is not None  # staff_required let the request through
-    return who.actor
+    return jsonify(_guarded(_final, runtime().db_url, code, signed_in_staff().actor))
 
 
 @bp.post("/<code>/export")
@@ -128,7 +122,7 @@ def export(code: str) -> Response:
         raise AppError("bad_request", _("stage must be skd or final."), 400, field="stage")
     if fmt not in ("csv", "xlsx", "pdf"):
         raise AppError("bad_request", _("format must be csv, xlsx or pdf."), 400, field="format")
-    name, data = _guarded(_export, runtime().db_url, code, stage, fmt, runtime().signing_key, _actor())
+    name, data = _guarded(_export, runtime().db_url, code, stage, fmt, runtime().signing_key, signed_in_staff().actor)
     resp = Response(data, mimetype="application/zip")
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     return resp

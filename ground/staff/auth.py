@@ -2,11 +2,11 @@
 
 Other areas protect their pages with::
 
-    from ground.staff.auth import staff_required, current_staff
+    from ground.staff.auth import signed_in_staff, staff_required
 
     @bp.get("/committee/results")
     @staff_required("admin", "committee")
-    def results(): ...
+    def results(): ...  # signed_in_staff() is who asked (its .actor names them in the audit log)
 
 Unsafe methods (POST, PUT, PATCH, DELETE) behind ``staff_required`` also need the CSRF token: the form field
 ``csrf_token`` (templates: ``{{ csrf_field() }}``) or the ``X-CSRF-Token`` header for ``fetch``.
@@ -104,6 +104,14 @@ def current_staff() -> StaffInfo | None:
         session.pop("staff_id", None)
     g.staff = found
     return found
+
+
+def signed_in_staff() -> StaffInfo:
+    """The staff member of a request ``staff_required`` let through (the actor its audit rows name)."""
+    who = current_staff()
+    if who is None:
+        raise RuntimeError("signed_in_staff() outside a staff_required view")
+    return who
 
 
 def _wants_json() -> bool:
@@ -242,9 +250,7 @@ def api_sign_in() -> Any:
 @bp.get("/api/v1/staff/session")
 @staff_required()
 def api_whoami() -> Any:
-    who = current_staff()
-    assert who is not None
-    return jsonify({"staff": who.public(), "csrf_token": csrf_token()})
+    return jsonify({"staff": signed_in_staff().public(), "csrf_token": csrf_token()})
 
 
 @bp.delete("/api/v1/staff/session")
