@@ -47,7 +47,9 @@ def secure(app: Flask, config: Config) -> None:
 
     Call after ``socketio.init_app`` so the proxy fix also gives Socket.IO handlers the client's address.
     """
-    app.config["SESSION_COOKIE_SECURE"] = config.secure_cookies
+    # the session cookie (staff sign-in, CSRF token): HTTP-only, never sent cross-site, Secure behind HTTPS
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=config.secure_cookies)
     app.json = BoundedJSONProvider(app)
 
     @app.after_request

@@ -38,13 +38,6 @@ bp = Blueprint("staff", __name__, template_folder="templates")
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
-@bp.record_once
-def _cookie_settings(state: Any) -> None:
-    """The session cookie is HTTP-only and not sent on cross-site requests."""
-    state.app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    state.app.config["SESSION_COOKIE_SAMESITE"] = state.app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
-
-
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "csrf_field": csrf_field, "current_staff": current_staff}
