@@ -89,5 +89,5 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
     )
     secure(app, config)
     for init_app in hooks("init_app"):
-        init_app(app, rt)  # type: ignore[operator]
+        init_app(app, rt)
     return app

@@ -42,7 +42,7 @@ def _register() -> None:
     for command in (serve_cmd, demo_cmd):
         main.add_command(command)
     for register_commands in hooks("register_commands"):
-        register_commands(main)  # type: ignore[operator]
+        register_commands(main)
 
 
 _register()

@@ -22,7 +22,7 @@ def _serve(state: CliState, host: str, port: int) -> None:
     state.init_db()
     app = create_app(state.config, async_mode="gevent")
     for start in hooks("start"):
-        start(app)  # type: ignore[operator]  (the heartbeat; the ticker; the proctor pump)
+        start(app)  # the heartbeat; the ticker; the proctor pump
     click.echo(_("exam-engine serving %(dir)s on http://%(host)s:%(port)s/", dir=state.config.data_dir, host=host,
                  port=port), err=True)
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False)

@@ -8,13 +8,14 @@ tasks). Only the top (this package) knows every package; nobody imports the top.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
+from typing import Any
 
 PACKAGES = ("ground", "question_bank", "scoring", "candidate", "proctor", "committee")
 
 
-def hooks(name: str) -> Iterator[object]:
+def hooks(name: str) -> Iterator[Callable[..., Any]]:
     """Each package's hook ``name`` that it defines, in the order of PACKAGES."""
     for package in PACKAGES:
         module: ModuleType = importlib.import_module(f"{package}.hooks")
