@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sqlalchemy.orm import Session
 
-from ground import clock
+from ground import clock, db
 from ground.models import Answer, Candidate, Exam, Item, ItemVersion, Option, Paper
 
 PATTERNS = np.array([[int(c) for c in format(i, "05b")] for i in range(32)], dtype=np.uint8)
@@ -121,3 +122,11 @@ def build_exam(session: Session, code: str = "SKD-A", n: int = 160, seed: int = 
                                saved_at=now))
     session.commit()
     return out
+
+
+@pytest.fixture
+def db_exam(db_url: str) -> DbExam:
+    """:func:`build_exam` committed to a fresh database (SQLite, and PostgreSQL when configured); the committee's
+    and item analysis's conftests both offer it."""
+    with db.session_scope(db_url) as s:
+        return build_exam(s)
