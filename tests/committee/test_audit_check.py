@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from exam_engine.cli import main as cli
 from ground import audit, db
@@ -68,6 +69,14 @@ def _finished(data: Path) -> list[int]:
         return list(s.scalars(select(Paper.id).where(Paper.state == "finished").order_by(Paper.id)))
 
 
+def _paper_and_first_answer(s: Session, paper_id: int) -> tuple[Paper, Answer]:
+    """The paper and its answer to the first question (by version id): what a tampering test edits."""
+    paper = s.get(Paper, paper_id)
+    answer = s.scalars(select(Answer).where(Answer.paper_id == paper_id).order_by(Answer.item_version_id)).first()
+    assert paper is not None and answer is not None
+    return paper, answer
+
+
 def _only_failure(out: Result, paper_id: int, why: str) -> None:
     assert out.exit_code == 1, out.output
     fails = [line for line in out.output.splitlines() if line.startswith("FAIL")]
@@ -93,10 +102,7 @@ def test_only_the_named_exam_and_an_unknown_one_refused(copy: Path) -> None:
 def test_an_edited_answer_is_reported(copy: Path) -> None:
     paper_id = _finished(copy)[0]
     with db.session_scope(_url(copy)) as s:
-        answer = s.scalars(select(Answer).where(Answer.paper_id == paper_id).order_by(Answer.item_version_id)).first()
-        assert answer is not None
-        paper = s.get(Paper, paper_id)
-        assert paper is not None
+        paper, answer = _paper_and_first_answer(s, paper_id)
         options = next(q["o"] for sub in paper.layout["subtests"] for q in sub["questions"]
                        if q["v"] == answer.item_version_id)
         answer.option_id = next(o for o in options if o != answer.option_id)
@@ -126,10 +132,8 @@ def test_a_broken_receipt_is_reported(copy: Path) -> None:
 def test_an_answer_saved_after_the_finish_is_reported(copy: Path) -> None:
     paper_id = _finished(copy)[1]
     with db.session_scope(_url(copy)) as s:
-        paper = s.get(Paper, paper_id)
-        assert paper is not None and paper.finished_at is not None
-        first = s.scalars(select(Answer).where(Answer.paper_id == paper_id).order_by(Answer.item_version_id)).first()
-        assert first is not None
+        paper, first = _paper_and_first_answer(s, paper_id)
+        assert paper.finished_at is not None
         first.saved_at = paper.finished_at + timedelta(milliseconds=15)
     out = _check(copy)
     _only_failure(out, paper_id, "1 answer(s) saved after the paper finished")
