@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, request, session
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
+from sqlalchemy import select
 
 from candidate import lockouts
 from candidate.answers import answer_writer
@@ -55,6 +56,9 @@ FEED_KINDS = {
     events.LOGGED_IN: "login", events.CANDIDATE_CONNECTED: "connected", events.CANDIDATE_DISCONNECTED: "disconnected",
     events.SECOND_DEVICE: "second_device_refused", events.STARTED: "start", events.LOGIN_LOCKED: "login_locked",
 }
+# the events whose audit rows the pump writes (the services log the rest)
+AUDITED_HERE = frozenset({events.CANDIDATE_CONNECTED, events.CANDIDATE_DISCONNECTED, events.FOCUS_LOST,
+                          events.SECOND_DEVICE, events.LOGIN_LOCKED})
 _connections: dict[str, dict[str, Any]] = {}  # this process's proctor sids -> {"staff": StaffInfo, "room_id"}
 
 
@@ -181,17 +185,15 @@ def _feed_kind(name: str, payload: dict[str, Any]) -> str | None:
 def _record_and_read(db_url: str, batch: list[tuple[str, dict[str, Any]]], paper_ids: set[int]) -> list[dict]:
     """One transaction: audit rows for connections, focus losses, second devices and login lockouts (the services
     log the rest), then the grid rows of every paper touched."""
+    # (the refused second login's own audit row is rolled back with its 409, so it is written here)
+    logged = [(name, p) for name, p in batch if name in AUDITED_HERE]
+    cids = {p["candidate_id"] for _name, p in logged if p.get("candidate_id") is not None}
     with db.session_scope(db_url) as s:
-        numbers: dict[int, str] = {}
-        for name, p in batch:
-            # (the refused second login's own audit row is rolled back with its 409, so it is written here)
-            if name not in (events.CANDIDATE_CONNECTED, events.CANDIDATE_DISCONNECTED, events.FOCUS_LOST,
-                            events.SECOND_DEVICE, events.LOGIN_LOCKED):
-                continue
+        numbers: dict[int, str] = dict(s.execute(  # one query for the batch's candidates, not one each
+            select(Candidate.id, Candidate.participant_no).where(Candidate.id.in_(cids))
+        ).tuples().all()) if cids else {}
+        for name, p in logged:
             cid = p.get("candidate_id")
-            if cid is not None and cid not in numbers:
-                cand = s.get(Candidate, cid)
-                numbers[cid] = cand.participant_no if cand else "?"
             kind = _feed_kind(name, p)
             extra = {"ip": p["ip"]} if p.get("ip") else {}
             if name == events.FOCUS_LOST:
