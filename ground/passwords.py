@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from ground.crypto import fingerprint
 
 _staff = PasswordHasher()  # argon2id library defaults
 _pin = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)  # ~ms: a room logs in at once
@@ -31,7 +31,7 @@ PEPPERED = "pep1$"  # tags a PIN hash keyed with the data folder's pepper; untag
 
 def _peppered(pin: str, pepper: bytes) -> str:
     """HMAC-SHA256(pepper, PIN): without the pepper, 10^6 guesses at the argon2 hash find nothing."""
-    return hmac.new(pepper, pin.encode("utf-8"), hashlib.sha256).hexdigest()
+    return fingerprint(pepper, pin.encode("utf-8"))
 
 
 def hash_pin(pin: str, pepper: bytes) -> str:
