@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from ground import audit, clock, db
 from ground.models import AuditEvent
+from ground.models.audit import AuditChain
 from tests.conftest import drop_postgres_database, fresh_postgres_database
 
 
@@ -94,3 +96,27 @@ def test_deleted_rows_break_the_chain_in_the_middle_and_at_the_end(db_url: str) 
         s.execute(delete(AuditEvent).where(AuditEvent.id == ids[1]))  # and one in the middle
     with db.session_scope(db_url) as s:
         assert audit.verify_chain(s) == ids[2]
+
+
+def test_a_deleted_chain_end_is_reported_not_skipped(db_url: str) -> None:
+    """Without its recorded end the chain's tail cannot be confirmed: the check says so instead of passing."""
+    with db.session_scope(db_url) as s:
+        for i in range(3):
+            audit.record(s, "row", actor="test", n=i)
+        audit.seal_pending(s)
+    with db.session_scope(db_url) as s:
+        last = s.scalar(select(func.max(AuditEvent.id)))
+        s.execute(delete(AuditChain))
+    with db.session_scope(db_url) as s:
+        assert audit.verify_chain(s) == last
+
+
+def test_the_sealer_finds_unsealed_rows_through_the_partial_index(tmp_path: Path) -> None:
+    """The per-second sealer's question never scans the whole log (SQLite's plan names the partial index)."""
+    url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
+    db.upgrade(url)
+    with db.get_engine(url).connect() as conn:
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM audit_events WHERE hash = '' ORDER BY id LIMIT 1"))
+    assert "ix_audit_events_pending" in plan, plan
+    db.dispose_all()
