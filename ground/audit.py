@@ -93,6 +93,8 @@ def verify_chain(session: Session) -> int | None:
     if off_chain:
         return min(off_chain)
     end = session.get(AuditChain, 1)
-    if end is not None and end.hash and end.hash != prev:  # rows at the end were deleted
+    if end is None:  # migration 0010 records the end; without it deleted rows at the end could not show
+        return rows[-1].id if rows else None
+    if end.hash and end.hash != prev:  # rows at the end were deleted
         return end.last_id if end.last_id is not None else -1
     return None
