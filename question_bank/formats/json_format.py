@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from ground.config import write_private
 from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import ImageSink, file_loader, sanitize_html, utf8_text
@@ -230,10 +231,10 @@ def bank_document(items: list[ItemDraft], title: str | None = None) -> dict[str,
 def write_json(items: list[ItemDraft], path: str | Path, title: str | None = None) -> None:
     """Write a bank file in the JSON form (UTF-8, human-readable)."""
     text = json.dumps(bank_document(items, title), ensure_ascii=False, indent=2)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    write_private(Path(path), (text + "\n").encode("utf-8"))
 
 
 def write_yaml(items: list[ItemDraft], path: str | Path, title: str | None = None) -> None:
     """Write a bank file in the YAML form."""
     text = yaml.safe_dump(bank_document(items, title), allow_unicode=True, sort_keys=False, width=100)
-    Path(path).write_text(text, encoding="utf-8")
+    write_private(Path(path), text.encode("utf-8"))

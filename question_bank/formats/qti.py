@@ -13,6 +13,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element
 
+from ground.config import write_private
 from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import (
@@ -626,7 +627,8 @@ def write_package(items: list[ItemDraft], path: str | Path, images: dict[str, by
     entries: list[tuple[ItemDraft, str, list[str]]] = []
     used: set[str] = set()
     seen: set[str] = set()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for d in items:
             name = _ncname(d.uid, "I_")
             while name in seen:
@@ -643,3 +645,4 @@ def write_package(items: list[ItemDraft], path: str | Path, images: dict[str, by
                 raise ValueError(_("image %(sha)s used by the bank is missing from the image store", sha=sha))
             zf.writestr(h, images[sha])
         zf.writestr("imsmanifest.xml", _manifest(entries, used))
+    write_private(Path(path), out.getvalue())

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ground.config import write_private
 from ground.i18n import _
 from ground.tables import cell_text, unpacks_too_large
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
@@ -313,11 +314,12 @@ def table_header(n_opts: int) -> list[str]:
 def write_csv(items: list[ItemDraft], path: str | Path) -> None:
     """Export a bank as CSV (UTF-8 with BOM so Excel opens it correctly)."""
     n = max([len(d.options) for d in items] + [TEMPLATE_OPTIONS])
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(table_header(n))
-        for d in items:
-            w.writerow(_row(d, n))
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(table_header(n))
+    for d in items:
+        w.writerow(_row(d, n))
+    write_private(Path(path), buf.getvalue().encode("utf-8-sig"))
 
 
 def _style_header(ws, n_cols: int) -> None:  # noqa: ANN001
@@ -356,4 +358,6 @@ def write_xlsx(items: list[ItemDraft], path: str | Path, instructions: list[str]
         for line in instructions:
             info.append([line])
         info.column_dimensions["A"].width = 120
-    wb.save(path)
+    out = io.BytesIO()
+    wb.save(out)
+    write_private(Path(path), out.getvalue())

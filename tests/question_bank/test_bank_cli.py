@@ -2,6 +2,8 @@
 template, list, check, rotate-key with the audit log."""
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,21 @@ def test_images_are_stored_and_exported_in_qti(run, tmp_path: Path):
     res = run("bank", "import", str(csv_out), "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["duplicates"] == 3
+
+
+@pytest.mark.parametrize("suffix", [".zip", ".json", ".yaml", ".csv", ".xlsx"])
+def test_an_export_is_private_to_its_owner(run, tmp_path: Path, suffix: str):
+    """An export is the bank in plain text (the database holds it sealed): owner-only whatever the umask."""
+    assert run("bank", "import", str(SAMPLE)).exit_code == 0
+    out = tmp_path / f"bank{suffix}"
+    old = os.umask(0o022)
+    try:
+        res = run("bank", "export", str(out))
+    finally:
+        os.umask(old)
+    assert res.exit_code == 0, res.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert len(read_bank(out).items) > 0
 
 
 def test_missing_bank_image_reference_is_a_problem(run, tmp_path: Path):
