@@ -119,6 +119,12 @@ def session(db_url: str) -> Iterator[Session]:
         s.close()
 
 
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages in their English source form, for tests that assert on them (Indonesian is the default)."""
+    monkeypatch.setenv("EXAM_LOCALE", "en")
+
+
 @pytest.fixture(autouse=True)
 def _real_clock() -> Iterator[None]:
     """Every test starts and ends on the real clock, so a frozen clock never leaks."""

@@ -11,10 +11,7 @@ from openpyxl import Workbook
 
 from ground.tables import TableError, read_xlsx_bytes, unpacks_too_large
 
-
-@pytest.fixture(autouse=True)
-def _english(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EXAM_LOCALE", "en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def workbook(rows: list[list[object]]) -> bytes:

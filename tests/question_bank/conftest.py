@@ -11,8 +11,8 @@ from ground import db
 
 
 @pytest.fixture(autouse=True)
-def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EXAM_LOCALE", "en")
+def _english_messages(english: None) -> None:
+    """Assertions here read English messages."""
 
 
 @pytest.fixture

@@ -13,10 +13,7 @@ from exam_engine.cli import main
 from ground.crypto import load_signing_key, public_key_pem
 from scoring.receipts import make_receipt
 
-
-@pytest.fixture(autouse=True)
-def _english(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EXAM_LOCALE", "en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 HEADER = "participant_no,name,formation,formation_quota,entry_path,TWK,TIU,TKP\n"

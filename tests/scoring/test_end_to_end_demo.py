@@ -20,10 +20,7 @@ from ground.config import Config
 from ground.crypto import load_signing_key
 from ground.models import Answer, Exam, Paper, Result
 
-
-@pytest.fixture(autouse=True)
-def _english(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EXAM_LOCALE", "en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def test_demo_exam_through_scoring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

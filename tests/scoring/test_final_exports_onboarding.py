@@ -17,10 +17,7 @@ from ground.models import Result
 from ground.models.scoring import FinalResult, OnboardingRecord, SkbScore
 from scoring.store.final import skb_from_exam
 
-
-@pytest.fixture(autouse=True)
-def _english(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EXAM_LOCALE", "en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

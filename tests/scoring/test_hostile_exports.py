@@ -20,9 +20,7 @@ from tests.documents import EMOJI_NAME, HOSTILE_NAMES, pdf_words, shows
 FORMULA = '=HYPERLINK("http://x","y")'
 
 
-@pytest.fixture(autouse=True)
-def _english(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EXAM_LOCALE", "en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _sheet() -> bytes:

@@ -7,6 +7,5 @@ from analysis_data import db_exam  # noqa: F401 - the fixture, shared with tests
 
 
 @pytest.fixture(autouse=True)
-def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+def _english(english: None) -> None:
     """Assertions read the English source strings; test_analysis_cli checks the Indonesian default separately."""
-    monkeypatch.setenv("EXAM_LOCALE", "en")
