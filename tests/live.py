@@ -30,6 +30,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until(condition: Any, timeout: float = 10.0, message: str = "") -> float:
+    """Poll ``condition`` until it holds (a condition, not a fixed wait); the seconds it took, or fail."""
+    began = time.monotonic()
+    while not condition():
+        assert time.monotonic() - began < timeout, message or f"not true within {timeout} s"
+        time.sleep(0.05)
+    return time.monotonic() - began
+
+
 def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 30.0, describe=lambda: "") -> None:  # type: ignore[type-arg,no-untyped-def]
     """Poll ``url`` until it answers (a readiness check, not a sleep-sync); fail at once if ``proc`` exits."""
     deadline = time.monotonic() + timeout
@@ -110,6 +119,27 @@ class LiveServer:
     def candidate(self, i: int) -> dict[str, str]:
         c = self.creds["candidates"][i]
         return {"participant_no": c["participant_no"], "pin": c["pin"], "room_token": self.creds["room_token"]}
+
+    def candidate_id(self, i: int) -> int:
+        """The database id of demo candidate ``i``."""
+        from sqlalchemy import select
+
+        from ground import db
+        from ground.models import Candidate as CandidateRow
+
+        with db.session_scope(self.db_url) as s:
+            number = self.creds["candidates"][i]["participant_no"]
+            return s.scalar(select(CandidateRow.id).where(CandidateRow.participant_no == number))
+
+    def room_id(self, code: str = "DEMO-R1") -> int:
+        """The database id of a room of this installation (the demo's own by default)."""
+        from sqlalchemy import select
+
+        from ground import db
+        from ground.models import Room
+
+        with db.session_scope(self.db_url) as s:
+            return s.scalar(select(Room.id).where(Room.code == code))
 
     def login(self, i: int) -> requests.Response:
         return requests.post(self.url + "/api/v1/candidate/login", json=self.candidate(i), timeout=10)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from candidate.results import score_paper
 from ground import db
 from ground.models import Answer, Candidate, Exam, Paper, Result, Room
 from scoring.receipts import answers_digest
-from tests.live import LiveServer, log_in_on_page, receipt_claims
+from tests.live import LiveServer, log_in_on_page, receipt_claims, wait_until
 from tests.proctor.clients import Proctor, staff_creds
 
 pytestmark = pytest.mark.browser
@@ -342,10 +341,8 @@ def test_locked_and_paused_survive_a_reload_and_continue_without_start(
 
 def wait_disconnected(live: LiveServer, i: int, timeout: float = 20.0) -> None:
     """Until the server has noted that candidate ``i``'s page is gone (a condition, polled)."""
-    end = time.monotonic() + timeout
-    while paper_of(live, i).connected_sid is not None:
-        assert time.monotonic() < end, "the server still counts the closed page as connected"
-        time.sleep(0.05)
+    wait_until(lambda: paper_of(live, i).connected_sid is None, timeout,
+               "the server still counts the closed page as connected")
 
 
 def test_a_stale_change_shows_what_the_server_holds(sqlite_server: LiveServer, contexts: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from ground import db
 from ground.models import AuditEvent, ItemVersion, Paper, Result
 from ground.models import Candidate as CandidateRow
 from question_bank.store import option_points
-from tests.live import Candidate, LiveServer, questions
+from tests.live import Candidate, LiveServer, questions, wait_until
 
 FORBIDDEN = {"points", "key", "weight", "score", "correct", "is_correct", "answer"}
 
@@ -314,17 +313,15 @@ def test_a_focus_loop_reaches_the_audit_log_once_per_window(server: LiveServer) 
     assert all(a["ok"] for a in acks)
     reported = sum(a["reported"] for a in acks)
     assert acks[0]["reported"] is True and 1 <= reported < 20, reported
-    with db.session_scope(server.db_url) as s:
-        number = server.creds["candidates"][2]["participant_no"]
-        cid = s.scalar(select(CandidateRow.id).where(CandidateRow.participant_no == number))
-    deadline = time.monotonic() + 10
-    while True:  # the proctor pump writes the rows within a fraction of a second; wait for them, then count
+    cid = server.candidate_id(2)
+
+    def focus_rows() -> list[AuditEvent]:
         with db.session_scope(server.db_url) as s:
-            rows = list(s.scalars(select(AuditEvent).where(AuditEvent.candidate_id == cid,
+            return list(s.scalars(select(AuditEvent).where(AuditEvent.candidate_id == cid,
                                                            AuditEvent.action == "focus_lost")))
-        if len(rows) >= reported or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+
+    wait_until(lambda: len(focus_rows()) >= reported)  # the proctor pump writes them within a fraction of a second
+    rows = focus_rows()
     assert len(rows) == reported
     assert sum(r.details.get("repeats", 0) for r in rows) <= 200 - reported
     assert cand.call("focus", {"kind": "fullscreen_exit"})["reported"] is True, "another kind is its own window"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,17 +12,8 @@ from candidate import sessions
 from ground import clock, db, liveness
 from ground.models import ConnectionHolder, Paper, ServerProcess
 from tests.conftest import drop_postgres_database, fresh_postgres_database, need_redis
-from tests.live import Candidate, LiveServer
+from tests.live import Candidate, LiveServer, wait_until
 from tests.scoring.analysis.analysis_data import build_exam
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> float:
-    """Poll ``condition`` until it holds; the seconds it took (fails after ``timeout``)."""
-    began = time.monotonic()
-    while not condition():
-        assert time.monotonic() - began < timeout, f"not true within {timeout} s"
-        time.sleep(0.1)
-    return time.monotonic() - began
 
 
 def _paper(db_url: str, paper_id: int) -> tuple[str | None, list[str]]:

@@ -6,24 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from ground import db
-from ground.models import Candidate as CandidateRow
-from ground.models import Room
 from tests.live import Candidate, LiveServer, questions
 from tests.proctor.clients import Proctor, staff_creds
-
-
-def _room_id(server: LiveServer) -> int:
-    with db.session_scope(server.db_url) as s:
-        return s.scalar(select(Room.id).where(Room.code == "DEMO-R1"))
-
-
-def _cid(server: LiveServer, i: int) -> int:
-    with db.session_scope(server.db_url) as s:
-        number = server.candidate(i)["participant_no"]
-        return s.scalar(select(CandidateRow.id).where(CandidateRow.participant_no == number))
 
 
 def _answered(server: LiveServer, i: int, option: int) -> tuple[Candidate, dict[str, Any], dict[str, Any]]:
@@ -38,13 +23,13 @@ def _answered(server: LiveServer, i: int, option: int) -> tuple[Candidate, dict[
 @pytest.fixture
 def proctor(server: LiveServer) -> Iterator[Proctor]:
     p = Proctor(server, *staff_creds(server, "proctor"))
-    assert p.call("join", {"room": _room_id(server)})["ok"]
+    assert p.call("join", {"room": server.room_id()})["ok"]
     yield p
     p.close()
 
 
 def test_start_while_locked_shows_the_lock_and_unlock_continues(server: LiveServer, proctor: Proctor) -> None:
-    room, cid = _room_id(server), _cid(server, 0)
+    room, cid = server.room_id(), server.candidate_id(0)
     cand, first, q = _answered(server, 0, option=1)
     assert proctor.call("lock", {"room": room, "candidate": cid, "reason": "phone on desk"})["ok"]
     assert cand.wait_for("proctor_action")["kind"] == "lock"
@@ -67,7 +52,7 @@ def test_start_while_locked_shows_the_lock_and_unlock_continues(server: LiveServ
 
 
 def test_start_while_paused_returns_everything_paused(server: LiveServer, proctor: Proctor) -> None:
-    room = _room_id(server)
+    room = server.room_id()
     cand = Candidate(server, server.token(1))
     first, paper = cand.begin()
     q = questions(paper)[0]
@@ -86,7 +71,7 @@ def test_start_while_paused_returns_everything_paused(server: LiveServer, procto
 
 
 def test_closed_login_refuses_new_sign_ins_only(server: LiveServer, proctor: Proctor) -> None:
-    room, cid = _room_id(server), _cid(server, 2)
+    room, cid = server.room_id(), server.candidate_id(2)
     started, _, q = _answered(server, 2, option=0)
     server.token(3)  # signed in but never started: a new sign-in as far as the room is concerned
     assert proctor.call("close_room", {"room": room, "reason": "session under way"})["ok"]

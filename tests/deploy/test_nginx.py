@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from sqlalchemy import select
 from ground import db
 from ground.models import AuditEvent
 from tests.conftest import drop_postgres_database, fresh_postgres_database, need_nginx, need_redis
-from tests.live import LiveServer, free_port, log_in_on_page, wait_until_up
+from tests.live import LiveServer, free_port, log_in_on_page, wait_until, wait_until_up
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,10 +119,7 @@ def test_candidate_sits_the_exam_through_nginx(site: dict[str, Any], browser: An
     page.close()  # nginx logs a WebSocket when it closes
     upgraded = re.compile(r'"GET /socket\.io/\?[^"]*transport=websocket[^"]*" 101 ')
     log = site["conf_dir"] / "access.log"
-    deadline = time.monotonic() + 10
-    while not upgraded.search(log.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling the log for the condition, not waiting a fixed time
-    assert upgraded.search(log.read_text()), log.read_text()[-2000:]
+    wait_until(lambda: upgraded.search(log.read_text()) is not None, message=log.read_text()[-2000:])
 
     with db.session_scope(site["db_url"]) as s:
         connects = s.scalars(select(AuditEvent).where(AuditEvent.action == "connected")).all()

@@ -22,15 +22,9 @@ def _ts(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
-def _cid(server: LiveServer, i: int) -> int:
-    number = server.creds["candidates"][i]["participant_no"]
-    with db.session_scope(server.db_url) as s:
-        return s.scalar(select(Candidate.id).where(Candidate.participant_no == number))
-
-
 def _paper(server: LiveServer, i: int) -> Paper:
     with db.session_scope(server.db_url) as s:
-        paper = s.scalar(select(Paper).where(Paper.candidate_id == _cid(server, i)))
+        paper = s.scalar(select(Paper).where(Paper.candidate_id == server.candidate_id(i)))
         s.expunge(paper)
         return paper
 
@@ -43,11 +37,6 @@ def _time(cand: CandidateClient, pred) -> dict:
             return pushed
 
 
-def _room_id(server: LiveServer, code: str = "DEMO-R1") -> int:
-    with db.session_scope(server.db_url) as s:
-        return s.scalar(select(Room.id).where(Room.code == code))
-
-
 def _proctor_actions(server: LiveServer) -> list[AuditEvent]:
     with db.session_scope(server.db_url) as s:
         rows = list(s.scalars(select(AuditEvent).where(AuditEvent.action.like("proctor.%")).order_by(AuditEvent.id)))
@@ -58,14 +47,14 @@ def _proctor_actions(server: LiveServer) -> list[AuditEvent]:
 @pytest.fixture
 def proctor(server: LiveServer):
     p = Proctor(server, *staff_creds(server, "proctor"))
-    joined = p.call("join", {"room": _room_id(server)})
+    joined = p.call("join", {"room": server.room_id()})
     assert joined["ok"], joined
     yield p
     p.close()
 
 
 def test_proctor_sees_candidate_events_within_a_second(server: LiveServer, proctor: Proctor) -> None:
-    cid = _cid(server, 0)
+    cid = server.candidate_id(0)
     t0 = time.monotonic()
     cand = CandidateClient(server, server.token(0))
     row = proctor.wait_row(cid, lambda r: r["status"] == "waiting")
@@ -92,30 +81,30 @@ def test_proctor_sees_candidate_events_within_a_second(server: LiveServer, proct
         name, data, _at = proctor.pushes.get()
         if name == "feed":
             kinds |= {i["kind"] for i in data["items"]}
-    history = proctor.call("feed", {"room": _room_id(server)})
+    history = proctor.call("feed", {"room": server.room_id()})
     assert history["ok"]
     all_kinds = kinds | {i["kind"] for i in history["items"]}
     assert {"login", "connected", "start", "focus_lost", "fullscreen_exit", "disconnected"} <= all_kinds
-    only = proctor.call("feed", {"room": _room_id(server), "kinds": ["focus_lost"]})
+    only = proctor.call("feed", {"room": server.room_id(), "kinds": ["focus_lost"]})
     assert only["ok"] and [i["kind"] for i in only["items"]] == ["focus_lost"]
-    assert proctor.call("feed", {"room": _room_id(server), "kinds": "x"})["error"]["code"] == "bad_payload"
+    assert proctor.call("feed", {"room": server.room_id(), "kinds": "x"})["error"]["code"] == "bad_payload"
 
 
 def test_extend_moves_the_deadline_exactly(server: LiveServer, proctor: Proctor) -> None:
     cand = CandidateClient(server, server.token(1))
     start, _paper_ = cand.begin()
     before = _ts(start["deadline"])
-    ack = proctor.call("extend", {"room": _room_id(server), "candidate": _cid(server, 1), "seconds": 300,
+    ack = proctor.call("extend", {"room": server.room_id(), "candidate": server.candidate_id(1), "seconds": 300,
                                   "reason": "PC restarted"})
     assert ack["ok"] and ack["count"] == 1, ack
     pushed = _time(cand, lambda t: t["deadline"] != start["deadline"])
     assert _ts(pushed["deadline"]) == before + timedelta(seconds=300)
     assert cand.wait_for("proctor_action")["kind"] == "extend"
     assert _ts(cand.call("start")["deadline"]) == before + timedelta(seconds=300), "the database holds it"
-    row = proctor.wait_row(_cid(server, 1), lambda r: r["extra_s"] == 300)
+    row = proctor.wait_row(server.candidate_id(1), lambda r: r["extra_s"] == 300)
     assert _ts(row["deadline"]) == before + timedelta(seconds=300)
     # the whole room: every unfinished paper, started or not
-    ack = proctor.call("extend", {"room": _room_id(server), "seconds": 120, "reason": "late start"})
+    ack = proctor.call("extend", {"room": server.room_id(), "seconds": 120, "reason": "late start"})
     assert ack["ok"] and ack["count"] == 20
     pushed = _time(cand, lambda t: _ts(t["deadline"]) != before + timedelta(seconds=300))
     assert _ts(pushed["deadline"]) == before + timedelta(seconds=420)
@@ -124,12 +113,12 @@ def test_extend_moves_the_deadline_exactly(server: LiveServer, proctor: Proctor)
     logged = _proctor_actions(server)
     assert [(e.action, e.reason, e.details["seconds"]) for e in logged] == [
         ("proctor.extend", "PC restarted", 300), ("proctor.extend", "late start", 120)]
-    assert logged[0].actor == "staff:pengawas1" and logged[0].candidate_id == _cid(server, 1)
+    assert logged[0].actor == "staff:pengawas1" and logged[0].candidate_id == server.candidate_id(1)
     cand.close()
 
 
 def test_pause_and_resume_stop_the_clock_for_everyone(server: LiveServer, proctor: Proctor) -> None:
-    room = _room_id(server)
+    room = server.room_id()
     cand = CandidateClient(server, server.token(2))
     start, paper = cand.begin()
     before = _ts(start["deadline"])
@@ -162,7 +151,7 @@ def test_pause_and_resume_stop_the_clock_for_everyone(server: LiveServer, procto
 
 
 def test_lock_unlock_release_force_submit_announce(server: LiveServer, proctor: Proctor) -> None:
-    room, cid = _room_id(server), _cid(server, 4)
+    room, cid = server.room_id(), server.candidate_id(4)
     cand = CandidateClient(server, server.token(4))
     _start, paper = cand.begin()
     q = questions(paper)[0]
@@ -207,7 +196,7 @@ def test_lock_unlock_release_force_submit_announce(server: LiveServer, proctor: 
 
 
 def test_room_token_rotation_and_opening(server: LiveServer, proctor: Proctor) -> None:
-    room = _room_id(server)
+    room = server.room_id()
     old = server.creds["room_token"]
     ack = proctor.call("rotate_token", {"room": room, "reason": "token leaked"})
     assert ack["ok"]
@@ -260,7 +249,7 @@ def _snapshot(server: LiveServer) -> tuple:
 
 
 def test_actions_without_a_reason_are_refused_and_change_nothing(server: LiveServer, proctor: Proctor) -> None:
-    room, cid = _room_id(server), _cid(server, 8)
+    room, cid = server.room_id(), server.candidate_id(8)
     cand = CandidateClient(server, server.token(8))
     cand.begin()
     before = _snapshot(server)
@@ -294,9 +283,9 @@ def _second_room(server: LiveServer) -> tuple[int, int, str]:
 
 
 def test_a_proctor_of_room_a_can_do_nothing_in_room_b(server: LiveServer, proctor: Proctor) -> None:
-    room_a = _room_id(server)
+    room_a = server.room_id()
     room_b, _, _pw = _second_room(server)
-    cand_b = _cid(server, 12)
+    cand_b = server.candidate_id(12)
     server.creds["room_token"] = "BBBBBB"
     cb = CandidateClient(server, server.token(12))
     cb.begin()

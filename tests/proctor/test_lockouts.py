@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from candidate import lockouts
 from ground import clock, db
-from ground.models import AuditEvent, Candidate, Room
+from ground.models import AuditEvent, Room
 from ground.ratelimit import FailureLimiter, RedisFailureLimiter, SignInGuard
 from ground.staff.accounts import assign, create_staff
 from tests.conftest import need_redis
@@ -43,17 +43,6 @@ def _wrong_pin(server: LiveServer, i: int) -> str:
     return "000000" if server.creds["candidates"][i]["pin"] != "000000" else "111111"
 
 
-def _cid(server: LiveServer, i: int) -> int:
-    number = server.creds["candidates"][i]["participant_no"]
-    with db.session_scope(server.db_url) as s:
-        return s.scalar(select(Candidate.id).where(Candidate.participant_no == number))
-
-
-def _room(server: LiveServer, code: str = "DEMO-R1") -> int:
-    with db.session_scope(server.db_url) as s:
-        return s.scalar(select(Room.id).where(Room.code == code))
-
-
 @pytest.fixture
 def lserver(tmp_path: Path) -> Iterator[LiveServer]:
     live = LiveServer(tmp_path / "data", None, EXAM_LOGIN_ATTEMPTS=str(ATTEMPTS), EXAM_TRUSTED_PROXIES="1")
@@ -72,7 +61,7 @@ def test_a_wrong_room_token_never_locks_the_candidate_out(lserver: LiveServer) -
 
 
 def test_wrong_pins_lock_one_candidate_until_the_room_proctor_clears_it(lserver: LiveServer) -> None:
-    room, cid = _room(lserver), _cid(lserver, 1)
+    room, cid = lserver.room_id(), lserver.candidate_id(1)
     proctor = Proctor(lserver, *staff_creds(lserver, "proctor"))
     try:
         assert proctor.call("join", {"room": room})["ok"]
@@ -112,14 +101,14 @@ def test_only_the_rooms_proctor_or_the_committee_may_clear(lserver: LiveServer) 
         s.flush()
         create_staff(s, "pengawas2", "room-b-password", "proctor")
         assign(s, "pengawas2", "DEMO-R2")
-    room, cid = _room(lserver), _cid(lserver, 3)
+    room, cid = lserver.room_id(), lserver.candidate_id(3)
     for _ in range(ATTEMPTS):
         _login(lserver, 3, pin=_wrong_pin(lserver, 3))
     other = Proctor(lserver, "pengawas2", "room-b-password")
     try:
         ack = other.call("clear_lockout", {"room": room, "candidate": cid, "reason": "not my room"})
         assert ack["ok"] is False and ack["error"]["code"] == "forbidden_room", ack
-        ack = other.call("clear_lockout", {"room": _room(lserver, "DEMO-R2"), "candidate": cid, "reason": "via B"})
+        ack = other.call("clear_lockout", {"room": lserver.room_id("DEMO-R2"), "candidate": cid, "reason": "via B"})
         assert ack["error"]["code"] == "unknown_candidate", ack
     finally:
         other.close()
@@ -203,7 +192,8 @@ def test_two_processes_share_the_count_through_redis(tmp_path: Path) -> None:
         assert _login(one, 6).status_code == 429
         proctor = Proctor(two, *staff_creds(one, "proctor"))
         try:
-            ack = proctor.call("clear_lockout", {"room": _room(one), "candidate": _cid(one, 6), "reason": "ID seen"})
+            ack = proctor.call("clear_lockout", {"room": one.room_id(), "candidate": one.candidate_id(6),
+                                                 "reason": "ID seen"})
             assert ack["ok"] and ack["failures"] == ATTEMPTS, ack
         finally:
             proctor.close()

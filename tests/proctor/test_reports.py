@@ -14,7 +14,7 @@ import socketio
 from sqlalchemy import select
 
 from ground import db
-from ground.models import Candidate, Room
+from ground.models import Candidate
 from ground.staff.accounts import create_staff
 from tests.conftest import drop_postgres_database, fresh_postgres_database, need_redis
 from tests.live import Candidate as CandidateClient
@@ -22,13 +22,8 @@ from tests.live import LiveServer, questions
 from tests.proctor.clients import Proctor, staff_creds
 
 
-def _room_id(server: LiveServer) -> int:
-    with db.session_scope(server.db_url) as s:
-        return s.scalar(select(Room.id).where(Room.code == "DEMO-R1"))
-
-
 def test_summary_counts_incidents_and_exports(server: LiveServer) -> None:
-    room = _room_id(server)
+    room = server.room_id()
     proctor = Proctor(server, *staff_creds(server, "proctor"))
     a = CandidateClient(server, server.token(0))
     _st, paper = a.begin()
@@ -107,14 +102,14 @@ def test_two_processes_share_the_dashboard_over_redis(tmp_path: Path) -> None:
         one.start()
         two.start()
         proctor = Proctor(two, *staff_creds(two, "proctor"))
-        assert proctor.call("join", {"room": _room_id(two)})["ok"]
+        assert proctor.call("join", {"room": two.room_id()})["ok"]
         cand = CandidateClient(one, one.token(0))
         _st, paper = cand.begin()
         q = questions(paper)[0]
         assert cand.call("answer", {"question": q["id"], "option": q["options"][0]["id"], "seq": 1})["applied"]
         data, _at = proctor.wait_for("candidates", lambda d: any(r["answered"] == 1 for r in d["rows"]))
         cid = next(r["candidate_id"] for r in data["rows"] if r["answered"] == 1)
-        assert proctor.call("extend", {"room": _room_id(two), "candidate": cid, "seconds": 60, "reason": "r"})["ok"]
+        assert proctor.call("extend", {"room": two.room_id(), "candidate": cid, "seconds": 60, "reason": "r"})["ok"]
         assert cand.wait_for("proctor_action")["kind"] == "extend", "the action reached the other process"
         cand.close()
         proctor.close()
