@@ -18,6 +18,7 @@ from ground.crypto import new_key  # noqa: E402
 from question_bank.assembly import Assembler, PoolItem, assemble  # noqa: E402
 from question_bank.blueprint import load_preset  # noqa: E402
 from question_bank.items import VersionContent  # noqa: E402
+from question_bank.labels import PaperLabels, PaperMap  # noqa: E402
 from question_bank.packages import PaperSealer, new_exam_key, paper_document, seal_paper  # noqa: E402
 
 WORDS = "negara pancasila rakyat daerah undang pemerintah pelayanan masyarakat jumlah bilangan sikap kerja".split()
@@ -58,7 +59,8 @@ def main() -> None:
     t0 = time.perf_counter()
     for n in range(args.candidates):
         layout = asm.paper(1_000_003 * n + 17)
-        _wrapped, _nonce, ct = sealer.seal(data_key, "BENCH", f"{n:010d}", layout)
+        pmap = PaperMap(PaperLabels(data_key, n), layout)  # per-paper labels, as issue_papers draws them
+        _wrapped, _nonce, ct = sealer.seal(data_key, "BENCH", f"{n:010d}", layout, pmap)
         total_bytes += len(ct)
     t_fast = time.perf_counter() - t0
 
@@ -66,7 +68,8 @@ def main() -> None:
     t0 = time.perf_counter()
     for n in range(args.baseline_sample):
         layout = assemble(bp, pool, 1_000_003 * n + 17)
-        seal_paper(data_key, "BENCH", f"{n:010d}", paper_document(layout, contents))
+        pmap = PaperMap(PaperLabels(data_key, n), layout)
+        seal_paper(data_key, "BENCH", f"{n:010d}", paper_document(layout, contents, pmap))
     t_base = (time.perf_counter() - t0) / args.baseline_sample * args.candidates
 
     print(f"bank: {len(pool)} items; blueprint {bp.code}: {bp.total_items} items per paper")

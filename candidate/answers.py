@@ -96,15 +96,10 @@ def _stored(conn: Connection, keys: set[tuple[int, int]]) -> dict[tuple[int, int
     return {(r.paper_id, r.item_version_id): _Stored(r.option_id, r.seq, r.flagged, r.flag_seq) for r in rows}
 
 
-def _id(value: int | None) -> str | None:
-    """Ids go out as strings, as in ``start``'s answers."""
-    return None if value is None else str(value)
-
-
 def _apply(w: Write, cur: _Stored) -> tuple[dict[str, Any], bool]:
-    """Apply one write to the question's state in arrival order; returns its ack and whether the row changed."""
+    """Apply one write in arrival order: its ack (in bank ids; the face shows labels) and whether the row changed."""
     if w.kind == "answer":
-        held, name, shown, same = cur.seq, "option", _id(w.option), cur.option == w.option
+        held, name, shown, same = cur.seq, "option", w.option, cur.option == w.option
     else:
         held, name, shown, same = cur.flag_seq, "flagged", w.flagged, cur.flagged == w.flagged
     if w.seq > held:
@@ -115,7 +110,7 @@ def _apply(w: Write, cur: _Stored) -> tuple[dict[str, Any], bool]:
         return {"ok": True, "applied": True, "seq": w.seq, name: shown}, True
     if w.seq == held and same:  # a resend of the write already applied (a reconnect, a replayed queue)
         return {"ok": True, "applied": True, "seq": w.seq, name: shown, "duplicate": True}, False
-    stored = _id(cur.option) if w.kind == "answer" else cur.flagged
+    stored = cur.option if w.kind == "answer" else cur.flagged
     return {"ok": True, "applied": False, "reason": "stale", "seq": held, name: stored}, False
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from ground.i18n import _
 from ground.models import Candidate, Exam, Paper
 from question_bank.assembly import Assembler, stock_problems
 from question_bank.blueprint import load_blueprint
+from question_bank.labels import LabelClash, PaperLabels, PaperMap
 from question_bank.packages import PaperSealer, new_exam_key, unwrap_exam_key
 from question_bank.store import load_pool, version_contents
 
@@ -25,6 +27,24 @@ def exam_data_key(exam: Exam, master_key: bytes) -> bytes:
         exam.data_key_wrapped = wrapped
         return data_key
     return unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped)
+
+
+def paper_labels(exam: Exam, paper: Paper, master_key: bytes) -> PaperLabels:
+    """The labels of an issued paper's package, derived again from the exam's data key and the paper's seed."""
+    if exam.data_key_wrapped is None:
+        raise AppError("not_released", _("The exam has not been opened yet. Please wait for the proctor."), 403)
+    return PaperLabels(unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped), paper.seed)
+
+
+def labelled_paper(assembler: Assembler, data_key: bytes) -> tuple[int, dict[str, Any], PaperMap]:
+    """A fresh seed, its paper and its per-paper labels (another seed in the ~2⁻⁶⁰ case of two labels meeting)."""
+    while True:
+        seed = secrets.randbits(62)
+        layout = assembler.paper(seed)
+        try:
+            return seed, layout, PaperMap(PaperLabels(data_key, seed), layout)
+        except LabelClash:
+            continue
 
 
 def issue_papers(
@@ -47,9 +67,8 @@ def issue_papers(
     sealer = PaperSealer(version_contents(session, [p.version_id for p in pool]))
     now = clock.now()
     for candidate in todo:
-        seed = secrets.randbits(62)
-        layout = assembler.paper(seed)
-        wrapped, nonce, ciphertext = sealer.seal(data_key, exam.code, candidate.participant_no, layout)
+        seed, layout, pmap = labelled_paper(assembler, data_key)
+        wrapped, nonce, ciphertext = sealer.seal(data_key, exam.code, candidate.participant_no, layout, pmap)
         session.add(
             Paper(
                 exam_id=exam.id, candidate_id=candidate.id, seed=seed, layout=layout, package_nonce=nonce,

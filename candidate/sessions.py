@@ -237,18 +237,18 @@ def paper_room_id(session: Session, paper: Paper) -> int | None:
     return session.scalar(select(Candidate.room_id).where(Candidate.id == paper.candidate_id))
 
 
-def saved_state(session: Session, paper_id: int) -> tuple[dict[str, str], list[str]]:
-    """Every stored answer {question id: option id} and the flagged question ids, for resuming."""
-    answers: dict[str, str] = {}
-    flags: list[str] = []
+def saved_state(session: Session, paper_id: int) -> tuple[dict[int, int], list[int]]:
+    """Every stored answer {version id: option id} and the flagged version ids, for resuming."""
+    answers: dict[int, int] = {}
+    flags: list[int] = []
     for row in session.execute(
         select(Answer.item_version_id, Answer.option_id, Answer.flagged).where(Answer.paper_id == paper_id)
     ):
         if row.option_id is not None:
-            answers[str(row.item_version_id)] = str(row.option_id)
+            answers[row.item_version_id] = row.option_id
         if row.flagged:
-            flags.append(str(row.item_version_id))
-    return answers, sorted(flags, key=int)
+            flags.append(row.item_version_id)
+    return answers, flags
 
 
 def last_seq(session: Session, paper_id: int) -> int:

@@ -19,7 +19,7 @@ class Runtime:
     """Per-app state shared by the HTTP and Socket.IO faces (one per process)."""
 
     config: Config
-    # this process's candidate connections: sid -> {"paper_id", "room_id", "exam_id", "candidate_id", "questions"}
+    # this process's candidate connections: sid -> {"paper_id", "room_id", "exam_id", "candidate_id", "paper_map"}
     connections: dict[str, dict[str, Any]] = field(default_factory=dict)
     guards: dict[str, SignInGuard] = field(default_factory=dict)
     # per-process services that delivery packages attach by name (the candidate engine's answer writer)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ground import crypto
 from question_bank.items import VersionContent
+from question_bank.labels import PaperLabels, PaperMap
 
 
 def exam_aad(exam_code: str) -> bytes:
@@ -36,29 +37,24 @@ def rewrap_exam_key(old_master: bytes, new_master: bytes, exam_code: str, wrappe
     return crypto.wrap_key(new_master, unwrap_exam_key(old_master, exam_code, wrapped), exam_aad(exam_code))
 
 
-def _media(out: dict[str, Any], media: list[dict[str, Any]]) -> dict[str, Any]:
-    if media:
-        out["media"] = [{k: v for k, v in m.items() if k in ("src", "alt", "mime", "sha256")} for m in media]
-    return out
+def _media(media: list[dict[str, Any]], labels: PaperLabels) -> str:
+    """A ``"media"`` member (or nothing): each image by its per-paper label, never its hash or file name."""
+    shown = [
+        {"ref": labels.image(m["sha256"])} | {k: m[k] for k in ("alt", "mime") if m.get(k)}
+        for m in media if m.get("sha256")
+    ]
+    return ',"media":' + _dumps(shown) if shown else ""
 
 
-def _stem(vid: str, c: VersionContent) -> dict[str, Any]:
-    """A question's id and text, plus its sanitized HTML when it has tables or formulas (added only then)."""
-    return {"id": vid, "text": c.text} | ({"html": c.html} if c.html else {})
+def _body(text: str, html: str | None = None) -> str:
+    """The members after the id: the text, and the sanitized HTML when the stem has tables or formulas."""
+    return _dumps({"text": text} | ({"html": html} if html else {}))[1:-1]
 
 
-def paper_document(layout: Mapping[str, Any], contents: Mapping[int, VersionContent]) -> dict[str, Any]:
-    """The plaintext paper per the protocol: texts and option ids in the candidate's order — no points or keys."""
-    subtests = []
-    for sub in layout["subtests"]:
-        questions = []
-        for q in sub["questions"]:
-            c = contents[q["v"]]
-            by_id = {oid: (text, media) for oid, text, media in c.options}
-            options = [_media({"id": str(oid), "text": by_id[oid][0]}, by_id[oid][1]) for oid in q["o"]]
-            questions.append(_media(_stem(str(q["v"]), c), c.media) | {"options": options})
-        subtests.append({"code": sub["code"], "title": sub["title"], "questions": questions})
-    return {"subtests": subtests}
+def paper_document(layout: Mapping[str, Any], contents: Mapping[int, VersionContent], pmap: PaperMap) -> dict[str, Any]:
+    """The plaintext paper per the protocol: texts and per-paper labels in the candidate's order — no points or keys."""
+    shown = {q["v"] for sub in layout["subtests"] for q in sub["questions"]}
+    return json.loads(PaperSealer({v: contents[v] for v in shown}).document_bytes(layout, pmap))
 
 
 def encode_document(document: Mapping[str, Any]) -> bytes:
@@ -95,33 +91,49 @@ def open_paper(
 
 
 class PaperSealer:
-    """Fast path for issuing thousands of papers: each question and option is JSON-encoded once, not per paper.
+    """Issuing thousands of papers: each question's and option's text is JSON-encoded once, not per paper.
 
-    ``document_bytes(layout)`` equals ``encode_document(paper_document(layout, contents))`` byte for byte.
+    Only the labels (and image labels) differ between papers; they are spliced into the encoded texts.
     """
 
     def __init__(self, contents: Mapping[int, VersionContent]) -> None:
-        self._head: dict[int, str] = {}
-        self._opt: dict[int, str] = {}
+        self._head: dict[int, str] = {}  # '",' + the stem's members: follows the question's label
+        self._opt: dict[int, str] = {}  # '",' + the option's members + '}': follows the option's label
+        self._stem_media: dict[int, list[dict[str, Any]]] = {}  # images are named per paper: added per paper
+        self._option_media: dict[int, list[dict[str, Any]]] = {}
         for vid, c in contents.items():
-            q = _media(_stem(str(vid), c), c.media)
-            self._head[vid] = _dumps(q)[:-1] + ',"options":['
+            self._head[vid] = '",' + _body(c.text, c.html)
+            if c.media:
+                self._stem_media[vid] = c.media
             for oid, text, media in c.options:
-                self._opt[oid] = _dumps(_media({"id": str(oid), "text": text}, media))
+                self._opt[oid] = '",' + _body(text) + "}"
+                if media:
+                    self._option_media[oid] = media
 
-    def document_bytes(self, layout: Mapping[str, Any]) -> bytes:
-        head, opt = self._head, self._opt
+    def document_bytes(self, layout: Mapping[str, Any], pmap: PaperMap) -> bytes:
+        head, opt, stem_media, option_media = self._head, self._opt, self._stem_media, self._option_media
+        qlabel, olabel, labels = pmap.question_labels, pmap.option_labels, pmap.labels
         parts = []
         for sub in layout["subtests"]:
-            qs = ",".join(head[q["v"]] + ",".join([opt[o] for o in q["o"]]) + "]}" for q in sub["questions"])
-            parts.append(_dumps({"code": sub["code"], "title": sub["title"]})[:-1] + ',"questions":[' + qs + "]}")
+            qs = []
+            for q in sub["questions"]:
+                vid = q["v"]
+                options = [
+                    '{"id":"' + olabel[o]
+                    + (opt[o] if o not in option_media else opt[o][:-1] + _media(option_media[o], labels) + "}")
+                    for o in q["o"]
+                ]
+                stem = head[vid] + _media(stem_media[vid], labels) if vid in stem_media else head[vid]
+                qs.append('{"id":"' + qlabel[vid] + stem + ',"options":[' + ",".join(options) + "]}")
+            title = _dumps({"code": sub["code"], "title": sub["title"]})[:-1]
+            parts.append(title + ',"questions":[' + ",".join(qs) + "]}")
         return ('{"subtests":[' + ",".join(parts) + "]}").encode("utf-8")
 
     def seal(
-        self, data_key: bytes, exam_code: str, participant_no: str, layout: Mapping[str, Any]
+        self, data_key: bytes, exam_code: str, participant_no: str, layout: Mapping[str, Any], pmap: PaperMap
     ) -> tuple[bytes, bytes, bytes]:
-        """Like :func:`seal_paper` for the paper built from ``layout``."""
-        return _seal_bytes(data_key, exam_code, participant_no, self.document_bytes(layout))
+        """Encrypt the paper built from ``layout`` under a fresh paper key (see :func:`seal_paper`)."""
+        return _seal_bytes(data_key, exam_code, participant_no, self.document_bytes(layout, pmap))
 
 
 def _dumps(obj: Any) -> str:

@@ -120,16 +120,32 @@ class LiveServer:
         c = self.creds["candidates"][i]
         return {"participant_no": c["participant_no"], "pin": c["pin"], "room_token": self.creds["room_token"]}
 
-    def candidate_id(self, i: int) -> int:
-        """The database id of demo candidate ``i``."""
+    def candidate_id(self, who: int | str) -> int:
+        """The database id of demo candidate ``who`` (an index into the demo's candidates, or a participant number)."""
         from sqlalchemy import select
 
         from ground import db
         from ground.models import Candidate as CandidateRow
 
         with db.session_scope(self.db_url) as s:
-            number = self.creds["candidates"][i]["participant_no"]
+            number = self.creds["candidates"][who]["participant_no"] if isinstance(who, int) else who
             return s.scalar(select(CandidateRow.id).where(CandidateRow.participant_no == number))
+
+    def paper_map(self, who: int | str) -> Any:
+        """The labels (question_bank.labels.PaperMap) of demo candidate ``who`` (an index or a participant number):
+        what that candidate's page calls each bank id."""
+        from sqlalchemy import select
+
+        from candidate.papers import paper_labels
+        from ground import db
+        from ground.crypto import load_master_key
+        from ground.models import Exam, Paper
+        from question_bank.labels import PaperMap
+
+        with db.session_scope(self.db_url) as s:
+            paper = s.scalar(select(Paper).where(Paper.candidate_id == self.candidate_id(who)))
+            exam = s.get(Exam, paper.exam_id)
+            return PaperMap(paper_labels(exam, paper, load_master_key(self.data_dir)), paper.layout)
 
     def room_id(self, code: str = "DEMO-R1") -> int:
         """The database id of a room of this installation (the demo's own by default)."""

@@ -69,9 +69,9 @@ HTTP: dict[tuple[str, str], tuple[str, Any, dict[str, Expect]]] = {
         "/api/v1/candidate/login", {"participant_no": "1", "pin": "1", "room_token": "NOSUCH"},
         anyone((401, "bad_credentials")),
     ),
-    ("GET", "/api/v1/candidate/media/<sha256>"): (
-        "/api/v1/candidate/media/" + "a" * 64, None,
-        cells((401, "bad_token"), candidate=(409, "not_started")),  # the token rides in ?token=
+    ("GET", "/api/v1/candidate/media/<label>"): (
+        "/api/v1/candidate/media/AAAAAAAAAAAA", None,
+        cells((401, "bad_token"), candidate=(409, "not_started")),  # the token rides in the Authorization header
     ),
     ("GET", "/api/v1/committee/exams/<code>/announcement"): (
         "/api/v1/committee/exams/{exam}/announcement", None, committee_api(),
@@ -227,13 +227,12 @@ def http_call(world: World, actor: str, key: tuple[str, str]) -> tuple[int, str 
     client = world.http[actor]
     if key in SIGN_OUTS and actor in STAFF:
         client = world.sign_in(actor)  # a fresh sign-in to end, so the others stay signed in
-    params = {"token": world.token} if actor == "candidate" else None
     headers = {"Authorization": f"Bearer {world.token}"} if actor == "candidate" else None
     kwargs: dict[str, Any] = {"json": body} if body is not None and not key[1].startswith(("/staff", "/receipt",
                                                                                             "/committee/")) else {}
     if body is not None and "json" not in kwargs:
         kwargs["data"] = body  # the HTML forms
-    r = client.request(method, world.server.url + path, params=params, headers=headers, allow_redirects=False,
+    r = client.request(method, world.server.url + path, headers=headers, allow_redirects=False,
                        timeout=60, **kwargs)
     return outcome(r)
 
@@ -331,8 +330,8 @@ def test_every_event_is_classified(world: World, production: Surface) -> None:
 EXAM_EVENTS = {  # the candidate's own paper only: no payload names a paper, so nobody else's can be reached
     "prefetch": (None, "ok"),
     "start": (None, "ok"),
-    "answer": ({"question": 2**31, "option": None, "seq": 1}, "unknown_question"),
-    "flag": ({"question": 2**31, "flagged": True, "seq": 1}, "unknown_question"),
+    "answer": ({"question": "not-on-the-paper", "option": None, "seq": 1}, "unknown_question"),
+    "flag": ({"question": "not-on-the-paper", "flagged": True, "seq": 1}, "unknown_question"),
     "focus": ({"kind": "blur"}, "ok"),
     "submit": (None, "ok"),
 }

@@ -21,6 +21,7 @@ from ground.i18n import _
 from ground.models import Candidate, Exam, Paper
 from ground.runtime import Runtime
 from ground.sockets import GuardedNamespace
+from question_bank.labels import PaperLabels, PaperMap
 from question_bank.packages import open_paper_key, unwrap_exam_key
 
 log = logging.getLogger(__name__)
@@ -42,22 +43,19 @@ def _bad(message: str) -> AppError:
     return AppError("bad_payload", message)
 
 
-def _int_field(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+def _label_field(data: dict[str, Any], name: str, *, required: bool = True) -> str | None:
     value = data.get(name)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise _bad(_("Field '%(name)s' must be an id.", name=name))
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise _bad(_("Field '%(name)s' must be an id.", name=name)) from exc
+    if not isinstance(value, str) or not 0 < len(value) <= 64:
+        raise _bad(_("Field '%(name)s' must be a label from your paper.", name=name))
+    return value
 
 
 def _start_state(
     db_url: str, paper_id: int, master_key: bytes, signing_key: Ed25519PrivateKey
-) -> tuple[dict[str, Any], dict[str, set[int]]]:
-    """Start (once) and gather everything a (re)starting client needs, plus the question→options map."""
+) -> tuple[dict[str, Any], PaperMap | None]:
+    """Start (once) and gather everything a (re)starting client needs, plus the paper's labels."""
     with db.session_scope(db_url) as session:
         paper = session.get(Paper, paper_id)
         if paper is None:
@@ -65,7 +63,8 @@ def _start_state(
         exam = session.get(Exam, paper.exam_id)
         candidate = session.get(Candidate, paper.candidate_id)
         assert exam is not None and candidate is not None
-        questions = {q["v"]: set(q["o"]) for sub in paper.layout["subtests"] for q in sub["questions"]}
+        data_key = unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped) if exam.data_key_wrapped else None
+        pmap = PaperMap(PaperLabels(data_key, paper.seed), paper.layout) if data_key else None
         locked = bool(paper.locked) and paper.state != "finished"
         if not locked:  # a locked candidate's clock does not start; the page shows the locked screen and waits
             sessions.start(session, paper, exam)
@@ -82,17 +81,16 @@ def _start_state(
             "seq": sessions.last_seq(session, paper.id),
         }
         if locked:
-            return state, questions
-        if exam.data_key_wrapped is None:
+            return state, pmap
+        if data_key is None or pmap is None:
             raise AppError("not_released", _("The exam has not been opened yet. Please wait for the proctor."), 403)
-        data_key = unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped)
         state["key"] = b64e(open_paper_key(data_key, exam.code, candidate.participant_no, paper.key_wrapped))
-        state["answers"], state["flags"] = sessions.saved_state(session, paper.id)
+        state["answers"], state["flags"] = pmap.saved(*sessions.saved_state(session, paper.id))
         finished = paper.state == "finished"
     if finished:
         closed = close_paper(db_url, paper_id, "submitted", signing_key)
         state.update(ended=closed.reason, result=closed.result, receipt=closed.receipt)
-    return state, questions
+    return state, pmap
 
 
 class ExamNamespace(GuardedNamespace):
@@ -195,20 +193,22 @@ class ExamNamespace(GuardedNamespace):
         """Start once (the deadline is fixed then) and replay everything saved, on every (re)connect."""
         rt = self.rt
         info = self._info()
-        state, questions = run_blocking(_start_state, rt.db_url, info["paper_id"], rt.master_key, rt.signing_key)
-        info["questions"] = questions
+        state, info["paper_map"] = run_blocking(
+            _start_state, rt.db_url, info["paper_id"], rt.master_key, rt.signing_key
+        )
         return state
 
-    def _question(self, info: dict[str, Any], data: Any) -> int:
+    def _question(self, info: dict[str, Any], data: Any) -> tuple[int, dict[str, int]]:
+        """The (version id, {option label: option id}) a question label of this connection's paper stands for."""
         if not isinstance(data, dict):
             raise _bad(_("The payload must be an object."))
-        questions = info.get("questions")
-        if questions is None:
+        pmap: PaperMap | None = info.get("paper_map")
+        if pmap is None:
             raise AppError("not_started", _("Send 'start' before answering."), 409)
-        question = _int_field(data, "question")
-        if question not in questions:
+        found = pmap.question(_label_field(data, "question"))  # type: ignore[arg-type]
+        if found is None:
             raise AppError("unknown_question", _("That question is not on your paper."), 400)
-        return question  # type: ignore[return-value]
+        return found
 
     @staticmethod
     def _seq(data: dict[str, Any]) -> int:
@@ -221,9 +221,10 @@ class ExamNamespace(GuardedNamespace):
     def hot_answer(self, sid: str, data: Any) -> dict[str, Any]:
         """Validate against this connection's paper, queue for the group commit, ack what happened once durable."""
         info = self._info(sid)
-        question = self._question(info, data)
-        option = _int_field(data, "option", required=False)
-        if option is not None and option not in info["questions"][question]:
+        question, options = self._question(info, data)
+        label = _label_field(data, "option", required=False)
+        option = None if label is None else options.get(label)
+        if label is not None and option is None:
             raise AppError("unknown_option", _("That option does not belong to this question."), 400)
         seq = self._seq(data)
         outcome = answer_writer(self.rt).submit(Write("answer", info["paper_id"], question, option, seq))
@@ -235,13 +236,15 @@ class ExamNamespace(GuardedNamespace):
                 candidate_id=info.get("candidate_id"), paper_id=info["paper_id"], question=question,
                 answered=option is not None,
             )
+        stored = outcome["option"]  # the writer speaks bank ids; the candidate only ever sees the paper's labels
+        outcome["option"] = None if stored is None else info["paper_map"].option_labels[stored]
         return outcome
 
     @acked
     def hot_flag(self, sid: str, data: Any) -> dict[str, Any]:
         """Set or clear the ragu-ragu flag, durably, in the paper's one sequence."""
         info = self._info(sid)
-        question = self._question(info, data)
+        question, _options = self._question(info, data)
         flagged = data.get("flagged")
         if not isinstance(flagged, bool):
             raise _bad(_("Field 'flagged' must be true or false."))

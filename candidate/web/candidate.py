@@ -10,17 +10,19 @@ from sqlalchemy.orm import Session, load_only
 
 from candidate import lockouts, sessions, tokens
 from candidate.answers import WRITER
+from candidate.papers import paper_labels
 from ground import db, events
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Candidate, Paper, Room
+from ground.models import Candidate, Exam, Paper, Room
 from ground.runtime import Runtime, runtime
+from question_bank.labels import image_map
 from question_bank.store import get_image, image_hashes, version_contents
 from scoring.points import layout_versions
 
 bp = Blueprint("candidate", __name__, template_folder="templates")
-PAPER_IMAGES = "paper_images"  # its name in Runtime.services: {paper id: the image hashes that paper shows}
+PAPER_IMAGES = "paper_images"  # its name in Runtime.services: {paper id: {image label: sha256}} of its images
 PAPER_IMAGES_MAX = 20_000  # papers remembered per process; past this the memo starts over
 
 
@@ -124,33 +126,45 @@ def announce_lockout(db_url: str, exam_id: int, participant_no: str, address: st
         )
 
 
-def _paper_images(rt: Runtime, session: Session, paper: Paper) -> frozenset[str]:
-    """The images a paper shows, opened from the sealed bank once per process (a paper's layout never changes)."""
-    memo: dict[int, frozenset[str]] = rt.services.setdefault(PAPER_IMAGES, {})
+def _paper_images(rt: Runtime, session: Session, paper: Paper) -> dict[str, str]:
+    """{image label: sha256} of a paper, opened from the sealed bank once per process (a layout never changes)."""
+    memo: dict[int, dict[str, str]] = rt.services.setdefault(PAPER_IMAGES, {})
     found = memo.get(paper.id)
     if found is None:
         if len(memo) >= PAPER_IMAGES_MAX:
             memo.clear()
-        found = frozenset(image_hashes(version_contents(session, layout_versions(paper.layout))))
+        exam = session.get(Exam, paper.exam_id)
+        assert exam is not None
+        shown = image_hashes(version_contents(session, layout_versions(paper.layout)))
+        found = image_map(paper_labels(exam, paper, rt.master_key), shown)
         memo[paper.id] = found
     return found
 
 
-@bp.get("/api/v1/candidate/media/<sha256>")
-def media(sha256: str) -> Response:
-    """An image of the candidate's own started paper (``?token=``): none leaks before the start or to others."""
+def bearer_token() -> str | None:
+    """The access token of an ``Authorization: Bearer`` header (never a URL: URLs reach logs and Referer)."""
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+@bp.get("/api/v1/candidate/media/<label>")
+def media(label: str) -> Response:
+    """An image of the candidate's own started paper, by its label there: none leaks before the start or to others."""
     rt = runtime()
-    claims = tokens.read(rt.secret, request.args.get("token"), rt.config.token_ttl_s)
+    claims = tokens.read(rt.secret, bearer_token(), rt.config.token_ttl_s)
 
     def load() -> tuple[str, bytes]:
         with db.session_scope(rt.db_url) as session:
             # only the columns checked on every image: the layout loads when the paper's images are not known yet
-            paper = session.get(Paper, claims.paper_id, options=[load_only(Paper.session_id, Paper.state)])
+            paper = session.get(
+                Paper, claims.paper_id, options=[load_only(Paper.session_id, Paper.state, Paper.exam_id, Paper.seed)]
+            )
             if paper is None or paper.session_id != claims.session_id:
                 raise AppError("session_replaced", _("You logged in elsewhere or were released: log in again."), 401)
             if paper.state == "issued":
                 raise AppError("not_started", _("The exam has not started yet."), 409)
-            found = get_image(session, sha256) if sha256 in _paper_images(rt, session, paper) else None
+            sha256 = _paper_images(rt, session, paper).get(label)
+            found = get_image(session, sha256) if sha256 else None
             if found is None:
                 raise AppError("not_found", _("That image is not on your paper."), 404)
             return found

@@ -277,6 +277,7 @@ $("login-form").addEventListener("submit", async (ev) => {
 
 function logout(message) {
   sessionStorage.clear();  // the queue stays in IndexedDB: it is sent after the next login of this candidate
+  forgetImages();
   const socket = st.socket;
   Object.assign(st, {
     token: null, started: false, finishing: false, live: false, ended: false, socket: null, socketTried: false,
@@ -456,14 +457,33 @@ function render() {
   refresh();
 }
 
+const imageUrls = new Map();  // image label -> Promise of a blob: URL, fetched once per login
+
+function imageUrl(ref) {
+  if (!imageUrls.has(ref)) {
+    // the token goes in a header, never the URL (URLs reach logs and Referer); the image is this paper's only
+    const url = fetch(`/api/v1/candidate/media/${encodeURIComponent(ref)}`, { headers: { Authorization: `Bearer ${st.token}` } })
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(`HTTP ${r.status}`))))
+      .then((blob) => URL.createObjectURL(blob));
+    url.catch(() => imageUrls.delete(ref));  // a failed load is tried again at the next redraw
+    imageUrls.set(ref, url);
+  }
+  return imageUrls.get(ref);
+}
+
 function images(media) {
-  // bank images come from the server, for this candidate's started paper only
-  return (media || []).filter((m) => m.sha256).map((m) => {
+  // bank images come from the server, for this candidate's started paper only, by their label on this paper
+  return (media || []).filter((m) => m.ref).map((m) => {
     const img = document.createElement("img");
     img.className = "media"; img.alt = m.alt || "";
-    img.src = `/api/v1/candidate/media/${m.sha256}?token=${encodeURIComponent(st.token)}`;
+    imageUrl(m.ref).then((url) => { img.src = url; }, () => {});
     return img;
   });
+}
+
+function forgetImages() {
+  imageUrls.forEach((url) => url.then((u) => URL.revokeObjectURL(u), () => {}));
+  imageUrls.clear();
 }
 
 function renderGrid() {

@@ -116,13 +116,20 @@ def paper_of(live: LiveServer, i: int) -> Paper:
         return paper
 
 
-def stored(live: LiveServer, i: int) -> dict[int, tuple[int | None, bool]]:
+def stored_ids(live: LiveServer, i: int) -> dict[int, tuple[int | None, bool]]:
     """{question version id: (option id, flagged)} as the database holds them."""
     paper_id = paper_of(live, i).id
     with db.session_scope(live.db_url) as s:
         rows = s.execute(select(Answer.item_version_id, Answer.option_id, Answer.flagged)
                          .where(Answer.paper_id == paper_id))
         return {v: (o, f) for v, o, f in rows}
+
+
+def stored(live: LiveServer, i: int) -> dict[str, tuple[str | None, bool]]:
+    """What the database holds for candidate ``i``, named as their page names it: {question: (option, flagged)}."""
+    pmap = live.paper_map(i)
+    return {pmap.question_labels[v]: (None if o is None else pmap.option_labels[o], f)
+            for v, (o, f) in stored_ids(live, i).items()}
 
 
 def proctor(live: LiveServer) -> Proctor:
@@ -196,12 +203,11 @@ def test_offline_answers_then_submit_are_all_scored_and_in_the_receipt(
 
     paper = paper_of(live, 0)
     assert paper.state == "finished" and paper.finish_reason == "submitted"
-    answers = stored(live, 0)
-    assert sorted(str(o) for o, _f in answers.values() if o is not None) == sorted(chosen.values())
+    assert sorted(o for o, _f in stored(live, 0).values() if o is not None) == sorted(chosen.values())
     claims = receipt_claims(receipt)
     assert claims["answered"] == 10
     assert claims["answers_sha256"] == answers_digest(
-        {str(v): (str(o) if o is not None else None) for v, (o, _f) in answers.items()})
+        {str(v): (str(o) if o is not None else None) for v, (o, _f) in stored_ids(live, 0).items()})
     with db.session_scope(live.db_url) as s:
         saved_after = s.scalar(select(Answer.saved_at).where(Answer.paper_id == paper.id)
                                .order_by(Answer.saved_at.desc()).limit(1))
@@ -240,7 +246,7 @@ def test_offline_changes_survive_reload_and_closed_tab(sqlite_server: LiveServer
     assert "answered" in (cells.nth(0).get_attribute("class") or "")
     assert "flagged" in (cells.nth(1).get_attribute("class") or "")
     got = stored(live, 1)
-    assert sorted(str(o) for o, _f in got.values()) == sorted([first, second])
+    assert sorted(o for o, _f in got.values()) == sorted([first, second])
     assert [f for _o, f in got.values()].count(True) == 1
 
     # closing the tab while offline, then reopening and logging in again: still everything
@@ -266,7 +272,7 @@ def test_offline_changes_survive_reload_and_closed_tab(sqlite_server: LiveServer
     page.wait_for_selector("#exam-view:visible #q-options .option", timeout=WAIT_MS)  # it started before: no Start
     wait_text(page, "#exam-view .queue-state", "All changes saved on the server")
     got = stored(live, 1)
-    assert sorted(str(o) for o, _f in got.values() if o is not None) == sorted([first, second, third])
+    assert sorted(o for o, _f in got.values() if o is not None) == sorted([first, second, third])
     assert [f for _o, f in got.values()].count(True) == 1, "Q2 unflagged, Q4 flagged"
     cells = page.locator("#grid .cell")
     assert "flagged" in (cells.nth(3).get_attribute("class") or "")
@@ -300,7 +306,7 @@ def test_device_release_to_a_pc_whose_clock_is_behind(sqlite_server: LiveServer,
     for n in range(3):
         goto_question(page, n)
         wait_text(page, "#save-state", "Tersimpan")
-    assert sorted(str(o) for o, _f in stored(live, 2).values()) == sorted(changed.values())
+    assert sorted(o for o, _f in stored(live, 2).values()) == sorted(changed.values())
 
 
 def test_locked_and_paused_survive_a_reload_and_continue_without_start(
@@ -369,7 +375,7 @@ def test_a_stale_change_shows_what_the_server_holds(sqlite_server: LiveServer, c
     assert page.locator("#q-options input:checked").get_attribute("value") == newer, "the server's answer is shown"
     assert page.locator("#exam-view .queue-state").inner_text() == "Semua perubahan tersimpan di server"
     shot(page, "stale-answer-id.png")
-    assert [str(o) for o, _f in stored(live, 6).values()] == [newer]
+    assert [o for o, _f in stored(live, 6).values()] == [newer]
 
 
 def test_a_page_taken_over_reports_its_unsent_changes_and_never_replays_them(
@@ -400,7 +406,7 @@ def test_a_page_taken_over_reports_its_unsent_changes_and_never_replays_them(
     assert page.locator("#grid .cell.answered").count() == 2
     assert "answered" not in (cells.nth(1).get_attribute("class") or "")
     assert page.locator("#exam-view .queue-state").is_hidden()
-    assert sorted(str(o) for o, _f in stored(live, 9).values()) == sorted([kept, later])
+    assert sorted(o for o, _f in stored(live, 9).values()) == sorted([kept, later])
 
 
 def test_changes_still_waiting_when_time_runs_out_are_reported_not_saved(
@@ -421,7 +427,7 @@ def test_changes_still_waiting_when_time_runs_out_are_reported_not_saved(
     page.wait_for_selector("#result-view:visible", timeout=WAIT_MS)
     assert text(page, "#ended-reason") == "Waktu habis."
     wait_text(page, "#banner", "sebelum 2 perubahan sampai ke server: perubahan itu tidak tersimpan")  # said
-    assert [str(o) for o, _f in stored(live, 7).values()] == [kept]
+    assert [o for o, _f in stored(live, 7).values()] == [kept]
     page.reload()  # nothing is replayed into a closed paper, and the notice is not repeated
     page.wait_for_selector("#result-view:visible", timeout=WAIT_MS)
     assert page.locator("#banner").is_hidden()
@@ -447,7 +453,7 @@ def test_without_browser_storage_the_page_says_changes_live_only_in_the_page(
     assert not page.is_closed()
     context.set_offline(False)
     wait_text(page, "#save-state", "Tersimpan")
-    assert [str(o) for o, _f in stored(live, 8).values()] == [chosen]
+    assert [o for o, _f in stored(live, 8).values()] == [chosen]
 
 
 def test_a_server_restart_loses_nothing_and_rapid_changes_keep_their_order(
@@ -463,7 +469,7 @@ def test_a_server_restart_loses_nothing_and_rapid_changes_keep_their_order(
         options.nth(k).click()
     page.wait_for_selector(f"#q-options input[value='{ids[1]}']:checked")
     wait_text(page, "#save-state", "Tersimpan")
-    assert [str(o) for o, _f in stored(live, 10).values()] == [ids[1]]
+    assert [o for o, _f in stored(live, 10).values()] == [ids[1]]
 
     live.kill()  # a power cut of the server: the page queues meanwhile
     wait_text(page, "#banner", "Koneksi terputus")
@@ -473,5 +479,5 @@ def test_a_server_restart_loses_nothing_and_rapid_changes_keep_their_order(
     live.start()
     wait_text(page, "#exam-view .queue-state", "Semua perubahan tersimpan di server")
     got = stored(live, 10)
-    assert sorted(str(o) for o, _f in got.values()) == sorted([ids[1], *waiting])
+    assert sorted(o for o, _f in got.values()) == sorted([ids[1], *waiting])
     assert [f for _o, f in got.values()].count(True) == 1

@@ -484,9 +484,11 @@ def _check_papers(server: LiveServer, room: Room) -> int:
             paper = s.scalar(select(Paper).join(CandidateRow, CandidateRow.id == Paper.candidate_id)
                              .where(CandidateRow.participant_no == who))
             assert paper.state == "finished" and paper.finish_reason == "submitted" and not paper.locked, who
-            rows = {str(a.item_version_id): a for a in s.scalars(select(Answer).where(Answer.paper_id == paper.id))}
+            pmap = server.paper_map(who)  # the devices speak the paper's labels, the database bank ids
+            rows = {pmap.question_labels[a.item_version_id]: a
+                    for a in s.scalars(select(Answer).where(Answer.paper_id == paper.id))}
             for kind, seq_of, value_of in (
-                ("answer", lambda a: a.seq, lambda a: None if a.option_id is None else str(a.option_id)),
+                ("answer", lambda a: a.seq, lambda a, shown=pmap.option_labels: shown.get(a.option_id)),
                 ("flag", lambda a: a.flag_seq, lambda a: bool(a.flagged)),
             ):
                 acked = _last_applied(d, kind)
@@ -507,7 +509,7 @@ def _check_papers(server: LiveServer, room: Room) -> int:
                         d.room.fig.stored_from_abandoned += 1
                 for q, seq in acked.items():
                     assert q in rows and seq_of(rows[q]) >= seq, (who, kind, q, seq, "acknowledged but not stored")
-            final = {q: (None if a.option_id is None else str(a.option_id)) for q, a in rows.items()}
+            final = {str(a.item_version_id): (None if a.option_id is None else str(a.option_id)) for a in rows.values()}
             stored_total += sum(1 for o in final.values() if o is not None)
             claims = receipt_claims(paper.receipt)
             assert d.submitted["receipt"] == paper.receipt, who

@@ -131,12 +131,14 @@ def _check(server: LiveServer, sittings: list[Sitting]) -> tuple[int, int]:
             assert paper.state == "finished" and paper.finish_reason == "submitted"
             rows = list(s.scalars(select(Answer).where(Answer.paper_id == paper.id)))
             stored = {str(a.item_version_id): (str(a.option_id) if a.option_id is not None else None) for a in rows}
+            pmap = server.paper_map(sitting.participant_no)  # the page speaks labels, the database bank ids
+            shown = {pmap.question_labels[a.item_version_id]: pmap.option_labels[a.option_id]
+                     for a in rows if a.option_id is not None}
             answers, flags, applied, refused = _expected(sitting)
             total_applied += applied
             total_refused += refused
-            assert {q: o for q, o in stored.items() if o is not None} == {
-                q: o for q, o in answers.items() if o is not None}, "every applied answer is stored, nothing else"
-            assert {str(a.item_version_id) for a in rows if a.flagged} == flags
+            assert shown == {q: o for q, o in answers.items() if o is not None}, "every applied answer is stored"
+            assert {pmap.question_labels[a.item_version_id] for a in rows if a.flagged} == flags
             assert all(a.saved_at <= paper.finished_at for a in rows), "no answer saved after the paper finished"
             claims = receipt_claims(paper.receipt)
             assert sitting.submitted["receipt"] == paper.receipt

@@ -11,7 +11,7 @@ import socketio
 from sqlalchemy import select
 
 from ground import db
-from ground.models import AuditEvent, ItemVersion, Paper, Result
+from ground.models import AuditEvent, ItemVersion, Option, Paper, Result
 from ground.models import Candidate as CandidateRow
 from question_bank.store import option_points
 from tests.live import Candidate, LiveServer, questions, wait_until
@@ -47,6 +47,7 @@ def test_full_exam_scores_exactly_by_the_key(server: LiveServer) -> None:
     assert 0 < tick["remaining_ms"] <= start["remaining_ms"] and tick["deadline"] == start["deadline"]
 
     points = _points(server)
+    pmap = server.paper_map(0)  # the server's side of the labels: only it can tell which bank option was chosen
     rng = random.Random(7)
     expected: dict[str, float] = {}
     seq = start["seq"]
@@ -57,7 +58,7 @@ def test_full_exam_scores_exactly_by_the_key(server: LiveServer) -> None:
             seq += 1
             ack = cand.call("answer", {"question": q["id"], "option": opt["id"], "seq": seq})
             assert ack == {"ok": True, "applied": True, "seq": seq, "option": opt["id"]}
-            expected[sub["code"]] += points[int(opt["id"])]
+            expected[sub["code"]] += points[pmap.question(q["id"])[1][opt["id"]]]
 
     done = cand.call("submit")
     assert done["ok"], done
@@ -70,6 +71,34 @@ def test_full_exam_scores_exactly_by_the_key(server: LiveServer) -> None:
     late = cand.call("answer", {"question": qs[0]["id"], "option": None, "seq": 99})
     assert late["ok"] is False and late["error"]["code"] == "time_up"
     cand.close()
+
+
+def _names(paper: dict) -> set[str]:
+    """Every name a package gives a question, an option or an image."""
+    out: set[str] = set()
+    for q in questions(paper):
+        out |= {q["id"], *(m["ref"] for m in q.get("media", []))}
+        out |= {x for o in q["options"] for x in [o["id"], *(m["ref"] for m in o.get("media", []))]}
+    return out
+
+
+def test_two_packages_share_no_name_and_carry_no_bank_id(sqlite_server: LiveServer) -> None:
+    server = sqlite_server
+    papers = []
+    for i in (6, 7):
+        cand = Candidate(server, server.token(i))
+        papers.append(cand.begin()[1])
+        cand.close()
+    first, second = (_names(p) for p in papers)
+    assert len(first) == 30 + sum(len(q["options"]) for q in questions(papers[0]))
+    assert not first & second, "nothing a candidate holds links an item or option to another candidate's paper"
+    with db.session_scope(server.db_url) as s:
+        bank_ids = {str(v) for v in s.scalars(select(ItemVersion.id))} | {str(o) for o in s.scalars(select(Option.id))}
+    assert not (first | second) & bank_ids, "no database id reaches a candidate"
+    maps = [server.paper_map(i) for i in (6, 7)]
+    shared = maps[0].question_labels.keys() & maps[1].question_labels.keys()
+    assert shared, "the demo bank is small: the two papers show some of the same items"
+    assert all(maps[0].question_labels[v] != maps[1].question_labels[v] for v in shared)
 
 
 def test_sigkill_mid_exam_loses_no_acknowledged_answer(server: LiveServer) -> None:
@@ -151,9 +180,13 @@ BAD_ANSWERS = [
     ([1, 2], "bad_payload"),
     ({}, "bad_payload"),
     ({"question": True, "option": None, "seq": 1}, "bad_payload"),
-    ({"question": "abc", "option": None, "seq": 1}, "bad_payload"),
+    ({"question": 17, "option": None, "seq": 1}, "bad_payload"),  # labels are strings, never bank ids
+    ({"question": "", "option": None, "seq": 1}, "bad_payload"),
+    ({"question": "x" * 65, "option": None, "seq": 1}, "bad_payload"),
+    ({"question": "abc", "option": None, "seq": 1}, "unknown_question"),
     ({"question": "999999", "option": None, "seq": 1}, "unknown_question"),
     ({"question": "Q", "option": "999999", "seq": 1}, "unknown_option"),
+    ({"question": "Q", "option": 3, "seq": 1}, "bad_payload"),
     ({"question": "Q", "option": {"x": 1}, "seq": 1}, "bad_payload"),
     ({"question": "Q", "option": None}, "bad_payload"),
     ({"question": "Q", "option": None, "seq": "1"}, "bad_payload"),

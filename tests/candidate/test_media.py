@@ -9,13 +9,16 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
+from werkzeug.test import TestResponse as Response
 
 from candidate import sessions
+from candidate.papers import paper_labels
 from candidate.web.candidate import PAPER_IMAGES
 from exam_engine.app import create_app
 from exam_engine.demo import seed_demo
 from ground import db
 from ground.config import Config
+from ground.crypto import load_master_key
 from ground.models import Exam, Item, ItemVersion, Paper
 from ground.runtime import runtime
 from question_bank.formats.json_format import read_json
@@ -59,17 +62,31 @@ def test_media_is_served_to_its_candidate_only_after_the_start(tmp_path: Path) -
         return r.get_json()["access_token"]
 
     mine, other = token(0), token(1)
-    early = client.get(f"/api/v1/candidate/media/{sha}?token={mine}")
+
+    def get(label: str, tok: str | None) -> Response:
+        return client.get(f"/api/v1/candidate/media/{label}", headers={"Authorization": f"Bearer {tok}"} if tok else {})
+
+    with db.session_scope(url) as s:
+        exam = s.scalar(select(Exam))
+        papers = list(s.scalars(select(Paper).order_by(Paper.id)))
+        label, others = (paper_labels(exam, p, load_master_key(config.data_dir)).image(sha) for p in papers)
+    assert label != others and sha not in label, "an image is named per paper, never by its hash"
+    early = get(label, mine)
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_started"
-    assert client.get(f"/api/v1/candidate/media/{sha}?token={other}").status_code == 409
+    assert get(label, other).status_code == 409
     with db.session_scope(url) as s:
         for paper in s.scalars(select(Paper).order_by(Paper.id)):
             sessions.start(s, paper, s.get(Exam, paper.exam_id))
-    ok = client.get(f"/api/v1/candidate/media/{sha}?token={mine}")
+    ok = get(label, mine)
     assert ok.status_code == 200 and ok.data == png and ok.mimetype == "image/png"
-    assert client.get(f"/api/v1/candidate/media/{sha}?token={mine}").data == png, "again, from the remembered set"
-    assert client.get(f"/api/v1/candidate/media/{'0' * 64}?token={mine}").status_code == 404
-    assert client.get(f"/api/v1/candidate/media/{sha}?token={other}").status_code == 404, "started, not on it"
+    assert get(label, mine).data == png, "again, from the remembered set"
+    assert get(sha, mine).status_code == 404, "the hash is not a name the server answers to"
+    assert get("A" * 12, mine).status_code == 404
+    assert get(label, other).status_code == 404, "started, not on it"
+    assert get(others, other).status_code == 404, "the other paper does not show it under any name"
     memo = runtime(app).services[PAPER_IMAGES]  # each paper's images opened from the sealed bank once
-    assert len(memo) == 2 and memo[paper_id] == {sha} and all(sha not in v for k, v in memo.items() if k != paper_id)
-    assert client.get(f"/api/v1/candidate/media/{sha}").get_json()["error"]["code"] == "bad_token"
+    assert len(memo) == 2 and memo[paper_id] == {label: sha} and all(sha not in v.values() for k, v in memo.items()
+                                                                     if k != paper_id)
+    assert get(label, None).get_json()["error"]["code"] == "bad_token"
+    in_url = client.get(f"/api/v1/candidate/media/{label}?token={mine}")
+    assert in_url.get_json()["error"]["code"] == "bad_token", "a token in the URL (logs, Referer) is not accepted"

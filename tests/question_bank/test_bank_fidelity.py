@@ -142,6 +142,7 @@ def test_tables_and_mathml_are_kept_as_sanitized_html_with_a_plain_form():
 
 def test_rich_items_survive_store_paper_qti_and_json(tmp_path: Path, session):  # noqa: ANN001
     from question_bank.formats import json_format, qti
+    from question_bank.labels import PaperLabels, PaperMap
     from question_bank.packages import paper_document
     from question_bank.store import current_drafts, import_items, load_pool, version_contents
 
@@ -156,7 +157,8 @@ def test_rich_items_survive_store_paper_qti_and_json(tmp_path: Path, session):  
     vid = next(iter(contents))
     layout = {"subtests": [{"code": "TIU", "title": "TIU", "questions": [
         {"v": vid, "o": [o[0] for o in contents[vid].options]}]}]}  # fmt: skip
-    assert paper_document(layout, contents)["subtests"][0]["questions"][0]["html"] == contents[vid].html
+    pmap = PaperMap(PaperLabels(b"k" * 32, 1), layout)
+    assert paper_document(layout, contents, pmap)["subtests"][0]["questions"][0]["html"] == contents[vid].html
     stored = current_drafts(session)
 
     def key(d):  # noqa: ANN001, ANN202
