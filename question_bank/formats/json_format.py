@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -96,8 +97,69 @@ def _media(sink: ImageSink, raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [sink.resolve(f"bank:{m['sha256']}" if m.get("sha256") else m["src"], m.get("alt", "")) for m in raw]
 
 
-def parse_document(doc: Any, name: str, opts: ReadOptions | None = None) -> ParseResult:
-    """Turn a decoded document into drafts; schema errors become problems located by item index and uid."""
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_item_lines(text: str) -> list[int]:
+    """The line where each element of the top-level ``items`` array starts (the last ``items`` key wins, as in
+    ``json.loads``); empty when the document is not an object. Only called on text ``json.loads`` accepted."""
+    decoder = json.JSONDecoder()
+
+    def skip(i: int) -> int:
+        return i + len(_SPACE.match(text, i)[0])  # type: ignore[index]  # the pattern matches the empty string
+
+    i = skip(0)
+    if text[i : i + 1] != "{":
+        return []
+    found: list[int] = []
+    i = skip(i + 1)
+    while text[i : i + 1] == '"':
+        key, i = decoder.raw_decode(text, i)
+        i = skip(skip(i) + 1)  # past the colon
+        if key == "items" and text[i : i + 1] == "[":
+            starts = []
+            i = skip(i + 1)
+            while text[i : i + 1] not in ("]", ""):
+                starts.append(i)
+                i = skip(decoder.raw_decode(text, i)[1])
+                i = skip(i + 1) if text[i : i + 1] == "," else i
+            found = _lines_at(text, starts)
+            i += 1
+        else:
+            i = decoder.raw_decode(text, i)[1]
+        i = skip(i)
+        i = skip(i + 1) if text[i : i + 1] == "," else i
+    return found
+
+
+def _lines_at(text: str, offsets: list[int]) -> list[int]:
+    """1-based line numbers of ascending offsets, counted in one pass (a 50 MB file with 10,000 items stays fast)."""
+    out, line, last = [], 1, 0
+    for at in offsets:
+        line += text.count("\n", last, at)
+        last = at
+        out.append(line)
+    return out
+
+
+def _yaml_item_lines(node: yaml.Node | None) -> list[int]:
+    """The line where each element of a YAML document's ``items`` sequence starts."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    found: list[int] = []
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
+            found = [child.start_mark.line + 1 for child in value.value]
+    return found
+
+
+def parse_document(
+    doc: Any, name: str, opts: ReadOptions | None = None, lines: Sequence[int] = ()
+) -> ParseResult:
+    """Turn a decoded document into drafts; schema errors become problems located by line, item index and uid.
+
+    ``lines``: where each item starts in the source, so a committee finds it in its editor as in the other formats.
+    """
     opts = opts or ReadOptions()
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_MARK:
         raise FormatError(
@@ -115,12 +177,16 @@ def parse_document(doc: Any, name: str, opts: ReadOptions | None = None) -> Pars
         # a top-level problem (format mark, version, items not a list) invalidates the whole file
         raise FormatError(f"{name}: {_path(list(err.absolute_path))}: {err.message}")
     assert isinstance(items, list)
+    places = [
+        f"{name}:{lines[idx]}: item {idx + 1}" if len(lines) == len(items) else f"{name}: item {idx + 1}"
+        for idx in range(len(items))
+    ]
     for idx, raw in enumerate(items):
         if item_ok(raw):
             continue  # the fast check accepts only what the schema accepts; the schema explains the rest
         bad_items.add(idx)
         uid = raw.get("uid") if isinstance(raw, dict) and isinstance(raw.get("uid"), str) else None
-        where = f"{name}: item {idx + 1}" + (f" [{uid}]" if uid else "")
+        where = places[idx] + (f" [{uid}]" if uid else "")
         for err in sorted(item_validator().iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
             parts = list(err.absolute_path)
             result.problems.append(Problem(where, f"{_path(parts) if parts else 'item'}: {err.message}"))
@@ -129,7 +195,7 @@ def parse_document(doc: Any, name: str, opts: ReadOptions | None = None) -> Pars
     for idx, raw in enumerate(items):
         if idx in bad_items:
             continue
-        src = f"{name}: item {idx + 1}"
+        src = places[idx]
         try:
             media = _media(sink, raw.get("media", []))
             option_media = [_media(sink, o.get("media", [])) for o in raw["options"]]
@@ -175,21 +241,25 @@ def read_json(data: bytes, name: str, opts: ReadOptions | None = None) -> ParseR
                 msg=exc.msg,
             )
         ) from exc
-    return parse_document(doc, name, opts)
+    return parse_document(doc, name, opts, json_item_lines(text))
 
 
 def read_yaml(data: bytes, name: str, opts: ReadOptions | None = None) -> ParseResult:
     """Read the YAML form of the bank format (same structure as the JSON form; safe loader only)."""
     text = utf8_text(data, name)
+    loader = yaml.SafeLoader(text)
     try:
-        doc = yaml.safe_load(text)
+        node = loader.get_single_node()
+        doc = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
         raise FormatError(
             _("%(where)s: invalid YAML: %(value)s", where=where, value=getattr(exc, "problem", None) or exc)
         ) from exc
-    return parse_document(doc, name, opts)
+    finally:
+        loader.dispose()
+    return parse_document(doc, name, opts, _yaml_item_lines(node))
 
 
 def draft_to_dict(d: ItemDraft) -> dict[str, Any]:

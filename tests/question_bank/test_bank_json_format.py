@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from question_bank.formats import FormatError, read_bank
-from question_bank.formats.json_format import bank_document, validator, write_json
+from question_bank.formats.json_format import bank_document, json_item_lines, validator, write_json
 
 SAMPLE = Path(__file__).resolve().parents[2] / "question_bank" / "samples" / "skd_demo.json"
 
@@ -75,6 +75,43 @@ def test_schema_errors_are_reported_per_item_with_uid(tmp_path: Path):
     assert any("item 2" in loc and doc["items"][1]["uid"] in loc for loc in locs)
     assert any("item 3" in loc for loc in locs)
     assert any("options[0].points" in p.message for p in result.problems)
+
+
+def test_problems_name_the_line_where_the_item_starts(tmp_path: Path):
+    items = bank_document(read_bank(SAMPLE).items[:3])["items"]
+    items[1]["options"][0]["points"] = "lima"  # a schema error
+    items[2]["options"] = [items[2]["options"][0], dict(items[2]["options"][0])]  # a repeated option (checked later)
+    # a hand-written file: an escaped line break before the items, two items on one line
+    text = (
+        '{\n  "format": "exam-engine-bank",\n  "title": "Bank\\nsoal",\n\n'
+        '  "items": [\n'
+        f"    {json.dumps(items[0], indent=2)},\n"
+        f"    {json.dumps(items[1])}, {json.dumps(items[2], indent=1)}\n"
+        "  ],\n  \"version\": 1\n}\n"
+    )
+    path = tmp_path / "bad.json"
+    path.write_text(text, encoding="utf-8")
+    line_1 = 6
+    line_2 = line_1 + json.dumps(items[0], indent=2).count("\n") + 1
+    assert json_item_lines(text) == [line_1, line_2, line_2]
+    assert json_item_lines('{"a": {"items": [1]},\n"items": [\n{}, []]}') == [3, 3], "the top level's only"
+    assert json_item_lines("[1, 2]") == []
+    result = read_bank(path)
+    assert [d.source for d in result.items] == [f"{path}:{line_1}: item 1"]
+    where = {p.location for p in result.problems}
+    assert f"{path}:{line_2}: item 2 [{items[1]['uid']}]" in where
+    assert f"{path}:{line_2}: item 3 [{items[2]['uid']}]" in where
+
+    yaml_path = tmp_path / "bad.yaml"
+    yaml_path.write_text(
+        "format: exam-engine-bank\nversion: 1\n# comment\nitems:\n"
+        "- uid: Y-1\n  subtest: TWK\n  text: Soal\n  options:\n  - {text: A, points: 5}\n  - {text: B, points: 0}\n"
+        "- uid: Y-2\n  subtest: TWK\n  text: Soal dua\n  options:\n  - {text: A, points: lima}\n",
+        encoding="utf-8",
+    )
+    got = read_bank(yaml_path)
+    assert [d.source for d in got.items] == [f"{yaml_path}:5: item 1"]
+    assert {p.location for p in got.problems} == {f"{yaml_path}:11: item 2 [Y-2]"}
 
 
 def test_duplicate_uid_in_one_file_is_a_problem(tmp_path: Path):
