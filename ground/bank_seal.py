@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ground import clock, crypto, keyring
-from ground.models.bank import BankKey, Option
+from ground.models.bank import BankKey, ItemVersion, Option
 
 IMAGE_PREFIX = b"EXB1"  # sealed image bytes start with this (no image format does)
 _WRAP_AAD = b"bank"
@@ -170,4 +170,19 @@ def option_points(session: Session, version_ids: Iterable[int]) -> dict[int, dic
                     _points_seen.clear()
                 _points_seen[seen] = value
             out.setdefault(vid, {})[oid] = value
+    return out
+
+
+def score_bounds(session: Session, version_ids: Iterable[int]) -> dict[int, tuple[float | None, float | None]]:
+    """The (lower, upper) clamp of each version's score, for versions that have one (QTI mapping bounds): read
+    with the key, since scoring needs both and may not import the bank."""
+    ids: Sequence[int] = sorted(set(version_ids))
+    out: dict[int, tuple[float | None, float | None]] = {}
+    for i in range(0, len(ids), _CHUNK):
+        q = select(ItemVersion.id, ItemVersion.score_lower, ItemVersion.score_upper).where(
+            ItemVersion.id.in_(ids[i : i + _CHUNK]),
+            ItemVersion.score_lower.is_not(None) | ItemVersion.score_upper.is_not(None),
+        )
+        for vid, lower, upper in session.execute(q):
+            out[vid] = (lower, upper)
     return out

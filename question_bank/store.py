@@ -507,15 +507,7 @@ def option_points(session: Session, version_ids: Iterable[int]) -> dict[int, dic
 
 def score_bounds(session: Session, version_ids: Iterable[int]) -> dict[int, tuple[float | None, float | None]]:
     """The (lower, upper) clamp of each version's score, for versions that have one (QTI mapping bounds)."""
-    ids = sorted(set(version_ids))
-    out: dict[int, tuple[float | None, float | None]] = {}
-    for chunk in _chunks(ids):
-        q = select(ItemVersion.id, ItemVersion.score_lower, ItemVersion.score_upper).where(
-            ItemVersion.id.in_(chunk), (ItemVersion.score_lower.is_not(None)) | (ItemVersion.score_upper.is_not(None))
-        )
-        for vid, lower, upper in session.execute(q):
-            out[vid] = (lower, upper)
-    return out
+    return bank_seal.score_bounds(session, version_ids)
 
 
 def current_drafts(session: Session, subtests: Iterable[str] | None = None) -> list[ItemDraft]:

@@ -147,6 +147,44 @@ class LiveServer:
             exam = s.get(Exam, paper.exam_id)
             return PaperMap(paper_labels(exam, paper, load_master_key(self.data_dir)), paper.layout)
 
+    def show_first(self, who: int | str, uids: list[str]) -> None:
+        """Put bank items (by uid, their current version) first in their subtests on demo candidate ``who``'s paper
+        and seal that paper again, layout and package: an item imported after the demo issued its papers."""
+        from collections import Counter
+
+        from sqlalchemy import select
+
+        from candidate.papers import exam_data_key
+        from ground import db
+        from ground.crypto import load_master_key
+        from ground.models import Exam, Item, ItemVersion, Option, Paper
+        from question_bank.labels import PaperLabels, PaperMap
+        from question_bank.packages import PaperSealer
+        from question_bank.store import version_contents
+
+        candidate_id = self.candidate_id(who)
+        with db.session_scope(self.db_url) as s:
+            paper = s.scalar(select(Paper).where(Paper.candidate_id == candidate_id))
+            exam = s.get(Exam, paper.exam_id)
+            layout = json.loads(json.dumps(paper.layout))
+            placed: Counter[str] = Counter()
+            for uid in uids:
+                subtest, vid = s.execute(
+                    select(Item.subtest, ItemVersion.id).join(ItemVersion, ItemVersion.item_id == Item.id)
+                    .where(Item.uid == uid, ItemVersion.version == Item.current_version)
+                ).one()
+                options = s.scalars(select(Option.id).where(Option.item_version_id == vid).order_by(Option.position))
+                section = next(x for x in layout["subtests"] if x["code"] == subtest)
+                section["questions"][placed[subtest]] = {"v": vid, "o": list(options)}
+                placed[subtest] += 1
+            data_key = exam_data_key(exam, load_master_key(self.data_dir))
+            shown = {q["v"] for x in layout["subtests"] for q in x["questions"]}
+            pmap = PaperMap(PaperLabels(data_key, paper.seed), layout)
+            number = self.creds["candidates"][who]["participant_no"] if isinstance(who, int) else who
+            sealed = PaperSealer(version_contents(s, shown)).seal(data_key, exam.code, number, layout, pmap)
+            paper.key_wrapped, paper.package_nonce, paper.package_ciphertext = sealed
+            paper.layout = layout
+
     def room_id(self, code: str = "DEMO-R1") -> int:
         """The database id of a room of this installation (the demo's own by default)."""
         from sqlalchemy import select

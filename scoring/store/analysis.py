@@ -26,6 +26,7 @@ from scoring.analysis.responses import (
     ResponseMatrix,
     score_choices,
 )
+from scoring.points import clamp
 
 ANALYSED_STATES = ("finished",)  # papers still open or never started are not evidence about items
 
@@ -89,9 +90,10 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
         .order_by(Option.item_version_id, Option.position, Option.id)
     ).all()
     key = bank_seal.option_points(session, versions)  # the points are sealed at rest: opened in memory only
+    bounds = bank_seal.score_bounds(session, versions)  # one answer per item: its score is its option's, clamped
     options: dict[int, list[tuple[int, float]]] = {v: [] for v in versions}
     for oid, vid, _pos in opt_rows:
-        options[vid].append((oid, key[vid][oid]))
+        options[vid].append((oid, clamp(key[vid][oid], bounds.get(vid))))
     option_index: dict[int, tuple[int, int]] = {}  # option id -> (column, index within the item)
     items: list[ItemInfo] = []
     for code in sub_order:

@@ -120,7 +120,7 @@ def points_for_paper(session: Session, paper: Paper) -> dict[str, float]:
     annulled = {v: m for v, m in session.execute(
         select(Annulment.item_version_id, Annulment.mode).where(Annulment.exam_id == paper.exam_id)
     )}
-    return subtest_points(paper.layout, chosen, points, annulled)
+    return subtest_points(paper.layout, chosen, points, annulled, bank_seal.score_bounds(session, versions))
 
 
 def _snapshot(total: float, subtests: dict[str, float], passed: bool, reasons: list[str]) -> dict[str, Any]:
@@ -148,6 +148,7 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
     for p in papers:
         versions |= layout_versions(p.layout)
     points: dict[int, dict[int, float]] = defaultdict(dict, bank_seal.option_points(session, versions))
+    bounds = bank_seal.score_bounds(session, versions)
     chosen: dict[int, dict[int, int | None]] = defaultdict(dict)
     for chunk in _chunks(p.id for p in papers):
         for pid, v, o in session.execute(
@@ -160,7 +161,9 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
     now = clock.now()
     for paper in papers:
         cand = candidates[paper.candidate_id]
-        outcome = grade(subtest_points(paper.layout, chosen[paper.id], points, annulled), rules, cand.entry_path)
+        outcome = grade(
+            subtest_points(paper.layout, chosen[paper.id], points, annulled, bounds), rules, cand.entry_path
+        )
         after = _snapshot(outcome.total, outcome.subtests, outcome.passed, outcome.reasons)
         result = results.get(paper.id)
         report.checked += 1
