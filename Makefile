@@ -22,6 +22,7 @@ static/vendor/.installed: package.json
 	rm -rf static/vendor && mkdir -p static/vendor/noble-ciphers
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/
 	cp node_modules/@noble/ciphers/esm/*.js static/vendor/noble-ciphers/
+	cp node_modules/dompurify/dist/purify.min.js static/vendor/
 	touch $@
 
 install: $(VENV)/.installed static/vendor/.installed

@@ -147,10 +147,14 @@ class LiveServer:
             exam = s.get(Exam, paper.exam_id)
             return PaperMap(paper_labels(exam, paper, load_master_key(self.data_dir)), paper.layout)
 
-    def show_first(self, who: int | str, uids: list[str]) -> None:
+    def show_first(self, who: int | str, uids: list[str], html: dict[str, str] | None = None) -> None:
         """Put bank items (by uid, their current version) first in their subtests on demo candidate ``who``'s paper
-        and seal that paper again, layout and package: an item imported after the demo issued its papers."""
+        and seal that paper again, layout and package: an item imported after the demo issued its papers.
+
+        ``html``: uid → stem markup sealed instead of the bank's (hostile markup no import lets through, to test the
+        page's own sanitizer)."""
         from collections import Counter
+        from dataclasses import replace
 
         from sqlalchemy import select
 
@@ -168,6 +172,7 @@ class LiveServer:
             exam = s.get(Exam, paper.exam_id)
             layout = json.loads(json.dumps(paper.layout))
             placed: Counter[str] = Counter()
+            override: dict[int, str] = {}
             for uid in uids:
                 subtest, vid = s.execute(
                     select(Item.subtest, ItemVersion.id).join(ItemVersion, ItemVersion.item_id == Item.id)
@@ -177,11 +182,15 @@ class LiveServer:
                 section = next(x for x in layout["subtests"] if x["code"] == subtest)
                 section["questions"][placed[subtest]] = {"v": vid, "o": list(options)}
                 placed[subtest] += 1
+                if html and uid in html:
+                    override[vid] = html[uid]
             data_key = exam_data_key(exam, load_master_key(self.data_dir))
             shown = {q["v"] for x in layout["subtests"] for q in x["questions"]}
             pmap = PaperMap(PaperLabels(data_key, paper.seed), layout)
             number = self.creds["candidates"][who]["participant_no"] if isinstance(who, int) else who
-            sealed = PaperSealer(version_contents(s, shown)).seal(data_key, exam.code, number, layout, pmap)
+            contents = version_contents(s, shown)
+            contents.update({vid: replace(contents[vid], html=markup) for vid, markup in override.items()})
+            sealed = PaperSealer(contents).seal(data_key, exam.code, number, layout, pmap)
             paper.key_wrapped, paper.package_nonce, paper.package_ciphertext = sealed
             paper.layout = layout
 

@@ -431,8 +431,7 @@ function render() {
   const hadFocus = $("q-options").contains(document.activeElement);
   $("q-subtest").textContent = q.subtest;
   $("q-number").textContent = `${st.current + 1} / ${st.questions.length}`;
-  $("q-text").textContent = q.text;
-  $("q-text").append(...images(q.media));
+  $("q-text").replaceChildren(stem(q), ...images(q.media));
   const box = $("q-options");
   box.replaceChildren();
   q.options.forEach((o, i) => {
@@ -455,6 +454,27 @@ function render() {
   $("next-button").disabled = st.current === st.questions.length - 1;
   renderGrid();
   refresh();
+}
+
+// A stem's tables and formulas: sanitized on import already, and again here (a page never trusts markup it did not
+// write). HTML and MathML only (Chromium draws MathML itself); nothing that loads, styles, links or takes input, and
+// no id or name, which could stand in for the page's own elements.
+const PURIFY = {
+  USE_PROFILES: { html: true, mathMl: true },
+  FORBID_TAGS: ["style", "img", "picture", "source", "track", "audio", "video", "a", "area", "map", "form", "input",
+    "button", "select", "textarea", "label", "details", "dialog"],
+  FORBID_ATTR: ["style", "class", "id", "name", "src", "srcset", "href", "xlink:href", "action", "formaction",
+    "poster", "background", "ping", "usemap", "tabindex"],
+  ALLOW_DATA_ATTR: false, ALLOW_ARIA_ATTR: false, RETURN_DOM_FRAGMENT: true,
+};
+
+function stem(q) {
+  const box = document.createElement("div");
+  if (q.html && window.DOMPurify) {  // without the sanitizer (never: it is served with the page) the plain text
+    box.className = "rich";
+    box.append(window.DOMPurify.sanitize(q.html, PURIFY));
+  } else box.textContent = q.text;
+  return box;
 }
 
 const imageUrls = new Map();  // image label -> Promise of a blob: URL, fetched once per login
