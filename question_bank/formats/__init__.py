@@ -53,6 +53,7 @@ class ReadOptions:
     max_points: float = 5.0
     base_dir: Path | None = None
     max_image_bytes: int = 5 * 1024 * 1024
+    max_media_bytes: int = 20 * 1024 * 1024  # one audio or video file (the whole file travels to the candidate)
 
 
 Reader = Callable[[bytes, str, ReadOptions], ParseResult]

@@ -20,6 +20,10 @@ from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 
 IMAGE_MIMES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+PLAYER_MIMES = {
+    "audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "oga", "audio/mp4": "m4a", "audio/webm": "weba",
+    "video/mp4": "mp4", "video/webm": "webm", "video/ogg": "ogv",
+}  # fmt: skip
 
 
 def utf8_text(data: bytes, name: str) -> str:
@@ -50,16 +54,59 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
+def sniff_player(data: bytes, video: bool) -> str | None:
+    """The MIME type of audio or video from its bytes (MP3, WAV, Ogg, MP4/M4A, WebM); ``video``: the item plays it
+    in a ``<video>`` (a container such as Ogg or WebM holds either)."""
+    kind = "video" if video else "audio"
+    if data.startswith(b"ID3") or (len(data) > 2 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0 and data[1] & 0x06):
+        return "audio/mpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    if data.startswith(b"OggS"):
+        return f"{kind}/ogg"
+    if data[4:8] == b"ftyp":
+        return "audio/mp4" if data[8:11] == b"M4A" else f"{kind}/mp4"
+    if data.startswith(b"\x1a\x45\xdf\xa3"):
+        return f"{kind}/webm"
+    return None
+
+
 class ImageSink:
-    """Collects a file's images into ``result.images`` and hands back the media entry items refer to."""
+    """Collects a file's images, audio and video into ``result.images`` and hands back the media entry items refer
+    to (all stored alike: sealed in the bank by hash, served only for a started paper that shows them)."""
 
     def __init__(self, result: ParseResult, opts: ReadOptions, loader: Callable[[str], bytes | None] | None = None):
         self.result = result
         self.opts = opts
         self.loader = loader  # reads a relative path (a package member, a file next to the bank)
 
+    def add_player(self, data: bytes, alt: str = "", video: bool = False) -> dict[str, Any]:
+        """Store audio or video bytes; raises ValueError (with the reason) if they are too large or of no known kind."""
+        if len(data) > self.opts.max_media_bytes:
+            raise ValueError(
+                _(
+                    "audio or video is %(n)s bytes, over the limit of %(limit)s",
+                    n=len(data),
+                    limit=self.opts.max_media_bytes,
+                )
+            )
+        mime = sniff_player(data, video)
+        if mime is None:
+            raise ValueError(_("not an MP3, WAV, Ogg, MP4/M4A or WebM file"))
+        return self._keep(data, mime, alt)
+
+    def _keep(self, data: bytes, mime: str, alt: str) -> dict[str, Any]:
+        sha = hashlib.sha256(data).hexdigest()
+        self.result.images[sha] = (mime, data)
+        media: dict[str, Any] = {"src": f"bank:{sha}", "sha256": sha, "mime": mime}
+        if alt:
+            media["alt"] = alt
+        return media
+
     def add(self, data: bytes, alt: str = "") -> dict[str, Any]:
-        """Store image bytes; raises ValueError (with the reason) if they are not a usable image."""
+        """Store image bytes (or audio/video bytes: a JSON file's data: URI); ValueError with the reason otherwise."""
+        if sniff_player(data, False) is not None:
+            return self.add_player(data, alt)
         if len(data) > self.opts.max_image_bytes:
             raise ValueError(
                 _(
@@ -73,15 +120,11 @@ class ImageSink:
             raise ValueError(_("an SVG image is refused (it can carry scripts); use PNG, JPEG, GIF or WebP"))
         if mime is None:
             raise ValueError(_("not a PNG, JPEG, GIF or WebP image"))
-        sha = hashlib.sha256(data).hexdigest()
-        self.result.images[sha] = (mime, data)
-        media: dict[str, Any] = {"src": f"bank:{sha}", "sha256": sha, "mime": mime}
-        if alt:
-            media["alt"] = alt
-        return media
+        return self._keep(data, mime, alt)
 
-    def resolve(self, src: str, alt: str = "") -> dict[str, Any]:
-        """A media entry for ``src``: a data: URI, a bank:<sha256> reference, or a relative path."""
+    def resolve(self, src: str, alt: str = "", player: str = "") -> dict[str, Any]:
+        """A media entry for ``src``: a data: URI, a bank:<sha256> reference, or a relative path; ``player``:
+        ``audio`` or ``video`` when the item plays it (else it must be an image)."""
         src = src.strip()
         if src.startswith("bank:"):
             sha = src[5:]
@@ -107,15 +150,15 @@ class ImageSink:
             raise ValueError(_("remote image %(src)r is not fetched; put the file in the bank or package", src=src))
         data = self.loader(src) if self.loader else None
         if data is None:
-            raise ValueError(_("image file %(src)r not found", src=src))
+            raise ValueError(_("file %(src)r not found", src=src))
         try:
-            return self.add(data, alt)
+            return self.add_player(data, alt, player == "video") if player else self.add(data, alt)
         except ValueError as exc:  # say which file: an item may have several images
             raise ValueError(_("%(src)r: %(reason)s", src=src, reason=exc)) from exc
 
 
 def file_loader(base_dir: Path | None, limit: int) -> Callable[[str], bytes | None]:
-    """Read images next to a bank file, never outside its folder."""
+    """Read images, audio and video next to a bank file, never outside its folder (``limit``: the larger cap)."""
 
     def load(rel: str) -> bytes | None:
         if base_dir is None:
@@ -124,7 +167,7 @@ def file_loader(base_dir: Path | None, limit: int) -> Callable[[str], bytes | No
         if base_dir.resolve() not in path.parents or not path.is_file():
             return None
         if path.stat().st_size > limit:
-            raise ValueError(_("image %(rel)r is over the limit of %(limit)s bytes", rel=rel, limit=limit))
+            raise ValueError(_("file %(rel)r is over the limit of %(limit)s bytes", rel=rel, limit=limit))
         return path.read_bytes()
 
     return load

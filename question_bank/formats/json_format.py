@@ -191,7 +191,7 @@ def parse_document(
             parts = list(err.absolute_path)
             result.problems.append(Problem(where, f"{_path(parts) if parts else 'item'}: {err.message}"))
     result.rejected += len(bad_items)
-    sink = ImageSink(result, opts, file_loader(opts.base_dir, opts.max_image_bytes))
+    sink = ImageSink(result, opts, file_loader(opts.base_dir, max(opts.max_image_bytes, opts.max_media_bytes)))
     for idx, raw in enumerate(items):
         if idx in bad_items:
             continue

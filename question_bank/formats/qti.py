@@ -19,6 +19,7 @@ from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import (
     IMAGE_MIMES,
     MEDIA_FILE,
+    PLAYER_MIMES,
     ImageSink,
     file_loader,
     html_to_text,
@@ -95,7 +96,23 @@ def _flow(text: str | None, pre: bool = False) -> str:
     return (text or "") if pre else re.sub(r"[ \t\r\n]+", " ", text or "")
 
 
-def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[tuple[str, str]], pre: bool = False) -> None:
+Found = tuple[str, str, str]  # (src, alt, player): player is "" for an image, else "audio" or "video"
+
+
+def player_of(el: Element) -> tuple[str, str] | None:
+    """(player, src) of an ``<audio>``, ``<video>`` or audio/video ``<object>`` (the item plays it), else None."""
+    n, mime = qname(el), (el.get("type") or "").lower()
+    if n in ("audio", "video"):
+        src = el.get("src") or next((s.get("src") or "" for s in el.iter() if qname(s) == "source"), "")
+        return n, src
+    data = el.get("data") or ""
+    if n == "object" and (mime.startswith(("audio/", "video/")) or (not mime and MEDIA_FILE.search(data))):
+        video = mime.startswith("video/") or (not mime and re.search(r"\.(mp4|m4v|webm|ogv|mov|avi|mkv)\b", data, re.I))
+        return ("video" if video else "audio"), data
+    return None
+
+
+def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[Found], pre: bool = False) -> None:
     n = qname(el)
     if n in skip or n in FEEDBACK or (n == "rubricBlock" and not _for_candidate(el)):
         parts.append(_flow(el.tail, pre))
@@ -103,10 +120,16 @@ def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[tuple
     inside = pre or n == "pre"
     if n in _BLOCK:
         parts.append("\n")
+    player = player_of(el)
     if n == "img" and el.get("src"):
-        images.append((el.get("src") or "", el.get("alt") or ""))
+        images.append((el.get("src") or "", el.get("alt") or "", ""))
     elif n == "object" and (el.get("type") or "").startswith("image/") and el.get("data"):
-        images.append((el.get("data") or "", tidy("".join(el.itertext()))))
+        images.append((el.get("data") or "", tidy("".join(el.itertext())), ""))
+        parts.append(_flow(el.tail, pre))
+        return
+    elif player is not None and player[1]:  # kept as media; its fallback text is its description, not the stem
+        fallback = el.get("title") or tidy(" ".join(t for c in el if qname(c) != "source" for t in c.itertext()))
+        images.append((player[1], fallback or tidy(el.text or ""), player[0]))
         parts.append(_flow(el.tail, pre))
         return
     parts.append(_flow(el.text, inside))
@@ -117,10 +140,10 @@ def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[tuple
     parts.append(_flow(el.tail, pre))
 
 
-def content(el: Element, skip: set[str] | None = None) -> tuple[str, list[tuple[str, str]]]:
-    """Plain text of an element (block elements become line breaks) and the images inside it."""
+def content(el: Element, skip: set[str] | None = None) -> tuple[str, list[Found]]:
+    """Plain text of an element (block elements become line breaks) and the images, audio and video inside it."""
     parts: list[str] = [_flow(el.text)]
-    images: list[tuple[str, str]] = []
+    images: list[Found] = []
     for child in el:
         _walk_text(child, skip or set(), parts, images)
     return tidy("".join(parts)), images
@@ -131,7 +154,7 @@ def markup_of(el: Element, skip: set[str] | None = None) -> str:
     out = [html.escape(el.text or "", quote=False)]
     for c in el:
         n = qname(c)
-        hidden = n in (skip or set()) or n in FEEDBACK or n == "img" or (n == "object")
+        hidden = n in (skip or set()) or n in FEEDBACK or n in ("img", "object", "audio", "video")
         if n == "rubricBlock" and _for_candidate(c):
             out.append(markup_of(c, skip))
         elif not hidden and n != "rubricBlock":
@@ -213,11 +236,12 @@ def parse_item(
     for el in body.iter():
         n = qname(el)
         src = el.get("src") or el.get("data") or el.get("href") or ""
+        player = player_of(el)
+        if player is not None and player[1]:
+            continue  # kept: stored like an image, played on the candidate's page
         if n in ("audio", "video", "iframe", "embed") or (
             n == "object" and not (el.get("type") or "").startswith("image/")
         ):
-            if not src and n in ("audio", "video"):
-                src = next((s.get("src") or "" for s in el.iter() if qname(s) == "source"), "")
             players.append(f"<{n}> {src!r}" if src else f"<{n}>")
         elif n == "a" and MEDIA_FILE.search(src):
             players.append(f"<a> {src!r}")
@@ -228,7 +252,10 @@ def parse_item(
     if players:
         result.problem(
             where,
-            _("%(what)s cannot be delivered: only text and images are kept with an item", what=", ".join(players)),
+            _(
+                "%(what)s cannot be delivered: text, images, audio and video files are kept with an item",
+                what=", ".join(players),
+            ),
             "unsupported",
         )
         return
@@ -276,7 +303,7 @@ def parse_item(
             ptext, pimgs = content(prompt)
             stem = "\n".join(t for t in (stem, ptext) if t)
             stem_imgs += pimgs
-        media = [sink.resolve(src, alt) for src, alt in stem_imgs]
+        media = [sink.resolve(src, alt, player) for src, alt, player in stem_imgs]
         markup = markup_of(body, {"choiceInteraction"})
         if prompt is not None:
             markup += f"<p>{markup_of(prompt)}</p>"
@@ -291,9 +318,9 @@ def parse_item(
                 ctext = html_to_text(markup_of(c))[0]
                 plain_only(result, where, _("option %(n)s", n=len(options) + 1), ctext)
             pts = mapping.get(cid, default) if mapping else (per_correct if cid in correct else 0.0)
-            options.append(OptionDraft(ctext, pts, [sink.resolve(src, alt) for src, alt in cimgs]))
+            options.append(OptionDraft(ctext, pts, [sink.resolve(src, alt, player) for src, alt, player in cimgs]))
     except ValueError as exc:
-        result.problem(where, _("image: %(exc)s", exc=exc))
+        result.problem(where, _("media: %(exc)s", exc=exc))
         return
     solutions = [
         content(r)[0]
@@ -465,7 +492,7 @@ def read_qti(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             _("%(name)s: an assessment test refers to item files; import the content package (.zip)", name=name)
         )
     result = ParseResult(items=[])
-    sink = ImageSink(result, opts, file_loader(opts.base_dir, opts.max_image_bytes))
+    sink = ImageSink(result, opts, file_loader(opts.base_dir, max(opts.max_image_bytes, opts.max_media_bytes)))
     parse_item(root, name, sink, opts, {"tags": []}, result)
     return result
 
@@ -492,11 +519,17 @@ def _paragraphs(parent: Element, text: str, tag: str = "p") -> None:
 
 
 def _img(parent: Element, media: dict[str, Any], tag: str) -> str | None:
-    """An ``<img>`` for a bank image under ``parent``; returns the package path of the image file."""
+    """An ``<img>`` for a bank image under ``parent`` (audio or video: an ``<object>`` of its type, which QTI 2.1
+    allows and every reader plays); returns the package path of the file."""
     sha = media.get("sha256")
     if not sha:
         return None
-    href = f"images/{sha}.{IMAGE_MIMES.get(media.get('mime', ''), 'png')}"
+    mime = media.get("mime", "")
+    if mime in PLAYER_MIMES:
+        href = f"media/{sha}.{PLAYER_MIMES[mime]}"
+        ET.SubElement(parent, tag.replace("}img", "}object"), type=mime, data=f"../{href}").text = media.get("alt")
+        return href
+    href = f"images/{sha}.{IMAGE_MIMES.get(mime, 'png')}"
     ET.SubElement(parent, tag, src=f"../{href}", alt=media.get("alt", ""))
     return href
 

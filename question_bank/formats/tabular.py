@@ -115,7 +115,7 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
         result.warnings.append(Problem(name, _("columns ignored: %(list)s", list=", ".join(unknown))))
     letters = [x for x in "abcdefghij" if f"option_{x}" in cols]
     weight_letters = [x for x in "abcdefghij" if f"weight_{x}" in cols]
-    sink = ImageSink(result, opts, file_loader(opts.base_dir, opts.max_image_bytes))
+    sink = ImageSink(result, opts, file_loader(opts.base_dir, max(opts.max_image_bytes, opts.max_media_bytes)))
     for count, (where, row) in enumerate(it, 1):
         if count > MAX_ROWS:
             raise FormatError(_("%(name)s: more than %(limit)s rows", name=name, limit=MAX_ROWS))

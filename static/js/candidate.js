@@ -431,7 +431,11 @@ function render() {
   const hadFocus = $("q-options").contains(document.activeElement);
   $("q-subtest").textContent = q.subtest;
   $("q-number").textContent = `${st.current + 1} / ${st.questions.length}`;
-  $("q-text").replaceChildren(stem(q), ...images(q.media));
+  const shown = stemOf(q);
+  if ($("q-text").firstChild !== shown) {  // a redraw keeps the stem (a recording plays on); leaving it pauses it
+    for (const player of $("q-text").querySelectorAll("audio, video")) player.pause();
+    $("q-text").replaceChildren(shown);
+  }
   const box = $("q-options");
   box.replaceChildren();
   q.options.forEach((o, i) => {
@@ -468,6 +472,17 @@ const PURIFY = {
   ALLOW_DATA_ATTR: false, ALLOW_ARIA_ATTR: false, RETURN_DOM_FRAGMENT: true,
 };
 
+const stems = new Map();  // question label -> its stem and media, built once per login
+
+function stemOf(q) {
+  if (!stems.has(q.id)) {
+    const box = document.createElement("div");
+    box.append(stem(q), ...images(q.media, () => stems.delete(q.id)));  // a failed load: built again next time
+    stems.set(q.id, box);
+  }
+  return stems.get(q.id);
+}
+
 function stem(q) {
   const box = document.createElement("div");
   if (q.html && window.DOMPurify) {  // without the sanitizer (never: it is served with the page) the plain text
@@ -491,19 +506,28 @@ function imageUrl(ref) {
   return imageUrls.get(ref);
 }
 
-function images(media) {
-  // bank images come from the server, for this candidate's started paper only, by their label on this paper
+function images(media, failed = () => {}) {
+  // bank images, audio and video come from the server, for this candidate's started paper only, by their label on
+  // this paper; a recording plays with the browser's own controls (no autoplay: the candidate starts it)
   return (media || []).filter((m) => m.ref).map((m) => {
-    const img = document.createElement("img");
-    img.className = "media"; img.alt = m.alt || "";
-    imageUrl(m.ref).then((url) => { img.src = url; }, () => {});
-    return img;
+    const player = /^(audio|video)\//.exec(m.mime || "");
+    const el = document.createElement(player ? player[1] : "img");
+    el.className = "media";
+    if (player) {
+      el.controls = true; el.preload = "auto";
+      el.setAttribute("controlsList", "nodownload");
+      if (m.alt) el.setAttribute("aria-label", m.alt);
+      el.title = m.alt || "";
+    } else el.alt = m.alt || "";
+    imageUrl(m.ref).then((url) => { el.src = url; }, failed);
+    return el;
   });
 }
 
 function forgetImages() {
   imageUrls.forEach((url) => url.then((u) => URL.revokeObjectURL(u), () => {}));
   imageUrls.clear();
+  stems.clear();
 }
 
 function renderGrid() {

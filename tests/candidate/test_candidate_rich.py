@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.live import LiveServer, log_in_on_page
+from tests.live import LiveServer, log_in_on_page, wait_until
+from tests.recordings import wav
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "test-output"
@@ -32,9 +34,13 @@ def rich_page(sqlite_server: LiveServer, browser: Any, page_errors: list[str]) -
     }, {
         "uid": "TIU-LATEX", "subtest": "TIU", "text": "Nilai $\\frac{1}{2} + x^2$ untuk x = 1 adalah ...",
         "options": [{"text": "1,5", "points": 5}, {"text": "2", "points": 0}],
+    }, {
+        "uid": "TIU-AUDIO", "subtest": "TIU", "text": "Dengarkan nada berikut. Berapa frekuensinya?",
+        "media": [{"src": "data:audio/wav;base64," + base64.b64encode(wav()).decode(), "alt": "nada 440 Hz"}],
+        "options": [{"text": "440 Hz", "points": 5}, {"text": "880 Hz", "points": 0}],
     }]}), encoding="utf-8")
     live._cli("bank", "import", str(hostile))
-    live.show_first(0, ["TIU-TAB-2", "TIU-HOSTILE", "TIU-LATEX"], html={"TIU-HOSTILE": HOSTILE})
+    live.show_first(0, ["TIU-TAB-2", "TIU-HOSTILE", "TIU-LATEX", "TIU-AUDIO"], html={"TIU-HOSTILE": HOSTILE})
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     requested: list[str] = []
@@ -74,6 +80,19 @@ def test_tables_and_mathml_render_and_hostile_markup_stays_inert(rich_page: tupl
     formula = page.locator("#q-text .rich math")
     assert formula.count() == 1 and formula.locator("mfrac").count() == 1
     assert "frac" not in page.locator("#q-text").inner_text(), "the TeX annotation is kept, not shown"
+
+    _go_to(page, "Dengarkan nada")  # a recording: fetched by its label with the token in a header, a blob: URL
+    player = page.locator("#q-text audio[controls]")
+    assert player.count() == 1 and player.get_attribute("aria-label") == "nada 440 Hz"
+    page.wait_for_selector('#q-text audio[src^="blob:"]', state="attached")
+    wait_until(lambda: player.evaluate("a => a.readyState") >= 1, message="the recording's metadata loaded")
+    assert abs(player.evaluate("a => a.duration") - 0.5) < 0.01
+    assert any("/api/v1/candidate/media/" in u for u in requested)
+    player.evaluate("a => { a.dataset.mark = 'same'; }")
+    page.locator("#q-options .option").first.click()  # a redraw keeps the same player (a recording plays on)
+    page.wait_for_selector("#grid .cell.current.answered", state="attached")
+    assert page.locator("#q-text audio[data-mark=same]").count() == 1
+    page.screenshot(path=str(SHOTS / "candidate-rich-audio.png"))
 
     _go_to(page, "Soal berbahaya")
     rich = page.locator("#q-text .rich")

@@ -337,7 +337,7 @@ def test_images_next_to_the_file_and_never_outside_it(tmp_path: Path):
     assert [d.uid for d in r.items] == ["G-1"] and r.items[0].media[0]["mime"] == "image/png"
     assert len(r.images) == 1
     msgs = {p.location.rsplit("[", 1)[1].rstrip("]"): p.message for p in r.problems}
-    assert msgs["G-2"] == "image: image file '../rahasia.png' not found"
+    assert msgs["G-2"] == "image: file '../rahasia.png' not found"
     assert msgs["G-3"] == (
         "image: 'palsu.png': an SVG image is refused (it can carry scripts); use PNG, JPEG, GIF or WebP"
     )
