@@ -166,7 +166,7 @@ def media(label: str) -> Response:
             sha256 = _paper_images(rt, session, paper).get(label)
             found = get_image(session, sha256) if sha256 else None
             if found is None:
-                raise AppError("not_found", _("That image is not on your paper."), 404)
+                raise AppError("not_found", _("That file is not on your paper."), 404)
             return found
 
     mime, data = run_blocking(load)

@@ -1,4 +1,4 @@
-"""Images of the question bank, stored in the database by content hash so papers and backups carry them."""
+"""Images, audio and video of the question bank, stored in the database by hash so papers and backups carry them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ground.db import Base, UTCDateTime
 
 
 class BankImage(Base):
-    """One image (PNG/JPEG/GIF/WebP) referenced from item media as ``bank:<sha256>``; the app serves it by hash."""
+    """An image, recording or video (``bank:<sha256>``): one table, so every medium is sealed and served alike."""
 
     __tablename__ = "bank_images"
 
