@@ -24,6 +24,26 @@ PLAYER_MIMES = {
     "audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "oga", "audio/mp4": "m4a", "audio/webm": "weba",
     "video/mp4": "mp4", "video/webm": "webm", "video/ogg": "ogv",
 }  # fmt: skip
+MEDIA_FILE = re.compile(r"\.(mp3|wav|ogg|oga|m4a|aac|flac|mp4|m4v|webm|ogv|mov|avi|mkv)(\?.*)?$", re.I)
+VIDEO_FILE = re.compile(r"\.(mp4|m4v|webm|ogv|mov|avi|mkv)(\?.*)?$", re.I)
+Found = tuple[str, str, str]  # (src, alt, player): player is "" for an image, else "audio" or "video"
+
+
+def player_kind(tag: str, mime: str, src: str) -> str | None:
+    """``audio`` or ``video`` when an element plays a recording, ``""`` for an image object, else None: one rule
+    for QTI, Moodle XML and GIFT, so the same markup is kept (or refused) whichever format carries it."""
+    tag, mime = tag.lower(), (mime or "").lower()
+    if tag in ("audio", "video"):
+        return tag
+    if tag != "object":
+        return None
+    if mime.startswith(("audio/", "video/")):
+        return mime.split("/", 1)[0]
+    if mime.startswith("image/"):
+        return ""
+    if not mime and MEDIA_FILE.search(src):
+        return "video" if VIDEO_FILE.search(src) else "audio"
+    return None
 
 
 def utf8_text(data: bytes, name: str) -> str:
@@ -157,6 +177,11 @@ class ImageSink:
             raise ValueError(_("%(src)r: %(reason)s", src=src, reason=exc)) from exc
 
 
+def plugin_file(src: str) -> str:
+    """The file name a Moodle reference means (``@@PLUGINFILE@@/a%20b.mp3?time=1`` → ``a b.mp3``)."""
+    return re.sub(r"^@@PLUGINFILE@@/", "", src).split("?")[0].replace("%20", " ")
+
+
 def file_loader(base_dir: Path | None, limit: int) -> Callable[[str], bytes | None]:
     """Read images, audio and video next to a bank file, never outside its folder (``limit``: the larger cap)."""
 
@@ -179,7 +204,11 @@ class _TextExtractor(HTMLParser):
     def __init__(self, newlines: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.images: list[tuple[str, str]] = []
+        self.images: list[Found] = []  # images, audio and video in document order
+        self.unkept: list[str] = []  # what no item can carry (an iframe, an embed, a recording with no file)
+        self.links: list[str] = []
+        self.player: list[str] | None = None  # [tag, src, title, kind] of the open audio/video/object
+        self.fallback: list[str] = []  # its fallback text: the recording's description, never the stem
         self.newlines = newlines  # True: a line break in the source is a line break (Moodle auto-format)
         self.pre = 0
         self.math: list[list[Any]] = []  # open MathML elements: [tag, children seen]
@@ -230,8 +259,41 @@ class _TextExtractor(HTMLParser):
             if name == tag:
                 break
 
+    def _player_start(self, tag: str, a: dict[str, str]) -> bool:
+        """Open an audio, video or object element (True): what is inside is its fallback, not the stem."""
+        if self.player is not None:
+            if tag == "source" and not self.player[1]:
+                self.player[1] = a.get("src", "")
+            return True
+        src = a.get("src") or a.get("data") or ""
+        kind = player_kind(tag, a.get("type", ""), src)
+        if tag in ("iframe", "embed") or (tag == "object" and kind is None):
+            self.unkept.append(f"<{tag}> {src!r}" if src else f"<{tag}>")
+            return False
+        if kind is None:
+            return False
+        self.player, self.fallback = [tag, src, a.get("title", ""), kind], []
+        return True
+
+    def finish_player(self) -> None:
+        """Close the open audio, video or object: kept with its description, or unkept when it names no file."""
+        if self.player is None:
+            return
+        tag, src, title, kind = self.player
+        self.player = None
+        if src:
+            self.images.append((src, title or tidy(" ".join(self.fallback)), kind))
+        else:
+            self.unkept.append(f"<{tag}>")
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
+        if self._player_start(tag, a):
+            return
+        if tag == "a" and MEDIA_FILE.search(a.get("href", "")):
+            self.unkept.append(f"<a> {a['href']!r}")
+        elif tag == "a" and a.get("href"):
+            self.links.append(a["href"])
         if tag == "math" or (self.math and tag in MATHML_TAGS):
             self._tex_start(tag, a)
             self._math_open(tag)
@@ -245,11 +307,15 @@ class _TextExtractor(HTMLParser):
         if tag in self.BLOCK:
             self.parts.append("\n")
         if tag == "img" and a.get("src"):
-            self.images.append((a["src"], a.get("alt", "")))
+            self.images.append((a["src"], a.get("alt", ""), ""))
         if tag in ("td", "th"):
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        if self.player is not None:
+            if tag == self.player[0]:
+                self.finish_player()
+            return
         if self.math and tag in MATHML_TAGS:
             self._math_close(tag)
             if not self.math:
@@ -263,6 +329,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
+        if self.player is not None:
+            self.fallback.append(data)
+            return
         if self.tex is not None and self.math and self.math[-1][0] == "annotation":
             self.tex += data
             return
@@ -273,8 +342,16 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
-def html_to_text(markup: str, newlines: bool = False) -> tuple[str, list[tuple[str, str]]]:
-    """Plain text (paragraphs kept as line breaks) and the (src, alt) of every image, from an HTML fragment.
+def _parsed(markup: str, newlines: bool = False) -> _TextExtractor:
+    parser = _TextExtractor(newlines)
+    parser.feed(markup)
+    parser.close()
+    parser.finish_player()  # a recording left open at the end of the fragment
+    return parser
+
+
+def html_to_text(markup: str, newlines: bool = False) -> tuple[str, list[Found]]:
+    """Plain text (paragraphs kept as line breaks) and the (src, alt, player) of every image, audio and video.
 
     A line break in the source is a space, as a browser shows it (``newlines=True`` keeps it: Moodle auto-format).
     """
@@ -284,46 +361,20 @@ def html_to_text(markup: str, newlines: bool = False) -> tuple[str, list[tuple[s
         return tidy(markup), []
     if "<" not in markup:
         return tidy(html.unescape(markup)), []
-    parser = _TextExtractor(newlines)
-    parser.feed(markup)
-    parser.close()
+    parser = _parsed(markup, newlines)
     return tidy(scripts("".join(parser.parts))), parser.images
 
 
-_PLAYER = re.compile(r"<(audio|video|iframe|embed|object)\b([^>]*)>", re.I)
-_ATTR = re.compile(r"""\b(src|data|type|href)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
-_LINK = re.compile(r"<a\b([^>]*)>", re.I)
-_SOURCE = re.compile(r"<source\b([^>]*)>", re.I)
-MEDIA_FILE = re.compile(r"\.(mp3|wav|ogg|oga|m4a|aac|flac|mp4|m4v|webm|ogv|mov|avi|mkv)(\?.*)?$", re.I)
-
-
-def _attrs(raw: str) -> dict[str, str]:
-    return {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(raw)}
-
-
 def unkept_content(markup: str) -> tuple[list[str], list[str]]:
-    """What plain text and images cannot carry: players (audio, video, embeds: the item needs them) and links.
+    """What an item cannot carry, read by the same parser that keeps images, audio and video (one rule).
 
-    Returns (players, links), each described for a problem or a warning at the item's place.
+    Returns (unkept, links): iframes, embeds, other objects and recordings that name no file (a problem at the
+    item's place), and the links whose text alone is kept (a warning).
     """
-    players: list[str] = []
-    for m in _PLAYER.finditer(markup or ""):
-        tag, a = m.group(1).lower(), _attrs(m.group(2))
-        if tag == "object" and a.get("type", "").startswith("image/"):
-            continue
-        src = a.get("src") or a.get("data") or ""
-        if not src and tag in ("audio", "video"):
-            first = _SOURCE.search(markup, m.end())
-            src = _attrs(first.group(1)).get("src", "") if first else ""
-        players.append(f"<{tag}> {src!r}" if src else f"<{tag}>")
-    links: list[str] = []
-    for m in _LINK.finditer(markup or ""):
-        href = _attrs(m.group(1)).get("href", "")
-        if MEDIA_FILE.search(href):
-            players.append(f"<a> {href!r}")
-        elif href:
-            links.append(href)
-    return players, links
+    if "<" not in (markup or ""):
+        return [], []
+    parser = _parsed(markup)
+    return parser.unkept, parser.links
 
 
 _HTML_TAGS = {
@@ -453,6 +504,15 @@ def plain_only(result: ParseResult, where: str, part: str, text: str) -> None:
             "notice",
         )
     )
+
+
+def explanation_media(result: ParseResult, where: str, media: list[dict[str, Any]]) -> None:
+    """Say that pictures or recordings in an explanation are not kept: the post-exam review shows its text only."""
+    if media:
+        what = ", ".join(m.get("mime") or m.get("src", "") for m in media)
+        result.warnings.append(
+            Problem(where, _("explanation: %(what)s dropped: the review shows its text only", what=what), "notice")
+        )
 
 
 def rich_html(markup: str) -> str | None:

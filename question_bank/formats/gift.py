@@ -106,9 +106,6 @@ def _blocks(text: str) -> list[_Block]:
     return blocks
 
 
-_IMG_SRC = re.compile(r"""<img\b[^>]*\bsrc\s*=\s*["']([^"']*)""", re.I)
-
-
 def _fmt_text(raw: str, fmt: str) -> str:
     text = _unescape(raw)
     if fmt == "html":
@@ -159,7 +156,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         if "[html]" in body or "<" in body:
             players, links = unkept_content(_unescape(body))
             players += [
-                f"<img> {src!r}" for src in _IMG_SRC.findall(_unescape(body))
+                f"<{kind or 'img'}> {src!r}" for src, _alt, kind in html_to_text(_unescape(body))[1]
             ]  # no file travels with a GIFT file
             if players:
                 result.problem(

@@ -12,11 +12,13 @@ from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import (
     ImageSink,
+    explanation_media,
     has_structure,
     html_to_text,
     number,
     parse_xml,
     plain_only,
+    plugin_file,
     rich_html,
     tidy,
     unkept_content,
@@ -44,17 +46,20 @@ def _text(el: Element | None, path: str = "text") -> str:
 def _rich(
     field: Element | None, sink: ImageSink, where: str = "", part: str | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Plain text and images of a Moodle text field (``<text>`` plus embedded ``<file>`` elements).
+    """Plain text, images, audio and video of a Moodle text field (``<text>`` plus embedded ``<file>`` elements).
 
     ``part`` names a field other than the stem (an option, the explanation): a table or formula there is
     reported as kept in plain text only.
     """
     if field is None:
         return "", []
-    players, links = unkept_content(_text(field))
-    if players:
+    unkept, links = unkept_content(_text(field))
+    if unkept:
         raise ValueError(
-            _("%(what)s cannot be delivered: only text and images are kept with an item", what=", ".join(players))
+            _(
+                "%(what)s cannot be delivered: text, images, audio and video files are kept with an item",
+                what=", ".join(unkept),
+            )
         )
     for href in links:
         sink.result.warnings.append(
@@ -78,8 +83,8 @@ def _rich(
         text, imgs = (html_to_text(raw)[0] if fmt == "html" else tidy(raw)), []
     if part and has_structure(raw):
         plain_only(sink.result, where, part, text)
-    sink.loader = lambda src: files.get(re.sub(r"^@@PLUGINFILE@@/", "", src).split("?")[0].replace("%20", " "))
-    media = [sink.resolve(src, alt) for src, alt in imgs]
+    sink.loader = lambda src: files.get(plugin_file(src))
+    media = [sink.resolve(src, alt, player) for src, alt, player in imgs]
     return text, media
 
 
@@ -143,7 +148,9 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
                     media.append(sink.add(picture))
                 except ValueError as exc:
                     raise ValueError(_("%(src)r: %(reason)s", src=label, reason=exc)) from exc
-            explanation = _rich(q.find("generalfeedback"), sink, where, _("explanation"))[0] or None
+            general, dropped = _rich(q.find("generalfeedback"), sink, where, _("explanation"))
+            explanation = general or None
+            explanation_media(result, where, dropped)
             options: list[OptionDraft] = []
             for i, a in enumerate(q.findall("answer"), 1):
                 frac = number(a.get("fraction", "0"))

@@ -20,6 +20,7 @@ from question_bank.formats.common import (
     IMAGE_MIMES,
     MEDIA_FILE,
     PLAYER_MIMES,
+    Found,
     ImageSink,
     file_loader,
     html_to_text,
@@ -27,6 +28,7 @@ from question_bank.formats.common import (
     number,
     parse_xml,
     plain_only,
+    player_kind,
     rich_html,
     tidy,
 )
@@ -96,20 +98,14 @@ def _flow(text: str | None, pre: bool = False) -> str:
     return (text or "") if pre else re.sub(r"[ \t\r\n]+", " ", text or "")
 
 
-Found = tuple[str, str, str]  # (src, alt, player): player is "" for an image, else "audio" or "video"
-
-
 def player_of(el: Element) -> tuple[str, str] | None:
     """(player, src) of an ``<audio>``, ``<video>`` or audio/video ``<object>`` (the item plays it), else None."""
-    n, mime = qname(el), (el.get("type") or "").lower()
-    if n in ("audio", "video"):
-        src = el.get("src") or next((s.get("src") or "" for s in el.iter() if qname(s) == "source"), "")
-        return n, src
-    data = el.get("data") or ""
-    if n == "object" and (mime.startswith(("audio/", "video/")) or (not mime and MEDIA_FILE.search(data))):
-        video = mime.startswith("video/") or (not mime and re.search(r"\.(mp4|m4v|webm|ogv|mov|avi|mkv)\b", data, re.I))
-        return ("video" if video else "audio"), data
-    return None
+    n = qname(el)
+    src = el.get("src") or el.get("data") or ""
+    if n in ("audio", "video") and not src:
+        src = next((s.get("src") or "" for s in el.iter() if qname(s) == "source"), "")
+    kind = player_kind(n, el.get("type") or "", src)
+    return (kind, src) if kind else None
 
 
 def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[Found], pre: bool = False) -> None:

@@ -1,9 +1,11 @@
 """Fidelity on constructs real files use: feedback never in the stem, explanations only from general feedback or
 a scorer's solution, conditional feedback reported as dropped."""
 
+from hashlib import sha256
 from pathlib import Path
 
-from question_bank.formats import read_bank
+from question_bank.formats import ReadOptions, read_bank, read_bytes
+from tests.recordings import mp3
 
 DATA = Path(__file__).resolve().parent / "data" / "fidelity"
 
@@ -94,14 +96,57 @@ def test_qti_bounds_survive_store_export_and_reimport(tmp_path: Path, session): 
 
 def test_moodle_19_picture_source_line_breaks_links_and_players():
     parsed = read_bank(DATA / "moodle_rich.xml")
-    (d,) = parsed.items
+    d, heard = parsed.items
     assert d.uid == "TIU-RICH-1" and d.text == "Perhatikan gambar di bawah ini (lihat peta).\nArah mata angin?"
-    assert [m["mime"] for m in d.media] == ["image/png"] and len(parsed.images) == 1
+    assert [m["mime"] for m in d.media] == ["image/png"] and len(parsed.images) == 2
     assert any("https://example.org/peta" in w.message for w in parsed.warnings)
-    problems = {p.location.rsplit("[", 1)[1].rstrip("]"): p.message for p in parsed.problems}
-    assert "<audio>" in problems["TIU-RICH-2"] and "salam.mp3" in problems["TIU-RICH-2"]
-    assert "klip.mp4" in problems["TIU-RICH-3"]
-    assert all(":" in p.location.split(": question")[0] for p in parsed.problems)  # file:line
+    assert heard.uid == "TIU-RICH-2" and [m["mime"] for m in heard.media] == ["audio/mpeg"]
+    (p,) = parsed.problems
+    assert p.location.endswith("moodle_rich.xml:24: question 4 [TIU-RICH-3]") and "klip.mp4" in p.message
+
+
+def _media_key(d):  # noqa: ANN001, ANN202
+    def strip(media):  # noqa: ANN001, ANN202
+        return [(m["sha256"], m["mime"], m.get("alt")) for m in media]
+
+    return (d.uid, d.kind, d.text, strip(d.media), [(o.text, o.points, strip(o.media)) for o in d.options])
+
+
+def _qti_round_trip(parsed, tmp_path: Path):  # noqa: ANN001, ANN202
+    """Export the parsed items with their media to a QTI package and read it back."""
+    from question_bank.formats import qti
+
+    qti.write_package(parsed.items, tmp_path / "media.zip", {sha: data for sha, (_m, data) in parsed.images.items()})
+    return read_bank(tmp_path / "media.zip")
+
+
+def test_moodle_recordings_in_question_and_answer_are_kept_and_survive_qti(tmp_path: Path):
+    parsed = read_bank(DATA / "moodle_media.xml")
+    (d,) = parsed.items
+    assert d.uid == "TWK-DENGAR-1" and d.text == "Dengarkan rekaman berikut.\nSalam apa yang diucapkan?"
+    (m,) = d.media
+    assert (m["mime"], m["sha256"], m["alt"]) == ("audio/mpeg", sha256(mp3(1)).hexdigest(), "salam pagi")
+    assert [o.text for o in d.options] == ["Selamat pagi", "Yang ini:", "Selamat siang"]
+    (a,) = d.options[1].media
+    assert (a["mime"], a["sha256"], a["alt"]) == ("audio/mpeg", sha256(mp3(2)).hexdigest(), "salam malam")
+    assert parsed.images[a["sha256"]] == ("audio/mpeg", mp3(2))
+    problems = {p.location.rsplit(" ", 1)[1]: p.message for p in parsed.problems}
+    assert problems == {
+        "[TWK-DENGAR-2]": "file '@@PLUGINFILE@@/hilang.mp3' not found",
+        "[TWK-DENGAR-3]": "'@@PLUGINFILE@@/bukan.mp4': not an MP3, WAV, Ogg, MP4/M4A or WebM file",
+    }
+    assert all("moodle_media.xml:" in p.location for p in parsed.problems)  # file:line
+    assert [_media_key(x) for x in _qti_round_trip(parsed, tmp_path).items] == [_media_key(d)]
+
+
+def test_an_oversized_moodle_recording_is_a_problem_naming_file_and_item():
+    path = DATA / "moodle_media.xml"
+    small = ReadOptions(max_media_bytes=500)
+    parsed = read_bytes(path.read_bytes(), path.name, options=small)
+    assert parsed.items == []
+    p = parsed.problems[0]
+    assert p.location == "moodle_media.xml:7: question 2 [TWK-DENGAR-1]"
+    assert p.message == f"'@@PLUGINFILE@@/malam.mp3': audio or video is {len(mp3(2))} bytes, over the limit of 500"
 
 
 def test_gift_players_and_a_missing_qti_recording_are_problems_at_their_place():
