@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ground.i18n import _
 from question_bank.formats import ParseResult, Problem, ReadOptions
-from question_bank.formats.common import html_to_text, rich_html, tidy, unkept_content, utf8_text
+from question_bank.formats.common import (
+    ImageSink,
+    explanation_media,
+    file_loader,
+    html_to_text,
+    plugin_file,
+    rich_html,
+    tidy,
+    unkept_content,
+    utf8_text,
+)
 from question_bank.items import ItemDraft, OptionDraft, text_hash
 
 _ESCAPABLE = "~=#{}:\\"
@@ -106,11 +117,27 @@ def _blocks(text: str) -> list[_Block]:
     return blocks
 
 
-def _fmt_text(raw: str, fmt: str) -> str:
+def _fmt_text(raw: str, fmt: str, sink: ImageSink) -> tuple[str, list[dict[str, Any]]]:
+    """Text and media of a GIFT text: pictures and recordings are markup, so only ``[html]`` text carries them."""
     text = _unescape(raw)
-    if fmt == "html":
-        return html_to_text(text)[0]
-    return tidy(text)
+    if fmt != "html":
+        found = html_to_text(text)[1] if "<" in text else []
+        if found:  # shown as literal markup by this format: never a silent loss
+            raise ValueError(_("%(src)r: images, audio and video are read only from [html] text", src=found[0][0]))
+        return tidy(text), []
+    plain, found = html_to_text(text)
+    return plain, [sink.resolve(src, alt, player) for src, alt, player in found]
+
+
+def _explanation(raw: str, fmt: str, result: ParseResult, where: str) -> str | None:
+    """The general feedback as text; its pictures or recordings are named as dropped (the review shows text)."""
+    raw = raw.strip()
+    m = re.match(r"^\[(html|moodle|plain|markdown)\]", raw)
+    if m:  # its own format, as Moodle reads it
+        fmt, raw = m.group(1), raw[m.end() :]
+    text, found = html_to_text(_unescape(raw)) if fmt == "html" else (tidy(_unescape(raw)), [])
+    explanation_media(result, where, [{"src": src} for src, _alt, _kind in found])
+    return text or None
 
 
 def _feedback_dropped(result: ParseResult, where: str, text: str) -> None:
@@ -133,6 +160,8 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
     text = utf8_text(data, name)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     result = ParseResult(items=[])
+    load = file_loader(opts.base_dir, max(opts.max_image_bytes, opts.max_media_bytes))
+    sink = ImageSink(result, opts, lambda src: load(plugin_file(src)))  # next to the .gift file, when given
     subtest, category = opts.subtest, None
     for block in _blocks(text):
         where = f"{name}:{block.line}"
@@ -153,17 +182,14 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             title = _unescape(body[2:end]).strip()
             body = body[end + 2 :].lstrip()
             where = f"{where} [{title}]"
-        if "[html]" in body or "<" in body:
-            players, links = unkept_content(_unescape(body))
-            players += [
-                f"<{kind or 'img'}> {src!r}" for src, _alt, kind in html_to_text(_unescape(body))[1]
-            ]  # no file travels with a GIFT file
-            if players:
+        if "<" in body:
+            unkept, links = unkept_content(_unescape(body))
+            if unkept:
                 result.problem(
                     where,
                     _(
-                        "%(what)s cannot be delivered: a GIFT file carries only text",
-                        what=", ".join(players),
+                        "%(what)s cannot be delivered: text, images, audio and video files are kept with an item",
+                        what=", ".join(unkept),
                     ),
                     "unsupported",
                 )
@@ -189,7 +215,11 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             continue
         before, block_raw, after = body[:open_at], body[open_at + 1 : close_at], body[close_at + 1 :]
         stem = before.rstrip() + (" _____ " + after.lstrip() if after.strip() else "")
-        question = _fmt_text(stem, fmt)
+        try:
+            question, media = _fmt_text(stem, fmt, sink)
+        except ValueError as exc:
+            result.problem(where, _("media: %(exc)s", exc=exc))
+            continue
         html = rich_html(_unescape(stem)) if fmt == "html" else None
         if html:
             question = html_to_text(html)[0]
@@ -221,7 +251,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             rest = tf.group(2)
             gf = rest.find("####")
             if gf >= 0:
-                explanation = _fmt_text(rest[gf + 4 :], inner_fmt) or None
+                explanation = _explanation(rest[gf + 4 :], inner_fmt, result, where)
             conditional = _unescape(rest[: gf if gf >= 0 else len(rest)]).strip("# \n")
             if conditional:
                 _feedback_dropped(result, where, conditional)
@@ -236,6 +266,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
                     "truefalse",
                     category,
                     explanation=explanation,
+                    media=media,
                     source=where,
                     explicit_uid=False,
                     html=html,
@@ -244,7 +275,7 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             continue
         answers, general = _split_answers(inner)
         if general is not None:
-            explanation = _fmt_text(general, inner_fmt) or None
+            explanation = _explanation(general, inner_fmt, result, where)
         if not answers or answers[0][0] == "?":
             result.problem(where, _("answer block has text that is not an answer (start answers with = or ~)"))
             continue
@@ -275,7 +306,11 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             if fm:
                 answer_fmt, raw = fm.group(1), raw[fm.end() :]
             weights.append(weight)
-            options.append(OptionDraft(_fmt_text(raw, answer_fmt), weight / 100.0 * opts.max_points))
+            try:
+                otext, omedia = _fmt_text(raw, answer_fmt, sink)
+            except ValueError as exc:
+                otext, omedia, bad = "", [], _("media: %(exc)s", exc=exc)
+            options.append(OptionDraft(otext, weight / 100.0 * opts.max_points, omedia))
         if bad:
             result.problem(where, bad)
             continue
@@ -286,8 +321,8 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
             kind = "multiple"
         result.items.append(
             ItemDraft(
-                uid, subtest or "", question, options, kind, category, explanation=explanation, source=where,
-                explicit_uid=False, html=html,
+                uid, subtest or "", question, options, kind, category, explanation=explanation, media=media,
+                source=where, explicit_uid=False, html=html,
             )
         )  # fmt: skip
     return result

@@ -1,6 +1,7 @@
 """Fidelity on constructs real files use: feedback never in the stem, explanations only from general feedback or
 a scorer's solution, conditional feedback reported as dropped."""
 
+import shutil
 from hashlib import sha256
 from pathlib import Path
 
@@ -149,11 +150,34 @@ def test_an_oversized_moodle_recording_is_a_problem_naming_file_and_item():
     assert p.message == f"'@@PLUGINFILE@@/malam.mp3': audio or video is {len(mp3(2))} bytes, over the limit of 500"
 
 
-def test_gift_players_and_a_missing_qti_recording_are_problems_at_their_place():
+def test_gift_html_keeps_a_data_uri_recording_and_names_what_it_cannot_read(tmp_path: Path):
     gift = read_bank(DATA / "media.gift")
-    assert [d.uid for d in gift.items] == ["Biasa"]
-    (p,) = gift.problems
-    assert p.location.endswith("media.gift:4 [Salam]") and "salam.mp3" in p.message and p.kind == "unsupported"
+    sapa, biasa = gift.items
+    assert (sapa.uid, sapa.text, biasa.uid) == ("Sapa", "Dengarkan sapaan ini.", "Biasa")
+    (m,) = sapa.media
+    assert (m["mime"], m["sha256"], m["alt"]) == ("audio/mpeg", sha256(mp3(1)).hexdigest(), "sapaan")
+    assert sapa.explanation == "Sapaan yang lazim."
+    assert any(w.location.endswith("media.gift:10 [Sapa]") and "penjelasan.png" in w.message for w in gift.warnings)
+    problems = {p.location.rsplit("/", 1)[1]: p.message for p in gift.problems}
+    assert problems == {
+        "media.gift:5 [Salam]": "media: file 'salam.mp3' not found",
+        "media.gift:16 [Polos]": "media: 'salam.mp3': images, audio and video are read only from [html] text",
+    }
+    assert [_media_key(x) for x in _qti_round_trip(gift, tmp_path).items] == [_media_key(sapa), _media_key(biasa)]
+
+
+def test_a_gift_recording_is_read_next_to_the_file_only_when_its_folder_is_given(tmp_path: Path):
+    shutil.copy(DATA / "media.gift", tmp_path / "media.gift")
+    (tmp_path / "salam.mp3").write_bytes(mp3(2))
+    salam = next(d for d in read_bank(tmp_path / "media.gift").items if d.uid == "Salam")
+    assert [(m["mime"], m["sha256"], m["alt"]) for m in salam.media] == [
+        ("audio/mpeg", sha256(mp3(2)).hexdigest(), "salam")
+    ]
+    loose = read_bytes((tmp_path / "media.gift").read_bytes(), "media.gift")  # no folder: nothing is read from disk
+    assert any(p.location == "media.gift:5 [Salam]" and "'salam.mp3' not found" in p.message for p in loose.problems)
+
+
+def test_a_missing_qti_recording_is_a_problem_at_its_place():
     qti = read_bank(DATA / "qti21_audio.xml", subtest="TWK")  # the recording does not travel with this file
     (p,) = qti.problems
     assert qti.items == [] and p.location.endswith("qti21_audio.xml [AUDIO-1]")
