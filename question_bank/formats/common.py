@@ -35,6 +35,8 @@ def player_kind(tag: str, mime: str, src: str) -> str | None:
     tag, mime = tag.lower(), (mime or "").lower()
     if tag in ("audio", "video"):
         return tag
+    if tag == "a":  # a link to a recording is how Moodle's media filter shows a player: keep the recording
+        return ("video" if VIDEO_FILE.search(src) else "audio") if MEDIA_FILE.search(src) else None
     if tag != "object":
         return None
     if mime.startswith(("audio/", "video/")):
@@ -167,7 +169,7 @@ class ImageSink:
             except ValueError as exc:
                 raise ValueError(_("data: URI image (%(head)s): %(reason)s", head=head[5:], reason=exc)) from exc
         if re.match(r"^[a-z][a-z0-9+.-]*://", src, re.I):
-            raise ValueError(_("remote image %(src)r is not fetched; put the file in the bank or package", src=src))
+            raise ValueError(_("remote file %(src)r is not fetched; put the file in the bank or package", src=src))
         data = self.loader(src) if self.loader else None
         if data is None:
             raise ValueError(_("file %(src)r not found", src=src))
@@ -209,6 +211,7 @@ class _TextExtractor(HTMLParser):
         self.links: list[str] = []
         self.player: list[str] | None = None  # [tag, src, title, kind] of the open audio/video/object
         self.fallback: list[str] = []  # its fallback text: the recording's description, never the stem
+        self.link: tuple[str, int, str] | None = None  # (href, first part, kind) of an open link to a recording
         self.newlines = newlines  # True: a line break in the source is a line break (Moodle auto-format)
         self.pre = 0
         self.math: list[list[Any]] = []  # open MathML elements: [tag, children seen]
@@ -290,8 +293,9 @@ class _TextExtractor(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if self._player_start(tag, a):
             return
-        if tag == "a" and MEDIA_FILE.search(a.get("href", "")):
-            self.unkept.append(f"<a> {a['href']!r}")
+        kind = player_kind(tag, "", a.get("href", "")) if tag == "a" else None
+        if kind:  # its text stays in the sentence and describes the recording
+            self.link = (a["href"], len(self.parts), kind)
         elif tag == "a" and a.get("href"):
             self.links.append(a["href"])
         if tag == "math" or (self.math and tag in MATHML_TAGS):
@@ -316,6 +320,10 @@ class _TextExtractor(HTMLParser):
             if tag == self.player[0]:
                 self.finish_player()
             return
+        if tag == "a" and self.link is not None:
+            href, start, kind = self.link
+            self.images.append((href, tidy(scripts("".join(self.parts[start:]))), kind))
+            self.link = None
         if self.math and tag in MATHML_TAGS:
             self._math_close(tag)
             if not self.math:
@@ -347,6 +355,7 @@ def _parsed(markup: str, newlines: bool = False) -> _TextExtractor:
     parser.feed(markup)
     parser.close()
     parser.finish_player()  # a recording left open at the end of the fragment
+    parser.handle_endtag("a")
     return parser
 
 

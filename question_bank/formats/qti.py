@@ -18,7 +18,6 @@ from ground.i18n import _
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions
 from question_bank.formats.common import (
     IMAGE_MIMES,
-    MEDIA_FILE,
     PLAYER_MIMES,
     Found,
     ImageSink,
@@ -101,7 +100,7 @@ def _flow(text: str | None, pre: bool = False) -> str:
 def player_of(el: Element) -> tuple[str, str] | None:
     """(player, src) of an ``<audio>``, ``<video>`` or audio/video ``<object>`` (the item plays it), else None."""
     n = qname(el)
-    src = el.get("src") or el.get("data") or ""
+    src = el.get("src") or el.get("data") or el.get("href") or ""
     if n in ("audio", "video") and not src:
         src = next((s.get("src") or "" for s in el.iter() if qname(s) == "source"), "")
     kind = player_kind(n, el.get("type") or "", src)
@@ -123,6 +122,8 @@ def _walk_text(el: Element, skip: set[str], parts: list[str], images: list[Found
         images.append((el.get("data") or "", tidy("".join(el.itertext())), ""))
         parts.append(_flow(el.tail, pre))
         return
+    elif n == "a" and player is not None:  # a link to a recording: kept as media, its text stays in the sentence
+        images.append((player[1], tidy("".join(el.itertext())), player[0]))
     elif player is not None and player[1]:  # kept as media; its fallback text is its description, not the stem
         fallback = el.get("title") or tidy(" ".join(t for c in el if qname(c) != "source" for t in c.itertext()))
         images.append((player[1], fallback or tidy(el.text or ""), player[0]))
@@ -239,8 +240,6 @@ def parse_item(
             n == "object" and not (el.get("type") or "").startswith("image/")
         ):
             players.append(f"<{n}> {src!r}" if src else f"<{n}>")
-        elif n == "a" and MEDIA_FILE.search(src):
-            players.append(f"<a> {src!r}")
         elif n == "a" and src:
             result.warnings.append(
                 Problem(where, _("link %(href)r dropped: its text is kept, the link is not", href=src), "notice")

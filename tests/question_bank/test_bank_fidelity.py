@@ -123,7 +123,7 @@ def _qti_round_trip(parsed, tmp_path: Path):  # noqa: ANN001, ANN202
 
 def test_moodle_recordings_in_question_and_answer_are_kept_and_survive_qti(tmp_path: Path):
     parsed = read_bank(DATA / "moodle_media.xml")
-    (d,) = parsed.items
+    d, linked = parsed.items
     assert d.uid == "TWK-DENGAR-1" and d.text == "Dengarkan rekaman berikut.\nSalam apa yang diucapkan?"
     (m,) = d.media
     assert (m["mime"], m["sha256"], m["alt"]) == ("audio/mpeg", sha256(mp3(1)).hexdigest(), "salam pagi")
@@ -137,7 +137,24 @@ def test_moodle_recordings_in_question_and_answer_are_kept_and_survive_qti(tmp_p
         "[TWK-DENGAR-3]": "'@@PLUGINFILE@@/bukan.mp4': not an MP3, WAV, Ogg, MP4/M4A or WebM file",
     }
     assert all("moodle_media.xml:" in p.location for p in parsed.problems)  # file:line
-    assert [_media_key(x) for x in _qti_round_trip(parsed, tmp_path).items] == [_media_key(d)]
+    assert [_media_key(x) for x in _qti_round_trip(parsed, tmp_path).items] == [_media_key(d), _media_key(linked)]
+
+
+def test_a_link_to_a_recording_keeps_the_recording_and_its_text_in_every_html_format(tmp_path: Path):
+    linked = read_bank(DATA / "moodle_media.xml").items[1]
+    assert (linked.uid, linked.text) == ("TWK-DENGAR-4", "Dengarkan pesan ini, lalu jawab.")
+    assert [(m["mime"], m["sha256"], m["alt"]) for m in linked.media] == [
+        ("audio/mpeg", sha256(mp3(3)).hexdigest(), "pesan ini")
+    ]
+    item = (DATA / "qti21_audio.xml").read_text(encoding="utf-8")
+    start, end = item.index("<object"), item.index("</object>") + len("</object>")
+    (tmp_path / "link.xml").write_text(item[:start] + '<p><a href="pesan.mp3">pesan ini</a></p>' + item[end:])
+    (tmp_path / "pesan.mp3").write_bytes(mp3(3))
+    (q,) = read_bank(tmp_path / "link.xml", subtest="TWK").items
+    assert [(m["mime"], m["alt"]) for m in q.media] == [("audio/mpeg", "pesan ini")] and "pesan ini" in q.text
+    (tmp_path / "pesan.mp3").unlink()
+    (p,) = read_bank(tmp_path / "link.xml", subtest="TWK").problems
+    assert p.location.endswith("link.xml [AUDIO-1]") and p.message == "media: file 'pesan.mp3' not found"
 
 
 def test_an_oversized_moodle_recording_is_a_problem_naming_file_and_item():
