@@ -7,6 +7,7 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from exam_engine.assets import init_assets
 from exam_engine.packages import hooks
 from exam_engine.web_security import secure
 from ground import i18n
@@ -88,6 +89,7 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
         max_http_buffer_size=64 * 1024,
     )
     secure(app, config)
+    init_assets(app)
     for init_app in hooks("init_app"):
         init_app(app, rt)
     return app
