@@ -17,7 +17,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-static/vendor/.installed: package.json
+static/vendor/.installed: package.json  # axe-core (a devDependency) stays in node_modules: only the tests load it
 	npm install --no-audit --no-fund --loglevel=error
 	rm -rf static/vendor && mkdir -p static/vendor/noble-ciphers
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from candidate import sessions
-from candidate.results import score_paper, sign_receipt
+from candidate.results import passing_grades, score_paper, sign_receipt
 from ground import db, events
 from ground.errors import AppError
 from ground.i18n import _
@@ -50,7 +50,8 @@ def close_paper(
             result = score_paper(session, paper, exam)
         receipt = sign_receipt(session, paper, exam, result, key)
         closed = Closed(
-            paper_id=paper.id, reason=paper.finish_reason or reason, result=sessions.result_payload(result),
+            paper_id=paper.id, reason=paper.finish_reason or reason,
+            result={**sessions.result_payload(result), "passing": passing_grades(exam, candidate.entry_path)},
             receipt=receipt, closed_now=closed_now, room_id=candidate.room_id, exam_id=exam.id,
             candidate_id=candidate.id, participant_no=candidate.participant_no,
         )

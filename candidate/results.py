@@ -12,6 +12,7 @@ from ground import clock
 from ground.models import Answer, Candidate, Exam, Paper, Result
 from scoring import codes
 from scoring.grading import grade
+from scoring.presets import RulesError
 from scoring.receipts import answers_digest, make_receipt
 from scoring.store.announcement import exam_rules
 from scoring.store.rescoring import points_for_paper
@@ -36,6 +37,16 @@ def score_paper(session: Session, paper: Paper, exam: Exam, *, note: str | None 
     result.note = note
     session.flush()
     return result
+
+
+def passing_grades(exam: Exam, entry_path: str | None) -> dict[str, Any]:
+    """The candidate's public thresholds (per subtest and total) beside their score; rules that do not know the path
+    show none."""
+    try:
+        path = exam_rules(exam).path(entry_path)
+    except RulesError:
+        return {"subtests": {}, "total": None}
+    return {"subtests": {code: float(v) for code, v in path.minimums.items()}, "total": path.total_min}
 
 
 def receipt_claims(session: Session, paper: Paper, exam: Exam, result: Result) -> dict[str, Any]:

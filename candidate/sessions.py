@@ -50,6 +50,14 @@ def exam_public(exam: Exam) -> dict[str, Any]:
     return {"code": exam.code, "title": exam.title, "duration_s": exam.duration_s}
 
 
+def paper_outline(paper: Paper) -> list[dict[str, Any]]:
+    """Each subtest's code, title and question count: the start screen shows them before the paper is opened."""
+    return [
+        {"code": sub["code"], "title": sub.get("title") or sub["code"], "questions": len(sub["questions"])}
+        for sub in (paper.layout or {}).get("subtests", [])
+    ]
+
+
 def login(session: Session, participant_no: str, pin: str, room_token: str) -> LoginOutcome:
     """Check credentials and the room; bind the paper to a new login (refused while another is connected)."""
     room = session.scalar(select(Room).where(Room.token == room_token.strip().upper()))

@@ -16,7 +16,11 @@ RECEIPT_VERSION = 1
 
 
 class ReceiptError(Exception):
-    """A receipt that is malformed or whose signature does not verify; the message says which."""
+    """A receipt that is malformed or whose signature does not verify; the message says which, ``kind`` in one word."""
+
+    def __init__(self, message: str, kind: str = "malformed") -> None:
+        super().__init__(message)
+        self.kind = kind  # "malformed" | "signature" | "version": what a page translates for its reader
 
 
 def canonical_json(data: Any) -> bytes:
@@ -53,11 +57,11 @@ def verify_receipt(public: Ed25519PublicKey, receipt: str) -> dict[str, Any]:
     except ValueError as exc:
         raise ReceiptError(f"not base64url: {exc}") from exc
     if not verify_signature(public, signature, payload):
-        raise ReceiptError("signature does not match: the receipt was changed or signed by another key")
+        raise ReceiptError("signature does not match: the receipt was changed or signed by another key", "signature")
     try:
         claims = json.loads(payload)
     except ValueError as exc:
         raise ReceiptError("payload is not JSON") from exc
     if not isinstance(claims, dict) or claims.get("v") != RECEIPT_VERSION:
-        raise ReceiptError("unknown receipt version")
+        raise ReceiptError("unknown receipt version", "version")
     return claims

@@ -63,6 +63,18 @@ def log_in_on_page(page: Any, url: str, cred: dict[str, str]) -> None:
     page.wait_for_selector("#login-view", state="hidden")
 
 
+def start_on_page(page: Any) -> None:
+    """On the start screen: tick *Saya setuju* (the agreement), then press Start, as a candidate does."""
+    page.check("#agree-box")
+    page.click("#start-button")
+
+
+def finish_on_page(page: Any) -> None:
+    """Finish as a candidate does: *Finish and submit* opens the summary, where finishing is confirmed."""
+    page.click("#submit-button")
+    page.click("#finish-confirm")
+
+
 class LiveServer:
     """One installation (data folder + database) served by a child process, as an operator would run it."""
 

@@ -97,7 +97,7 @@ def login() -> Any:
             return {
                 "access_token": tokens.issue(rt.secret, claims),
                 "candidate": sessions.candidate_public(outcome.candidate),
-                "exam": sessions.exam_public(outcome.exam),
+                "exam": {**sessions.exam_public(outcome.exam), "subtests": sessions.paper_outline(outcome.paper)},
             }
 
     try:

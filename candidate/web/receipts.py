@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import segno
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from ground.crypto import public_key_pem
@@ -23,7 +25,38 @@ def check(receipt: str) -> dict[str, Any]:
     try:
         return {"valid": True, "claims": verify_receipt(public, receipt), "key_id": key_id(public)}
     except ReceiptError as exc:
-        return {"valid": False, "reason": str(exc), "key_id": key_id(public)}
+        return {"valid": False, "reason": str(exc), "kind": exc.kind, "key_id": key_id(public)}
+
+
+def field_names() -> dict[str, str]:
+    """A receipt's claims in the reader's words (the page never shows a raw key it knows)."""
+    return {
+        "exam": _("Exam"), "participant_no": _("Participant number"), "paper": _("Paper number"),
+        "answers_sha256": _("Fingerprint of the answers (SHA-256)"), "answered": _("Questions answered"),
+        "total": _("Total score"), "subtests": _("Score per subtest"), "passed": _("Passed the passing grades"),
+        "finished_at": _("Finished at (UTC)"), "reason": _("How the exam ended"), "v": _("Receipt version"),
+    }
+
+
+def reason_text(outcome: dict[str, Any]) -> str:
+    """Why a receipt is not valid, in the page's language (the library's English stays in the API)."""
+    return {
+        "signature": _("The signature does not match: the receipt was changed or signed by another installation."),
+        "version": _("This receipt version is not known to this installation."),
+        "empty": _("Paste a receipt first."),
+    }.get(outcome.get("kind", ""), _("This is not a receipt: it should be two parts joined by one dot."))
+
+
+def shown_value(name: str, value: Any) -> str:
+    """A claim's value as a person reads it: yes/no, subtest scores in a row, finish reasons in words."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dict):
+        return " · ".join(f"{k} {v}" for k, v in value.items())
+    if name == "reason":
+        return {"submitted": _("Submitted by the candidate"), "time_up": _("Time ran out"),
+                "proctor": _("Ended by the proctor")}.get(str(value), str(value))
+    return "" if value is None else str(value)
 
 
 @bp.get("/api/v1/public-key")
@@ -57,5 +90,25 @@ def receipt_page() -> str:
     receipt = ""
     if request.method == "POST":
         receipt = (request.form.get("receipt") or "").strip()[:MAX_RECEIPT]
-        outcome = check(receipt) if receipt else {"valid": False, "reason": _("Paste a receipt first.")}
-    return render_template("receipt_check.html", outcome=outcome, receipt=receipt)
+        outcome = check(receipt) if receipt else {"valid": False, "kind": "empty"}
+    names = field_names()
+    rows = []
+    if outcome and outcome["valid"]:
+        claims = outcome["claims"]
+        rows = [(label, shown_value(k, claims[k])) for k, label in names.items() if k in claims]
+    reason = reason_text(outcome) if outcome and not outcome["valid"] else ""
+    return render_template("receipt_check.html", outcome=outcome, receipt=receipt, rows=rows, reason=reason)
+
+
+@bp.post("/api/v1/receipts/qr")
+def receipt_qr() -> Response:
+    """A valid receipt of this installation as a QR code (SVG), for the score slip; nothing else is drawn."""
+    data: Any = request.get_json(silent=True)
+    receipt = data.get("receipt") if isinstance(data, dict) else None
+    if not isinstance(receipt, str) or not receipt.strip() or len(receipt) > MAX_RECEIPT:
+        raise AppError("bad_request", _("Field '%(name)s' is required (text).", name="receipt"), 400, field="receipt")
+    if not check(receipt)["valid"]:  # not a general QR service: only receipts this installation signed
+        raise AppError("bad_receipt", _("This is not a valid receipt of this installation."), 400)
+    out = io.BytesIO()
+    segno.make(receipt.strip(), error="m", micro=False).save(out, kind="svg", scale=4, border=4, xmldecl=False)
+    return Response(out.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -12,6 +12,10 @@ const $ = (id) => document.getElementById(id);
 const fmt = (s, vars) => s.replace(/%\((\w+)\)s/g, (_, k) => String(vars[k]));
 const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 const LETTERS = "ABCDEFGHIJ";
+const ANNOUNCE_AT_MIN = [30, 10, 5, 1];  // the clock is read out only when these are crossed, not every second
+const VIEWS = ["login-view", "wait-view", "hold-view", "exam-view", "summary-view", "result-view"];
+const FOCUS_ON = { "login-view": "participant_no", "wait-view": "wait-title", "hold-view": "hold-title",
+  "exam-view": "q-head", "summary-view": "summary-title", "result-view": "result-title" };
 const ACK_TIMEOUT_MS = 15000;
 const FINAL_REFUSALS = new Set(["bad_payload", "unknown_question", "unknown_option"]);  // a resend cannot help
 
@@ -32,10 +36,18 @@ const st = {
   socketTried: false, // a connection was attempted: from then on, not connected means offline (the banner says so)
   submitting: false, note: "", noteBad: false,
   clock: null, paused: false, locked: false, ended: false, socket: null,
+  reviewing: false,   // the summary before finishing is open
+  shownView: null, lastLeft: null,
 };
 
+// One view at a time; when the view changes and focus would be lost in a hidden part, it moves to the new view's
+// heading (or the login's first field), so keyboard and screen-reader users always know where they are.
 function show(view) {
-  for (const v of ["login-view", "wait-view", "hold-view", "exam-view", "result-view"]) $(v).hidden = v !== view;
+  for (const v of VIEWS) $(v).hidden = v !== view;
+  if (st.shownView === view) return;
+  st.shownView = view;
+  const a = document.activeElement;
+  if (!a || a === document.body || !a.offsetParent) $(FOCUS_ON[view])?.focus();
 }
 function say(text, bad = false) { st.note = text || ""; st.noteBad = bad; refresh(); }
 
@@ -237,8 +249,14 @@ function refresh() {
 
 function view() {
   if (st.ended) return;
-  if (!st.started) { show(st.pkg ? "wait-view" : st.token ? "hold-view" : "login-view"); holdText(); return; }
+  if (!st.started) {
+    if (st.pkg) renderStartScreen();
+    show(st.pkg ? "wait-view" : st.token ? "hold-view" : "login-view");
+    holdText();
+    return;
+  }
   if (st.locked || st.paused || !st.paper) { show("hold-view"); holdText(); refresh(); return; }
+  if (st.reviewing) { show("summary-view"); renderSummary(); refresh(); return; }
   show("exam-view");
   render();
 }
@@ -282,12 +300,18 @@ function logout(message) {
   Object.assign(st, {
     token: null, started: false, finishing: false, live: false, ended: false, socket: null, socketTried: false,
     paper: null, pkg: null, questions: [], answers: {}, flags: new Set(), current: 0, queue: [], seq: 0,
-    saved: new Map(), locked: false, paused: false, note: "", clock: null,
+    saved: new Map(), locked: false, paused: false, note: "", clock: null, reviewing: false, lastLeft: null,
   });
   st.gen += 1;
   if (socket) socket.disconnect();
   $("clock").hidden = true;
+  $("clock-announce").textContent = "";
   $("grid").replaceChildren();
+  $("q-options").replaceChildren();
+  shownOptions = null;
+  clearSlip();
+  $("agree-box").checked = false;
+  $("start-button").disabled = true;
   $("who").textContent = "";
   $("login-form").reset();  // a shared PC keeps no one's PIN on screen
   show("login-view");
@@ -306,6 +330,25 @@ async function superseded(message) {
   }
   logout(lost.length ? `${message} ${fmt(T.unsent_superseded, { n: lost.length })}` : message);
 }
+
+// ---- the start screen: who, what, how long, the rules, and the agreement before Start ----------------------
+function renderStartScreen() {
+  const c = st.candidate || {}, e = st.exam || {};
+  $("start-name").textContent = c.name || "";
+  $("start-number").textContent = c.participant_no || "";
+  $("start-exam").textContent = e.title || e.code || "";
+  $("start-duration").textContent = e.duration_s ? fmt(T.duration_min, { n: Math.round(e.duration_s / 60) }) : "";
+  const rows = (e.subtests || []).map((sub) => {
+    const tr = document.createElement("tr");
+    const name = document.createElement("td"); name.textContent = sub.title === sub.code ? sub.code : `${sub.title} (${sub.code})`;
+    const count = document.createElement("td"); count.textContent = String(sub.questions);
+    tr.append(name, count);
+    return tr;
+  });
+  $("start-subtests").replaceChildren(...rows);
+  $("start-button").disabled = !$("agree-box").checked;
+}
+$("agree-box").addEventListener("change", () => { $("start-button").disabled = !$("agree-box").checked; });
 
 // ---- live connection ------------------------------------------------------------------------------------
 function boot() {
@@ -392,6 +435,8 @@ async function doStart() {
     const plain = gcm(b64(r.key), b64(st.pkg.nonce), new TextEncoder().encode(r.aad)).decrypt(b64(st.pkg.ciphertext));
     st.paper = JSON.parse(new TextDecoder().decode(plain));
     st.questions = st.paper.subtests.flatMap((s) => s.questions.map((q) => ({ ...q, subtest: s.code, subtestTitle: s.title })));
+    const last = st.questions.findIndex((q) => q.id === sessionStorage.getItem("exam.current"));
+    if (last >= 0) st.current = last;  // a reload comes back to the question last viewed
   }
   if (r.ended) { showResult(r.ended, r.result, r.receipt); return; }
   // the server's state, then what this page still has to send, in order, on top
@@ -421,14 +466,32 @@ function drawClock() {
   const hh = String(Math.floor(s / 3600)).padStart(2, "0"), mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
   $("clock").textContent = `${hh}:${mm}:${String(s % 60).padStart(2, "0")}`;
   $("clock").classList.toggle("low", s <= 300);
+  announceClock(s);
+}
+
+// Screen readers hear the time only when 30, 10, 5 and 1 minutes are left (a live region, apart from the clock),
+// never every second; a page opened with 29 minutes left says nothing until 10.
+function announceClock(s) {
+  const before = st.lastLeft;
+  st.lastLeft = s;
+  if (before == null || st.paused) return;
+  for (const m of ANNOUNCE_AT_MIN) {
+    if (before > m * 60 && s <= m * 60) {
+      $("clock-announce").textContent = m === 1 ? T.one_minute_left : fmt(T.minutes_left, { n: m });
+    }
+  }
 }
 setInterval(drawClock, 250);
 
 // ---- questions ------------------------------------------------------------------------------------------
 function render() {
   const q = st.questions[st.current];
-  if (!q || $("exam-view").hidden) { refresh(); return; }
-  const hadFocus = $("q-options").contains(document.activeElement);
+  if (!q || $("exam-view").hidden) {
+    if (!$("summary-view").hidden) renderSummary();
+    refresh();
+    return;
+  }
+  sessionStorage.setItem("exam.current", q.id);
   $("q-subtest").textContent = q.subtest;
   $("q-number").textContent = `${st.current + 1} / ${st.questions.length}`;
   const shown = stemOf(q);
@@ -436,28 +499,50 @@ function render() {
     for (const player of $("q-text").querySelectorAll("audio, video")) player.pause();
     $("q-text").replaceChildren(shown);
   }
-  const box = $("q-options");
-  box.replaceChildren();
-  q.options.forEach((o, i) => {
-    const label = document.createElement("label");
-    label.className = "option" + (st.answers[q.id] === o.id ? " chosen" : "");
-    const input = document.createElement("input");
-    input.type = "radio"; input.name = "opt"; input.value = o.id; input.checked = st.answers[q.id] === o.id;
-    input.disabled = st.finishing;  // looking through the answers while they are sent is fine, changing them not
-    input.addEventListener("change", () => choose(q.id, o.id));
-    const letter = document.createElement("span"); letter.className = "letter"; letter.textContent = LETTERS[i] + ".";
-    const text = document.createElement("span"); text.textContent = o.text;
-    text.append(...images(o.media));
-    label.append(input, letter, text);
-    box.append(label);
-  });
-  if (hadFocus) (box.querySelector("input:checked") || box.querySelector("input"))?.focus();
+  renderOptions(q);
   $("flag-box").checked = st.flags.has(q.id);
   $("flag-box").disabled = st.finishing;
   $("prev-button").disabled = st.current === 0;
   $("next-button").disabled = st.current === st.questions.length - 1;
   renderGrid();
   refresh();
+}
+
+let shownOptions = null;  // the question whose options are on screen: a redraw updates them, never replaces them
+
+function renderOptions(q) {
+  const box = $("q-options");
+  if (shownOptions !== q.id) {
+    const hadFocus = box.contains(document.activeElement);
+    box.replaceChildren(...q.options.map((o, i) => optionRow(q, o, i)));
+    shownOptions = q.id;
+    if (hadFocus) focusOption();
+  }
+  for (const label of box.children) {
+    const input = label.querySelector("input");
+    const chosen = st.answers[q.id] === input.value;
+    input.checked = chosen;
+    input.disabled = st.finishing;  // looking through the answers while they are sent is fine, changing them not
+    label.classList.toggle("chosen", chosen);
+  }
+}
+
+function optionRow(q, o, i) {
+  const label = document.createElement("label");
+  label.className = "option";
+  const input = document.createElement("input");
+  input.type = "radio"; input.name = "opt"; input.value = o.id;
+  input.addEventListener("change", () => choose(q.id, o.id));
+  const letter = document.createElement("span"); letter.className = "letter"; letter.textContent = LETTERS[i] + ".";
+  const text = document.createElement("span"); text.textContent = o.text;
+  text.append(...images(o.media));
+  label.append(input, letter, text);
+  return label;
+}
+
+function focusOption(i) {
+  const inputs = [...$("q-options").querySelectorAll("input")];
+  (inputs[i] || inputs.find((x) => x.checked) || inputs[0])?.focus();
 }
 
 // A stem's tables and formulas: sanitized on import already, and again here (a page never trusts markup it did not
@@ -535,7 +620,7 @@ function renderGrid() {
   if (grid.children.length !== st.questions.length) {
     grid.replaceChildren(...st.questions.map((q, i) => {
       const c = document.createElement("button"); c.type = "button"; c.className = "cell"; c.textContent = i + 1;
-      c.addEventListener("click", () => { st.current = i; render(); });
+      c.addEventListener("click", () => go(i));
       return c;
     }));
   }
@@ -548,9 +633,60 @@ function renderGrid() {
     c.className = "cell" + (st.flags.has(q.id) ? " flagged" : has ? " answered" : "") + (i === st.current ? " current" : "")
       + (waiting ? " pending" : "");
     c.title = waiting ? T.not_sent : "";
+    c.setAttribute("aria-label", cellLabel(q, i));
+    if (i === st.current) c.setAttribute("aria-current", "true"); else c.removeAttribute("aria-current");
   });
   $("progress").textContent = fmt(T.answered_of, { answered, total: st.questions.length });
 }
+
+function cellLabel(q, i) {
+  const parts = [fmt(T.question_n, { n: i + 1 }), st.answers[q.id] != null ? T.state_answered : T.state_unanswered];
+  if (st.flags.has(q.id)) parts.push(T.state_flagged);
+  if (pendingFor(q.id)) parts.push(T.not_sent);
+  return parts.join(", ");
+}
+
+// Moving between questions keeps the keyboard where it was: on the options, on the buttons, or on the grid.
+function go(i) {
+  if (!st.questions.length) return;
+  st.current = Math.max(0, Math.min(st.questions.length - 1, i));
+  render();
+  const a = document.activeElement;
+  if (!a || a === document.body || a.disabled || !a.offsetParent) $("q-head").focus();
+}
+
+function toggleFlag() {
+  const q = st.questions[st.current];
+  if (!q || st.finishing) return;
+  $("flag-box").checked = !st.flags.has(q.id);
+  record({ kind: "flag", question: q.id, flagged: $("flag-box").checked }).then(render);
+}
+
+function focusGrid() {
+  const cells = $("grid").children;
+  (cells[st.current] || cells[0])?.focus();
+}
+
+// A–E or 1–5 choose, ←/→ move, R marks ragu-ragu, G goes to the grid (not while typing, not with Ctrl/Alt).
+function onKey(ev) {
+  if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.defaultPrevented || $("exam-view").hidden) return;
+  const t = ev.target;
+  if (t && (t.tagName === "TEXTAREA" || (t.tagName === "INPUT" && !["radio", "checkbox"].includes(t.type)))) return;
+  const q = st.questions[st.current];
+  if (!q) return;
+  const key = ev.key.length === 1 ? ev.key.toUpperCase() : ev.key;
+  const pick = key.length === 1 ? Math.max("ABCDE".indexOf(key), "12345".indexOf(key)) : -1;
+  if (pick >= 0 && pick < q.options.length) {
+    if (!st.finishing && st.answers[q.id] !== q.options[pick].id) choose(q.id, q.options[pick].id);
+    focusOption(pick);
+  } else if (key === "ArrowLeft" || key === "ArrowRight") {
+    go(st.current + (key === "ArrowLeft" ? -1 : 1));
+  } else if (key === "R") toggleFlag();
+  else if (key === "G") focusGrid();
+  else return;
+  ev.preventDefault();  // an arrow on a radio would otherwise also change the answer
+}
+document.addEventListener("keydown", onKey);
 
 function choose(qid, oid) {
   // the screen shows the choice only once it is stored: undo the browser's own check until then
@@ -564,14 +700,50 @@ $("flag-box").addEventListener("change", (ev) => {
   // "Saved" follow only once the mark is stored, and a refused change is put back by render()
   record({ kind: "flag", question: q.id, flagged: ev.target.checked }).then(render);
 });
-$("prev-button").addEventListener("click", () => { st.current = Math.max(0, st.current - 1); render(); });
-$("next-button").addEventListener("click", () => { st.current = Math.min(st.questions.length - 1, st.current + 1); render(); });
+$("prev-button").addEventListener("click", () => go(st.current - 1));
+$("next-button").addEventListener("click", () => go(st.current + 1));
 
 // ---- finishing: every waiting change first, then submit -------------------------------------------------
-$("submit-button").addEventListener("click", async () => {
-  await chain;  // a change being stored right now belongs to the paper
+$("submit-button").addEventListener("click", () => openSummary());
+
+// The summary before finishing: how many are answered, unanswered and ragu-ragu, each question a way back.
+function openSummary() {
+  st.reviewing = true;
+  view();
+}
+
+function closeSummary(i = st.current) {
+  st.reviewing = false;
+  st.current = i;
+  view();
+  $("q-head").focus();
+}
+
+function renderSummary() {
   const answered = st.questions.filter((q) => st.answers[q.id] != null).length;
-  if (!window.confirm(fmt(T.confirm_submit, { answered, total: st.questions.length }))) return;
+  const flagged = st.questions.filter((q) => st.flags.has(q.id)).length;
+  $("sum-answered").textContent = String(answered);
+  $("sum-unanswered").textContent = String(st.questions.length - answered);
+  $("sum-flagged").textContent = String(flagged);
+  const list = $("summary-list");
+  if (list.children.length !== st.questions.length) {
+    list.replaceChildren(...st.questions.map((q, i) => {
+      const b = document.createElement("button"); b.type = "button"; b.textContent = i + 1;
+      b.addEventListener("click", () => closeSummary(i));
+      return b;
+    }));
+  }
+  st.questions.forEach((q, i) => {
+    const b = list.children[i];
+    b.className = "cell" + (st.flags.has(q.id) ? " flagged" : st.answers[q.id] != null ? " answered" : "");
+    b.setAttribute("aria-label", cellLabel(q, i));
+  });
+}
+
+$("summary-back").addEventListener("click", () => closeSummary());
+$("finish-confirm").addEventListener("click", async () => {
+  await chain;  // a change being stored right now belongs to the paper
+  st.reviewing = false;
   st.finishing = true;
   sessionStorage.setItem("exam.finishing", "1");
   view();
@@ -623,19 +795,72 @@ function showResult(reason, result, receipt) {
   st.ended = true;
   st.live = false;
   st.finishing = false;
+  st.reviewing = false;
   sessionStorage.removeItem("exam.finishing");
   clearQueue();  // the paper is closed: nothing waiting can change it any more
   $("clock").hidden = true;
   say(lost ? fmt(T.unsent_at_end, { n: lost }) : "", lost > 0);
   $("ended-reason").textContent = T[reason] || reason;
+  $("slip-name").textContent = st.candidate ? st.candidate.name : "";
+  $("slip-number").textContent = st.candidate ? st.candidate.participant_no : "";
+  $("slip-exam").textContent = st.exam ? st.exam.title : "";
+  const passing = result.passing || { subtests: {}, total: null };
   const order = st.paper ? st.paper.subtests.map((s) => s.code) : Object.keys(result.subtests);
-  const rows = order.filter((k) => k in result.subtests).map((k) => `<tr><td>${k}</td><td>${result.subtests[k]}</td></tr>`);
-  rows.push(`<tr><td>${T.total}</td><td>${result.total}</td></tr>`);
-  $("result-rows").innerHTML = rows.join("");
+  const rows = order.filter((k) => k in result.subtests)
+    .map((k) => resultRow(k, result.subtests[k], passing.subtests[k]));
+  rows.push(resultRow(T.total, result.total, passing.total));
+  $("result-rows").replaceChildren(...rows);
   $("result-pass").textContent = result.passed ? T.passed : T.failed;
   $("result-pass").className = "verdict " + (result.passed ? "pass" : "fail");
   $("receipt").textContent = receipt;
+  showReceiptQr(receipt);
   show("result-view");
 }
+
+// One row of the score slip: the score against its passing grade (none: the rules set no minimum there).
+function resultRow(name, score, grade) {
+  const tr = document.createElement("tr");
+  const cells = [name, score, grade == null ? T.no_grade : grade,
+    grade == null ? "" : score + 1e-9 >= grade ? T.pass_ok : T.pass_short];
+  cells.forEach((value, i) => {
+    const td = document.createElement(i === 0 ? "th" : "td");
+    if (i === 0) td.scope = "row";
+    td.textContent = String(value);
+    td.className = ["name", "score", "grade", "status"][i];
+    if (i === 3 && grade != null) td.classList.add(score + 1e-9 >= grade ? "pass" : "fail");
+    tr.append(td);
+  });
+  return tr;
+}
+
+// The receipt as a QR code, drawn by the server (it signs receipts, and only draws its own), shown as a blob: URL.
+let qrUrl = null;
+async function showReceiptQr(receipt) {
+  try {
+    const res = await fetch("/api/v1/receipts/qr", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ receipt }),
+    });
+    if (!res.ok || !st.ended) return;
+    if (qrUrl) URL.revokeObjectURL(qrUrl);
+    qrUrl = URL.createObjectURL(await res.blob());
+    $("receipt-qr").src = qrUrl;
+    $("receipt-qr").hidden = false;
+  } catch (e) { /* the receipt text is on the slip anyway */ }
+}
+
+function clearSlip() {
+  for (const id of ["result-rows", "slip-name", "slip-number", "slip-exam", "ended-reason", "result-pass", "receipt"]) {
+    $(id).replaceChildren();
+  }
+  $("receipt-qr").hidden = true;
+  $("receipt-qr").removeAttribute("src");
+  if (qrUrl) URL.revokeObjectURL(qrUrl);
+  qrUrl = null;
+}
+
+$("print-button").addEventListener("click", () => window.print());
+// Keluar: the PC is ready for the next candidate (this one's session is forgotten; their closed paper left nothing
+// waiting in the queue, and another candidate's queue is kept under its own owner key)
+$("exit-button").addEventListener("click", () => logout(""));
 
 if (st.token) boot(); else show("login-view");

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.live import LiveServer, log_in_on_page
+from tests.live import LiveServer, finish_on_page, log_in_on_page, start_on_page
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "test-output"
@@ -33,7 +33,7 @@ def test_candidate_logs_in_answers_and_submits(browser_page: tuple[Any, LiveServ
     assert page.locator("#login-view h1").inner_text() == "Candidate login"
     log_in_on_page(page, live.url + "/?lang=id", cred)
     page.wait_for_selector("#start-button:visible")
-    page.click("#start-button")
+    start_on_page(page)
     page.wait_for_selector("#q-options .option")
     assert page.locator("#grid .cell").count() == 30
     assert page.locator("#clock").inner_text().startswith("00:")
@@ -47,8 +47,7 @@ def test_candidate_logs_in_answers_and_submits(browser_page: tuple[Any, LiveServ
     page.wait_for_selector("#grid .cell:nth-child(2).flagged", state="attached")
     page.screenshot(path=str(SHOTS / "candidate-exam.png"))
 
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.click("#submit-button")
+    finish_on_page(page)
     page.wait_for_selector("#result-view:visible")
     rows = page.locator("#result-rows tr")
     assert rows.count() == 4  # TWK, TIU, TKP, total

@@ -22,7 +22,7 @@ from candidate.results import score_paper
 from ground import db
 from ground.models import Answer, Candidate, Exam, Paper, Result, Room
 from scoring.receipts import answers_digest
-from tests.live import LiveServer, log_in_on_page, receipt_claims, wait_until
+from tests.live import LiveServer, finish_on_page, log_in_on_page, receipt_claims, start_on_page, wait_until
 from tests.proctor.clients import Proctor, staff_creds
 
 pytestmark = pytest.mark.browser
@@ -54,7 +54,7 @@ def login(page: Any, live: LiveServer, i: int, query: str = "") -> None:
 
 def start(page: Any, live: LiveServer, i: int, query: str = "") -> None:
     login(page, live, i, query)
-    page.click("#start-button")
+    start_on_page(page)
     page.wait_for_selector("#exam-view:visible #q-options .option")
 
 
@@ -188,8 +188,7 @@ def test_offline_answers_then_submit_are_all_scored_and_in_the_receipt(
     assert page.locator("#grid .cell.pending").count() == 5
     shot(page, "offline-queue-id.png")
 
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.click("#submit-button")
+    finish_on_page(page)
     wait_text(page, "#finish-state", "5 perubahan masih menunggu koneksi")
     assert page.locator("#result-view").is_hidden()
     assert page.locator("#q-options input:not([disabled])").count() == 0, "no change after Finish"
@@ -199,7 +198,7 @@ def test_offline_answers_then_submit_are_all_scored_and_in_the_receipt(
     context.set_offline(False)
     page.wait_for_selector("#result-view:visible", timeout=WAIT_MS)
     receipt = page.locator("#receipt").text_content() or ""
-    shown_total = page.locator("#result-rows tr").last.locator("td").last.inner_text()
+    shown_total = page.locator("#result-rows tr").last.locator("td.score").inner_text()
 
     paper = paper_of(live, 0)
     assert paper.state == "finished" and paper.finish_reason == "submitted"
@@ -299,7 +298,7 @@ def test_device_release_to_a_pc_whose_clock_is_behind(sqlite_server: LiveServer,
     skew_ms = page.evaluate("Date.now()") - datetime.now(UTC).timestamp() * 1000
     assert -125_000 < skew_ms < -115_000, f"the spare PC's clock is {skew_ms / 1000:.0f}s off"
     login(page, live, 2)
-    page.click("#start-button")  # a new PC knows nothing of the paper; the server continues it
+    start_on_page(page)  # a new PC knows nothing of the paper; the server continues it
     page.wait_for_selector("#exam-view:visible #q-options .option", timeout=WAIT_MS)
     assert page.locator("#grid .cell.answered").count() == 3
     changed = {n: answer(page, n, 3) for n in range(3)}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.live import LiveServer, log_in_on_page, wait_until
+from tests.live import LiveServer, log_in_on_page, start_on_page, wait_until
 from tests.recordings import wav
 
 pytestmark = pytest.mark.browser
@@ -61,7 +61,7 @@ def test_tables_and_mathml_render_and_hostile_markup_stays_inert(rich_page: tupl
     page, live, requested = rich_page
     SHOTS.mkdir(exist_ok=True)
     log_in_on_page(page, live.url + "/?lang=id", live.candidate(0))
-    page.click("#start-button")
+    start_on_page(page)
     page.wait_for_selector("#q-options .option")
 
     _go_to(page, "Pilih satu.")

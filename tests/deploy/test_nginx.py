@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ground import db
 from ground.models import AuditEvent
 from tests.conftest import drop_postgres_database, fresh_postgres_database, need_nginx, need_redis
-from tests.live import LiveServer, free_port, log_in_on_page, wait_until, wait_until_up
+from tests.live import LiveServer, finish_on_page, free_port, log_in_on_page, start_on_page, wait_until, wait_until_up
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,12 +107,11 @@ def test_candidate_sits_the_exam_through_nginx(site: dict[str, Any], browser: An
     page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
     log_in_on_page(page, site["url"] + "/?lang=en", cred)
     page.wait_for_selector("#start-button:visible")
-    page.click("#start-button")
+    start_on_page(page)
     page.wait_for_selector("#q-options .option")
     page.locator("#q-options .option").nth(1).click()
     page.wait_for_selector("#grid .cell.answered")
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.click("#submit-button")
+    finish_on_page(page)
     page.wait_for_selector("#result-view:visible")
     assert not [c for c in console if "Content Security Policy" in c], console  # the CSP blocks nothing we serve
 

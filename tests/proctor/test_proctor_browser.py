@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.live import LiveServer, log_in_on_page
+from tests.live import LiveServer, finish_on_page, log_in_on_page, start_on_page
 from tests.proctor.clients import staff_creds
 
 pytestmark = pytest.mark.browser
@@ -51,7 +51,7 @@ def test_proctor_sees_a_candidate_and_extends_their_time(room: tuple[Any, LiveSe
     log_in_on_page(candidate, live.url + "/?lang=en", cred)
     candidate.wait_for_selector("#start-button:visible")
     proctor.wait_for_selector('.cell[data-cid="1"].s-waiting', state="attached")
-    candidate.click("#start-button")
+    start_on_page(candidate)
     candidate.wait_for_selector("#q-options .option")
     candidate.locator("#q-options .option").nth(0).click()
     proctor.locator('.cell[data-cid="1"].s-working', has_text="1/30").wait_for(state="attached")
@@ -83,8 +83,7 @@ def test_proctor_sees_a_candidate_and_extends_their_time(room: tuple[Any, LiveSe
     board.on("pageerror", lambda exc: errors.append(str(exc)))
     board.goto(live.url + "/board/DEMO-R1?lang=en")
     assert board.locator("#board-rows tr").count() == 0
-    candidate.on("dialog", lambda dialog: dialog.accept())
-    candidate.click("#submit-button")
+    finish_on_page(candidate)
     candidate.wait_for_selector("#result-view:visible")
     board.wait_for_selector(f"#board-rows tr:has-text('{cred['participant_no']}')")
     assert "Peserta Demo 1" in board.locator("#board-rows").inner_text()
