@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.live import ROOT, LiveServer, finish_on_page, log_in_on_page, start_on_page
+from tests.live import ROOT, LiveServer, log_in_on_page, start_on_page
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "test-output"
@@ -46,7 +46,8 @@ def passing_grade(live: LiveServer, subtest: str) -> float:
 
 
 def focused(page: Any) -> str:
-    return str(page.evaluate("() => document.activeElement && (document.activeElement.id || document.activeElement.className || document.activeElement.tagName)"))
+    return str(page.evaluate("""() => { const a = document.activeElement;
+        return a && (a.id || a.className || a.tagName); }"""))
 
 
 def tab_to(page: Any, element_id: str, limit: int = 80) -> None:
@@ -60,7 +61,8 @@ def tab_to(page: Any, element_id: str, limit: int = 80) -> None:
 
 def focus_ring(page: Any, around: str = "") -> str:
     """The focused element's (or its ``around`` ancestor's) outline or shadow, as drawn: a visible focus ring."""
-    return str(page.evaluate("""(around) => { const el = around ? document.activeElement.closest(around) : document.activeElement;
+    return str(page.evaluate("""(around) => {
+        const el = around ? document.activeElement.closest(around) : document.activeElement;
         const s = getComputedStyle(el);
         return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 ? 'outline' : s.boxShadow; }""", around))
 
@@ -132,7 +134,8 @@ def test_a_keyboard_only_exam_from_login_to_result_and_keluar(sqlite_server: Liv
     page.keyboard.press("ArrowDown")  # the radio group's own key: the next option, chosen; the focus stays on it
     page.wait_for_selector("#q-options .option:nth-child(2).chosen")
     page.locator("#save-state", has_text="Tersimpan").wait_for()
-    assert page.evaluate("() => document.activeElement.value") == page.locator("#q-options input").nth(1).get_attribute("value")
+    second = page.locator("#q-options input").nth(1).get_attribute("value")
+    assert page.evaluate("() => document.activeElement.value") == second
     assert focus_ring(page, ".option") != "none", "the focused option is drawn with a ring"
     page.keyboard.press("r")
     page.wait_for_selector("#grid .cell:nth-child(3).flagged", state="attached")
@@ -271,8 +274,9 @@ def test_first_load_is_under_150_kb_compressed(sqlite_server: LiveServer, screen
     page.goto(sqlite_server.url + "/")
     page.wait_for_selector("#login-view:visible")
     page.wait_for_load_state("load")
-    sizes = page.evaluate("""() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
-        .map((e) => ({name: e.name, transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize}))""")
+    sizes = page.evaluate("""() => [...performance.getEntriesByType('navigation'),
+        ...performance.getEntriesByType('resource')].map((e) =>
+        ({name: e.name, transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize}))""")
     total = sum(e["transfer"] for e in sizes)
     assert all(e["transfer"] > 0 for e in sizes), sizes  # nothing came from a cache: a first load
     assert total < 150_000, (total, sizes)
