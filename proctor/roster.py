@@ -1,7 +1,9 @@
 """Candidates from the registration system's export (CSV or XLSX): checked whole, then added with fresh PINs.
 
 Columns (English or Indonesian header names): participant_no/no_peserta, name/nama, birth_date/tanggal_lahir,
-formation/formasi, entry_path/jalur, session/sesi, room/ruang. One exam room per (room, session) pair: code
+formation/formasi, quota/kuota (the formation's quota, the same on every row of a formation), gpa/ipk (a final
+tie-break), entry_path/jalur (any spelling scoring accepts: "Cum Laude" → cum_laude), session/sesi, room/ruang.
+One exam room per (room, session) pair: code
 ``<room>-S<session>`` (or ``<room>`` without a session), created when missing.
 """
 
@@ -24,6 +26,7 @@ from ground.i18n import _
 from ground.keyring import pin_pepper_for
 from ground.models import Candidate, Exam, Room
 from ground.passwords import hash_pin, new_pin, new_room_token
+from scoring.presets import normalise_path
 
 COLUMNS = {
     "participant_no": ("participant_no", "no_peserta", "nomor_peserta"),
@@ -31,6 +34,8 @@ COLUMNS = {
     "birth_date": ("birth_date", "tanggal_lahir", "tgl_lahir"),
     "formation": ("formation", "formasi"),
     "entry_path": ("entry_path", "jalur", "jenis_formasi"),
+    "quota": ("formation_quota", "quota", "kuota", "kebutuhan"),
+    "gpa": ("gpa", "ipk"),
     "session": ("session", "sesi"),
     "room": ("room", "ruang"),
 }
@@ -53,6 +58,8 @@ class Row:
     entry_path: str
     session: str
     room: str
+    quota: int | None = None
+    gpa: float | None = None
 
     @property
     def room_code(self) -> str:
@@ -132,6 +139,7 @@ def check(session: Session, exam: Exam, table: tables.Table) -> list[Row]:
         raise RosterError(problems)
     existing = set(session.scalars(select(Candidate.participant_no).where(Candidate.exam_id == exam.id)))
     seen: dict[str, int] = {}
+    quotas: dict[str, tuple[int, int]] = {}
     rows: list[Row] = []
     for line, raw in table.rows:
         get = {f: (raw.get(c) or "").strip() for f, c in cols.items()}
@@ -148,7 +156,7 @@ def check(session: Session, exam: Exam, table: tables.Table) -> list[Row]:
         born = _parse_date(get.get("birth_date", ""))
         if born is None:
             errs.append(_("birth date '%(v)s' is not YYYY-MM-DD or DD-MM-YYYY", v=get.get("birth_date", "")))
-        entry_path = get.get("entry_path") or "general"
+        entry_path = normalise_path(get.get("entry_path"))
         if not PATH_RE.match(entry_path):
             errs.append(_("entry path '%(v)s' is not a code like general or cum_laude", v=entry_path))
         room, sess = get.get("room", ""), get.get("session", "")
@@ -156,15 +164,50 @@ def check(session: Session, exam: Exam, table: tables.Table) -> list[Row]:
             errs.append(_("room '%(room)s' / session '%(session)s' is not a short code", room=room, session=sess))
         if len(get.get("formation", "")) > 255:
             errs.append(_("formation is longer than 255 characters"))
+        quota, gpa = _quota(get.get("quota", ""), errs), _gpa(get.get("gpa", ""), errs)
+        formation = get.get("formation", "")
+        if quota is not None:
+            first = quotas.setdefault(formation, (quota, line))
+            if first[0] != quota:
+                errs.append(_("quota %(v)s differs from %(first)s on line %(line)s for the same formation",
+                              v=quota, first=first[0], line=first[1]))
         seen.setdefault(number, line)
         if errs:
             problems += [(line, e) for e in errs]
             continue
-        rows.append(Row(line, number, name, born, get.get("formation", ""), entry_path, sess, room))  # type: ignore[arg-type]
+        rows.append(Row(line, number, name, born, formation, entry_path, sess, room, quota, gpa))  # type: ignore[arg-type]
     problems += _capacity_problems(session, rows)
     if problems:
         raise RosterError(sorted(problems))
     return rows
+
+
+def _quota(raw: str, errs: list[str]) -> int | None:
+    """The formation's quota: a whole number ≥ 0 ("3" or "3.0" from a spreadsheet); empty is unknown."""
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value < 0 or value != int(value) or value > 100_000:
+        errs.append(_("quota '%(v)s' is not a whole number of places", v=raw))
+        return None
+    return int(value)
+
+
+def _gpa(raw: str, errs: list[str]) -> float | None:
+    """GPA (IPK) on the 0-4 scale, comma or point as decimal mark; empty is unknown (ranks last on a tie)."""
+    if not raw:
+        return None
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 4:
+        errs.append(_("GPA '%(v)s' is not a number from 0 to 4", v=raw))
+        return None
+    return value
 
 
 def _capacity_problems(session: Session, rows: list[Row]) -> list[tuple[int, str]]:
@@ -205,7 +248,8 @@ def add(session: Session, exam: Exam, rows: list[Row], *, actor: str = "system")
     for r, pin in zip(rows, pins, strict=True):
         session.add(Candidate(
             exam_id=exam.id, room_id=rooms[r.room_code].id, participant_no=r.participant_no, name=r.name,
-            birth_date=r.birth_date, formation=r.formation, entry_path=r.entry_path, pin_hash=hash_pin(pin, pepper),
+            birth_date=r.birth_date, formation=r.formation, formation_quota=r.quota, gpa=r.gpa,
+            entry_path=r.entry_path, pin_hash=hash_pin(pin, pepper),
             extra={"session": r.session, "room": r.room},
         ))
         issued.append(Issued(r.participant_no, r.name, r.birth_date.isoformat(), r.room_code, pin))
