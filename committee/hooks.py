@@ -6,15 +6,35 @@ import click
 from flask import Flask
 
 from committee.cli import audit_cmd, exam_cmd, relabel_difficulty_cmd
+from committee.web import console
 from committee.web.analysis import bp as analysis_bp
 from committee.web.results import bp as results_bp
+from ground.i18n import lazy_gettext
 from ground.runtime import Runtime
+from ground.staff import nav
+
+# The console's navigation (ground/staff/nav.py): (key, label, endpoint, order). An endpoint not registered yet is
+# shown as plain text; the results pages (issue 16) hook in by giving "results" their endpoint here.
+CONSOLE_NAV = (
+    ("home", lazy_gettext("Home"), "console.home", 10),
+    ("bank", lazy_gettext("Bank"), "console_bank.index", 20),
+    ("blueprints", lazy_gettext("Blueprints"), "console_blueprints.index", 30),
+    ("exams", lazy_gettext("Exams & sessions"), "console_exams.index", 40),
+    ("rooms", lazy_gettext("Rooms & staff"), "console_rooms.index", 50),
+    ("candidates", lazy_gettext("Candidates"), "console_candidates.index", 60),
+    ("results", lazy_gettext("Results"), "console_results.index", 70),
+)
 
 
 def init_app(app: Flask, rt: Runtime) -> None:
-    """Item analysis pages and the results API (announcement, final, signed exports)."""
+    """The console (home and its pages, landing page of committee and admin), item analysis pages and the results
+    API (announcement, final, signed exports)."""
+    app.register_blueprint(console.bp)
     app.register_blueprint(analysis_bp)
     app.register_blueprint(results_bp)
+    for key, label, endpoint, order in CONSOLE_NAV:
+        nav.add_entry(app, key, label, endpoint, order=order)
+    nav.set_home(app, console.COMMITTEE, "console.home")
 
 
 def register_commands(group: click.Group) -> None:

@@ -46,6 +46,7 @@ class Config:
     # how many reverse proxies (nginx) stand in front: their X-Forwarded-* headers are believed, no one else's
     trusted_proxies: int = field(default_factory=lambda: _env_int("TRUSTED_PROXIES", 0))
     secure_cookies: bool = field(default_factory=lambda: _env("SECURE_COOKIES", "0") == "1")  # behind HTTPS
+    site_zone: str = field(default_factory=lambda: _env("SITE_ZONE", "WIB") or "WIB")  # WIB, WITA or WIT: times shown
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()

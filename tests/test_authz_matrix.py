@@ -54,6 +54,11 @@ def staff_page(ok: Expect, other: Expect | None = None) -> dict[str, Expect]:
     return out
 
 
+def console_page(ok: Expect) -> dict[str, Expect]:
+    """A committee console page (HTML): the sign-in page for strangers, 403 for proctors."""
+    return cells((302, "/staff/login"), other_proctor=403, proctor=403, committee=ok, admin=ok)
+
+
 # (method, rule) -> (path template, JSON body or None, expected per actor); {exam} and {room} are filled in
 HTTP: dict[tuple[str, str], tuple[str, Any, dict[str, Expect]]] = {
     ("GET", "/"): ("/", None, anyone(200)),
@@ -90,6 +95,7 @@ HTTP: dict[tuple[str, str], tuple[str, Any, dict[str, Expect]]] = {
               admin=(404, "analysis_unavailable")),
     ),
     ("GET", "/proctor/"): ("/proctor/", None, staff_page(200)),
+    ("GET", "/committee/"): ("/committee/", None, console_page(200)),
     ("GET", "/proctor/rooms/<int(max=2147483647):room_id>/summary"): (
         "/proctor/rooms/{room}/summary", None, staff_page(200, other=(403, "forbidden_room")),
     ),
@@ -99,9 +105,12 @@ HTTP: dict[tuple[str, str], tuple[str, Any, dict[str, Expect]]] = {
     ("GET", "/proctor/rooms/<int(max=2147483647):room_id>/summary.pdf"): (
         "/proctor/rooms/{room}/summary.pdf", None, staff_page(200, other=(403, "forbidden_room")),
     ),
-    ("GET", "/staff/"): ("/staff/", None, anyone((302, "/proctor/"))),
+    # staff land on their role's home: the console for committee and admin, the dashboard for proctors
+    ("GET", "/staff/"): ("/staff/", None, cells((302, "/proctor/"), committee=(302, "/committee/"),
+                                                admin=(302, "/committee/"))),
     ("GET", "/staff/login"): ("/staff/login", None, cells((302, "/proctor/"), anonymous=200, candidate=200,
-                                                          disabled=200)),
+                                                          disabled=200, committee=(302, "/committee/"),
+                                                          admin=(302, "/committee/"))),
     # a form post without the session's CSRF token is refused before the password is even looked at
     ("POST", "/staff/login"): ("/staff/login", {}, cells(401, anonymous=403, candidate=403)),
     ("GET", "/api/v1/staff/session"): (

@@ -31,6 +31,7 @@ from ground.i18n import _
 from ground.models.staff import STAFF_ROLES
 from ground.runtime import runtime
 from ground.staff import accounts as staff_service
+from ground.staff import nav
 from ground.staff.accounts import StaffInfo
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,7 +41,13 @@ UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "csrf_field": csrf_field, "current_staff": current_staff}
+    return {"csrf_token": csrf_token, "csrf_field": csrf_field, "current_staff": current_staff,
+            "console_nav": _console_nav}
+
+
+def _console_nav() -> list[dict[str, Any]]:
+    who = current_staff()
+    return nav.entries_for(who.role) if who is not None else []
 
 
 def csrf_token() -> str:
@@ -190,10 +197,12 @@ def sign_out(everywhere: bool = False) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths after sign-in (never an open redirect)."""
+    """Only same-site paths after sign-in (never an open redirect); else the role's home (the console or the
+    proctor dashboard)."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("proctor.dashboard")
+    who = current_staff()
+    return nav.home_url(who.role if who is not None else None)
 
 
 @bp.get("/staff/login")
@@ -218,7 +227,8 @@ def sign_in_form() -> Any:
 
 @bp.get("/staff/")
 def staff_home() -> Any:
-    return redirect(url_for("proctor.dashboard"))
+    who = current_staff()
+    return redirect(nav.home_url(who.role if who is not None else None))
 
 
 @bp.post("/staff/logout")

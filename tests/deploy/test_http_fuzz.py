@@ -38,6 +38,7 @@ PLAIN = {
     ("GET", "/"), ("GET", "/api/v1/health"), ("GET", "/api/v1/public-key"), ("GET", "/static/<path:filename>"),
     ("GET", "/staff/"), ("GET", "/staff/login"), ("POST", "/staff/logout"), ("GET", "/api/v1/staff/session"),
     ("DELETE", "/api/v1/staff/session"), ("GET", "/receipt"), ("GET", "/proctor/"),
+    ("GET", "/committee/"),
 }
 
 scalars = st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80) | st.floats(

@@ -1,0 +1,116 @@
+"""The committee console's home and what every console page shares: who may enter, one transaction, one message.
+
+Pages call the same library functions as the ``exam-engine`` commands; this module only runs them in a
+database transaction off the event loop (``in_session``), turns a refusal into the page's error and a success
+into a one-line message on the next page (``done``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, redirect, render_template, session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from candidate.exams import exam_overview
+from ground import db, zones
+from ground.concurrency import run_blocking
+from ground.i18n import _
+from ground.models import Candidate, Exam, Paper, Room
+from ground.models.staff import RoomAssignment
+from ground.runtime import runtime
+from ground.staff.auth import staff_required
+from proctor.board import status
+
+T = TypeVar("T")
+COMMITTEE = ("admin", "committee")
+FLASH_KEY = "console_flash"
+bp = Blueprint("console", __name__, url_prefix="/committee", template_folder="templates")
+committee_only = staff_required(*COMMITTEE)
+
+
+def in_session(work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one transaction on the installation's database, on the thread pool."""
+    db_url = runtime().db_url
+
+    def run() -> T:
+        with db.session_scope(db_url) as s:
+            return work(s)
+
+    return run_blocking(run)
+
+
+def done(message: str, target: str) -> Response:
+    """Redirect after a successful POST with a message shown once on the next page."""
+    session[FLASH_KEY] = message
+    return redirect(target)  # type: ignore[return-value]
+
+
+def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """Render a console page with the message a previous POST left."""
+    return render_template(template, flash_message=session.pop(FLASH_KEY, None), **context), status
+
+
+def room_states(s: Session) -> list[dict[str, Any]]:
+    """Every room with its exam, seats, proctors and how many of its papers are in each dashboard state."""
+    proctors: dict[int, int] = dict(s.execute(  # type: ignore[arg-type]
+        select(RoomAssignment.room_id, func.count()).group_by(RoomAssignment.room_id)).all())
+    counts: dict[int, dict[str, int]] = {}
+    papers = s.execute(select(Paper, Candidate.room_id).join(Candidate, Candidate.id == Paper.candidate_id))
+    for paper, room_id in papers:
+        word = status(paper)
+        counts.setdefault(room_id, {}).setdefault(word, 0)
+        counts[room_id][word] += 1
+    seated: dict[int, int] = dict(s.execute(  # type: ignore[arg-type]
+        select(Candidate.room_id, func.count()).group_by(Candidate.room_id)).all())
+    out = []
+    for room in s.scalars(select(Room).order_by(Room.scheduled_start, Room.code)):
+        out.append({
+            "id": room.id, "code": room.code, "name": room.name, "exam": room.exam.code, "is_open": room.is_open,
+            "start": room.scheduled_start, "capacity": room.capacity, "candidates": seated.get(room.id, 0),
+            "proctors": proctors.get(room.id, 0), "states": counts.get(room.id, {}),
+        })
+    return out
+
+
+def next_steps(s: Session, exams: list[dict[str, Any]], rooms: list[dict[str, Any]]) -> list[str]:
+    """What needs doing next: rooms without a proctor, candidates without a paper, exams not open yet."""
+    todo = []
+    if not exams:
+        todo.append(_("Import a question bank, then create the first exam."))
+    for r in rooms:
+        if not r["proctors"]:
+            todo.append(_("Room %(code)s has no proctor.", code=r["code"]))
+    for e in exams:
+        exam_id = s.scalar(select(Exam.id).where(Exam.code == e["code"]))
+        unissued = s.scalar(
+            select(func.count()).select_from(Candidate).outerjoin(Paper, Paper.candidate_id == Candidate.id)
+            .where(Candidate.exam_id == exam_id, Paper.id.is_(None))) or 0
+        if unissued:
+            todo.append(_("Exam %(code)s: %(n)s candidates have no paper yet.", code=e["code"], n=unissued))
+        if not e["candidates"]:
+            todo.append(_("Exam %(code)s has no candidates yet.", code=e["code"]))
+        elif not e["released"]:
+            todo.append(_("Exam %(code)s is not open yet (open it on the day).", code=e["code"]))
+    return todo
+
+
+@bp.get("/")
+@committee_only
+def home() -> Any:
+    """Every exam and room at a glance, and what needs doing next."""
+
+    def load(s: Session) -> dict[str, Any]:
+        exams = exam_overview(s)
+        rooms = room_states(s)
+        return {"exams": exams, "rooms": rooms, "todo": next_steps(s, exams, rooms)}
+
+    return page("console_home.html", **in_session(load))
+
+
+@bp.app_template_filter("local_time")
+def local_time(dt: Any, zone: str | None = None) -> str:
+    """A time in the site's zone (EXAM_SITE_ZONE, WIB by default), labelled: ``2026-12-01 08:00 WIB``."""
+    return zones.local(dt, zone or runtime().config.site_zone)
