@@ -209,20 +209,15 @@ def results_group() -> None:
 def results_export_cmd(state: CliState, exam_code: str, fmt: str, stage: str, out: Path) -> None:
     """Write the ranked announcement per formation (PDF in Bahasa Indonesia) and sign it (OUT.sig)."""
     from ground import db
-    from scoring.exports import write_final, write_skd
-    from scoring.store.announcement import announce_skd, exam_rules
-    from scoring.store.final import compute_final, exam_integration
+    from scoring.store.announcement import export_skd
+    from scoring.store.final import export_final
 
     url = state.init_db()
     key = load_signing_key(state.config.data_dir)
     with db.session_scope(url) as session:
         exam = _exam(session, exam_code)
-        if stage == "skd":
-            formations = announce_skd(session, exam)
-            sig = write_skd(formations, exam_rules(exam).subtests, fmt, out, key, exam.title, exam.code)
-        else:
-            finals = compute_final(session, exam)
-            sig = write_final(finals, fmt, out, key, exam.title, exam.code, exam_integration(exam).decimals)
+        export = export_skd if stage == "skd" else export_final
+        sig = export(session, exam, fmt, out, key, state.config.site_zone)
     click.echo(_("Wrote %(file)s and its signature %(sig)s", file=str(out), sig=str(sig)))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ground import clock
+from ground import clock, zones
 from ground.config import write_private
 from ground.documents import pdf_plain, pdf_text
 from ground.tables import TableError, write_rows
@@ -151,8 +151,11 @@ def write_skd(
     key: Ed25519PrivateKey,
     exam_title: str = "",
     exam_code: str = "",
+    *,
+    zone: str = zones.DEFAULT_ZONE,
 ) -> Path:
-    """Write the SKD announcement as ``fmt`` to ``out`` and sign it; returns the signature path."""
+    """Write the SKD announcement as ``fmt`` to ``out`` and sign it; returns the signature path. Subtests come in
+    the exam's order (TWK, TIU, TKP for the SKD); the printing time in the site's ``zone``, labelled."""
     if fmt in ("csv", "xlsx"):
         header, rows = skd_table(formations, subtests)
         _tabular(out, fmt, header, rows)
@@ -169,8 +172,8 @@ def write_skd(
                              *[fmt_score(s[c]) if c in s else "-" for c in subtests],
                              "-" if r.total is None else fmt_score(r.total), str(r.rank or "-"), r.code])
             sections.append((heading, header, rows, [10, 32, 80, *[16] * len(subtests), 18, 20, 16]))
-        _pdf(out, "PENGUMUMAN HASIL SELEKSI KOMPETENSI DASAR (SKD)", _subtitle(exam_title, exam_code), sections,
-             SKD_LEGEND, _signer(key, out))
+        _pdf(out, "PENGUMUMAN HASIL SELEKSI KOMPETENSI DASAR (SKD)", _subtitle(exam_title, exam_code, zone),
+             sections, SKD_LEGEND, _signer(key, out))
     else:
         raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
     return sign_file(out, key)
@@ -184,8 +187,10 @@ def write_final(
     exam_title: str = "",
     exam_code: str = "",
     decimals: int = 3,
+    *,
+    zone: str = zones.DEFAULT_ZONE,
 ) -> Path:
-    """Write the final (integrated) announcement as ``fmt`` to ``out`` and sign it."""
+    """Write the final (integrated) announcement as ``fmt`` to ``out`` and sign it (printed in the site's zone)."""
     header, rows = final_table(formations, decimals)
     if fmt in ("csv", "xlsx"):
         _tabular(out, fmt, header, rows)
@@ -197,7 +202,7 @@ def write_final(
             sections.append((f"Formasi: {formation_id(f.formation, f.entry_path)} — kebutuhan {f.quota}",
                              ["No", "Nomor Peserta", "Nama", "SKD", "SKD (skala 100)", "SKB (skala 100)",
                               "Nilai Akhir", "Peringkat", "Ket."], pdf_rows, [10, 32, 70, 16, 26, 26, 24, 20, 16]))
-        _pdf(out, "PENGUMUMAN HASIL AKHIR SELEKSI", _subtitle(exam_title, exam_code), sections, FINAL_LEGEND,
+        _pdf(out, "PENGUMUMAN HASIL AKHIR SELEKSI", _subtitle(exam_title, exam_code, zone), sections, FINAL_LEGEND,
              _signer(key, out))
     else:
         raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
@@ -210,8 +215,8 @@ def _tabular(out: Path, fmt: str, header: list[str], rows: list[list[Any]]) -> N
     write_rows(out, header, rows, title="pengumuman")
 
 
-def _subtitle(title: str, code: str) -> str:
-    when = clock.now().strftime("%d-%m-%Y %H:%M UTC")
+def _subtitle(title: str, code: str, zone: str) -> str:
+    when = zones.local(clock.now(), zone, "%d-%m-%Y %H:%M")
     return f"{title} ({code}) — dicetak {when}" if code else f"dicetak {when}"
 
 

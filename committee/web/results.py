@@ -61,21 +61,18 @@ def _final(url: str, code: str, actor: str | None) -> dict[str, Any]:
             for f in formations]}
 
 
-def _export(url: str, code: str, stage: str, fmt: str, key: Any, actor: str) -> tuple[str, bytes]:
-    from scoring.exports import write_final, write_skd
-    from scoring.store.announcement import announce_skd, exam_rules
-    from scoring.store.final import compute_final, exam_integration
+def _export(url: str, code: str, stage: str, fmt: str, key: Any, actor: str, zone: str) -> tuple[str, bytes]:
+    from scoring.store.announcement import export_skd
+    from scoring.store.final import export_final
 
     with db.session_scope(url) as session, tempfile.TemporaryDirectory() as tmp:
         exam = _exam(session, code)
         name = f"pengumuman-{exam.code}-{stage}.{fmt}"
         out = Path(tmp) / name
         if stage == "skd":
-            formations = announce_skd(session, exam)
-            sig = write_skd(formations, exam_rules(exam).subtests, fmt, out, key, exam.title, exam.code)
+            sig = export_skd(session, exam, fmt, out, key, zone)
         else:
-            sig = write_final(compute_final(session, exam, actor=actor), fmt, out, key, exam.title, exam.code,
-                              exam_integration(exam).decimals)
+            sig = export_final(session, exam, fmt, out, key, zone, actor)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             z.write(out, name)
@@ -84,8 +81,14 @@ def _export(url: str, code: str, stage: str, fmt: str, key: Any, actor: str) -> 
 
 
 def _guarded(fn: Any, *args: Any) -> Any:
+    from scoring.store.announcement import PapersStillOpen
+
     try:
         return run_blocking(fn, *args)
+    except PapersStillOpen as exc:
+        raise AppError("papers_open", str(exc), 409, papers=[
+            {"participant_no": p.participant_no, "name": p.name, "room": p.room, "state": p.state}
+            for p in exc.papers]) from None
     except RulesError as exc:
         raise AppError("rules_error", str(exc), 409) from None
 
@@ -122,7 +125,9 @@ def export(code: str) -> Response:
         raise AppError("bad_request", _("stage must be skd or final."), 400, field="stage")
     if fmt not in ("csv", "xlsx", "pdf"):
         raise AppError("bad_request", _("format must be csv, xlsx or pdf."), 400, field="format")
-    name, data = _guarded(_export, runtime().db_url, code, stage, fmt, runtime().signing_key, signed_in_staff().actor)
+    rt = runtime()
+    name, data = _guarded(_export, rt.db_url, code, stage, fmt, rt.signing_key, signed_in_staff().actor,
+                          rt.config.site_zone)
     resp = Response(data, mimetype="application/zip")
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     return resp

@@ -1,18 +1,24 @@
 """The SKD announcement of an exam from the database: every candidate graded, ranked and coded.
 
 Candidates without a finished paper are absent (TH). Writing the codes back onto ``Result.code``
-keeps the candidate-facing result and the announcement in agreement.
+keeps the candidate-facing result and the announcement in agreement, so storing (and every signed
+announcement) is refused while a paper of the exam is still open: its candidate would be announced TH.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ground.models import Candidate, Exam, Paper, Result
-from scoring.presets import Rules, resolve_rules
+from ground import clock
+from ground.i18n import _
+from ground.models import Candidate, Exam, Paper, Result, Room
+from scoring.presets import Rules, RulesError, resolve_rules
 from scoring.selection import Entrant, FormationRanking, select_entrants
 
 NO_FORMATION = "-"
@@ -58,8 +64,63 @@ def skd_entrants(session: Session, exam: Exam) -> list[Entrant]:
     return out
 
 
+@dataclass(frozen=True)
+class OpenPaper:
+    """A paper that may still be finished: started or paused, or issued for a session not over yet."""
+
+    participant_no: str
+    name: str
+    room: str
+    state: str
+
+
+def state_name(state: str) -> str:
+    """A paper's state as the committee reads it."""
+    names = {"issued": _("not started"), "started": _("working"), "paused": _("paused"), "finished": _("finished")}
+    return names.get(state, state)
+
+
+class PapersStillOpen(RulesError):
+    """No announcement while a paper is open; ``papers`` says which, for the committee to finish or wait for."""
+
+    def __init__(self, exam_code: str, papers: list[OpenPaper]) -> None:
+        shown = ", ".join(f"{p.participant_no} ({p.room}, {state_name(p.state)})" for p in papers[:10])
+        more = _(" and %(n)s more", n=len(papers) - 10) if len(papers) > 10 else ""
+        super().__init__(_("%(n)s paper(s) of %(exam)s are not finished yet: %(papers)s%(more)s. Announce when "
+                           "every session is over.", n=len(papers), exam=exam_code, papers=shown, more=more))
+        self.papers = papers
+
+
+def open_papers(session: Session, exam: Exam) -> list[OpenPaper]:
+    """Papers of the exam a candidate can still work on: started or paused, or issued in a session that has not
+    ended (its start plus the exam's duration is still ahead); a candidate who never came to a past session is
+    absent, not open."""
+    now = clock.now()
+    rows = session.execute(
+        select(Candidate.participant_no, Candidate.name, Paper.state, Room.code, Room.scheduled_start)
+        .join(Paper, Paper.candidate_id == Candidate.id).outerjoin(Room, Room.id == Candidate.room_id)
+        .where(Paper.exam_id == exam.id, Paper.state != "finished").order_by(Candidate.participant_no)
+    )
+    out = []
+    for number, name, state, room, start in rows:
+        pending = state == "issued" and start is not None and now < start + timedelta(seconds=exam.duration_s)
+        if state in ("started", "paused") or pending:
+            out.append(OpenPaper(number, name, room or "-", state))
+    return out
+
+
+def refuse_while_open(session: Session, exam: Exam) -> None:
+    """:class:`PapersStillOpen` naming the open papers, if any."""
+    papers = open_papers(session, exam)
+    if papers:
+        raise PapersStillOpen(exam.code, papers)
+
+
 def announce_skd(session: Session, exam: Exam, *, store: bool = True) -> list[FormationRanking]:
-    """Grade and rank the whole exam per formation and (unless only looking) store each result's code."""
+    """Grade and rank the whole exam per formation and (unless only looking) store each result's code; storing
+    is refused while a paper is open."""
+    if store:
+        refuse_while_open(session, exam)
     formations = select_entrants(skd_entrants(session, exam), exam_rules(exam))
     if not store:
         return formations
@@ -70,3 +131,11 @@ def announce_skd(session: Session, exam: Exam, *, store: bool = True) -> list[Fo
                 seat.result.code = row.code
     session.flush()
     return formations
+
+
+def export_skd(session: Session, exam: Exam, fmt: str, out: Path, key: Ed25519PrivateKey, zone: str) -> Path:
+    """The signed SKD announcement of the exam (codes stored); refused while a paper is open. Returns the .sig."""
+    from scoring.exports import write_skd
+
+    formations = announce_skd(session, exam)
+    return write_skd(formations, exam_rules(exam).subtests, fmt, out, key, exam.title, exam.code, zone=zone)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -194,3 +196,12 @@ def compute_final(
                  candidates=sum(len(f.rows) for f in formations))
     session.flush()
     return formations
+
+
+def export_final(session: Session, exam: Exam, fmt: str, out: Path, key: Ed25519PrivateKey, zone: str,
+                 actor: str = "system") -> Path:
+    """The signed final announcement (final results stored, audited as ``actor``). Returns the .sig path."""
+    from scoring.exports import write_final
+
+    return write_final(compute_final(session, exam, actor=actor), fmt, out, key, exam.title, exam.code,
+                       exam_integration(exam).decimals, zone=zone)

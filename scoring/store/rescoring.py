@@ -19,7 +19,7 @@ from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Paper
 from ground.models.scoring import RescoreLog
 from scoring.grading import grade
 from scoring.points import ANNUL_MODES, layout_versions, subtest_points
-from scoring.store.announcement import announce_skd, exam_rules
+from scoring.store.announcement import announce_skd, exam_rules, open_papers
 
 CHUNK = 900  # stay under SQLite's bound-parameter limit
 
@@ -184,6 +184,19 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
         report.changed.append(RescoreChange(cand.participant_no, before, after))
     audit.record(session, "exam_rescored", actor=actor, exam_id=exam.id, reason=reason.strip(),
                  checked=report.checked, changed=len(report.changed), annulled=sorted(annulled))
-    announce_skd(session, exam)
+    if not open_papers(session, exam):  # mid-exam the codes wait for the announcement, which refuses until then
+        announce_skd(session, exam)
     session.flush()
     return report
+
+
+def preview_annulment(session: Session, exam: Exam, version_ids: Iterable[int], mode: str, reason: str,
+                      actor: str = "system") -> RescoreReport:
+    """What annulling would do to whom, by the very functions that would do it, then rolled back: nothing stays."""
+    savepoint = session.begin_nested()
+    try:
+        annul_items(session, exam, version_ids, mode, reason, actor)
+        return rescore_exam(session, exam, reason, actor)
+    finally:
+        savepoint.rollback()
+        session.expire_all()
