@@ -8,11 +8,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ground import clock
+from ground import clock, zones
 from ground.documents import csv_writer, pdf_plain, pdf_text
 from ground.i18n import _
 from ground.models import Room
 from proctor import board
+
+SECONDS = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class RoomSummary:
     incidents: list[dict[str, Any]]
 
 
-def build(session: Session, room: Room) -> RoomSummary:
+def build(session: Session, room: Room, zone: str = zones.DEFAULT_ZONE) -> RoomSummary:
+    """The room's summary at this moment; every time in the site's ``zone``, labelled (an official document)."""
     rows = board.rows(session, room_id=room.id)
     attended = [r for r in rows if r["state"] != "issued" or r["status"] == "waiting"]
     counts = {
@@ -42,10 +45,11 @@ def build(session: Session, room: Room) -> RoomSummary:
         "focus_lost": sum(r["focus_lost"] for r in rows),
         "fullscreen_exits": sum(r["fullscreen_exits"] for r in rows),
     }
-    incidents = list(reversed(board.feed(session, room.id, incidents=True, limit=5000)))
+    incidents = [dict(ev, at=zones.local(clock.parse_iso(ev["at"]), zone, SECONDS))
+                 for ev in reversed(board.feed(session, room.id, incidents=True, limit=5000))]
     counts["incidents"] = len(incidents)
     return RoomSummary(
-        room=board.room_card(session, room, with_token=False), generated_at=clock.isoformat(clock.now()),
+        room=board.room_card(session, room, with_token=False), generated_at=zones.local(clock.now(), zone, SECONDS),
         counts=counts, candidates=rows, incidents=incidents,
     )
 
@@ -126,12 +130,12 @@ def to_pdf(s: RoomSummary) -> bytes:
     story.append(Paragraph(pdf_text(_("Incidents")), styles["Heading4"]))
     if s.incidents:
         inc = [
-            [ev["at"][11:19], pdf_plain(ev["kind"]), pdf_plain(ev["actor"]), pdf_plain(ev["participant_no"] or ""),
+            [ev["at"][11:], pdf_plain(ev["kind"]), pdf_plain(ev["actor"]), pdf_plain(ev["participant_no"] or ""),
              Paragraph(pdf_text(ev["reason"] or ""), small)]
             for ev in s.incidents
         ]
         story.append(Table([[_("Time"), _("Event"), _("By"), _("Participant number"), _("Reason")], *inc],
-                           repeatRows=1, colWidths=[18 * mm, 32 * mm, 32 * mm, 28 * mm, 70 * mm], style=grid))
+                           repeatRows=1, colWidths=[22 * mm, 32 * mm, 32 * mm, 28 * mm, 66 * mm], style=grid))
     else:
         story.append(Paragraph(pdf_text(_("No incidents.")), small))
     story += [Spacer(1, 15 * mm), Table([[_("Proctor"), _("Room coordinator")], ["", ""],

@@ -25,12 +25,12 @@ def dashboard() -> Any:
 
 
 def _room_summary(room_id: int) -> summary.RoomSummary:
-    db_url, who = runtime().db_url, signed_in_staff()
+    db_url, who, zone = runtime().db_url, signed_in_staff(), runtime().config.site_zone
 
     def load() -> summary.RoomSummary:
         with db.session_scope(db_url) as s:
             room = authorize(s, who, room_id)
-            return summary.build(s, room)
+            return summary.build(s, room, zone)
 
     return run_blocking(load)
 

@@ -44,7 +44,7 @@ def report_page(code: str) -> Response:
     if fmt == "csv":
         return Response(to_csv(report), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="analysis-{code}.csv"'})
-    html = to_html(report)
+    html = to_html(report, zone=runtime().config.site_zone)
     action = escape(url_for("analysis.store_statistics", code=code))
     form = (f'<form method="post" action="{action}" style="margin:1rem 0">{csrf_field()}'
             f'<button type="submit">{escape(_("Store these statistics in the bank"))}</button> '

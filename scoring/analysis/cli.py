@@ -32,16 +32,16 @@ def _emit(text: str, out: Path | None) -> None:
         click.echo(_("written: %(path)s", path=str(out)), err=True)
 
 
-def _render(report: dict[str, Any], fmt: str) -> str:
+def _render(report: dict[str, Any], fmt: str, zone: str) -> str:
     if fmt == "html":
-        return to_html(report)
+        return to_html(report, zone=zone)
     if fmt == "csv":
         return to_csv(report)
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
 
 
 def _text_summary(report: dict[str, Any]) -> str:
-    lines = []
+    lines = [f"! {report['warning']}"] if report.get("warning") else []
     for st in report["subtests"]:
         t = st["test"]
         fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
@@ -94,7 +94,7 @@ def analysis_cmd(state: CliState, responses: Path | None, key: Path | None, exam
                 _emit(json.dumps(compact_json(analyses[0]), ensure_ascii=False, indent=2) + "\n", out)
                 return
             report = full_report(analyses, {"source": str(responses)})
-            _emit(_render(report, fmt) if fmt else _text_summary(report), out)
+            _emit(_render(report, fmt, state.config.site_zone) if fmt else _text_summary(report), out)
             return
         from scoring.store.analysis import exam_analysis
 
@@ -102,7 +102,9 @@ def analysis_cmd(state: CliState, responses: Path | None, key: Path | None, exam
         report, analyses = exam_analysis(url, exam_code or "", write_back=not no_write_back, irt=not no_irt)
         if abilities is not None:
             write_private(abilities, abilities_csv(analyses).encode("utf-8"))
-        _emit(_render(report, "json" if as_json else (fmt or "json")), out)
+        _emit(_render(report, "json" if as_json else (fmt or "json"), state.config.site_zone), out)
+        if report.get("warning"):
+            click.echo(report["warning"], err=True)
         if not no_write_back:
             click.echo(_("item statistics stored for %(count)d items of exam %(code)s",
                          count=sum(len(st["items"]) for st in report["subtests"]), code=report["exam"]["code"]),

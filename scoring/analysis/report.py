@@ -9,10 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from ground import clock
+from ground import clock, zones
 from ground.documents import csv_writer
 from ground.i18n import _
 from scoring.analysis.classical import CURVE_GROUPS, TestStatistics
+from scoring.analysis.flags import FlagRules
 from scoring.analysis.pipeline import SubtestAnalysis
 from scoring.analysis.plots import histogram_svg, option_curves_svg, scatter_svg
 
@@ -82,6 +83,17 @@ def _test_dict(t: TestStatistics) -> dict[str, Any]:
             "distribution": [{"low": lo, "high": hi, "count": n} for lo, hi, n in t.distribution]}
 
 
+SMALL_SAMPLE = FlagRules().min_candidates  # below this, reliability and flags are too noisy to act on
+
+
+def small_sample_warning(n: int) -> str | None:
+    """Why statistics of ``n`` candidates must not be acted on, or None when there are enough."""
+    if n >= SMALL_SAMPLE:
+        return None
+    return _("Only %(n)s candidates (fewer than %(min)s): reliability, discrimination and flags are not "
+             "dependable; do not annul or relabel items on these figures alone.", n=n, min=SMALL_SAMPLE)
+
+
 def full_report(analyses: list[SubtestAnalysis], exam: dict[str, Any] | None = None,
                 total: TestStatistics | None = None) -> dict[str, Any]:
     """Everything per subtest and item: statistics, IRT, options by score group, flags; ``total``: whole test."""
@@ -104,7 +116,7 @@ def full_report(analyses: list[SubtestAnalysis], exam: dict[str, Any] | None = N
             })
         fit = an.irt
         subtests.append({
-            "code": an.code, "title": an.title,
+            "code": an.code, "title": an.title, "warning": small_sample_warning(t.n),
             "test": _test_dict(t),
             "irt": None if fit is None else {
                 "loglik": num(fit.loglik), "quadrature_points": fit.quadrature_points, "converged": fit.converged,
@@ -113,7 +125,8 @@ def full_report(analyses: list[SubtestAnalysis], exam: dict[str, Any] | None = N
             "irt_note": an.irt_note,
             "items": items,
         })
-    return {"exam": exam, "generated_at": clock.now().isoformat(),
+    smallest = min([st["test"]["n"] for st in subtests] + ([total.n] if total is not None else []), default=0)
+    return {"exam": exam, "generated_at": clock.now().isoformat(), "warning": small_sample_warning(smallest),
             "total": None if total is None else _test_dict(total), "subtests": subtests}
 
 
@@ -167,17 +180,21 @@ td,th{border:1px solid #ddd;padding:.25rem .45rem;text-align:right}th{background
 td.l,th.l{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:1rem}.flag{color:#b00020}
 details{margin:.3rem 0;border:1px solid #eee;padding:.3rem .6rem}summary{cursor:pointer}
 .note{color:#555;font-size:.85rem}
+.warning{border:2px solid #8a5a00;background:#fff4d6;color:#3d2800;padding:.5rem .8rem}
 """
 
 
-def to_html(report: dict[str, Any], title: str | None = None) -> str:
+def to_html(report: dict[str, Any], title: str | None = None, zone: str = zones.DEFAULT_ZONE) -> str:
     """A self-contained page: summary, histogram, difficulty-vs-discrimination plot, items, option curves."""
     exam = report.get("exam") or {}
+    generated = zones.local(clock.parse_iso(report["generated_at"]), zone) if report.get("generated_at") else "-"
     heading = title or (_("Item analysis") + (f" — {exam.get('code')}" if exam.get("code") else ""))
     out = [f'<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{escape(heading)}</title>'
            f"<style>{STYLE}</style></head><body><h1>{escape(heading)}</h1>",
-           f'<p class="note">{escape(_("Generated"))}: {escape(report.get("generated_at", ""))}. '
+           f'<p class="note">{escape(_("Generated"))}: {escape(generated)}. '
            f'{escape(_("Difficulty p is the share answering correctly (mean points / maximum for weighted items); discrimination r is the correlation of the item with the total of the other items."))}</p>']  # noqa: E501
+    if report.get("warning"):
+        out.append(f'<p class="warning" role="alert" id="small-sample">{escape(report["warning"])}</p>')
     if report.get("total"):
         t = report["total"]
         heads = [_("Candidates"), _("Items"), _("Mean"), _("SD"), "KR-20", _("Cronbach's alpha"), _("SEM")]
