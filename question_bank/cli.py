@@ -12,7 +12,7 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from ground import audit, bank_seal, crypto
+from ground import audit, bank_seal, crypto, people_seal
 from ground.cli_state import CliState, cli_actor, pass_state
 from ground.config import write_private
 from ground.db import get_engine, session_scope
@@ -356,6 +356,11 @@ def rotate_key_cmd(state: CliState, yes: bool) -> None:
             bank_seal.rewrap_bank_key(session, old, new)
         except crypto.TamperedError:
             refuse(_("The question bank's key does not open with the current master key; nothing changed. Put back "
+                     "the master key it was sealed with (master.key or EXAM_MASTER_KEY), then rotate again."))
+        try:
+            people_seal.rewrap_people_key(session, old, new)
+        except crypto.TamperedError:
+            refuse(_("The people data key does not open with the current master key; nothing changed. Put back "
                      "the master key it was sealed with (master.key or EXAM_MASTER_KEY), then rotate again."))
         audit.record(session, "master_key_rotated", actor=cli_actor(), exams=[e.code for e in exams])
     if from_env:

@@ -1,8 +1,8 @@
 """The house is one-way: each package imports only the layers below it (docs/architecture.md, "Layers").
 
-ground < libraries (question_bank, scoring: neither imports the other) < delivery (candidate < proctor < committee)
-< top (exam_engine). Every import counts, at module level or inside a function. Also: no ``_private`` name is
-imported from another package, and the libraries' pure modules touch neither the database nor Flask.
+ground < libraries (question_bank, scoring: neither imports the other) < delivery (candidate < proctor < registration
+< committee) < top (exam_engine). Every import counts, at module level or inside a function. Also: no ``_private``
+name is imported from another package, and the libraries' pure modules touch neither the database nor Flask.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ ALLOWED: dict[str, set[str]] = {
     "scoring": {"ground", "scoring"},
     "candidate": {"ground", "question_bank", "scoring", "candidate"},
     "proctor": {"ground", "question_bank", "scoring", "candidate", "proctor"},
-    "committee": {"ground", "question_bank", "scoring", "candidate", "proctor", "committee"},
-    "exam_engine": {"ground", "question_bank", "scoring", "candidate", "proctor", "committee", "exam_engine"},
+    "registration": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration"},
+    "committee": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "committee"},
+    "exam_engine": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "committee",
+                    "exam_engine"},
 }
 LIBRARIES = ("question_bank", "scoring")
 # In a library, only these modules may touch the database; the rest take and return plain data.

@@ -8,6 +8,18 @@ from ground.models.bank_images import BankImage  # noqa: F401  (issue 3)
 from ground.models.exam import Candidate, Exam, Room
 from ground.models.liveness import ConnectionHolder, ServerProcess
 from ground.models.paper import Answer, Paper, Result
+from ground.models.registration import (  # noqa: F401  (issue 17)
+    ApplicantAccount,
+    Application,
+    ApplicationDocument,
+    Formation,
+    PeopleKey,
+    Person,
+    Recruitment,
+    Requirement,
+    RequirementCheck,
+    StoredFile,
+)
 from ground.models.scoring import (  # noqa: F401  (issue 4)
     Annulment,
     FinalResult,
