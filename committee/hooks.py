@@ -8,6 +8,7 @@ from flask import Flask
 from committee.cli import audit_cmd, exam_cmd, relabel_difficulty_cmd
 from committee.web import console
 from committee.web.analysis import bp as analysis_bp
+from committee.web.console_results import bp as console_results_bp
 from committee.web.results import bp as results_bp
 from ground.i18n import lazy_gettext
 from ground.runtime import Runtime
@@ -32,6 +33,7 @@ def init_app(app: Flask, rt: Runtime) -> None:
     app.register_blueprint(console.bp)
     app.register_blueprint(analysis_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(console_results_bp)
     for key, label, endpoint, order in CONSOLE_NAV:
         nav.add_entry(app, key, label, endpoint, order=order)
     nav.set_home(app, console.COMMITTEE, "console.home")

@@ -274,7 +274,7 @@ def resolve_rules(rules: str | Mapping[str, Any] | Rules | None) -> Rules:
     import json
 
     try:
-        key = json.dumps(rules, sort_keys=True)
+        key = json.dumps(rules)  # not sort_keys: the order of 'subtests' is the order scores are announced in
     except (TypeError, ValueError) as exc:
         raise RulesError(f"grading rules are not plain JSON data: {exc}") from exc
     return _cached(key)

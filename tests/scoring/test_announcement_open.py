@@ -104,3 +104,14 @@ def test_annulment_preview_shows_before_and_after_and_keeps_nothing(session: Ses
     from ground.models.scoring import Annulment, RescoreLog
     assert session.scalars(select(Annulment)).all() == [] and session.scalars(select(RescoreLog)).all() == []
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "items_annulled")) is None
+
+
+def test_explicit_subtests_keep_their_order() -> None:
+    """The rules cache once sorted the grading's keys, so an exam without a preset announced TIU, TKP, TWK."""
+    from scoring_factory import MINI_RULES
+
+    from scoring.presets import resolve_rules
+
+    assert resolve_rules(MINI_RULES).subtests == ("TWK", "TIU", "TKP")
+    assert resolve_rules({"subtests": {"B": {}, "A": {}}}).subtests == ("B", "A")
+    assert resolve_rules({"subtests": {"A": {}, "B": {}}}).subtests == ("A", "B")
