@@ -128,6 +128,32 @@ HTTP: dict[tuple[str, str], tuple[str, Any, dict[str, Expect]]] = {
                                    candidate=(403, "csrf_failed")),
     ),
 }
+# the registration portal (issue 17): staff and candidates are strangers to it (applicant pages send them to the
+# applicant's sign-in); a form post without the session's CSRF token is refused
+PORTAL_PAGE = anyone((302, "/daftar/login"))
+PORTAL_FORM = cells(400, anonymous=403, candidate=403)  # staff send the token (X-CSRF-Token): then the form is read
+HTTP |= {
+    ("GET", "/daftar/"): ("/daftar/", None, anyone(200)),
+    ("GET", "/daftar/register"): ("/daftar/register", None, anyone(200)),
+    ("POST", "/daftar/register"): ("/daftar/register", {}, PORTAL_FORM),
+    ("GET", "/daftar/login"): ("/daftar/login", None, anyone(200)),
+    ("POST", "/daftar/login"): ("/daftar/login", {}, cells(401, anonymous=403, candidate=403)),
+    ("POST", "/daftar/logout"): ("/daftar/logout", {}, cells((302, "/daftar/"), anonymous=(403, "csrf_failed"),
+                                                             candidate=(403, "csrf_failed"))),
+    ("GET", "/daftar/verify"): ("/daftar/verify", None, PORTAL_PAGE),
+    ("POST", "/daftar/verify"): ("/daftar/verify", {}, PORTAL_PAGE),
+    ("POST", "/daftar/verify/resend"): ("/daftar/verify/resend", {}, PORTAL_PAGE),
+    ("GET", "/daftar/account"): ("/daftar/account", None, PORTAL_PAGE),
+    ("POST", "/daftar/account/profile"): ("/daftar/account/profile", {}, PORTAL_PAGE),
+    ("GET", "/daftar/account/data.json"): ("/daftar/account/data.json", None, PORTAL_PAGE),
+    ("GET", "/daftar/r/<code>"): ("/daftar/r/CPNS-X", None, PORTAL_PAGE),
+    ("POST", "/daftar/r/<code>/formation"): ("/daftar/r/CPNS-X/formation", {}, PORTAL_PAGE),
+    ("POST", "/daftar/r/<code>/documents/<int(max=2147483647):requirement_id>"): (
+        "/daftar/r/CPNS-X/documents/1", {}, PORTAL_PAGE),
+    ("POST", "/daftar/r/<code>/submit"): ("/daftar/r/CPNS-X/submit", {}, PORTAL_PAGE),
+    ("GET", "/daftar/r/<code>/summary.pdf"): ("/daftar/r/CPNS-X/summary.pdf", None, PORTAL_PAGE),
+    ("GET", "/daftar/documents/<int(max=2147483647):doc_id>"): ("/daftar/documents/1", None, PORTAL_PAGE),
+}
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
 
 

@@ -41,6 +41,24 @@ PLAIN = {
     ("GET", "/committee/"),
 }
 
+# the registration portal (issue 17): path template (a fuzzed value in {v}) -> the rule it exercises
+INT = "<int(max=2147483647):{}>"
+PORTAL_GET = {
+    "/daftar/r/{v}": "/daftar/r/<code>", "/daftar/r/{v}/summary.pdf": "/daftar/r/<code>/summary.pdf",
+    "/daftar/documents/{v}": "/daftar/documents/" + INT.format("doc_id"),
+}
+PORTAL_FORM = {
+    "/daftar/register": "/daftar/register", "/daftar/login": "/daftar/login", "/daftar/verify": "/daftar/verify",
+    "/daftar/account/profile": "/daftar/account/profile", "/daftar/r/{v}/formation": "/daftar/r/<code>/formation",
+    "/daftar/r/{v}/submit": "/daftar/r/<code>/submit",
+    "/daftar/r/{v}/documents/1": "/daftar/r/<code>/documents/" + INT.format("requirement_id"),
+}
+PLAIN |= {  # no body, no path value
+    ("GET", "/daftar/"), ("GET", "/daftar/register"), ("GET", "/daftar/login"), ("GET", "/daftar/verify"),
+    ("POST", "/daftar/verify/resend"), ("POST", "/daftar/logout"), ("GET", "/daftar/account"),
+    ("GET", "/daftar/account/data.json"),
+}
+
 scalars = st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80) | st.floats(
     allow_nan=False) | st.text(max_size=40)
 json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
@@ -112,6 +130,12 @@ def test_arbitrary_json_and_paths(app: Flask, examples: int) -> None:
             for route in FORM_ROUTES:
                 path = route.format(code="SKD")
                 check(client.post(path, data=form), f"POST form {path} {form}")
+            for route in PORTAL_GET:
+                path = route.format(v=value)
+                check(client.get(path), f"GET {path}")
+            for route in PORTAL_FORM:
+                path = route.format(v=value)
+                check(client.post(path, data=form), f"POST form {path} {form}")
 
     run()
 
@@ -123,7 +147,7 @@ def test_the_routes_listed_are_all_the_routes(app: Flask) -> None:
         return template.replace("{code}", "<code>").replace("{n}", "<int(max=2147483647):room_id>")
 
     listed = ({("POST", rule(t)) for t in JSON_ROUTES + FORM_ROUTES} | {("GET", rule(t)) for t in GET_ROUTES}
-              | PLAIN)
+              | PLAIN | {("GET", r) for r in PORTAL_GET.values()} | {("POST", r) for r in PORTAL_FORM.values()})
     routes = {(m, r.rule.replace("<sha256>", "<code>")) for r in app.url_map.iter_rules()
               for m in (r.methods or set()) - {"HEAD", "OPTIONS"}}
     assert not routes - listed, f"add these routes to the fuzz lists: {sorted(routes - listed)}"

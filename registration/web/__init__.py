@@ -1,0 +1,1 @@
+"""The portal's faces: the applicant's pages (portal.py) and the verifiers' (verification.py)."""
