@@ -48,7 +48,8 @@ def labelled_paper(assembler: Assembler, data_key: bytes) -> tuple[int, dict[str
 
 
 def issue_papers(
-    session: Session, exam: Exam, master_key: bytes, candidates: Iterable[Candidate] | None = None
+    session: Session, exam: Exam, master_key: bytes, candidates: Iterable[Candidate] | None = None, *,
+    actor: str = "system",
 ) -> int:
     """Give every candidate without a paper one (refused whole, with what is missing, if the bank is short)."""
     bp = load_blueprint(exam.blueprint)
@@ -75,7 +76,7 @@ def issue_papers(
                 package_ciphertext=ciphertext, key_wrapped=wrapped, state="issued", issued_at=now,
             )
         )
-    audit.record(session, "papers_issued", exam_id=exam.id, count=len(todo))
+    audit.record(session, "papers_issued", actor=actor, exam_id=exam.id, count=len(todo))
     return len(todo)
 
 

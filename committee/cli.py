@@ -86,7 +86,7 @@ def exam_issue(state: CliState, code: str) -> None:
     """Assemble and seal a paper for every candidate of exam CODE who has none yet (ahead of the day)."""
     state.init_db()
     with state.session() as s:
-        n = issue_papers(s, get_exam(s, code), load_master_key(state.config.data_dir))
+        n = issue_papers(s, get_exam(s, code), load_master_key(state.config.data_dir), actor=cli_actor())
     click.echo(_("Issued %(n)s papers.", n=n))
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ground import zones
 from ground.documents import pdf_plain
+from ground.errors import AppError
 from ground.i18n import _
+from ground.models import Room
 from proctor.roster import Issued
 
 COLS, ROWS = 2, 4
@@ -60,3 +66,13 @@ def cards_pdf(exam_title: str, room_code: str, room_name: str, start: str | None
     pdf.showPage()
     pdf.save()
     return buf.getvalue()
+
+
+def room_cards(session: Session, room_code: str, people: Sequence[Issued], zone: str = zones.DEFAULT_ZONE) -> bytes:
+    """The cards of one room's people (from a PIN list), in participant-number order, the start in ``zone``."""
+    room = session.scalar(select(Room).where(Room.code == room_code))
+    if room is None:
+        raise AppError("unknown_room", _("No room with code %(code)s.", code=room_code), 404)
+    start = zones.local(room.scheduled_start, zone) if room.scheduled_start else None
+    members = sorted(people, key=lambda p: p.participant_no)
+    return cards_pdf(room.exam.title, room.code, room.name, start, members)

@@ -11,15 +11,15 @@ from sqlalchemy import func, select
 
 from candidate.exams import get_exam
 from ground import clock, db
-from ground.cli_state import CliState, pass_state
+from ground.cli_state import CliState, cli_actor, pass_state
 from ground.config import write_private
 from ground.i18n import _
 from ground.models import Candidate, Room
 from ground.models.staff import STAFF_ROLES, RoomAssignment, StaffUser
-from ground.passwords import new_room_token
 from ground.staff import accounts as staff_service
 from proctor import roster
-from proctor.cards import cards_pdf
+from proctor.cards import room_cards
+from proctor.rooms import add_room
 
 
 def _not_imported(err: roster.RosterError) -> click.ClickException:
@@ -66,6 +66,18 @@ def staff_assign(state: CliState, username: str, room_codes: tuple[str, ...]) ->
         for code in room_codes:
             staff_service.assign(s, username, code, actor="cli")
     click.echo(_("Assigned %(rooms)s to %(name)s.", rooms=", ".join(room_codes), name=username))
+
+
+@staff_cmd.command("unassign")
+@click.argument("username")
+@click.argument("room_codes", nargs=-1, required=True)
+@pass_state
+def staff_unassign(state: CliState, username: str, room_codes: tuple[str, ...]) -> None:
+    """Take rooms away from a proctor (their open dashboards of those rooms close on the next action)."""
+    with state.session() as s:
+        for code in room_codes:
+            staff_service.unassign(s, username, code, actor=cli_actor())
+    click.echo(_("Took %(rooms)s from %(name)s.", rooms=", ".join(room_codes), name=username))
 
 
 @staff_cmd.command("password")
@@ -130,15 +142,9 @@ def room_add(state: CliState, code: str, exam_code: str, name: str, capacity: in
         if when.tzinfo is None:
             raise click.ClickException(_("--start needs a time zone, e.g. +07:00 for WIB."))
         when = when.astimezone(UTC)
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,60}$", code):
-        raise click.ClickException(_("Room codes are short: letters, digits, dot, dash, underscore."))
     state.init_db()
     with state.session() as s:
-        exam = get_exam(s, exam_code)
-        if s.scalar(select(Room.id).where(Room.code == code)) is not None:
-            raise click.ClickException(_("Room %(code)s exists already.", code=code))
-        s.add(Room(exam_id=exam.id, code=code, name=name or code, token=new_room_token(), is_open=False,
-                   capacity=capacity, scheduled_start=when))
+        add_room(s, get_exam(s, exam_code), code, name=name, capacity=capacity, start=when, actor=cli_actor())
     click.echo(_("Added room %(code)s.", code=code))
 
 
@@ -213,15 +219,10 @@ def cards_cmd(state: CliState, pins: Path, out_dir: Path) -> None:
     for p in people:
         by_room.setdefault(p.room_code, []).append(p)
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # the cards carry PINs
-    with db.session_scope(state.db_url) as s:
+    with state.session() as s:
         for code, members in sorted(by_room.items()):
-            room = s.scalar(select(Room).where(Room.code == code))
-            if room is None:
-                raise click.ClickException(_("No room with code %(code)s.", code=code))
-            start = room.scheduled_start.strftime("%Y-%m-%d %H:%M UTC") if room.scheduled_start else None
-            members.sort(key=lambda p: p.participant_no)
             path = out_dir / f"kartu-{re.sub(r'[^A-Za-z0-9._-]', '_', code)}.pdf"
-            write_private(path, cards_pdf(room.exam.title, room.code, room.name, start, members))
+            write_private(path, room_cards(s, code, members, state.config.site_zone))
             click.echo(_("%(n)s cards: %(path)s", n=len(members), path=path))
 
 

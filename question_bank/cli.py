@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,9 @@ from ground.models import Exam, Item
 from ground.models.bank_images import BankImage
 from question_bank.assembly import stock_problems
 from question_bank.blueprint import BlueprintError, load_blueprint, load_preset
-from question_bank.formats import FormatError, Problem, read_bank, used_images
+from question_bank.formats import FormatError, Problem, read_bank
 from question_bank.formats.registry import FORMATS
-from question_bank.store import check_media, current_drafts, encrypt_bank, images_of, import_items, load_pool
+from question_bank.store import current_drafts, encrypt_bank, images_of, load_pool, try_import
 
 EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
@@ -126,35 +127,21 @@ def import_cmd(
         return
     url = state.init_db()
     with session_scope(url) as session:
-        missing = check_media(session, parsed.items, parsed.images)
-        parsed.problems.extend(p for _uid, p in missing)
-        bad_uids = {uid for uid, _p in missing}  # the parser's refusals are already out of parsed.items
-        if bad_uids:
-            parsed.items = [d for d in parsed.items if d.uid not in bad_uids]
-            parsed.rejected += len(bad_uids)
-            parsed.images = used_images(parsed.items, parsed.images)
-        if parsed.problems and not skip_invalid:
-            _refuse(file, parsed.problems, parsed.rejected + len(parsed.items), len(parsed.items), as_json)
-        total = len(parsed.items)
-        show_bar = total >= PROGRESS_FROM and not as_json
-        if show_bar:
-            with click.progressbar(length=total, label=_("Importing"), file=sys.stderr) as bar:
-                last = [0]
+        show_bar = len(parsed.items) >= PROGRESS_FROM and not as_json
+        with click.progressbar(length=len(parsed.items), label=_("Importing"), file=sys.stderr) if show_bar \
+                else nullcontext() as bar:
+            last = [0]
 
-                def tick(n: int) -> None:
-                    bar.update(n - last[0])
-                    last[0] = n
+            def tick(n: int) -> None:
+                bar.update(n - last[0])
+                last[0] = n
 
-                report = import_items(session, parsed.items, images=parsed.images, progress=tick, update=update)
-        else:
-            report = import_items(session, parsed.items, images=parsed.images, update=update)
-        if report.refused and not skip_invalid:
+            tried = try_import(session, parsed, update=update, skip_invalid=skip_invalid,
+                               progress=tick if show_bar else None)
+        report = tried.report
+        if tried.refused:
             session.rollback()
-            _refuse(file, parsed.problems + report.refused, total + parsed.rejected, total - len(report.refused),
-                    as_json)  # fmt: skip
-        report.skipped = parsed.rejected + len(report.refused)
-        report.problems = parsed.problems + report.refused
-        report.warnings = parsed.warnings + report.warnings
+            _refuse(file, report.problems, tried.total, tried.valid, as_json)
         if dry_run:
             session.rollback()
         else:

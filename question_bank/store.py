@@ -20,7 +20,7 @@ from ground.i18n import _
 from ground.models import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage
 from question_bank.assembly import PoolItem
-from question_bank.formats import Problem
+from question_bank.formats import ParseResult, Problem, used_images
 from question_bank.items import (
     ItemDraft,
     OptionDraft,
@@ -450,6 +450,47 @@ def import_items(
         if progress is not None:
             progress(done)
     return report
+
+
+@dataclass
+class BankImport:
+    """A whole file tried in the caller's transaction: what it stores, and whether it must be refused."""
+
+    fmt: str
+    items: list[ItemDraft]  # the valid drafts (what a preview shows)
+    report: ImportReport
+    refused: bool  # a problem without skip_invalid: the caller rolls back, nothing is stored
+    total: int  # every item the file held, valid or not
+
+    @property
+    def valid(self) -> int:
+        """Items that would be stored if the problems were skipped."""
+        return len(self.items) - len(self.report.refused)
+
+
+def try_import(
+    session: Session, parsed: ParseResult, *, update: bool = False, skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> BankImport:
+    """Check a parsed file against the bank (media, duplicates, updates) and store it in the caller's transaction.
+
+    The one import path of the CLI and the console: a preview or a refusal rolls back, a commit commits. Every
+    problem (the parser's, missing media, updates without ``update``) is in ``report.problems`` at its place.
+    """
+    missing = check_media(session, parsed.items, parsed.images)
+    parsed.problems.extend(p for _uid, p in missing)
+    bad_uids = {uid for uid, _p in missing}  # the parser's refusals are already out of parsed.items
+    if bad_uids:
+        parsed.items = [d for d in parsed.items if d.uid not in bad_uids]
+        parsed.rejected += len(bad_uids)
+        parsed.images = used_images(parsed.items, parsed.images)
+    total = len(parsed.items) + parsed.rejected
+    report = import_items(session, parsed.items, images=parsed.images, progress=progress, update=update)
+    report.skipped = parsed.rejected + len(report.refused)
+    report.problems = parsed.problems + report.refused
+    report.warnings = parsed.warnings + report.warnings
+    refused = bool(report.problems) and not skip_invalid
+    return BankImport(parsed.fmt, list(parsed.items), report, refused, total)
 
 
 def load_pool(session: Session, subtests: Iterable[str] | None = None) -> list[PoolItem]:

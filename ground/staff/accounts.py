@@ -202,6 +202,18 @@ def assign(session: Session, username: str, room_code: str, *, actor: str = "sys
     return True
 
 
+def unassign(session: Session, username: str, room_code: str, *, actor: str = "system") -> bool:
+    """Take a room from a proctor (``False`` if it was not theirs)."""
+    user = _by_name(session, username)
+    room = room_by_code(session, room_code)
+    gone = session.execute(
+        delete(RoomAssignment).where(RoomAssignment.staff_id == user.id, RoomAssignment.room_id == room.id)
+    ).rowcount
+    if gone:
+        audit.record(session, "staff.unassigned", actor=actor, room_id=room.id, username=user.username)
+    return bool(gone)
+
+
 def room_ids_for(session: Session, staff: StaffInfo) -> list[int]:
     """Every room this person may see: all for admin/committee, the assigned ones for a proctor."""
     if staff.role in ALL_ROOMS_ROLES:

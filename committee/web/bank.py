@@ -1,0 +1,118 @@
+"""The console's bank page: upload a file, see its import before it is stored, commit or cancel; browse items.
+
+The import is ``question_bank.store.try_import``, the same as ``exam-engine bank import``: the preview runs it and
+rolls back, the commit runs it again on the same file and commits (audited under the staff member's name).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request, url_for
+from sqlalchemy.orm import Session
+
+from committee.web import uploads
+from committee.web.console import committee_only, done, in_session, page
+from ground import audit
+from ground.errors import AppError
+from ground.i18n import _
+from ground.staff.auth import signed_in_staff
+from question_bank.formats import FormatError, ReadOptions, read_bytes
+from question_bank.store import BankImport, current_drafts, try_import
+
+bp = Blueprint("console_bank", __name__, url_prefix="/committee/bank", template_folder="templates")
+KIND = "bank"
+SHOWN = 200  # items listed at once (search narrows it)
+
+
+def _options() -> dict[str, Any]:
+    try:
+        points = float(request.form.get("points") or 5)
+    except ValueError:
+        raise AppError("bad_points", _("Points must be a number."), 400) from None
+    return {"update": request.form.get("update") == "1", "skip_invalid": request.form.get("skip_invalid") == "1",
+            "subtest": (request.form.get("subtest") or "").strip()[:16] or None, "points": points}
+
+
+def _try(path: Any, opts: dict[str, Any], commit: bool, actor: str) -> BankImport:
+    try:
+        options = ReadOptions(subtest=opts["subtest"], max_points=opts["points"], base_dir=path.parent)
+        parsed = read_bytes(path.read_bytes(), path.name, options=options)  # places named by the file, not the folder
+    except FormatError as exc:
+        message = _("Cannot read %(file)s: %(error)s", file=path.name, error=str(exc))
+        raise AppError("unreadable", message, 400) from None
+
+    def work(s: Session) -> BankImport:
+        tried = try_import(s, parsed, update=opts["update"], skip_invalid=opts["skip_invalid"])
+        if tried.refused or not commit:
+            s.rollback()
+        else:
+            r = tried.report
+            audit.record(s, "bank_imported", actor=actor, file=path.name, format=tried.fmt, imported=r.imported,
+                         updated=r.updated, duplicates=r.duplicates, skipped=r.skipped)
+        return tried
+
+    return in_session(work)
+
+
+def _search(q: str, subtest: str) -> dict[str, Any]:
+    def load(s: Session) -> dict[str, Any]:
+        drafts = current_drafts(s)
+        subtests = sorted({d.subtest for d in drafts})
+        words = q.lower().split()
+        found = [d for d in drafts if (not subtest or d.subtest == subtest) and all(
+            w in " ".join([d.uid, d.text, d.category or "", d.difficulty or "", *d.tags]).lower() for w in words)]
+        return {"total": len(drafts), "found": len(found), "items": found[:SHOWN], "subtests": subtests}
+
+    return in_session(load)
+
+
+@bp.get("/")
+@committee_only
+def index() -> Any:
+    """Upload form and the bank's items (search by words, filter by subtest)."""
+    q, subtest = request.args.get("q", "")[:200], request.args.get("subtest", "")[:16]
+    return page("console_bank.html", q=q, subtest=subtest, shown=SHOWN, **_search(q, subtest))
+
+
+@bp.post("/preview")
+@committee_only
+def preview() -> Any:
+    """Keep the upload and show what its import would do; nothing is stored."""
+    file = request.files.get("file")
+    try:
+        opts = _options()
+        uploads.discard(KIND)
+        upload_id = uploads.keep(KIND, file.filename if file else "", file.read() if file else b"", **opts)
+        path, _kept = uploads.pending(KIND, upload_id)
+        tried = _try(path, opts, commit=False, actor=signed_in_staff().actor)
+    except AppError as err:
+        uploads.discard(KIND)
+        return page("console_bank.html", status=err.status, error=err.message, q="", subtest="", shown=SHOWN,
+                    **_search("", ""))
+    return page("console_bank_preview.html", tried=tried, report=tried.report.as_dict(), upload_id=upload_id,
+                name=path.name, opts=opts)
+
+
+@bp.post("/commit")
+@committee_only
+def commit() -> Any:
+    """Store the previewed file (the whole import runs again on it, in one transaction)."""
+    path, kept = uploads.pending(KIND, request.form.get("upload_id", ""))
+    tried = _try(path, kept, commit=True, actor=signed_in_staff().actor)
+    if tried.refused:
+        return page("console_bank_preview.html", status=422, tried=tried, report=tried.report.as_dict(),
+                    upload_id=kept["id"], name=path.name, opts=kept)
+    uploads.discard(KIND)
+    r = tried.report
+    return done(_("%(file)s imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s skipped.",
+                  file=path.name, new=r.imported, updated=r.updated, unchanged=r.unchanged, skipped=r.skipped),
+                url_for(".index"))
+
+
+@bp.post("/cancel")
+@committee_only
+def cancel() -> Any:
+    """Drop the previewed file; the bank is unchanged."""
+    uploads.discard(KIND)
+    return done(_("Import cancelled: the bank is unchanged."), url_for(".index"))

@@ -1,0 +1,166 @@
+"""The console's pages through the Flask app: bank import with preview, exam, rooms and staff, candidates, cards,
+opening; every change audited with its actor; every POST refused without the CSRF token."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from ground import db
+from ground.models import AuditEvent, Candidate, Exam, Item, Paper, Room
+from ground.models.staff import RoomAssignment, StaffUser
+from tests.committee.console.conftest import csrf_of, sign_in_form
+from tests.committee.console.files import BROKEN_GIFT, roster_csv, skd_bank
+
+pytestmark = pytest.mark.usefixtures("english")
+
+
+def count(db_url: str, model: type) -> int:
+    with db.session_scope(db_url) as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def actors(db_url: str, action: str) -> list[str]:
+    with db.session_scope(db_url) as s:
+        return list(s.scalars(select(AuditEvent.actor).where(AuditEvent.action == action)))
+
+
+def upload(client: FlaskClient, url: str, path: Path, csrf: str, **form: str) -> str:
+    with path.open("rb") as fh:
+        r = client.post(url, data={"csrf_token": csrf, "file": (fh, path.name), **form},
+                        content_type="multipart/form-data")
+    return r.get_data(as_text=True), r.status_code  # type: ignore[return-value]
+
+
+def hidden(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]+)"', page)
+    assert found, page[:2000]
+    return found.group(1)
+
+
+def test_prepare_an_exam_day_in_the_console(app: Flask, db_url: str, tmp_path: Path) -> None:
+    client, _landed, csrf = sign_in_form(app, "ketua")
+
+    # a bank with a problem: seen at its place, nothing stored, no way to commit it
+    gift = tmp_path / "soal.gift"
+    gift.write_text(BROKEN_GIFT, encoding="utf-8")
+    page, status = upload(client, "/committee/bank/preview", gift, csrf)
+    assert status == 200 and 'id="import-refused"' in page and 'id="import-commit"' not in page
+    assert "soal.gift" in page and "TWK-G-002" in page and 'id="count-refused">1<' in page
+    assert "Ibu kota negara Indonesia" in page  # the valid item, as the candidate will see it
+    assert count(db_url, Item) == 0
+    client.post("/committee/bank/cancel", data={"csrf_token": csrf})
+
+    # a clean bank: preview, then commit
+    page, status = upload(client, "/committee/bank/preview", skd_bank(tmp_path / "bank.csv"), csrf)
+    assert status == 200 and 'id="count-new">110<' in page and 'id="import-commit"' in page
+    assert count(db_url, Item) == 0  # a preview stores nothing
+    r = client.post("/committee/bank/commit", data={"csrf_token": csrf, "upload_id": hidden(page, "upload_id")})
+    assert r.status_code == 302 and count(db_url, Item) == 110
+    assert "bank.csv imported: 110 new" in client.get("/committee/bank/").get_data(as_text=True)
+    assert actors(db_url, "bank_imported") == ["staff:ketua"]
+    listing = client.get("/committee/bank/?q=nomor+7&subtest=TIU").get_data(as_text=True)
+    assert "TIU-006" in listing and "TWK-006" not in listing
+
+    # the exam from the SKD preset
+    r = client.post("/committee/exams/", data={"csrf_token": csrf, "code": "SKD-2026", "preset": "skd"})
+    assert r.status_code == 302 and r.headers["Location"] == "/committee/exams/SKD-2026"
+    assert "Created exam SKD-2026." in client.get("/committee/exams/SKD-2026").get_data(as_text=True)
+    assert actors(db_url, "exam_created") == ["staff:ketua"]
+
+    # a room whose start is typed in WITA: stored in UTC, shown in the site's zone (WIB), labelled
+    r = client.post("/committee/rooms/", data={"csrf_token": csrf, "exam": "SKD-2026", "code": "R1-S1",
+                                               "name": "Ruang 1 Sesi 1", "capacity": "40",
+                                               "start": "2026-12-01T08:00", "zone": "WITA"})
+    assert r.status_code == 302
+    rooms_page = client.get("/committee/rooms/").get_data(as_text=True)
+    assert "2026-12-01 07:00 WIB" in rooms_page
+    assert actors(db_url, "room.created") == ["staff:ketua"]
+
+    # a proctor account: the password shown once works, the room assigned and taken away, disabled, reset
+    r = client.post("/committee/rooms/staff", data={"csrf_token": csrf, "username": "pengawas2", "name": "Budi",
+                                                    "role": "proctor", "room": "R1-S1"})
+    sheet = r.get_data(as_text=True)
+    password = re.search(r'id="sheet-password">([^<]+)<', sheet).group(1)  # type: ignore[union-attr]
+    proctor = app.test_client()
+    assert proctor.post("/api/v1/staff/session", json={"username": "pengawas2", "password": password}).status_code \
+        == 200
+    assert actors(db_url, "staff.created")[-1] == "staff:ketua" and actors(db_url, "staff.assigned") == ["staff:ketua"]
+    client.post("/committee/rooms/staff/pengawas2/unassign", data={"csrf_token": csrf, "room": "R1-S1"})
+    assert count(db_url, RoomAssignment) == 0 and actors(db_url, "staff.unassigned") == ["staff:ketua"]
+    client.post("/committee/rooms/staff/pengawas2/assign", data={"csrf_token": csrf, "room": "R1-S1"})
+    assert count(db_url, RoomAssignment) == 1
+    client.post("/committee/rooms/staff/pengawas2/active", data={"csrf_token": csrf, "active": "0"})
+    assert proctor.get("/api/v1/staff/session").status_code == 401  # disabling ended the sign-in
+    assert actors(db_url, "staff.disabled") == ["staff:ketua"]
+    client.post("/committee/rooms/staff/pengawas2/active", data={"csrf_token": csrf, "active": "1"})
+    sheet = client.post("/committee/rooms/staff/pengawas2/password", data={"csrf_token": csrf}).get_data(as_text=True)
+    new_password = re.search(r'id="sheet-password">([^<]+)<', sheet).group(1)  # type: ignore[union-attr]
+    assert new_password != password and actors(db_url, "staff.password_changed") == ["staff:ketua"]
+
+    # candidates: a bad line refuses the whole file, by line; a good file previewed, then imported with papers
+    rows = [(f"2026{i:06d}", f"Peserta {i}", "R1", "S1") for i in range(3)]
+    page, status = upload(client, "/committee/candidates/preview", roster_csv(tmp_path / "bad.csv", rows, True), csrf,
+                          exam="SKD-2026")
+    assert status == 422 and "line 5" in page and "birth date" in page and count(db_url, Candidate) == 0
+    page, status = upload(client, "/committee/candidates/preview", roster_csv(tmp_path / "ok.csv", rows), csrf,
+                          exam="SKD-2026", issue_papers="1")
+    assert status == 200 and "Peserta 2" in page and "R1-SS1" in page and count(db_url, Candidate) == 0
+    r = client.post("/committee/candidates/commit", data={"csrf_token": csrf, "upload_id": hidden(page, "upload_id")})
+    assert r.status_code == 302 and count(db_url, Candidate) == 3 and count(db_url, Paper) == 3
+    assert actors(db_url, "candidates.imported") == ["staff:ketua"]
+    assert actors(db_url, "papers_issued") == ["staff:ketua"]
+    listing = client.get("/committee/candidates/").get_data(as_text=True)
+    card_url = re.search(r'href="(/committee/candidates/cards/[^"]+)"', listing).group(1)  # type: ignore[union-attr]
+    pdf = client.get(card_url)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+    # opening needs the code typed again; the release is audited with its actor
+    r = client.post("/committee/exams/SKD-2026/open", data={"csrf_token": csrf, "confirm": "skd"})
+    assert r.status_code == 400 and "Type the exam code SKD-2026 to confirm" in r.get_data(as_text=True)
+    r = client.post("/committee/exams/SKD-2026/open", data={"csrf_token": csrf, "confirm": "SKD-2026"})
+    assert r.status_code == 302
+    with db.session_scope(db_url) as s:
+        assert s.scalar(select(Exam.key_released_at)) is not None
+    assert actors(db_url, "exam_key_released") == ["staff:ketua"]
+    assert 'id="opened"' in client.get("/committee/exams/SKD-2026").get_data(as_text=True)
+
+
+POSTS = [
+    "/committee/bank/preview", "/committee/bank/commit", "/committee/bank/cancel", "/committee/exams/",
+    "/committee/exams/X/issue", "/committee/exams/X/open", "/committee/rooms/", "/committee/rooms/staff",
+    "/committee/rooms/staff/pengawas/assign", "/committee/rooms/staff/pengawas/unassign",
+    "/committee/rooms/staff/pengawas/active", "/committee/rooms/staff/pengawas/password",
+    "/committee/candidates/preview", "/committee/candidates/commit", "/committee/candidates/cancel",
+]
+
+
+def test_every_console_post_needs_the_csrf_token(app: Flask, db_url: str) -> None:
+    client, _landed, _csrf = sign_in_form(app, "ketua")
+    before = count(db_url, AuditEvent)
+    for url in POSTS:
+        r = client.post(url, data={"room": "R1", "active": "0"})
+        assert r.status_code == 403 and r.json["error"]["code"] == "csrf_failed", url  # type: ignore[index]
+    assert count(db_url, AuditEvent) == before
+    proctor, _landed, csrf = sign_in_form(app, "pengawas")
+    for url in POSTS:
+        assert proctor.post(url, data={"csrf_token": csrf}).status_code == 403, url
+    with db.session_scope(db_url) as s:
+        assert s.scalar(select(StaffUser.active).where(StaffUser.username == "pengawas"))
+        assert s.scalar(select(func.count()).select_from(Room)) == 0
+
+
+def test_errors_speak_indonesian(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EXAM_LOCALE", raising=False)
+    client, _landed, csrf = sign_in_form(app, "ketua")
+    r = client.post("/committee/exams/", data={"csrf_token": csrf, "code": "SKD-X", "preset": "skd"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 409 and "Bank soal tidak cukup untuk ujian ini:" in page
+    r = client.post("/committee/rooms/staff", data={"csrf_token": csrf, "username": "X!", "role": "proctor"})
+    assert r.status_code == 400 and "Nama pengguna" in r.get_data(as_text=True)
+    assert csrf_of(client.get("/committee/rooms/").get_data(as_text=True)) == csrf
