@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 
+from candidate.exams import get_exam
 from ground.cli_state import CliState, cli_actor, pass_state
 from ground.i18n import _
-from registration import recruitments
+from proctor import roster
+from registration import export, recruitments
 from registration.recruitments import KINDS
 
 
@@ -25,7 +28,7 @@ def _when(value: str) -> datetime:
 
 @click.group("recruitment")
 def recruitment_cmd() -> None:
-    """Recruitments: the registration period, formations, required documents."""
+    """Recruitments: the registration period, formations, required documents, export to an exam."""
 
 
 @recruitment_cmd.command("create")
@@ -70,6 +73,26 @@ def document_cmd(state: CliState, recruitment: str, code: str, name: str, kinds:
     with state.session() as s:
         recruitments.add_requirement(s, recruitment, code, name, list(kinds), max_kb * 1024, actor=cli_actor())
     click.echo(_("Document %(code)s added.", code=code))
+
+
+@recruitment_cmd.command("export")
+@click.argument("recruitment")
+@click.option("--exam", "exam_code", required=True)
+@click.option("--room", required=True, help="Room code (as in 'candidates import').")
+@click.option("--session", "sitting", default="", help="Session number.")
+@click.option("--pins", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the PIN list (owner-only) for 'exam-engine cards'.")
+@pass_state
+def export_cmd(state: CliState, recruitment: str, exam_code: str, room: str, sitting: str, pins: Path) -> None:
+    """The eligible (MS) applicants not yet exported become candidates of the exam, with new PINs."""
+    try:
+        with state.session() as s:
+            issued = export.export_eligible(s, recruitment, get_exam(s, exam_code), room, sitting, actor=cli_actor())
+    except roster.RosterError as err:
+        raise click.ClickException("\n".join(msg for _line, msg in err.problems)) from None
+    if issued:
+        roster.write_pins(pins, issued)
+    click.echo(_("%(n)s candidates added; PIN list in %(path)s.", n=len(issued), path=pins))
 
 
 COMMANDS = (recruitment_cmd,)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ground.db import Base, UTCDateTime
 
-STAFF_ROLES = ("admin", "committee", "proctor")
+STAFF_ROLES = ("admin", "committee", "proctor", "verifier")  # verifier: administrative selection (registration)
 
 
 class StaffUser(Base):

@@ -33,17 +33,6 @@ GET_ROUTES = [
     "/api/v1/candidate/media/{code}", "/board/{code}", "/committee/analysis/{code}",
 ]
 FORM_ROUTES = ["/staff/login", "/receipt", "/committee/analysis/{code}"]
-FORM_ROUTES += [  # the committee console (issue 15)
-    "/committee/bank/preview", "/committee/bank/commit", "/committee/bank/cancel", "/committee/exams/",
-    "/committee/exams/{code}/issue", "/committee/exams/{code}/open", "/committee/rooms/", "/committee/rooms/staff",
-    "/committee/rooms/staff/{code}/active", "/committee/rooms/staff/{code}/assign",
-    "/committee/rooms/staff/{code}/unassign", "/committee/rooms/staff/{code}/password",
-    "/committee/candidates/preview", "/committee/candidates/commit", "/committee/candidates/cancel",
-]
-GET_ROUTES += [
-    "/committee/bank/", "/committee/exams/", "/committee/exams/{code}", "/committee/rooms/",
-    "/committee/candidates/", "/committee/candidates/cards/{code}",
-]
 # routes that read no body and no path value: nothing to fuzz ((method, rule) as in the app's url_map)
 PLAIN = {
     ("GET", "/"), ("GET", "/api/v1/health"), ("GET", "/api/v1/public-key"), ("GET", "/static/<path:filename>"),
@@ -57,17 +46,21 @@ INT = "<int(max=2147483647):{}>"
 PORTAL_GET = {
     "/daftar/r/{v}": "/daftar/r/<code>", "/daftar/r/{v}/summary.pdf": "/daftar/r/<code>/summary.pdf",
     "/daftar/documents/{v}": "/daftar/documents/" + INT.format("doc_id"),
+    "/verifikasi/applications/{v}": "/verifikasi/applications/" + INT.format("application_id"),
+    "/verifikasi/documents/{v}": "/verifikasi/documents/" + INT.format("doc_id"),
 }
 PORTAL_FORM = {
     "/daftar/register": "/daftar/register", "/daftar/login": "/daftar/login", "/daftar/verify": "/daftar/verify",
     "/daftar/account/profile": "/daftar/account/profile", "/daftar/r/{v}/formation": "/daftar/r/<code>/formation",
     "/daftar/r/{v}/submit": "/daftar/r/<code>/submit",
     "/daftar/r/{v}/documents/1": "/daftar/r/<code>/documents/" + INT.format("requirement_id"),
+    "/verifikasi/applications/1/requirements/{v}": "/verifikasi/applications/" + INT.format("application_id")
+    + "/requirements/" + INT.format("requirement_id"),
 }
 PLAIN |= {  # no body, no path value
     ("GET", "/daftar/"), ("GET", "/daftar/register"), ("GET", "/daftar/login"), ("GET", "/daftar/verify"),
     ("POST", "/daftar/verify/resend"), ("POST", "/daftar/logout"), ("GET", "/daftar/account"),
-    ("GET", "/daftar/account/data.json"),
+    ("GET", "/daftar/account/data.json"), ("GET", "/verifikasi/"),
 }
 
 scalars = st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80) | st.floats(

@@ -1,0 +1,105 @@
+"""Administrative selection (*seleksi administrasi*): verifiers mark each requirement of a submitted application met
+or not with a reason; once every requirement is marked the application is MS (all met) or TMS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ground import audit, clock
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models.registration import Application, Formation, Person, Recruitment, Requirement, RequirementCheck
+from ground.people_seal import people_cipher, person_aad
+from registration import applications
+
+MAX_REASON = 500
+
+
+def queue(session: Session) -> list[dict[str, Any]]:
+    """Submitted applications, undecided first then oldest first, with how many requirements are marked."""
+    marked = (select(RequirementCheck.application_id, func.count().label("n"))
+              .group_by(RequirementCheck.application_id).subquery())
+    rows = session.execute(
+        select(Application, Recruitment.code, Formation.name, func.coalesce(marked.c.n, 0))
+        .join(Recruitment, Recruitment.id == Application.recruitment_id)
+        .outerjoin(Formation, Formation.id == Application.formation_id)
+        .outerjoin(marked, marked.c.application_id == Application.id)
+        .where(Application.state == "submitted")
+        .order_by(Application.result.is_not(None), Application.submitted_at, Application.id)
+    )
+    totals = dict(session.execute(select(Requirement.recruitment_id, func.count()).group_by(Requirement.recruitment_id))
+                  .all())
+    return [{"id": a.id, "number": a.number, "recruitment": code, "formation": formation or "",
+             "submitted_at": a.submitted_at, "marked": n, "total": totals.get(a.recruitment_id, 0), "result": a.result}
+            for a, code, formation, n in rows]
+
+
+def _submitted(session: Session, application_id: int) -> Application:
+    app = session.get(Application, application_id)
+    if app is None or app.state != "submitted":
+        raise AppError("unknown_application", _("No submitted application with this number."), 404)
+    return app
+
+
+def detail(session: Session, application_id: int) -> dict[str, Any]:
+    """One application as a verifier sees it: the person, the formation, each requirement with its file and mark."""
+    app = _submitted(session, application_id)
+    person = session.get(Person, app.person_id)
+    assert person is not None
+    fields = people_cipher(session).open(person_aad(person.nik_fp), person.sealed)
+    formation = session.get(Formation, app.formation_id) if app.formation_id else None
+    state = applications.status(session, app)
+    reqs = session.scalars(select(Requirement).where(Requirement.recruitment_id == app.recruitment_id)
+                           .order_by(Requirement.id))
+    return {
+        "application": state["application"],
+        "person": {k: fields.get(k, "") for k in ("name", "nik", "birth_date", "sex", "education")},
+        "formation": None if formation is None else {"code": formation.code, "name": formation.name,
+                                                     "education": formation.education},
+        "requirements": [{"id": r.id, "code": r.code, "name": r.name, "kinds": list(r.kinds),
+                          "document": state["documents"].get(r.id), "check": state["checks"].get(r.id)}
+                         for r in reqs],
+    }
+
+
+def mark(
+    session: Session, application_id: int, requirement_id: int, met: bool, reason: str, *, actor: str
+) -> str | None:
+    """Record one requirement met or not (a reason is required when not met); returns the result once decided."""
+    app = _submitted(session, application_id)
+    req = session.get(Requirement, requirement_id)
+    if req is None or req.recruitment_id != app.recruitment_id:
+        raise AppError("unknown_requirement", _("This recruitment does not ask for that document."), 404)
+    reason = " ".join((reason or "").split())
+    if not met and not reason:
+        raise AppError("reason_required", _("Give the reason a requirement is not met."))
+    if len(reason) > MAX_REASON:
+        raise AppError("too_long", _("The reason holds at most %(n)s characters.", n=MAX_REASON))
+    check = session.scalar(select(RequirementCheck).where(RequirementCheck.application_id == app.id,
+                                                          RequirementCheck.requirement_id == req.id))
+    now = clock.now()
+    if check is None:
+        session.add(RequirementCheck(application_id=app.id, requirement_id=req.id, met=met, reason=reason,
+                                     checked_by=actor, checked_at=now))
+    else:
+        check.met, check.reason, check.checked_by, check.checked_at = met, reason, actor, now
+    session.flush()
+    audit.record(session, "selection.marked", actor=actor, application_id=app.id, requirement=req.code, met=met,
+                 reason=reason or None)
+    return _decide(session, app, actor)
+
+
+def _decide(session: Session, app: Application, actor: str) -> str | None:
+    """MS when every requirement is marked met, TMS when every one is marked and one is not; None while unmarked."""
+    total = session.scalar(select(func.count()).select_from(Requirement)
+                           .where(Requirement.recruitment_id == app.recruitment_id)) or 0
+    marks = list(session.scalars(select(RequirementCheck.met).where(RequirementCheck.application_id == app.id)))
+    result = None if len(marks) < total else ("MS" if all(marks) else "TMS")
+    if result != app.result:
+        app.result = result
+        app.decided_at = clock.now() if result else None
+        audit.record(session, "selection.decided", actor=actor, application_id=app.id, result=result)
+    return result

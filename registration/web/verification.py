@@ -1,0 +1,67 @@
+"""The verifiers' pages: the queue of submitted applications, one application's documents beside its requirements,
+and a met / not met mark with a reason for each (every mark audited with the verifier's name)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from ground import db
+from ground.concurrency import run_blocking
+from ground.errors import AppError
+from ground.i18n import _
+from ground.runtime import runtime
+from ground.staff.auth import signed_in_staff, staff_required
+from registration import applications, selection
+from registration.web.portal import file_response
+
+bp = Blueprint("verification", __name__, template_folder="templates", url_prefix="/verifikasi")
+ROLES = ("verifier", "committee", "admin")
+
+
+def _db(fn: Any) -> Any:
+    db_url = runtime().db_url
+
+    def work() -> Any:
+        with db.session_scope(db_url) as s:
+            return fn(s)
+
+    return run_blocking(work)
+
+
+@bp.get("/")
+@staff_required(*ROLES)
+def queue() -> Any:
+    return render_template("verify_queue.html", rows=_db(selection.queue))
+
+
+@bp.get("/applications/<int(max=2147483647):application_id>")
+@staff_required(*ROLES)
+def application(application_id: int) -> Any:
+    return render_template("verify_application.html", error=None, a=_db(lambda s: selection.detail(s, application_id)))
+
+
+@bp.post("/applications/<int(max=2147483647):application_id>/requirements/<int(max=2147483647):requirement_id>")
+@staff_required(*ROLES)
+def mark(application_id: int, requirement_id: int) -> Any:
+    actor = signed_in_staff().actor
+    met = request.form.get("met")
+    try:
+        if met not in ("1", "0"):
+            raise AppError("bad_mark", _("Choose met or not met."))
+        _db(lambda s: selection.mark(s, application_id, requirement_id, met == "1", request.form.get("reason", ""),
+                                     actor=actor))
+    except AppError as err:
+        if err.status == 404:
+            raise
+        page = render_template("verify_application.html", error=err.message,
+                               a=_db(lambda s: selection.detail(s, application_id)))
+        return page, err.status
+    return redirect(url_for("verification.application", application_id=application_id))
+
+
+@bp.get("/documents/<int(max=2147483647):doc_id>")
+@staff_required(*ROLES)
+def document(doc_id: int) -> Response:
+    return file_response(*_db(lambda s: applications.document(s, doc_id, person_id=None)))
