@@ -168,24 +168,53 @@ HTTP |= {
         "/verifikasi/documents/1", None, cells((302, "/staff/login"), other_proctor=403, proctor=403,
                                                committee=(404, "unknown_document"), admin=(404, "unknown_document"))),
 }
-# the results pages (issue 16): committee console pages; a form without a choice is refused with the page (400)
-HTTP |= {
-    ("GET", "/committee/results/"): ("/committee/results/", None, console_page(200)),
-    ("GET", "/committee/results/audit"): ("/committee/results/audit", None, console_page(200)),
-    ("GET", "/committee/results/<string(maxlength=64):code>"): ("/committee/results/{exam}", None, console_page(200)),
-    ("GET", "/committee/results/<string(maxlength=64):code>/rankings"): (
-        "/committee/results/{exam}/rankings", None, console_page(200)),
-    ("GET", "/committee/results/<string(maxlength=64):code>/annul"): (
-        "/committee/results/{exam}/annul", None, console_page(200)),
-    ("POST", "/committee/results/<string(maxlength=64):code>/annul/preview"): (
-        "/committee/results/{exam}/annul/preview", {}, console_page(400)),
-    ("POST", "/committee/results/<string(maxlength=64):code>/annul"): (
-        "/committee/results/{exam}/annul", {}, console_page(400)),
-    ("POST", "/committee/results/<string(maxlength=64):code>/announcement"): (
-        "/committee/results/{exam}/announcement", {"format": "none"}, console_page(400)),
-    ("GET", "/committee/analysis/"): ("/committee/analysis/", None, console_page(200)),
-}
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
+
+# the committee console (issue 15): pages for committee and admin only; a form without what it needs is refused on
+# the page (HTML, no error code), an action without a preview answers in the error shape; none may touch the
+# live world's accounts (a username that does not exist), and opening needs the exam code typed again
+CONSOLE_FORM_ERROR = console_page(400)
+HTTP |= {
+    ("GET", "/committee/bank/"): ("/committee/bank/", None, console_page(200)),
+    ("POST", "/committee/bank/preview"): ("/committee/bank/preview", {}, CONSOLE_FORM_ERROR),
+    ("POST", "/committee/bank/commit"): ("/committee/bank/commit", {}, console_page((409, "no_upload"))),
+    ("POST", "/committee/bank/cancel"): ("/committee/bank/cancel", {}, console_page((302, "/committee/bank/"))),
+    ("GET", "/committee/exams/"): ("/committee/exams/", None, console_page(200)),
+    ("POST", "/committee/exams/"): ("/committee/exams/", {}, CONSOLE_FORM_ERROR),
+    ("GET", "/committee/exams/<code>"): ("/committee/exams/{exam}", None, console_page(200)),
+    ("POST", "/committee/exams/<code>/issue"): (
+        "/committee/exams/{exam}/issue", {}, console_page((302, "/committee/exams/DEMO-SKD")),
+    ),
+    ("POST", "/committee/exams/<code>/open"): (
+        "/committee/exams/{exam}/open", {}, CONSOLE_FORM_ERROR,
+    ),
+    ("GET", "/committee/rooms/"): ("/committee/rooms/", None, console_page(200)),
+    ("POST", "/committee/rooms/"): ("/committee/rooms/", {}, console_page(404)),
+    ("POST", "/committee/rooms/staff"): ("/committee/rooms/staff", {}, CONSOLE_FORM_ERROR),
+    ("POST", "/committee/rooms/staff/<code>/active"): (
+        "/committee/rooms/staff/nobody/active", {}, console_page(404),
+    ),
+    ("POST", "/committee/rooms/staff/<code>/assign"): (
+        "/committee/rooms/staff/nobody/assign", {}, console_page(404),
+    ),
+    ("POST", "/committee/rooms/staff/<code>/unassign"): (
+        "/committee/rooms/staff/nobody/unassign", {}, console_page(404),
+    ),
+    ("POST", "/committee/rooms/staff/<code>/password"): (
+        "/committee/rooms/staff/nobody/password", {}, console_page(404),
+    ),
+    ("GET", "/committee/candidates/"): ("/committee/candidates/", None, console_page(200)),
+    ("POST", "/committee/candidates/preview"): ("/committee/candidates/preview", {}, CONSOLE_FORM_ERROR),
+    ("POST", "/committee/candidates/commit"): (
+        "/committee/candidates/commit", {}, console_page((409, "no_upload")),
+    ),
+    ("POST", "/committee/candidates/cancel"): (
+        "/committee/candidates/cancel", {}, console_page((302, "/committee/candidates/")),
+    ),
+    ("GET", "/committee/candidates/cards/<code>"): (
+        "/committee/candidates/cards/pins-X-20260101T000000?room=R1", None, console_page((404, "unknown_pins")),
+    ),
+}
 
 
 @dataclass(frozen=True)

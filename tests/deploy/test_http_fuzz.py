@@ -33,6 +33,17 @@ GET_ROUTES = [
     "/api/v1/candidate/media/{code}", "/board/{code}", "/committee/analysis/{code}",
 ]
 FORM_ROUTES = ["/staff/login", "/receipt", "/committee/analysis/{code}"]
+FORM_ROUTES += [  # the committee console (issue 15)
+    "/committee/bank/preview", "/committee/bank/commit", "/committee/bank/cancel", "/committee/exams/",
+    "/committee/exams/{code}/issue", "/committee/exams/{code}/open", "/committee/rooms/", "/committee/rooms/staff",
+    "/committee/rooms/staff/{code}/active", "/committee/rooms/staff/{code}/assign",
+    "/committee/rooms/staff/{code}/unassign", "/committee/rooms/staff/{code}/password",
+    "/committee/candidates/preview", "/committee/candidates/commit", "/committee/candidates/cancel",
+]
+GET_ROUTES += [
+    "/committee/bank/", "/committee/exams/", "/committee/exams/{code}", "/committee/rooms/",
+    "/committee/candidates/", "/committee/candidates/cards/{code}",
+]
 # routes that read no body and no path value: nothing to fuzz ((method, rule) as in the app's url_map)
 PLAIN = {
     ("GET", "/"), ("GET", "/api/v1/health"), ("GET", "/api/v1/public-key"), ("GET", "/static/<path:filename>"),
