@@ -69,6 +69,7 @@ def test_a_verifier_marks_each_requirement(world: tuple[Flask, int, int]) -> Non
     assert app.test_client().get("/verifikasi/").headers["Location"].startswith("/staff/login")
     assert staff(app, "pengawas1").get("/verifikasi/").status_code == 403
     v = staff(app, "verifikator1")
+    assert v.get("/staff/").headers["Location"] == "/verifikasi/"  # a verifier's home is the queue
     queue = v.get("/verifikasi/").get_data(as_text=True)
     assert "CPNS-2026-000001" in queue and "CPNS-2026-000002" in queue and "0 / 2" in queue
 
