@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from candidate.exams import exam_overview
 from ground import db, zones
 from ground.concurrency import run_blocking
-from ground.i18n import _
+from ground.i18n import _, lazy_gettext
 from ground.models import Candidate, Exam, Paper, Room
 from ground.models.staff import RoomAssignment
 from ground.runtime import runtime
@@ -27,6 +27,8 @@ from proctor.board import status
 T = TypeVar("T")
 COMMITTEE = ("admin", "committee")
 FLASH_KEY = "console_flash"
+PAPER_STATES = {"issued": lazy_gettext("issued"), "started": lazy_gettext("started"),
+                "paused": lazy_gettext("paused"), "finished": lazy_gettext("finished")}  # a paper's life, as shown
 bp = Blueprint("console", __name__, url_prefix="/committee", template_folder="templates")
 committee_only = staff_required(*COMMITTEE)
 
@@ -108,6 +110,12 @@ def home() -> Any:
         return {"exams": exams, "rooms": rooms, "todo": next_steps(s, exams, rooms)}
 
     return page("console_home.html", **in_session(load))
+
+
+@bp.app_template_filter("paper_state")
+def paper_state(state: str) -> str:
+    """A paper's state in the reader's language."""
+    return str(PAPER_STATES.get(state, state))
 
 
 @bp.app_template_filter("local_time")

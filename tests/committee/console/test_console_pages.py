@@ -104,13 +104,13 @@ def test_prepare_an_exam_day_in_the_console(app: Flask, db_url: str, tmp_path: P
     assert new_password != password and actors(db_url, "staff.password_changed") == ["staff:ketua"]
 
     # candidates: a bad line refuses the whole file, by line; a good file previewed, then imported with papers
-    rows = [(f"2026{i:06d}", f"Peserta {i}", "R1", "S1") for i in range(3)]
+    rows = [(f"2026{i:06d}", f"Peserta {i}", "R1", "1") for i in range(3)]
     page, status = upload(client, "/committee/candidates/preview", roster_csv(tmp_path / "bad.csv", rows, True), csrf,
                           exam="SKD-2026")
     assert status == 422 and "line 5" in page and "birth date" in page and count(db_url, Candidate) == 0
     page, status = upload(client, "/committee/candidates/preview", roster_csv(tmp_path / "ok.csv", rows), csrf,
                           exam="SKD-2026", issue_papers="1")
-    assert status == 200 and "Peserta 2" in page and "R1-SS1" in page and count(db_url, Candidate) == 0
+    assert status == 200 and "Peserta 2" in page and "R1-S1" in page and count(db_url, Candidate) == 0
     r = client.post("/committee/candidates/commit", data={"csrf_token": csrf, "upload_id": hidden(page, "upload_id")})
     assert r.status_code == 302 and count(db_url, Candidate) == 3 and count(db_url, Paper) == 3
     assert actors(db_url, "candidates.imported") == ["staff:ketua"]

@@ -1,0 +1,157 @@
+"""The committee console in headless Chromium (issue 15): from sign-in to an open exam with the browser only, then a
+proctor opens the room and a candidate logs in with the printed card and starts. axe-core on every console page:
+0 WCAG 2.1 AA violations; screenshots at 1366×768 in test-output/console-*.png."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from proctor import roster
+from tests.candidate.test_candidate_screen import axe_clean
+from tests.committee.console.files import BROKEN_GIFT, roster_csv, skd_bank
+from tests.live import ROOT, LiveServer, log_in_on_page, start_on_page
+from tests.proctor.clients import staff_creds
+
+pytestmark = pytest.mark.browser
+SHOTS = ROOT / "test-output"
+VIEW = {"width": 1366, "height": 768}
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"console-{name}.png"), full_page=False)
+
+
+def looked_at(page: Any, name: str) -> None:
+    """Every console page: axe-core clean, then its screenshot."""
+    axe_clean(page, name)
+    shot(page, name)
+
+
+def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
+    sqlite_server: LiveServer, browser: Any, page_errors: list[str], tmp_path: Path
+) -> None:
+    live = sqlite_server
+    page = browser.new_context(viewport=VIEW).new_page()
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+
+    page.goto(live.url + "/staff/login?lang=id")
+    username, password = staff_creds(live, "committee")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#sign-in")
+    page.wait_for_url(re.compile(r".*/committee/$"))
+    assert page.locator("#nav-home").get_attribute("aria-current") == "page"
+    looked_at(page, "home")
+
+    # a bank with a problem: the problem at its place, no import button
+    gift = tmp_path / "soal.gift"
+    gift.write_text(BROKEN_GIFT, encoding="utf-8")
+    page.click("#nav-bank")
+    looked_at(page, "bank")
+    page.set_input_files("#bank-file", str(gift))
+    page.click("#bank-preview")
+    page.wait_for_selector("#import-problems")
+    assert "soal.gift:" in page.locator("#import-problems").inner_text()
+    assert page.locator("#import-commit").count() == 0
+    looked_at(page, "bank-preview-refused")
+    page.click("#import-cancel")
+
+    # a clean bank: preview (the items as candidates see them), then commit
+    page.set_input_files("#bank-file", str(skd_bank(tmp_path / "bank.csv")))
+    page.click("#bank-preview")
+    assert page.locator("#count-new").inner_text() == "110"
+    looked_at(page, "bank-preview")
+    page.click("#import-commit")
+    assert "110" in page.locator("#flash").inner_text()
+
+    # the exam from the SKD preset
+    page.click("#nav-exams")
+    page.fill("#exam-code", "SKD-2026")
+    page.select_option("#exam-preset", "skd")
+    looked_at(page, "exams")
+    page.click("#exam-create-button")
+    page.wait_for_selector("#stock-ok")
+    looked_at(page, "exam")
+
+    # a room whose start is typed in WITA (shown in the site's zone, WIB), a proctor for it
+    page.click("#nav-rooms")
+    page.select_option("#room-exam", "SKD-2026")
+    page.fill("#room-code", "R1-S1")
+    page.fill("#room-name", "Ruang 1 Sesi 1")
+    page.fill("#room-capacity", "40")
+    page.fill("#room-start", "2026-12-01T08:00")
+    page.select_option("#room-zone", "WITA")
+    page.click("#room-add")
+    assert "2026-12-01 07:00 WIB" in page.locator("#room-list").inner_text()
+    looked_at(page, "rooms")
+    page.fill("#staff-username", "pengawas9")
+    page.fill("#staff-name", "Budi Pengawas")
+    page.select_option("#staff-role", "proctor")
+    page.select_option("#staff-room", "R1-S1")
+    page.click("#staff-add")
+    proctor_password = page.locator("#sheet-password").inner_text()
+    looked_at(page, "password-sheet")
+
+    # candidates: a file with a bad line is refused by line; the good one previewed, imported, papers issued
+    rows = [(f"2026{i:06d}", f"Peserta {i}", "R1", "1") for i in range(3)]
+    page.click("#nav-candidates")
+    page.select_option("#cand-exam", "SKD-2026")
+    page.set_input_files("#cand-file", str(roster_csv(tmp_path / "bad.csv", rows, bad_line=True)))
+    page.click("#cand-preview")
+    assert "5" in page.locator("#cand-problems").inner_text()
+    looked_at(page, "candidates-refused")
+    page.select_option("#cand-exam", "SKD-2026")
+    page.set_input_files("#cand-file", str(roster_csv(tmp_path / "peserta.csv", rows)))
+    page.check("#cand-issue")
+    page.click("#cand-preview")
+    assert "Peserta 2" in page.locator("#cand-rows").inner_text()
+    looked_at(page, "candidates-preview")
+    page.click("#cand-commit")
+    page.wait_for_selector("#pin-lists")
+    looked_at(page, "candidates")
+    cards = page.locator(".cards-link").first.get_attribute("href")
+    pdf = page.request.get(live.url + cards)
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+
+    # open the exam: the code typed again
+    page.click("#nav-exams")
+    page.click("text=SKD-2026")
+    assert page.locator("#unissued").inner_text() == "0"
+    page.fill("#open-confirm", "SKD")
+    page.click("#open-exam")
+    assert page.locator("#exam-error").is_visible()
+    page.fill("#open-confirm", "SKD-2026")
+    page.click("#open-exam")
+    page.wait_for_selector("#opened")
+    looked_at(page, "exam-open")
+
+    # the proctor (the sheet's password) opens the room for login; a candidate logs in with the card and starts
+    proctor = browser.new_context(viewport=VIEW).new_page()
+    proctor.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    proctor.goto(live.url + "/staff/login")
+    proctor.fill("#username", "pengawas9")
+    proctor.fill("#password", proctor_password)
+    proctor.click("#sign-in")
+    proctor.wait_for_url(re.compile(r".*/proctor/$"))
+    proctor.wait_for_selector(".cell")  # the room's candidates: the dashboard has joined it
+    proctor.click("#open-button")
+    proctor.fill("#reason", "Sesi 1 dimulai")
+    proctor.click("#action-confirm")
+    proctor.click("#reveal-token")
+    proctor.wait_for_selector("#room-token:not([hidden])")
+    token = proctor.locator("#room-token").inner_text().strip()
+    shot(proctor, "proctor")
+    pins = next(live.data_dir.glob("pins-SKD-2026-*.csv"))
+    card = next(p for p in roster.read_pins(pins) if p.participant_no == "2026000000")
+    candidate = browser.new_context(viewport=VIEW).new_page()
+    candidate.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    log_in_on_page(candidate, live.url + "/",
+                   {"participant_no": card.participant_no, "pin": card.pin, "room_token": token})
+    start_on_page(candidate)
+    candidate.wait_for_selector("#q-options .option")
+    shot(candidate, "candidate-started")
