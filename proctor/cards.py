@@ -68,11 +68,11 @@ def cards_pdf(exam_title: str, room_code: str, room_name: str, start: str | None
     return buf.getvalue()
 
 
-def room_cards(session: Session, room_code: str, people: Sequence[Issued], zone: str = zones.DEFAULT_ZONE) -> bytes:
-    """The cards of one room's people (from a PIN list), in participant-number order, the start in ``zone``."""
+def room_cards(session: Session, room_code: str, people: Sequence[Issued]) -> bytes:
+    """The cards of one room's people (from a PIN list), in participant-number order, the start in the room's zone."""
     room = session.scalar(select(Room).where(Room.code == room_code))
     if room is None:
         raise AppError("unknown_room", _("No room with code %(code)s.", code=room_code), 404)
-    start = zones.local(room.scheduled_start, zone) if room.scheduled_start else None
+    start = zones.local(room.scheduled_start, room.zone) if room.scheduled_start else None
     members = sorted(people, key=lambda p: p.participant_no)
     return cards_pdf(room.exam.title, room.code, room.name, start, members)

@@ -10,7 +10,7 @@ import click
 from sqlalchemy import func, select
 
 from candidate.exams import get_exam
-from ground import clock, db
+from ground import clock, db, zones
 from ground.cli_state import CliState, cli_actor, pass_state
 from ground.config import write_private
 from ground.i18n import _
@@ -130,8 +130,11 @@ def room_cmd() -> None:
 @click.option("--name", default="")
 @click.option("--capacity", type=click.IntRange(1, 100_000), default=None)
 @click.option("--start", default=None, help="Scheduled start, ISO-8601 with zone (2026-12-01T08:00+07:00).")
+@click.option("--zone", type=click.Choice(list(zones.ZONES)), default=None,
+              help="The site's time zone, in which the room's times are shown (default: EXAM_SITE_ZONE, WIB).")
 @pass_state
-def room_add(state: CliState, code: str, exam_code: str, name: str, capacity: int | None, start: str | None) -> None:
+def room_add(state: CliState, code: str, exam_code: str, name: str, capacity: int | None, start: str | None,
+             zone: str | None) -> None:
     """Add a room (closed for login, with a token) to an exam."""
     when = None
     if start:
@@ -144,7 +147,8 @@ def room_add(state: CliState, code: str, exam_code: str, name: str, capacity: in
         when = when.astimezone(UTC)
     state.init_db()
     with state.session() as s:
-        add_room(s, get_exam(s, exam_code), code, name=name, capacity=capacity, start=when, actor=cli_actor())
+        add_room(s, get_exam(s, exam_code), code, name=name, capacity=capacity, start=when,
+                 zone=zone or state.config.site_zone, actor=cli_actor())
     click.echo(_("Added room %(code)s.", code=code))
 
 
@@ -222,7 +226,7 @@ def cards_cmd(state: CliState, pins: Path, out_dir: Path) -> None:
     with state.session() as s:
         for code, members in sorted(by_room.items()):
             path = out_dir / f"kartu-{re.sub(r'[^A-Za-z0-9._-]', '_', code)}.pdf"
-            write_private(path, room_cards(s, code, members, state.config.site_zone))
+            write_private(path, room_cards(s, code, members))
             click.echo(_("%(n)s cards: %(path)s", n=len(members), path=path))
 
 

@@ -165,8 +165,7 @@ def cards(code: str) -> Response:
         raise AppError("unknown_pins", _("No such PIN list."), 404) from None
     if not people:
         raise AppError("unknown_room", _("No room with code %(code)s.", code=room), 404)
-    zone = runtime().config.site_zone
-    pdf = in_session(lambda s: room_cards(s, room, people, zone))
+    pdf = in_session(lambda s: room_cards(s, room, people))
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", room)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="kartu-{safe}.pdf"', "Cache-Control": "no-store"})

@@ -71,10 +71,22 @@ def room_states(s: Session) -> list[dict[str, Any]]:
     for room in s.scalars(select(Room).order_by(Room.scheduled_start, Room.code)):
         out.append({
             "id": room.id, "code": room.code, "name": room.name, "exam": room.exam.code, "is_open": room.is_open,
-            "start": room.scheduled_start, "capacity": room.capacity, "candidates": seated.get(room.id, 0),
-            "proctors": proctors.get(room.id, 0), "states": counts.get(room.id, {}),
+            "start": room.scheduled_start, "zone": room.zone, "capacity": room.capacity,
+            "candidates": seated.get(room.id, 0), "proctors": proctors.get(room.id, 0),
+            "states": counts.get(room.id, {}),
         })
     return out
+
+
+def sessions_of(rooms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rooms that start together at sites of one zone form a session (*sesi*): its start, zone, rooms, seats taken."""
+    grouped: dict[tuple[Any, str], dict[str, Any]] = {}
+    for r in rooms:
+        g = grouped.setdefault((r["start"], r["zone"]), {"start": r["start"], "zone": r["zone"], "rooms": [],
+                                                          "candidates": 0})
+        g["rooms"].append(r["code"])
+        g["candidates"] += r["candidates"]
+    return sorted(grouped.values(), key=lambda g: (g["start"] is None, g["start"] or 0, g["zone"]))
 
 
 def next_steps(s: Session, exams: list[dict[str, Any]], rooms: list[dict[str, Any]]) -> list[str]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from candidate.exams import bank_problems, create_exam, exam_overview, get_exam
 from candidate.papers import issue_papers, release_exam
-from committee.web.console import committee_only, done, in_session, page, room_states
+from committee.web.console import committee_only, done, in_session, page, room_states, sessions_of
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Paper
@@ -68,11 +68,12 @@ def _detail(code: str) -> dict[str, Any]:
         unissued = s.scalar(
             select(func.count()).select_from(Candidate).outerjoin(Paper, Paper.candidate_id == Candidate.id)
             .where(Candidate.exam_id == exam.id, Paper.id.is_(None))) or 0
+        rooms = [r for r in room_states(s) if r["exam"] == exam.code]
         return {
             "exam": overview, "released_at": exam.key_released_at, "unissued": unissued,
             "problems": bank_problems(s, load_blueprint(exam.blueprint)),
             "sections": exam.blueprint.get("sections", []),
-            "rooms": [r for r in room_states(s) if r["exam"] == exam.code],
+            "rooms": rooms, "sessions": sessions_of(rooms),
         }
 
     return in_session(load)

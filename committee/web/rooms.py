@@ -81,7 +81,7 @@ def create_room() -> Any:
 
     def work(s: Session) -> None:
         add_room(s, get_exam(s, form["exam"]), form["code"], name=form["name"], capacity=capacity, start=start,
-                 actor=actor)
+                 zone=form["zone"] or zones.DEFAULT_ZONE, actor=actor)
 
     try:
         in_session(work)

@@ -54,6 +54,7 @@ class Room(Base):
     is_open: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     scheduled_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    zone: Mapped[str] = mapped_column(String(4), default="WIB", server_default="WIB")  # the site's: WIB, WITA, WIT
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     exam: Mapped[Exam] = relationship(back_populates="rooms")

@@ -78,7 +78,7 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     page.wait_for_selector("#stock-ok")
     looked_at(page, "exam")
 
-    # a room whose start is typed in WITA (shown in the site's zone, WIB), a proctor for it
+    # two sessions at sites in two zones (each start shown in its zone), a proctor for the first
     page.click("#nav-rooms")
     page.select_option("#room-exam", "SKD-2026")
     page.fill("#room-code", "R1-S1")
@@ -87,7 +87,13 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     page.fill("#room-start", "2026-12-01T08:00")
     page.select_option("#room-zone", "WITA")
     page.click("#room-add")
-    assert "2026-12-01 07:00 WIB" in page.locator("#room-list").inner_text()
+    assert "2026-12-01 08:00 WITA" in page.locator("#room-list").inner_text()
+    page.select_option("#room-exam", "SKD-2026")
+    page.fill("#room-code", "R2-S2")
+    page.fill("#room-start", "2026-12-01T13:00")
+    page.select_option("#room-zone", "WIB")
+    page.click("#room-add")
+    assert "2026-12-01 13:00 WIB" in page.locator("#room-list").inner_text()
     looked_at(page, "rooms")
     page.fill("#staff-username", "pengawas9")
     page.fill("#staff-name", "Budi Pengawas")
@@ -128,6 +134,8 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     page.fill("#open-confirm", "SKD-2026")
     page.click("#open-exam")
     page.wait_for_selector("#opened")
+    sessions = page.locator("#exam-sessions").inner_text()
+    assert "2026-12-01 08:00 WITA" in sessions and "2026-12-01 13:00 WIB" in sessions
     looked_at(page, "exam-open")
 
     # the proctor (the sheet's password) opens the room for login; a candidate logs in with the card and starts

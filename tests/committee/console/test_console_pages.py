@@ -73,14 +73,21 @@ def test_prepare_an_exam_day_in_the_console(app: Flask, db_url: str, tmp_path: P
     assert "Created exam SKD-2026." in client.get("/committee/exams/SKD-2026").get_data(as_text=True)
     assert actors(db_url, "exam_created") == ["staff:ketua"]
 
-    # a room whose start is typed in WITA: stored in UTC, shown in the site's zone (WIB), labelled
+    # two sessions at sites in two zones: each start typed in its zone, stored in UTC, shown in its zone, labelled
     r = client.post("/committee/rooms/", data={"csrf_token": csrf, "exam": "SKD-2026", "code": "R1-S1",
                                                "name": "Ruang 1 Sesi 1", "capacity": "40",
                                                "start": "2026-12-01T08:00", "zone": "WITA"})
     assert r.status_code == 302
     rooms_page = client.get("/committee/rooms/").get_data(as_text=True)
-    assert "2026-12-01 07:00 WIB" in rooms_page
-    assert actors(db_url, "room.created") == ["staff:ketua"]
+    assert "2026-12-01 08:00 WITA" in rooms_page
+    client.post("/committee/rooms/", data={"csrf_token": csrf, "exam": "SKD-2026", "code": "R2-S2", "capacity": "40",
+                                           "start": "2026-12-01T13:00", "zone": "WIB"})
+    with db.session_scope(db_url) as s:
+        starts = dict(s.execute(select(Room.code, Room.scheduled_start)).all())
+    assert {k: v.strftime("%H:%M") for k, v in starts.items()} == {"R1-S1": "00:00", "R2-S2": "06:00"}  # UTC
+    sessions = client.get("/committee/exams/SKD-2026").get_data(as_text=True)
+    assert "2026-12-01 08:00 WITA" in sessions and "2026-12-01 13:00 WIB" in sessions
+    assert actors(db_url, "room.created") == ["staff:ketua", "staff:ketua"]
 
     # a proctor account: the password shown once works, the room assigned and taken away, disabled, reset
     r = client.post("/committee/rooms/staff", data={"csrf_token": csrf, "username": "pengawas2", "name": "Budi",
