@@ -18,6 +18,7 @@ from ground.models import Candidate, Room
 from ground.models.staff import STAFF_ROLES, RoomAssignment, StaffUser
 from ground.staff import accounts as staff_service
 from proctor import roster
+from proctor.attendance import attendance_pdf
 from proctor.cards import room_cards
 from proctor.rooms import add_room
 
@@ -230,4 +231,15 @@ def cards_cmd(state: CliState, pins: Path, out_dir: Path) -> None:
             click.echo(_("%(n)s cards: %(path)s", n=len(members), path=path))
 
 
-COMMANDS = (staff_cmd, room_cmd, candidates_cmd, cards_cmd)
+@click.command("attendance")
+@click.argument("room_code")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_state
+def attendance_cmd(state: CliState, room_code: str, out: Path) -> None:
+    """The attendance list (daftar hadir) of room ROOM_CODE as a PDF: photo check and a column to sign."""
+    with state.session() as s:
+        write_private(out, attendance_pdf(s, staff_service.room_by_code(s, room_code)))
+    click.echo(_("Attendance list: %(path)s", path=out))
+
+
+COMMANDS = (staff_cmd, room_cmd, candidates_cmd, cards_cmd, attendance_cmd)

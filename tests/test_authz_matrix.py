@@ -211,6 +211,9 @@ HTTP |= {
     ("POST", "/committee/candidates/cancel"): (
         "/committee/candidates/cancel", {}, console_page((302, "/committee/candidates/")),
     ),
+    ("GET", "/committee/candidates/attendance/<code>"): (
+        "/committee/candidates/attendance/DEMO-R1", None, console_page(200),
+    ),
     ("GET", "/committee/candidates/cards/<code>"): (
         "/committee/candidates/cards/pins-X-20260101T000000?room=R1", None, console_page((404, "unknown_pins")),
     ),

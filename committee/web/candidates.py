@@ -25,8 +25,10 @@ from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Exam, Room
 from ground.runtime import runtime
+from ground.staff import accounts
 from ground.staff.auth import signed_in_staff
 from proctor import roster
+from proctor.attendance import attendance_pdf
 from proctor.cards import room_cards
 
 bp = Blueprint("console_candidates", __name__, url_prefix="/committee/candidates", template_folder="templates")
@@ -169,3 +171,13 @@ def cards(code: str) -> Response:
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", room)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="kartu-{safe}.pdf"', "Cache-Control": "no-store"})
+
+
+@bp.get("/attendance/<code>")
+@committee_only
+def attendance(code: str) -> Response:
+    """Room ``code``'s attendance list (daftar hadir, ``exam-engine attendance``), as a PDF."""
+    pdf = in_session(lambda s: attendance_pdf(s, accounts.room_by_code(s, code)))
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", code)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="daftar-hadir-{safe}.pdf"', "Cache-Control": "no-store"})

@@ -42,7 +42,7 @@ FORM_ROUTES += [  # the committee console (issue 15)
 ]
 GET_ROUTES += [
     "/committee/bank/", "/committee/exams/", "/committee/exams/{code}", "/committee/rooms/",
-    "/committee/candidates/", "/committee/candidates/cards/{code}",
+    "/committee/candidates/", "/committee/candidates/cards/{code}", "/committee/candidates/attendance/{code}",
 ]
 # routes that read no body and no path value: nothing to fuzz ((method, rule) as in the app's url_map)
 PLAIN = {

@@ -16,6 +16,7 @@ from ground.models import AuditEvent, Candidate, Exam, Item, Paper, Room
 from ground.models.staff import RoomAssignment, StaffUser
 from tests.committee.console.conftest import csrf_of, sign_in_form
 from tests.committee.console.files import BROKEN_GIFT, roster_csv, skd_bank
+from tests.documents import pdf_words
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -126,6 +127,10 @@ def test_prepare_an_exam_day_in_the_console(app: Flask, db_url: str, tmp_path: P
     card_url = re.search(r'href="(/committee/candidates/cards/[^"]+)"', listing).group(1)  # type: ignore[union-attr]
     pdf = client.get(card_url)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    attendance = client.get(re.search(r'class="attendance-link" href="([^"]+)"', listing).group(1))  # type: ignore[union-attr]
+    assert attendance.status_code == 200 and attendance.data.startswith(b"%PDF")
+    words = pdf_words(attendance.data)
+    assert "Peserta 2" in words and "Signature" in words and "2026-12-01 08:00 WITA" in words
 
     # opening needs the code typed again; the release is audited with its actor
     r = client.post("/committee/exams/SKD-2026/open", data={"csrf_token": csrf, "confirm": "skd"})
