@@ -31,6 +31,11 @@ def login_aad(login_fp: str) -> bytes:
     return f"people:login:{login_fp}".encode()
 
 
+def objection_aad(application_id: int) -> bytes:
+    """Binds an objection's sealed text and answer to its application."""
+    return f"people:objection:{application_id}".encode()
+
+
 def file_aad(sha256: str, mime: str) -> bytes:
     """Binds an uploaded file's sealed bytes to the hash and type it is stored by."""
     return f"people:file:{sha256}|{mime}".encode()

@@ -9,9 +9,10 @@ import click
 
 from candidate.exams import get_exam
 from ground.cli_state import CliState, cli_actor, pass_state
+from ground.crypto import load_signing_key
 from ground.i18n import _
 from proctor import roster
-from registration import export, recruitments
+from registration import announcements, export, recruitments
 from registration.recruitments import KINDS
 
 
@@ -28,7 +29,7 @@ def _when(value: str) -> datetime:
 
 @click.group("recruitment")
 def recruitment_cmd() -> None:
-    """Recruitments: the registration period, formations, required documents, export to an exam."""
+    """Recruitments: the period, formations, required documents, announcements, export to an exam."""
 
 
 @recruitment_cmd.command("create")
@@ -93,6 +94,27 @@ def export_cmd(state: CliState, recruitment: str, exam_code: str, room: str, sit
     if issued:
         roster.write_pins(pins, issued)
     click.echo(_("%(n)s candidates added; PIN list in %(path)s.", n=len(issued), path=pins))
+
+
+@recruitment_cmd.command("announce")
+@click.argument("recruitment")
+@click.option("--stage", type=click.Choice(["result", "final"]), required=True,
+              help="result: the MS/TMS list, opening the objection window; final: the eligible after it.")
+@click.option("--objections-until", "until", default=None, help="End of the objection window (ISO time with zone).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The CSV to publish; its signature is written beside it (.sig).")
+@pass_state
+def announce_cmd(state: CliState, recruitment: str, stage: str, until: str | None, out: Path) -> None:
+    """Announce the administrative selection, signed like every announcement (``exam-engine verify`` checks it)."""
+    key = load_signing_key(state.config.data_dir)
+    with state.session() as s:
+        if stage == "result":
+            if until is None:
+                raise click.UsageError(_("The result needs --objections-until."))
+            n = announcements.announce_result(s, recruitment, out, _when(until), key, actor=cli_actor())
+        else:
+            n = announcements.announce_final(s, recruitment, out, key, actor=cli_actor())
+    click.echo(_("%(n)s applicants listed in %(path)s (signed).", n=n, path=out))
 
 
 COMMANDS = (recruitment_cmd,)

@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 from ground import audit, clock
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models.registration import Application, Formation, Person, Recruitment, Requirement, RequirementCheck
+from ground.models.registration import (
+    Application,
+    Formation,
+    Person,
+    Recruitment,
+    Requirement,
+    RequirementCheck,
+    SelectionAnnouncement,
+)
 from ground.people_seal import people_cipher, person_aad
 from registration import applications
 
@@ -73,6 +81,9 @@ def mark(
     req = session.get(Requirement, requirement_id)
     if req is None or req.recruitment_id != app.recruitment_id:
         raise AppError("unknown_requirement", _("This recruitment does not ask for that document."), 404)
+    announced = select(SelectionAnnouncement.id).where(SelectionAnnouncement.recruitment_id == app.recruitment_id)
+    if session.scalar(announced.limit(1)) is not None:
+        raise AppError("announced", _("The result was announced: it changes only through an answered objection."), 409)
     reason = " ".join((reason or "").split())
     if not met and not reason:
         raise AppError("reason_required", _("Give the reason a requirement is not met."))
@@ -89,10 +100,10 @@ def mark(
     session.flush()
     audit.record(session, "selection.marked", actor=actor, application_id=app.id, requirement=req.code, met=met,
                  reason=reason or None)
-    return _decide(session, app, actor)
+    return decide(session, app, actor)
 
 
-def _decide(session: Session, app: Application, actor: str) -> str | None:
+def decide(session: Session, app: Application, actor: str) -> str | None:
     """MS when every requirement is marked met, TMS when every one is marked and one is not; None while unmarked."""
     total = session.scalar(select(func.count()).select_from(Requirement)
                            .where(Requirement.recruitment_id == app.recruitment_id)) or 0

@@ -13,11 +13,13 @@ from ground.models.registration import (  # noqa: F401  (issue 17)
     Application,
     ApplicationDocument,
     Formation,
+    Objection,
     PeopleKey,
     Person,
     Recruitment,
     Requirement,
     RequirementCheck,
+    SelectionAnnouncement,
     StoredFile,
 )
 from ground.models.scoring import (  # noqa: F401  (issue 4)

@@ -153,3 +153,32 @@ class RequirementCheck(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     checked_by: Mapped[str] = mapped_column(String(128))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SelectionAnnouncement(Base):
+    """A signed list the committee published: the MS/TMS result (with the objection window) or the final list."""
+
+    __tablename__ = "reg_announcements"
+    __table_args__ = (UniqueConstraint("recruitment_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recruitment_id: Mapped[int] = mapped_column(ForeignKey("reg_recruitments.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))  # result | final
+    sha256: Mapped[str] = mapped_column(String(64))  # of the signed file
+    objections_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    announced_by: Mapped[str] = mapped_column(String(128))
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Objection(Base):
+    """An applicant's objection (*sanggah*) to a TMS result, and the committee's answer; both texts sealed."""
+
+    __tablename__ = "reg_objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("reg_applications.id", ondelete="CASCADE"), unique=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"text": ..., "answer": ...}
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # None until answered
+    answered_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -15,7 +15,7 @@ from ground.errors import AppError
 from ground.i18n import _
 from ground.runtime import runtime
 from ground.staff.auth import check_csrf
-from registration import applications, people, recruitments, summary
+from registration import announcements, applications, people, recruitments, summary
 from registration.senders import sender
 from registration.web import signin
 from registration.web.signin import applicant_required, current_applicant, signed_in
@@ -184,8 +184,12 @@ def own_data() -> Response:
 def _apply_view(s: Session, who: people.Applicant, code: str) -> dict[str, Any]:
     row = recruitments.by_code(s, code)
     rec = recruitments.view(s, row)
-    return {"rec": rec, "open": rec.is_open(clock.now()),
-            **applications.status(s, applications.application_for(s, who, row, create=False))}
+    app = applications.application_for(s, who, row, create=False)
+    shown = announcements.announcement(s, row.id, "result")
+    window = shown.objections_until if shown is not None else None
+    return {"rec": rec, "open": rec.is_open(clock.now()), **applications.status(s, app),
+            "objection": announcements.objection_of(s, app.id) if app is not None else None,
+            "objections_until": window, "may_object": window is not None and clock.now() < window}
 
 
 def _apply(code: str, action: Any, notice: str) -> Any:
@@ -204,8 +208,9 @@ def apply_page(code: str) -> Any:
     who = signed_in()
     if not who.verified:
         return redirect(url_for("registration.verify_page"))
-    notice = {"formation": _("Formation saved."), "document": _("Document uploaded."),
-              "submitted": _("Application submitted.")}.get(request.args.get("notice", ""))
+    notices = {"formation": _("Formation saved."), "document": _("Document uploaded."),
+               "submitted": _("Application submitted."), "objection": _("Objection sent.")}
+    notice = notices.get(request.args.get("notice", ""))
     return render_template("portal_apply.html", error=None, notice=notice, **_db(lambda s: _apply_view(s, who, code)))
 
 
@@ -244,6 +249,13 @@ def submit_form(code: str) -> Any:
         err = AppError("not_confirmed", _("Tick the box to confirm your data are true."))
         return _form_error("portal_apply.html", err, notice=None, **_db(lambda s: _apply_view(s, who, code)))
     return _apply(code, lambda s, who: applications.submit(s, who, code), "submitted")
+
+
+@bp.post("/r/<code>/objection")
+@applicant_required
+def objection_form(code: str) -> Any:
+    text = request.form.get("text", "")
+    return _apply(code, lambda s, who: announcements.object_to(s, who, code, text), "objection")
 
 
 @bp.get("/r/<code>/summary.pdf")

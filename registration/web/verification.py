@@ -13,7 +13,7 @@ from ground.errors import AppError
 from ground.i18n import _
 from ground.runtime import runtime
 from ground.staff.auth import signed_in_staff, staff_required
-from registration import applications, selection
+from registration import announcements, applications, selection
 from registration.web.portal import file_response
 
 bp = Blueprint("verification", __name__, template_folder="templates", url_prefix="/verifikasi")
@@ -39,7 +39,12 @@ def queue() -> Any:
 @bp.get("/applications/<int(max=2147483647):application_id>")
 @staff_required(*ROLES)
 def application(application_id: int) -> Any:
-    return render_template("verify_application.html", error=None, a=_db(lambda s: selection.detail(s, application_id)))
+    return render_template("verify_application.html", error=None, a=_db(lambda s: _detail(s, application_id)))
+
+
+def _detail(s: Any, application_id: int) -> dict[str, Any]:
+    """The application with its objection, if any."""
+    return {**selection.detail(s, application_id), "objection": announcements.objection_of(s, application_id)}
 
 
 @bp.post("/applications/<int(max=2147483647):application_id>/requirements/<int(max=2147483647):requirement_id>")
@@ -56,7 +61,27 @@ def mark(application_id: int, requirement_id: int) -> Any:
         if err.status == 404:
             raise
         page = render_template("verify_application.html", error=err.message,
-                               a=_db(lambda s: selection.detail(s, application_id)))
+                               a=_db(lambda s: _detail(s, application_id)))
+        return page, err.status
+    return redirect(url_for("verification.application", application_id=application_id))
+
+
+@bp.post("/applications/<int(max=2147483647):application_id>/objection")
+@staff_required("committee", "admin")
+def answer_objection(application_id: int) -> Any:
+    """The committee's answer to an objection (accepted: the application becomes MS)."""
+    actor = signed_in_staff().actor
+    accepted = request.form.get("accepted")
+    try:
+        if accepted not in ("1", "0"):
+            raise AppError("bad_answer", _("Accept or reject the objection."))
+        _db(lambda s: announcements.answer(s, application_id, accepted == "1", request.form.get("answer", ""),
+                                           actor=actor))
+    except AppError as err:
+        if err.status == 404:
+            raise
+        page = render_template("verify_application.html", error=err.message,
+                               a=_db(lambda s: _detail(s, application_id)))
         return page, err.status
     return redirect(url_for("verification.application", application_id=application_id))
 

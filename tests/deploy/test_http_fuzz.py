@@ -67,6 +67,8 @@ PORTAL_FORM = {
     "/daftar/r/{v}/documents/1": "/daftar/r/<code>/documents/" + INT.format("requirement_id"),
     "/verifikasi/applications/1/requirements/{v}": "/verifikasi/applications/" + INT.format("application_id")
     + "/requirements/" + INT.format("requirement_id"),
+    "/daftar/r/{v}/objection": "/daftar/r/<code>/objection",
+    "/verifikasi/applications/{v}/objection": "/verifikasi/applications/" + INT.format("application_id") + "/objection",
 }
 PLAIN |= {  # no body, no path value
     ("GET", "/daftar/"), ("GET", "/daftar/register"), ("GET", "/daftar/login"), ("GET", "/daftar/verify"),

@@ -71,3 +71,17 @@ def test_people_survive_a_master_key_rotation(run: Callable[..., Result]) -> Non
     assert rotated.exit_code == 0, rotated.output
     with db.session_scope(run.url) as s:  # type: ignore[attr-defined]
         assert people.person_fields(s, who.person_id)["name"] == WOMAN[1]
+
+
+def test_announcements_from_the_shell(run: Callable[..., Result], tmp_path: Path) -> None:
+    assert run("recruitment", "create", "R", "--opens", "2026-11-01T08:00+07:00", "--closes",
+               "2026-12-31T23:59+07:00").exit_code == 0
+    out = tmp_path / "hasil.csv"
+    missing = run("recruitment", "announce", "R", "--stage", "result", "--out", str(out))
+    assert missing.exit_code != 0 and "--objections-until" in missing.output
+    early = run("recruitment", "announce", "R", "--stage", "final", "--out", str(out))
+    assert early.exit_code != 0 and "Announce the MS/TMS result first." in early.output
+    done = run("recruitment", "announce", "R", "--stage", "result", "--objections-until", "2099-01-01T00:00+07:00",
+               "--out", str(out))
+    assert done.exit_code == 0 and "0 applicants listed" in done.output
+    assert run("verify", str(out)).exit_code == 0  # signed like every announcement

@@ -1,18 +1,23 @@
 """The portal in headless Chromium (issue 17): an applicant registers, verifies with the code from the server's log
 (the log sender), fills the profile, chooses a formation, has a wrongly typed file refused with the reason, uploads,
 submits and downloads the summary; a verifier signs in, opens the application and marks the photo not met with a
-reason; the applicant sees it. axe-core: 0 WCAG 2.1 AA violations on every page, in Indonesian and in English."""
+reason; the applicant sees it, objects (sanggah) after the announcement and the committee accepts. axe-core: 0 WCAG
+2.1 AA violations on every page, in Indonesian and in English."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from ground import db
+from ground import clock, db
+from ground.crypto import load_signing_key
 from ground.staff.accounts import create_staff
+from registration import announcements
 from tests.live import ROOT, LiveServer, wait_until
+from tests.proctor.clients import staff_creds
 from tests.registration.factory import PASSWORD, WOMAN, jpeg, make_recruitment, pdf
 
 pytestmark = pytest.mark.browser
@@ -152,3 +157,33 @@ def test_an_applicant_registers_uploads_submits_and_a_verifier_marks(
     assert "Hasil: tidak memenuhi syarat (TMS)." in page.locator("#submitted").inner_text()
     assert "Latar belakang foto bukan merah" in page.locator("#req-foto").inner_text()
     shot(page, "registration-result.png")
+
+    # the committee announces (signed list, three days to object); the applicant objects; the committee accepts
+    with db.session_scope(live.db_url) as s:
+        announcements.announce_result(s, "CPNS-2026", live.data_dir / "hasil.csv", clock.now() + timedelta(days=3),
+                                      load_signing_key(live.data_dir), actor="cli:test")
+    page.reload()
+    axe_clean(page, "objection form")
+    page.fill("#objection-text", "Foto saya berlatar merah sesuai ketentuan.")
+    page.click("#object")
+    page.wait_for_selector("#objection")
+    assert "Panitia belum menjawab." in page.locator("#objection").inner_text()
+    committee = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    committee.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    committee.goto(staff.url)
+    username, password = staff_creds(live, "committee")
+    committee.fill("#username", username)
+    committee.fill("#password", password)
+    committee.click("#sign-in")
+    committee.wait_for_selector("#answer-form")
+    axe_clean(committee, "objection to answer")
+    committee.fill("#answer", "Diperiksa ulang: foto memenuhi ketentuan.")
+    committee.click("#accept")
+    committee.wait_for_selector("#answered")
+    assert committee.locator("#result strong").inner_text() == "MS"
+    shot(committee, "verification-objection-accepted.png")
+    page.reload()
+    assert "Hasil: memenuhi syarat (MS)." in page.locator("#submitted").inner_text()
+    assert "Diterima: Diperiksa ulang" in page.locator("#objection").inner_text()
+    axe_clean(page, "objection answered")
+    shot(page, "registration-objection-accepted.png")
