@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ground.cli_state import CliState, pass_state
+from ground.cli_state import CliState, cli_actor, pass_state
 from ground.config import write_private
 from ground.crypto import load_public_key, load_signing_key
 from ground.i18n import _
@@ -217,7 +217,7 @@ def results_export_cmd(state: CliState, exam_code: str, fmt: str, stage: str, ou
     with db.session_scope(url) as session:
         exam = _exam(session, exam_code)
         export = export_skd if stage == "skd" else export_final
-        sig = export(session, exam, fmt, out, key, state.config.site_zone)
+        sig = export(session, exam, fmt, out, key, state.config.site_zone, cli_actor())
     click.echo(_("Wrote %(file)s and its signature %(sig)s", file=str(out), sig=str(sig)))
 
 

@@ -159,6 +159,31 @@ def _num(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else round(float(value), 6)
 
 
+@dataclass(frozen=True)
+class TieNote:
+    """Why a ranked row sits where it does against the row above with the same total: the first tie-break key
+    that differs (``key``, above's value, this one's), or ``key`` None when equal on every key (a shared rank)."""
+
+    key: str | None
+    above: float | None = None
+    this: float | None = None
+
+
+def tie_notes(f: FormationRanking, tie_break: Sequence[str]) -> list[TieNote | None]:
+    """Per row of ``f``: None unless it is ranked and has the same total as the ranked row above it."""
+    notes: list[TieNote | None] = []
+    prev: RankedEntrant | None = None
+    for r in f.rows:
+        note = None
+        if r.rank is not None and prev is not None and prev.total == r.total:
+            a, b = prev.entrant.scores or {}, r.entrant.scores or {}
+            key = next((k for k in tie_break if a.get(k) != b.get(k)), None)
+            note = TieNote(key, a.get(key) if key else None, b.get(key) if key else None)
+        notes.append(note)
+        prev = r if r.rank is not None else prev
+    return notes
+
+
 def ranking_json(formations: Sequence[FormationRanking]) -> dict[str, Any]:
     """The ``exam-engine rank --json`` shape (documented in docs/scoring.md)."""
     return {

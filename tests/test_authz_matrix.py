@@ -173,6 +173,23 @@ HTTP |= {
         cells((401, "not_signed_in"), other_proctor=(403, "forbidden"), proctor=(403, "forbidden"),
               committee=(404, "unknown_application"), admin=(404, "unknown_application"))),
 }
+# the results pages (issue 16): committee console pages; a form without a choice is refused with the page (400)
+HTTP |= {
+    ("GET", "/committee/results/"): ("/committee/results/", None, console_page(200)),
+    ("GET", "/committee/results/audit"): ("/committee/results/audit", None, console_page(200)),
+    ("GET", "/committee/results/<code>"): ("/committee/results/{exam}", None, console_page(200)),
+    ("GET", "/committee/results/<code>/rankings"): (
+        "/committee/results/{exam}/rankings", None, console_page(200)),
+    ("GET", "/committee/results/<code>/annul"): (
+        "/committee/results/{exam}/annul", None, console_page(200)),
+    ("POST", "/committee/results/<code>/annul/preview"): (
+        "/committee/results/{exam}/annul/preview", {}, console_page(400)),
+    ("POST", "/committee/results/<code>/annul"): (
+        "/committee/results/{exam}/annul", {}, console_page(400)),
+    ("POST", "/committee/results/<code>/announcement"): (
+        "/committee/results/{exam}/announcement", {"format": "none"}, console_page(400)),
+    ("GET", "/committee/analysis/"): ("/committee/analysis/", None, console_page(200)),
+}
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
 
 # the committee console (issue 15): pages for committee and admin only; a form without what it needs is refused on

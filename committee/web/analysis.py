@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from typing import Any
 
 from flask import Blueprint, Response, redirect, request, url_for
 
@@ -20,7 +21,7 @@ from scoring.analysis.report import to_csv, to_html
 from scoring.analysis.responses import AnalysisInputError
 from scoring.store.analysis import exam_report
 
-bp = Blueprint("analysis", __name__, url_prefix="/committee/analysis")
+bp = Blueprint("analysis", __name__, url_prefix="/committee/analysis", template_folder="templates")
 COMMITTEE = ("admin", "committee")
 
 
@@ -29,6 +30,16 @@ def _report(code: str, write_back: bool) -> dict:
         return run_blocking(exam_report, runtime().db_url, code, write_back=write_back)
     except AnalysisInputError as exc:
         raise AppError("analysis_unavailable", exc.message, 404) from None
+
+
+@bp.get("/")
+@staff_required(*COMMITTEE)
+def index() -> Any:
+    """Every exam with its finished papers, each linked to its report (the address people try first)."""
+    from committee.web.console import in_session, page
+    from committee.web.console_results import exam_list
+
+    return page("console_analysis.html", exams=in_session(exam_list))
 
 
 @bp.get("/<code>")
@@ -48,7 +59,8 @@ def report_page(code: str) -> Response:
     action = escape(url_for("analysis.store_statistics", code=code))
     form = (f'<form method="post" action="{action}" style="margin:1rem 0">{csrf_field()}'
             f'<button type="submit">{escape(_("Store these statistics in the bank"))}</button> '
-            f'<a href="?format=csv">CSV</a> · <a href="?format=json">JSON</a></form>')
+            f'<a href="?format=csv">CSV</a> · <a href="?format=json">JSON</a> · '
+            f'<a href="{escape(url_for("console_results.exam", code=code))}">{escape(_("Results"))}</a></form>')
     html = html.replace("</h1>", "</h1>" + form, 1)
     return Response(html, mimetype="text/html")
 

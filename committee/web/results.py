@@ -61,7 +61,8 @@ def _final(url: str, code: str, actor: str | None) -> dict[str, Any]:
             for f in formations]}
 
 
-def _export(url: str, code: str, stage: str, fmt: str, key: Any, actor: str, zone: str) -> tuple[str, bytes]:
+def export_bundle(url: str, code: str, stage: str, fmt: str, key: Any, actor: str, zone: str) -> tuple[str, bytes]:
+    """(file name, ZIP of the signed announcement and its .sig); the library refuses while a paper is open."""
     from scoring.store.announcement import export_skd
     from scoring.store.final import export_final
 
@@ -70,7 +71,7 @@ def _export(url: str, code: str, stage: str, fmt: str, key: Any, actor: str, zon
         name = f"pengumuman-{exam.code}-{stage}.{fmt}"
         out = Path(tmp) / name
         if stage == "skd":
-            sig = export_skd(session, exam, fmt, out, key, zone)
+            sig = export_skd(session, exam, fmt, out, key, zone, actor)
         else:
             sig = export_final(session, exam, fmt, out, key, zone, actor)
         buf = io.BytesIO()
@@ -126,7 +127,7 @@ def export(code: str) -> Response:
     if fmt not in ("csv", "xlsx", "pdf"):
         raise AppError("bad_request", _("format must be csv, xlsx or pdf."), 400, field="format")
     rt = runtime()
-    name, data = _guarded(_export, rt.db_url, code, stage, fmt, rt.signing_key, signed_in_staff().actor,
+    name, data = _guarded(export_bundle, rt.db_url, code, stage, fmt, rt.signing_key, signed_in_staff().actor,
                           rt.config.site_zone)
     resp = Response(data, mimetype="application/zip")
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'

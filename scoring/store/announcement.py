@@ -7,6 +7,7 @@ announcement) is refused while a paper of the exam is still open: its candidate 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ground import clock
+from ground import audit, clock
 from ground.i18n import _
 from ground.models import Candidate, Exam, Paper, Result, Room
 from scoring.presets import Rules, RulesError, resolve_rules
@@ -133,9 +134,19 @@ def announce_skd(session: Session, exam: Exam, *, store: bool = True) -> list[Fo
     return formations
 
 
-def export_skd(session: Session, exam: Exam, fmt: str, out: Path, key: Ed25519PrivateKey, zone: str) -> Path:
-    """The signed SKD announcement of the exam (codes stored); refused while a paper is open. Returns the .sig."""
+def export_skd(session: Session, exam: Exam, fmt: str, out: Path, key: Ed25519PrivateKey, zone: str,
+               actor: str = "system") -> Path:
+    """The signed SKD announcement of the exam (codes stored, audited as ``actor``); refused while a paper is
+    open. Returns the .sig."""
     from scoring.exports import write_skd
 
     formations = announce_skd(session, exam)
-    return write_skd(formations, exam_rules(exam).subtests, fmt, out, key, exam.title, exam.code, zone=zone)
+    sig = write_skd(formations, exam_rules(exam).subtests, fmt, out, key, exam.title, exam.code, zone=zone)
+    record_signed(session, exam, "skd", out, actor)
+    return sig
+
+
+def record_signed(session: Session, exam: Exam, stage: str, out: Path, actor: str) -> None:
+    """An audit row for a signed announcement: who, which stage and format, and the file's SHA-256."""
+    audit.record(session, "announcement_signed", actor=actor, exam_id=exam.id, stage=stage,
+                 format=out.suffix.lstrip("."), file=out.name, sha256=hashlib.sha256(out.read_bytes()).hexdigest())

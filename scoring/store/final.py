@@ -202,6 +202,9 @@ def export_final(session: Session, exam: Exam, fmt: str, out: Path, key: Ed25519
                  actor: str = "system") -> Path:
     """The signed final announcement (final results stored, audited as ``actor``). Returns the .sig path."""
     from scoring.exports import write_final
+    from scoring.store.announcement import record_signed
 
-    return write_final(compute_final(session, exam, actor=actor), fmt, out, key, exam.title, exam.code,
-                       exam_integration(exam).decimals, zone=zone)
+    sig = write_final(compute_final(session, exam, actor=actor), fmt, out, key, exam.title, exam.code,
+                      exam_integration(exam).decimals, zone=zone)
+    record_signed(session, exam, "final", out, actor)
+    return sig

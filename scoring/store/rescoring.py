@@ -200,3 +200,35 @@ def preview_annulment(session: Session, exam: Exam, version_ids: Iterable[int], 
     finally:
         savepoint.rollback()
         session.expire_all()
+
+
+@dataclass(frozen=True)
+class ShownItem:
+    """An item version that was on at least one paper of the exam: what an annulment can name."""
+
+    version_id: int
+    uid: str
+    subtest: str
+    version: int
+    papers: int
+    annulled: str | None  # the current annulment's mode, if any
+
+
+def shown_items(session: Session, exam: Exam) -> list[ShownItem]:
+    """Every item version on a paper of the exam, by subtest and uid, with how many papers showed it."""
+    from ground.models import Item
+
+    counts: dict[int, int] = defaultdict(int)
+    for layout in session.scalars(select(Paper.layout).where(Paper.exam_id == exam.id)):
+        for v in layout_versions(layout):
+            counts[v] += 1
+    modes = dict(session.execute(select(Annulment.item_version_id, Annulment.mode)
+                                 .where(Annulment.exam_id == exam.id)).all())
+    out = []
+    for chunk in _chunks(counts):
+        for vid, uid, subtest, version in session.execute(
+            select(ItemVersion.id, Item.uid, Item.subtest, ItemVersion.version).join(Item)
+            .where(ItemVersion.id.in_(chunk))
+        ):
+            out.append(ShownItem(vid, uid, subtest or "", version, counts[vid], modes.get(vid)))
+    return sorted(out, key=lambda i: (i.subtest, i.uid, i.version))

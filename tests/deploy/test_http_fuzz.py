@@ -51,6 +51,12 @@ PLAIN = {
     ("DELETE", "/api/v1/staff/session"), ("GET", "/receipt"), ("GET", "/proctor/"),
     ("GET", "/committee/"),
 }
+FORM_ROUTES += [  # the results pages (issue 16)
+    "/committee/results/{code}/announcement", "/committee/results/{code}/annul/preview",
+    "/committee/results/{code}/annul",
+]
+GET_ROUTES += ["/committee/results/{code}", "/committee/results/{code}/rankings", "/committee/results/{code}/annul"]
+PLAIN |= {("GET", "/committee/results/"), ("GET", "/committee/results/audit"), ("GET", "/committee/analysis/")}
 
 # the registration portal (issue 17): path template (a fuzzed value in {v}) -> the rule it exercises
 INT = "<int(max=2147483647):{}>"

@@ -1,4 +1,4 @@
-"""``candidates import`` reads each formation's quota (kuota) and the GPA (ipk), and entry paths as scoring spells them."""
+"""``candidates import`` reads the formation quota (kuota), the GPA (ipk) and entry paths as scoring spells them."""
 
 from __future__ import annotations
 

@@ -1,0 +1,242 @@
+"""The console's results pages: every paper of an exam, rankings with the tie-break chain, annulment with a preview
+of what it does to whom, the signed SKD announcement downloads, and the audit check.
+
+Each page calls what ``exam-engine results …`` and ``audit check`` call (scoring.store.announcement, rescoring,
+committee.audit_check); looking stores nothing, every change is a CSRF-checked POST audited under the staff member.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from committee.audit_check import check, report_lines
+from committee.web.console import committee_only, done, in_session, page
+from committee.web.results import export_bundle
+from ground.concurrency import run_blocking
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models import Candidate, Exam, Paper, Room
+from ground.runtime import runtime
+from ground.staff.auth import signed_in_staff
+from scoring.grading import fmt_score
+from scoring.points import ANNUL_MODES
+from scoring.presets import RulesError
+from scoring.selection import tie_notes
+from scoring.store.announcement import PapersStillOpen, announce_skd, exam_rules, open_papers, state_name
+from scoring.store.rescoring import RescoreError, annul_items, preview_annulment, rescore_exam, shown_items
+
+bp = Blueprint("console_results", __name__, url_prefix="/committee/results", template_folder="templates")
+CODE = "<code>"
+FORMATS = ("pdf", "xlsx", "csv")
+
+
+def _exam(s: Session, code: str) -> Exam:
+    exam = s.scalar(select(Exam).where(Exam.code == code))
+    if exam is None:
+        raise AppError("unknown_exam", _("No exam with code %(code)s.", code=code), 404)
+    return exam
+
+
+def _looked(s: Session, exam: Exam) -> list[Any]:
+    """The announcement as it stands (nothing stored); a rule the scores break is the page's error."""
+    try:
+        return announce_skd(s, exam, store=False)
+    except RulesError as exc:
+        raise AppError("rules_error", str(exc), 409) from None
+
+
+def exam_list(s: Session) -> list[dict[str, Any]]:
+    """Every exam, newest first, with its candidates and finished papers."""
+    finished = dict(s.execute(select(Paper.exam_id, func.count()).where(Paper.state == "finished")
+                              .group_by(Paper.exam_id)).all())
+    seated = dict(s.execute(select(Candidate.exam_id, func.count()).group_by(Candidate.exam_id)).all())
+    return [{"code": e.code, "title": e.title, "candidates": seated.get(e.id, 0), "finished": finished.get(e.id, 0)}
+            for e in s.scalars(select(Exam).order_by(Exam.created_at.desc(), Exam.code))]
+
+
+def _results(s: Session, code: str, room: str) -> dict[str, Any]:
+    """Every candidate of the exam (or of one room/session): paper state, score per subtest, pass/fail, code."""
+    exam = _exam(s, code)
+    rules = exam_rules(exam)
+    states = dict(s.execute(select(Paper.candidate_id, Paper.state).where(Paper.exam_id == exam.id)).all())
+    rooms = dict(s.execute(select(Room.id, Room.code).where(Room.exam_id == exam.id).order_by(Room.code)).all())
+    rows = []
+    for f in _looked(s, exam):
+        for r in f.rows:
+            cand = r.entrant.ref.candidate
+            room_code = rooms.get(cand.room_id, "-")
+            if room and room_code != room:
+                continue
+            state = states.get(cand.id)
+            rows.append({"no": cand.participant_no, "name": cand.name, "room": room_code, "formation": f.label,
+                         "state": state_name(state) if state else _("no paper"), "scores": r.entrant.scores or {},
+                         "total": r.total, "passed": r.passed if r.entrant.scores is not None else None,
+                         "code": r.code, "reasons": r.reasons})
+    rows.sort(key=lambda x: x["no"])
+    return {"exam": {"code": exam.code, "title": exam.title}, "subtests": rules.subtests, "rows": rows,
+            "rooms": sorted(rooms.values()), "room": room, "open": _open(s, exam)}
+
+
+def _open(s: Session, exam: Exam) -> list[dict[str, str]]:
+    return [{"participant_no": p.participant_no, "name": p.name, "room": p.room, "state": state_name(p.state)}
+            for p in open_papers(s, exam)]
+
+
+@bp.get("/")
+@committee_only
+def index() -> Any:
+    """Every exam with how many papers are finished: the way into its results."""
+    return page("console_results.html", exams=in_session(exam_list))
+
+
+def _exam_page(code: str, status: int = 200, error: str | None = None) -> Any:
+    room = request.args.get("room", "")
+    data = in_session(lambda s: _results(s, code, room))
+    return page("console_results_exam.html", status=status, error=error, formats=FORMATS, **data)
+
+
+@bp.get(f"/{CODE}")
+@committee_only
+def exam(code: str) -> Any:
+    """The exam's results as they stand now (``?room=`` narrows to one room/session); nothing is stored."""
+    return _exam_page(code)
+
+
+@bp.post(f"/{CODE}/announcement")
+@committee_only
+def announcement(code: str) -> Any:
+    """The signed SKD announcement (``format=pdf|xlsx|csv``) as a ZIP with its .sig; refused, naming every open
+    paper, while a paper of the exam is unfinished."""
+    fmt = request.form.get("format", "pdf")
+    if fmt not in FORMATS:
+        return _exam_page(code, 400, _("format must be csv, xlsx or pdf."))
+    rt = runtime()
+    try:
+        name, data = run_blocking(export_bundle, rt.db_url, code, "skd", fmt, rt.signing_key,
+                                  signed_in_staff().actor, rt.config.site_zone)
+    except PapersStillOpen as exc:
+        return _exam_page(code, 409, str(exc))
+    except RulesError as exc:
+        return _exam_page(code, 409, str(exc))
+    resp = Response(data, mimetype="application/zip")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    return resp
+
+
+def _rankings(s: Session, code: str) -> dict[str, Any]:
+    exam = _exam(s, code)
+    rules = exam_rules(exam)
+    formations = [{"label": f.label, "quota": f.quota, "slots": f.slots,
+                   "rows": list(zip(f.rows, tie_notes(f, rules.tie_break), strict=True))}
+                  for f in _looked(s, exam)]
+    return {"exam": {"code": exam.code, "title": exam.title}, "subtests": rules.subtests,
+            "tie_break": rules.tie_break, "multiplier": rules.quota_multiplier, "formations": formations,
+            "open": _open(s, exam)}
+
+
+@bp.get(f"/{CODE}/rankings")
+@committee_only
+def rankings(code: str) -> Any:
+    """Rankings per formation with quota, slots and why each equal total was ordered as it is."""
+    return page("console_results_rankings.html", **in_session(lambda s: _rankings(s, code)))
+
+
+def _annul_form(s: Session, code: str) -> dict[str, Any]:
+    exam = _exam(s, code)
+    return {"exam": {"code": exam.code, "title": exam.title}, "items": shown_items(s, exam), "modes": ANNUL_MODES}
+
+
+def _annul_input() -> tuple[list[int], str, str]:
+    """The chosen versions, mode and reason, or AppError with what to fix (translated)."""
+    try:
+        versions = sorted({int(v) for v in request.form.getlist("version")})
+    except ValueError:
+        versions = []
+    mode, reason = request.form.get("mode", ""), (request.form.get("reason") or "").strip()
+    if not versions:
+        raise AppError("bad_request", _("Choose at least one item to annul."), 400, field="version")
+    if mode not in ANNUL_MODES:
+        raise AppError("bad_request", _("Choose award or drop."), 400, field="mode")
+    if not reason:
+        raise AppError("bad_request", _("Give the reason; it is published with the rescoring."), 400, field="reason")
+    return versions, mode, reason
+
+
+def _annul_page(code: str, status: int = 200, **extra: Any) -> Any:
+    form = {"versions": request.form.getlist("version"), "mode": request.form.get("mode", ""),
+            "reason": request.form.get("reason", "")}
+    return page("console_results_annul.html", status=status, form=form,
+                **in_session(lambda s: _annul_form(s, code)), **extra)
+
+
+@bp.get(f"/{CODE}/annul")
+@committee_only
+def annul_form(code: str) -> Any:
+    """Choose items to annul (award or drop) and give the reason; the next step previews the rescoring."""
+    return _annul_page(code)
+
+
+@bp.post(f"/{CODE}/annul/preview")
+@committee_only
+def annul_preview(code: str) -> Any:
+    """What the annulment would change, candidate by candidate, computed by the real rescoring and rolled back."""
+    actor = signed_in_staff().actor
+    try:
+        versions, mode, reason = _annul_input()
+        report = in_session(lambda s: preview_annulment(s, _exam(s, code), versions, mode, reason, actor))
+    except AppError as err:
+        return _annul_page(code, err.status, error=err.message)
+    except RescoreError as exc:
+        return _annul_page(code, 400, error=str(exc))
+    return _annul_page(code, preview=report, confirm={"versions": versions, "mode": mode, "reason": reason})
+
+
+@bp.post(f"/{CODE}/annul")
+@committee_only
+def annul(code: str) -> Any:
+    """Annul and rescore at once (as ``exam-engine results annul``), audited under the staff member's name."""
+    actor = signed_in_staff().actor
+    try:
+        versions, mode, reason = _annul_input()
+
+        def work(s: Session) -> tuple[int, int]:
+            exam = _exam(s, code)
+            annul_items(s, exam, versions, mode, reason, actor)
+            report = rescore_exam(s, exam, reason, actor)
+            return len(report.changed), report.checked
+
+        changed, checked = in_session(work)
+    except AppError as err:
+        return _annul_page(code, err.status, error=err.message)
+    except RescoreError as exc:
+        return _annul_page(code, 400, error=str(exc))
+    return done(_("Annulled %(n)s item version(s); %(changed)s of %(checked)s results changed.", n=len(versions),
+                  changed=changed, checked=checked), url_for("console_results.exam", code=code))
+
+
+@bp.get("/audit")
+@committee_only
+def audit_page() -> Any:
+    """The ``exam-engine audit check`` button: receipts, stored answers, scores and the audit chain (read only)."""
+    code = request.args.get("exam") or None
+    lines, ok = None, None
+    if request.args.get("run"):
+        public = runtime().signing_key.public_key()
+
+        def work(s: Session) -> tuple[list[str], bool]:
+            report = check(s, public, code)
+            s.rollback()  # a check changes nothing
+            return report_lines(report), report.ok
+
+        lines, ok = in_session(work)
+    return page("console_results_audit.html", exams=in_session(exam_list), exam=code, lines=lines, ok=ok)
+
+
+@bp.app_template_filter("score")
+def score(value: Any) -> str:
+    """A score as announcements print it (no trailing .0), '-' for none."""
+    return "-" if value is None else fmt_score(value)
