@@ -31,6 +31,11 @@ def login_aad(login_fp: str) -> bytes:
     return f"people:login:{login_fp}".encode()
 
 
+def card_aad(application_id: int) -> bytes:
+    """Binds an exam card's sealed participant number and PIN to its application."""
+    return f"people:card:{application_id}".encode()
+
+
 def objection_aad(application_id: int) -> bytes:
     """Binds an objection's sealed text and answer to its application."""
     return f"people:objection:{application_id}".encode()

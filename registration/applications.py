@@ -154,7 +154,8 @@ def status(session: Session, app: Application | None) -> dict[str, Any]:
     checks = session.scalars(select(RequirementCheck).where(RequirementCheck.application_id == app.id))
     return {
         "application": {"id": app.id, "number": app.number, "state": app.state, "formation_id": app.formation_id,
-                        "entry_path": app.entry_path, "submitted_at": app.submitted_at, "result": app.result},
+                        "entry_path": app.entry_path, "submitted_at": app.submitted_at, "result": app.result,
+                        "has_card": app.card_sealed is not None},
         "documents": {d.requirement_id: {"id": d.id, "sha256": d.sha256, "mime": mime, "size": size,
                                          "uploaded_at": d.uploaded_at} for d, mime, size in docs},
         "checks": {c.requirement_id: {"met": c.met, "reason": c.reason} for c in checks},

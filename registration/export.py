@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ground import audit, tables
 from ground.models import Candidate, Exam
 from ground.models.registration import Application, Formation, Person
-from ground.people_seal import people_cipher, person_aad
+from ground.people_seal import card_aad, people_cipher, person_aad
 from proctor import roster
 from registration import recruitments
 
@@ -23,7 +23,8 @@ def participant_no(app: Application) -> str:
 
 def export_eligible(session: Session, recruitment: str, exam: Exam, room: str, sitting: str, *,
                     actor: str) -> list[roster.Issued]:
-    """Every MS application not yet exported becomes a candidate in ``room`` (session ``sitting``); their PINs."""
+    """Every MS application not yet exported becomes a candidate in ``room`` (session ``sitting``); their PINs (also
+    sealed on the application for the exam card in the portal)."""
     rec = recruitments.by_code(session, recruitment)
     apps = list(session.scalars(select(Application).where(
         Application.recruitment_id == rec.id, Application.result == "MS", Application.candidate_id.is_(None)
@@ -44,8 +45,11 @@ def export_eligible(session: Session, recruitment: str, exam: Exam, room: str, s
     issued = roster.add(session, exam, checked, actor=actor)
     ids = dict(session.execute(select(Candidate.participant_no, Candidate.id).where(
         Candidate.exam_id == exam.id, Candidate.participant_no.in_([participant_no(a) for a in apps]))).all())
-    for app in apps:
-        app.candidate_id = ids[participant_no(app)]
+    pins = {i.participant_no: i for i in issued}
+    for app in apps:  # the card reaches the applicant through the portal: its PIN kept sealed, not only printed
+        number = participant_no(app)
+        app.candidate_id = ids[number]
+        app.card_sealed = cipher.seal(card_aad(app.id), {"participant_no": number, "pin": pins[number].pin})
     audit.record(session, "registration.exported", actor=actor, exam_id=exam.id, recruitment=rec.code,
                  count=len(apps))
     return issued

@@ -113,6 +113,7 @@ class Application(Base):
     result: Mapped[str | None] = mapped_column(String(8), nullable=True)  # MS | TMS once every requirement is marked
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), nullable=True)
+    card_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # {participant_no, pin}: the card
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

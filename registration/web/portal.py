@@ -15,7 +15,7 @@ from ground.errors import AppError
 from ground.i18n import _
 from ground.runtime import runtime
 from ground.staff.auth import check_csrf
-from registration import announcements, applications, people, recruitments, summary
+from registration import announcements, applications, card, people, recruitments, summary
 from registration.senders import sender
 from registration.web import signin
 from registration.web.signin import applicant_required, current_applicant, signed_in
@@ -266,6 +266,17 @@ def summary_pdf(code: str) -> Response:
     pdf = _db(lambda s: summary.for_applicant(s, who, code, config.data_dir, config.site_zone))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="resume-{code}.pdf"', "Cache-Control": "no-store"})
+
+
+@bp.get("/r/<code>/card.pdf")
+@applicant_required
+def card_pdf(code: str) -> Response:
+    """The exam card, once the applicant was scheduled for the exam."""
+    who = signed_in()
+    data_dir = runtime().config.data_dir
+    pdf = _db(lambda s: card.for_applicant(s, who, code, data_dir))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="kartu-ujian-{code}.pdf"', "Cache-Control": "no-store"})
 
 
 def file_response(mime: str, data: bytes, name: str) -> Response:

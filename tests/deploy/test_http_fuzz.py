@@ -63,6 +63,7 @@ INT = "<int(max=2147483647):{}>"
 PORTAL_GET = {
     "/daftar/r/{v}": "/daftar/r/<code>", "/daftar/r/{v}/summary.pdf": "/daftar/r/<code>/summary.pdf",
     "/daftar/documents/{v}": "/daftar/documents/" + INT.format("doc_id"),
+    "/daftar/r/{v}/card.pdf": "/daftar/r/<code>/card.pdf",
     "/verifikasi/applications/{v}": "/verifikasi/applications/" + INT.format("application_id"),
     "/verifikasi/documents/{v}": "/verifikasi/documents/" + INT.format("doc_id"),
 }

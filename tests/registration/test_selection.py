@@ -16,11 +16,13 @@ from exam_engine.app import create_app
 from ground import db
 from ground.config import Config
 from ground.errors import AppError
+from ground.keyring import pin_pepper_for
 from ground.models import AuditEvent, Candidate, Room
 from ground.models.registration import Application, Recruitment
+from ground.passwords import verify_pin
 from ground.staff.accounts import create_staff
 from registration import applications, export, recruitments, selection
-from tests.registration.factory import MAN, WOMAN, jpeg, make_recruitment, pdf, register
+from tests.registration.factory import MAN, PASSWORD, WOMAN, jpeg, make_recruitment, pdf, register
 from tests.scoring.scoring_factory import make_exam
 
 STAFF_PASSWORD = "verifikasi-berkas-1"
@@ -127,3 +129,21 @@ def test_the_eligible_become_candidates_once(world: tuple[Flask, int, int]) -> N
         assert s.scalar(select(Room.code)) == "R1-S1"
         assert s.get(Application, a).candidate_id == cand.id and s.get(Application, b).candidate_id is None
         assert export.export_eligible(s, "CPNS-2026", exam, "R1", "1", actor="cli:test") == []  # not twice
+        pin_hash = cand.pin_hash
+        pepper = pin_pepper_for(s)
+
+    # the exam card in the portal: the PIN that logs in, the participant number, the photo; not for the TMS one
+    woman, man = app.test_client(), app.test_client()
+    for client, login in ((woman, "siti@contoh.id"), (man, "081298765432")):
+        page = client.get("/daftar/login").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        assert client.post("/daftar/login", data={"csrf_token": csrf, "login": login, "password": PASSWORD}
+                           ).status_code == 302
+    assert 'id="card"' in woman.get("/daftar/r/CPNS-2026").get_data(as_text=True)
+    got = woman.get("/daftar/r/CPNS-2026/card.pdf")
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    text = got.data.decode("latin-1")
+    pin = re.search(r"\((\d{6})\) Tj", text).group(1)  # type: ignore[union-attr]
+    assert verify_pin(pin_hash, pin, pepper=pepper) and f"R{a:08d}" in text and "/Subtype /Image" in text
+    assert man.get("/daftar/r/CPNS-2026/card.pdf").status_code == 409
+    assert 'id="card"' not in man.get("/daftar/r/CPNS-2026").get_data(as_text=True)
