@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from committee.cli import audit_cmd, exam_cmd, relabel_difficulty_cmd
-from committee.web import bank, candidates, console, exams, rooms
+from committee.web import bank, blueprints, candidates, console, exams, rooms
 from committee.web.analysis import bp as analysis_bp
 from committee.web.console_results import bp as console_results_bp
 from committee.web.results import bp as results_bp
@@ -32,6 +32,7 @@ def init_app(app: Flask, rt: Runtime) -> None:
     API (announcement, final, signed exports)."""
     app.register_blueprint(console.bp)
     app.register_blueprint(bank.bp)
+    app.register_blueprint(blueprints.bp)
     app.register_blueprint(exams.bp)
     app.register_blueprint(rooms.bp)
     app.register_blueprint(candidates.bp)

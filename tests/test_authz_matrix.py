@@ -202,6 +202,7 @@ HTTP |= {
     ("POST", "/committee/bank/preview"): ("/committee/bank/preview", {}, CONSOLE_FORM_ERROR),
     ("POST", "/committee/bank/commit"): ("/committee/bank/commit", {}, console_page((409, "no_upload"))),
     ("POST", "/committee/bank/cancel"): ("/committee/bank/cancel", {}, console_page((302, "/committee/bank/"))),
+    ("GET", "/committee/blueprints/"): ("/committee/blueprints/", None, console_page(200)),
     ("GET", "/committee/exams/"): ("/committee/exams/", None, console_page(200)),
     ("POST", "/committee/exams/"): ("/committee/exams/", {}, CONSOLE_FORM_ERROR),
     ("GET", "/committee/exams/<code>"): ("/committee/exams/{exam}", None, console_page(200)),

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from candidate.exams import bank_problems, create_exam, exam_overview, get_exam
 from candidate.papers import issue_papers, release_exam
+from committee.web.blueprints import adjusted
 from committee.web.console import committee_only, done, in_session, page, room_states, sessions_of
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Paper
 from ground.runtime import runtime
 from ground.staff.auth import signed_in_staff
-from question_bank.blueprint import BlueprintError, load_blueprint, load_preset, preset_names
+from question_bank.blueprint import load_blueprint, preset_names
 
 bp = Blueprint("console_exams", __name__, url_prefix="/committee/exams", template_folder="templates")
 CODE = "<code>"
@@ -47,10 +48,7 @@ def create() -> Any:
     form = {k: (request.form.get(k) or "").strip() for k in ("code", "title", "preset")}
     master_key, actor = runtime().master_key, signed_in_staff().actor
     try:
-        try:
-            blueprint = load_preset(form["preset"])
-        except BlueprintError:
-            raise AppError("bad_preset", _("Choose one of the blueprints offered."), 400) from None
+        blueprint = adjusted(form["preset"], request.form)  # the preset, with the blueprints page's counts
 
         def work(s: Session) -> str:
             return create_exam(s, form["code"], form["title"], blueprint, master_key, actor=actor).code

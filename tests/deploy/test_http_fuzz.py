@@ -41,7 +41,7 @@ FORM_ROUTES += [  # the committee console (issue 15)
     "/committee/candidates/preview", "/committee/candidates/commit", "/committee/candidates/cancel",
 ]
 GET_ROUTES += [
-    "/committee/bank/", "/committee/exams/", "/committee/exams/{code}", "/committee/rooms/",
+    "/committee/bank/", "/committee/blueprints/", "/committee/exams/", "/committee/exams/{code}", "/committee/rooms/",
     "/committee/candidates/", "/committee/candidates/cards/{code}", "/committee/candidates/attendance/{code}",
 ]
 # routes that read no body and no path value: nothing to fuzz ((method, rule) as in the app's url_map)

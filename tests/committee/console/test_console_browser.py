@@ -69,14 +69,22 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     page.click("#import-commit")
     assert "110" in page.locator("#flash").inner_text()
 
-    # the exam from the SKD preset
-    page.click("#nav-exams")
-    page.fill("#exam-code", "SKD-2026")
-    page.select_option("#exam-preset", "skd")
-    looked_at(page, "exams")
-    page.click("#exam-create-button")
+    # the SKD blueprint: asking more than the bank holds shows what is missing, then the exam from the checked blueprint
+    page.click("#nav-blueprints")
+    page.fill("#count-TWK", "300")
+    page.click("#bp-check")
+    page.wait_for_selector("#bp-problems")
+    looked_at(page, "blueprints-short")
+    page.fill("#count-TWK", "30")
+    page.click("#bp-check")
+    page.wait_for_selector("#bp-ok")
+    looked_at(page, "blueprints")
+    page.fill("#bp-exam-code", "SKD-2026")
+    page.click("#bp-create-exam")
     page.wait_for_selector("#stock-ok")
     looked_at(page, "exam")
+    page.click("#nav-exams")
+    looked_at(page, "exams")
 
     # two sessions at sites in two zones (each start shown in its zone), a proctor for the first
     page.click("#nav-rooms")

@@ -176,3 +176,24 @@ def test_errors_speak_indonesian(app: Flask, monkeypatch: pytest.MonkeyPatch) ->
     r = client.post("/committee/rooms/staff", data={"csrf_token": csrf, "username": "X!", "role": "proctor"})
     assert r.status_code == 400 and "Nama pengguna" in r.get_data(as_text=True)
     assert csrf_of(client.get("/committee/rooms/").get_data(as_text=True)) == csrf
+
+
+def test_a_blueprint_adjusted_checked_against_the_bank_and_made_an_exam(app: Flask, db_url: str,
+                                                                      tmp_path: Path) -> None:
+    client, _landed, csrf = sign_in_form(app, "ketua")
+    r = client.get("/committee/blueprints/?preset=skd")
+    assert r.status_code == 200 and 'id="bp-problems"' in r.get_data(as_text=True)  # an empty bank fills nothing
+    page, _status = upload(client, "/committee/bank/preview", skd_bank(tmp_path / "bank.csv"), csrf)
+    client.post("/committee/bank/commit", data={"csrf_token": csrf, "upload_id": hidden(page, "upload_id")})
+    page = client.get("/committee/blueprints/?preset=skd&count_TWK=31").get_data(as_text=True)
+    assert 'id="bp-problems"' in page and "TWK" in page  # 31 asked, 30 in the bank
+    page = client.get("/committee/blueprints/?preset=skd&count_TWK=20&minutes=90").get_data(as_text=True)
+    assert 'id="bp-ok"' in page and 'name="count_TWK" value="20"' in page
+    r = client.post("/committee/exams/", data={"csrf_token": csrf, "code": "SKD-B", "preset": "skd", "count_TWK": "20",
+                                               "count_TIU": "35", "count_TKP": "45", "minutes": "90"})
+    assert r.status_code == 302
+    with db.session_scope(db_url) as s:
+        exam = s.scalar(select(Exam).where(Exam.code == "SKD-B"))
+        assert [x["count"] for x in exam.blueprint["sections"]] == [20, 35, 45] and exam.duration_s == 5400
+    bad = client.get("/committee/blueprints/?preset=skd&count_TWK=x")
+    assert bad.status_code == 400 and 'id="bp-error"' in bad.get_data(as_text=True)
