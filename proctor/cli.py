@@ -20,6 +20,7 @@ from ground.staff import accounts as staff_service
 from proctor import roster
 from proctor.attendance import attendance_pdf
 from proctor.cards import room_cards
+from proctor.moves import move_candidate
 from proctor.rooms import add_room
 
 
@@ -208,6 +209,19 @@ def candidates_import(state: CliState, file: Path, exam_code: str, pins_out: Pat
     if issue_papers:
         click.echo(_("Issued %(n)s papers.", n=papers))
     click.echo(_("PINs for the login cards: %(path)s (print the cards, then delete this file).", path=target))
+
+
+@candidates_cmd.command("move")
+@click.argument("participant_no")
+@click.option("--exam", "exam_code", required=True)
+@click.option("--room", "room_code", required=True, help="The room (and session) the candidate moves to.")
+@click.option("--reason", required=True, help="Why (goes into the audit log).")
+@pass_state
+def candidates_move(state: CliState, participant_no: str, exam_code: str, room_code: str, reason: str) -> None:
+    """Seat candidate PARTICIPANT_NO in another room or session of the exam (before their paper starts)."""
+    with state.session() as s:
+        move_candidate(s, get_exam(s, exam_code), participant_no, room_code, reason, actor=cli_actor())
+    click.echo(_("%(no)s now sits in room %(code)s.", no=participant_no, code=room_code))
 
 
 @click.command("cards")

@@ -232,6 +232,7 @@ HTTP |= {
     ("POST", "/committee/candidates/commit"): (
         "/committee/candidates/commit", {}, console_page((409, "no_upload")),
     ),
+    ("POST", "/committee/candidates/move"): ("/committee/candidates/move", {}, console_page(404)),
     ("POST", "/committee/candidates/cancel"): (
         "/committee/candidates/cancel", {}, console_page((302, "/committee/candidates/")),
     ),

@@ -30,6 +30,7 @@ from ground.staff.auth import signed_in_staff
 from proctor import roster
 from proctor.attendance import attendance_pdf
 from proctor.cards import room_cards
+from proctor.moves import move_candidate
 
 bp = Blueprint("console_candidates", __name__, url_prefix="/committee/candidates", template_folder="templates")
 KIND = "candidates"
@@ -143,6 +144,25 @@ def commit() -> Any:
     if issue:
         message += " " + _("Issued %(n)s papers.", n=papers)
     return done(message, url_for(".index"))
+
+
+@bp.post("/move")
+@committee_only
+def move() -> Any:
+    """Seat a candidate in another room or session, with the reason (``exam-engine candidates move``)."""
+    form = {k: (request.form.get(k) or "").strip() for k in ("exam", "participant_no", "room", "reason")}
+    actor = signed_in_staff().actor
+
+    def work(s: Session) -> None:
+        move_candidate(s, get_exam(s, form["exam"]), form["participant_no"], form["room"], form["reason"],
+                       actor=actor)
+
+    try:
+        in_session(work)
+    except AppError as err:
+        return _page(err.status, move_error=err.message, move_form=form, exam=form["exam"])
+    return done(_("%(no)s now sits in room %(code)s.", no=form["participant_no"], code=form["room"]),
+                url_for(".index"))
 
 
 @bp.post("/cancel")

@@ -39,6 +39,7 @@ FORM_ROUTES += [  # the committee console (issue 15)
     "/committee/rooms/staff/{code}/active", "/committee/rooms/staff/{code}/assign",
     "/committee/rooms/staff/{code}/unassign", "/committee/rooms/staff/{code}/password",
     "/committee/candidates/preview", "/committee/candidates/commit", "/committee/candidates/cancel",
+    "/committee/candidates/move",
 ]
 GET_ROUTES += [
     "/committee/bank/", "/committee/blueprints/", "/committee/exams/", "/committee/exams/{code}", "/committee/rooms/",

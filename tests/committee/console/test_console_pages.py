@@ -132,6 +132,20 @@ def test_prepare_an_exam_day_in_the_console(app: Flask, db_url: str, tmp_path: P
     words = pdf_words(attendance.data)
     assert "Peserta 2" in words and "Signature" in words and "2026-12-01 08:00 WITA" in words
 
+    # a candidate moved to the other session, with the reason on record; no reason, no move
+    move = {"csrf_token": csrf, "exam": "SKD-2026", "participant_no": "2026000001", "room": "R2-S2"}
+    r = client.post("/committee/candidates/move", data={**move, "reason": " "})
+    assert r.status_code == 400 and 'id="move-error"' in r.get_data(as_text=True)
+    r = client.post("/committee/candidates/move", data={**move, "reason": "Bentrok jadwal kerja"})
+    assert r.status_code == 302
+    with db.session_scope(db_url) as s:
+        moved = s.scalar(select(Room.code).join(Candidate, Candidate.room_id == Room.id)
+                         .where(Candidate.participant_no == "2026000001"))
+        row = s.scalars(select(AuditEvent).where(AuditEvent.action == "candidate.moved")).one()
+        assert moved == "R2-S2" and row.actor == "staff:ketua" and row.reason == "Bentrok jadwal kerja"
+    r = client.post("/committee/candidates/move", data={**move, "reason": "lagi"})
+    assert r.status_code == 409 and "already sits in room R2-S2" in r.get_data(as_text=True)
+
     # opening needs the code typed again; the release is audited with its actor
     r = client.post("/committee/exams/SKD-2026/open", data={"csrf_token": csrf, "confirm": "skd"})
     assert r.status_code == 400 and "Type the exam code SKD-2026 to confirm" in r.get_data(as_text=True)
@@ -149,6 +163,7 @@ POSTS = [
     "/committee/rooms/staff/pengawas/assign", "/committee/rooms/staff/pengawas/unassign",
     "/committee/rooms/staff/pengawas/active", "/committee/rooms/staff/pengawas/password",
     "/committee/candidates/preview", "/committee/candidates/commit", "/committee/candidates/cancel",
+    "/committee/candidates/move",
 ]
 
 
