@@ -58,4 +58,5 @@ def test_room_zone_move_unassign_and_attendance(data: Path) -> None:
     run(data, "staff", "unassign", next(u["username"] for u in staff if u["role"] == "proctor"), "DEMO-R1")
     with db.session_scope(url) as s:
         assert s.scalar(select(RoomAssignment.id).where(RoomAssignment.staff_id == proctor)) is None
-        assert s.scalars(select(AuditEvent.actor).where(AuditEvent.action == "staff.unassigned")).one().startswith("cli")
+        unassigned = s.scalars(select(AuditEvent.actor).where(AuditEvent.action == "staff.unassigned")).one()
+        assert unassigned.startswith("cli")
