@@ -7,11 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ground import audit, tables
+from ground.errors import AppError
+from ground.i18n import _
 from ground.models import Candidate, Exam
 from ground.models.registration import Application, Formation, Person
 from ground.people_seal import card_aad, people_cipher, person_aad
 from proctor import roster
 from registration import recruitments
+from scoring.presets import RulesError
+from scoring.store.announcement import exam_rules
 
 HEADER = ["participant_no", "name", "birth_date", "formation", "entry_path", "formation_quota", "session", "room"]
 
@@ -31,6 +35,17 @@ def export_eligible(session: Session, recruitment: str, exam: Exam, room: str, s
     ).order_by(Application.id)))
     if not apps:
         return []
+    rules = exam_rules(exam)
+    unknown = []
+    for path in sorted({a.entry_path for a in apps}):
+        try:
+            rules.path(path)
+        except RulesError:
+            unknown.append(path)
+    if unknown:  # scoring such a paper would fail when the candidate submits
+        raise AppError("unknown_entry_path", _("Exam %(exam)s has no passing grades for the entry path %(paths)s: add "
+                                               "them to its rules first; nobody was exported.", exam=exam.code,
+                                               paths=", ".join(unknown)), 409, problems=unknown)
     cipher = people_cipher(session)
     rows = []
     for line, app in enumerate(apps, start=2):

@@ -120,6 +120,12 @@ def test_the_eligible_become_candidates_once(world: tuple[Flask, int, int]) -> N
         with pytest.raises(AppError):
             selection.mark(s, a, r["id"], False, "", actor="staff:v")  # not met needs a reason
         exam = make_exam(s).exam
+        woman = s.get(Application, a)
+        woman.entry_path = "cum_laude"  # the mini exam grades the general path only: refused, nobody exported
+        with pytest.raises(AppError, match="cum_laude") as unknown:
+            export.export_eligible(s, "CPNS-2026", exam, "R1", "1", actor="cli:test")
+        assert unknown.value.code == "unknown_entry_path" and s.scalar(select(Candidate.id)) is None
+        woman.entry_path = "general"
         issued = export.export_eligible(s, "CPNS-2026", exam, "R1", "1", actor="cli:test")
         assert [(i.participant_no, i.name, i.birth_date, i.room_code) for i in issued] == [
             (f"R{a:08d}", WOMAN[1], "1992-05-15", "R1-S1")]
