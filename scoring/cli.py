@@ -302,7 +302,8 @@ def results_import_skb_cmd(state: CliState, exam_code: str, file: Path | None, f
     with db.session_scope(url) as session:
         exam = _exam(session, exam_code)
         if file is not None:
-            n = import_skb(session, exam, read_table(file), f"import:{file.name}", max_score or 100.0)
+            n = import_skb(session, exam, read_table(file), f"import:{file.name}", max_score or 100.0,
+                           cli_actor())
         else:
             n = skb_from_exam(session, exam, _exam(session, str(from_exam)), max_score)
     click.echo(_("Imported %(n)s SKB score(s).", n=n))

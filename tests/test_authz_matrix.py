@@ -82,8 +82,11 @@ HTTP: dict[tuple[str, str], tuple[str, Any, dict[str, Expect]]] = {
         "/api/v1/committee/exams/{exam}/announcement", None, committee_api(),
     ),
     ("GET", "/api/v1/committee/exams/<code>/final"): ("/api/v1/committee/exams/{exam}/final", None, committee_api()),
-    ("POST", "/api/v1/committee/exams/<code>/final"): ("/api/v1/committee/exams/{exam}/final", {}, committee_api()),
-    ("POST", "/api/v1/committee/exams/<code>/export"): ("/api/v1/committee/exams/{exam}/export", {}, committee_api()),
+    # storing or signing is refused while a paper of the exam is open (the demo's papers are mid-exam)
+    ("POST", "/api/v1/committee/exams/<code>/final"): (
+        "/api/v1/committee/exams/{exam}/final", {}, committee_api((409, "papers_open"))),
+    ("POST", "/api/v1/committee/exams/<code>/export"): (
+        "/api/v1/committee/exams/{exam}/export", {}, committee_api((409, "papers_open"))),
     ("GET", "/committee/analysis/<code>"): (
         "/committee/analysis/{exam}", None,
         cells((302, "/staff/login"), other_proctor=403, proctor=403, committee=(404, "analysis_unavailable"),
@@ -190,6 +193,17 @@ HTTP |= {
     ("POST", "/committee/results/<code>/announcement"): (
         "/committee/results/{exam}/announcement", {"format": "none"}, console_page(400)),
     ("GET", "/committee/analysis/"): ("/committee/analysis/", None, console_page(200)),
+}
+HTTP |= {  # SKB scores and the final selection (issue 16)
+    ("GET", "/committee/results/<code>/final"): ("/committee/results/{exam}/final", None, console_page(200)),
+    ("POST", "/committee/results/<code>/final/preview"): (
+        "/committee/results/{exam}/final/preview", {}, console_page(400)),
+    ("POST", "/committee/results/<code>/final/commit"): (
+        "/committee/results/{exam}/final/commit", {}, console_page(409)),
+    ("POST", "/committee/results/<code>/final/store"): (
+        "/committee/results/{exam}/final/store", {}, console_page(409)),
+    ("POST", "/committee/results/<code>/final/announcement"): (
+        "/committee/results/{exam}/final/announcement", {"format": "none"}, console_page(400)),
 }
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
 

@@ -7,6 +7,7 @@ committee.audit_check); looking stores nothing, every change is a CSRF-checked P
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
@@ -14,19 +15,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from committee.audit_check import check, report_lines
+from committee.web import uploads
 from committee.web.console import committee_only, done, in_session, page
 from committee.web.results import export_bundle
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Exam, Paper, Room
+from ground.models.scoring import SkbScore
 from ground.runtime import runtime
 from ground.staff.auth import signed_in_staff
+from ground.tables import TableError, cell_text, read_table
 from scoring.grading import fmt_score
 from scoring.points import ANNUL_MODES
 from scoring.presets import RulesError
-from scoring.selection import tie_notes
+from scoring.selection import SheetError, tie_notes
 from scoring.store.announcement import PapersStillOpen, announce_skd, exam_rules, open_papers, state_name
+from scoring.store.final import compute_final, exam_integration, import_skb
 from scoring.store.rescoring import RescoreError, annul_items, preview_annulment, rescore_exam, shown_items
 
 bp = Blueprint("console_results", __name__, url_prefix="/committee/results", template_folder="templates")
@@ -240,3 +245,120 @@ def audit_page() -> Any:
 def score(value: Any) -> str:
     """A score as announcements print it (no trailing .0), '-' for none."""
     return "-" if value is None else fmt_score(value)
+
+
+SKB_KIND = "skb"
+
+
+def _final_view(s: Session, code: str) -> dict[str, Any]:
+    """The integrated selection as it stands (nothing stored) and how many SKB scores are in."""
+    exam = _exam(s, code)
+    try:
+        formations = compute_final(s, exam, store=False)
+    except (RulesError, ValueError) as exc:
+        raise AppError("rules_error", str(exc), 409) from None
+    skb = s.scalar(select(func.count()).select_from(SkbScore).where(SkbScore.exam_id == exam.id)) or 0
+    return {"exam": {"code": exam.code, "title": exam.title}, "formations": formations, "skb": skb,
+            "decimals": exam_integration(exam).decimals}
+
+
+def _final_page(code: str, status: int = 200, **extra: Any) -> Any:
+    return page("console_results_final.html", status=status, formats=FORMATS,
+                **in_session(lambda s: _final_view(s, code)), **extra)
+
+
+@bp.get(f"/{CODE}/final")
+@committee_only
+def final(code: str) -> Any:
+    """SKB scores and GPA in, the final integration as it stands, storing it and its signed announcement."""
+    return _final_page(code)
+
+
+def _skb_rows(path: Path) -> list[dict[str, str]]:
+    table = read_table(path)
+    return [{h.lower(): cell_text(v) for h, v in row.items()} for _n, row in table.rows]
+
+
+@bp.post(f"/{CODE}/final/preview")
+@committee_only
+def skb_preview(code: str) -> Any:
+    """The SKB sheet checked by the very import (then rolled back): every bad cell by row and column, or the rows."""
+    file = request.files.get("file")
+    actor = signed_in_staff().actor
+    try:
+        uploads.discard(SKB_KIND)
+        upload_id = uploads.keep(SKB_KIND, file.filename if file else "", file.read() if file else b"", exam=code)
+        path, kept = uploads.pending(SKB_KIND, upload_id)
+
+        def check_sheet(s: Session) -> int:
+            savepoint = s.begin_nested()
+            try:
+                return import_skb(s, _exam(s, code), read_table(path), f"import:{kept['name']}", actor=actor)
+            finally:
+                savepoint.rollback()
+
+        count = in_session(check_sheet)
+    except AppError as err:
+        uploads.discard(SKB_KIND)
+        return _final_page(code, err.status, error=err.message)
+    except SheetError as exc:
+        uploads.discard(SKB_KIND)
+        return _final_page(code, 400, error=_("%(count)s problem(s); nothing was changed.", count=len(exc.problems)),
+                           problems=exc.problems)
+    except TableError as exc:
+        uploads.discard(SKB_KIND)
+        return _final_page(code, 400, error=str(exc))
+    return _final_page(code, upload_id=upload_id, preview_rows=_skb_rows(path), preview_count=count)
+
+
+@bp.post(f"/{CODE}/final/commit")
+@committee_only
+def skb_commit(code: str) -> Any:
+    """Import the previewed SKB sheet (as ``exam-engine results import-skb``), audited under the member's name."""
+    actor = signed_in_staff().actor
+    try:
+        path, kept = uploads.pending(SKB_KIND, request.form.get("upload_id", ""))
+        count = in_session(lambda s: import_skb(s, _exam(s, code), read_table(path), f"import:{kept['name']}",
+                                                actor=actor))
+    except AppError as err:
+        return _final_page(code, err.status, error=err.message)
+    except (SheetError, TableError) as exc:
+        return _final_page(code, 400, error=str(exc))
+    uploads.discard(SKB_KIND)
+    return done(_("%(n)s SKB score(s) imported.", n=count), url_for("console_results.final", code=code))
+
+
+@bp.post(f"/{CODE}/final/store")
+@committee_only
+def final_store(code: str) -> Any:
+    """Store the final selection (replacing the exam's), as ``exam-engine results final``, audited by name."""
+    actor = signed_in_staff().actor
+    try:
+        rows = in_session(lambda s: sum(len(f.rows) for f in compute_final(s, _exam(s, code), actor=actor)))
+    except (RulesError, ValueError) as exc:
+        return _final_page(code, 409, error=str(exc))
+    return done(_("Final results stored for %(n)s candidate(s).", n=rows), url_for("console_results.final", code=code))
+
+
+@bp.post(f"/{CODE}/final/announcement")
+@committee_only
+def final_announcement(code: str) -> Any:
+    """The signed final announcement (``format=pdf|xlsx|csv``) as a ZIP with its .sig; the results are stored."""
+    fmt = request.form.get("format", "pdf")
+    if fmt not in FORMATS:
+        return _final_page(code, 400, error=_("format must be csv, xlsx or pdf."))
+    rt = runtime()
+    try:
+        name, data = run_blocking(export_bundle, rt.db_url, code, "final", fmt, rt.signing_key,
+                                  signed_in_staff().actor, rt.config.site_zone)
+    except (RulesError, ValueError) as exc:
+        return _final_page(code, 409, error=str(exc))
+    resp = Response(data, mimetype="application/zip")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    return resp
+
+
+@bp.app_template_filter("decimal")
+def decimal_places(value: Any, places: int = 3) -> str:
+    """A scaled score with the integration's decimals, '-' for none."""
+    return "-" if value is None else f"{value:.{places}f}"

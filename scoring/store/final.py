@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ground import audit, clock
+from ground.i18n import _
 from ground.models import Candidate, Exam, Paper, Result
 from ground.models.scoring import FinalResult, SkbScore
 from ground.tables import Table, cell_text
@@ -29,49 +30,54 @@ from scoring.store.announcement import NO_FORMATION, announce_skd, exam_rules
 WITHDRAWN_WORDS = {"aps", "withdrawn", "mengundurkan diri"}
 
 
-def import_skb(session: Session, exam: Exam, table: Table, source: str, max_score: float = 100.0) -> int:
-    """Upsert SKB scores from a sheet (participant_no, skb, optional status, passed); all rows or none."""
+def import_skb(session: Session, exam: Exam, table: Table, source: str, max_score: float = 100.0,
+               actor: str = "system") -> int:
+    """Upsert SKB scores from a sheet (participant_no, skb, optional status, passed, gpa/ipk: the final tie-break's
+    GPA, 0-4); all rows or none, audited as ``actor``."""
     lower = {h.lower(): h for h in table.header}
     problems: list[RowProblem] = []
     for needed in ("participant_no", "skb"):
         if needed not in lower:
-            problems.append(RowProblem(1, needed, "column is missing"))
+            problems.append(RowProblem(1, needed, _("column is missing")))
     if problems:
         raise SheetError(problems)
     cands = {c.participant_no: c for c in session.scalars(select(Candidate).where(Candidate.exam_id == exam.id))}
-    parsed: list[tuple[Candidate, float | None, str, bool | None]] = []
+    parsed: list[tuple[Candidate, float | None, str, bool | None, float | None]] = []
     seen: dict[str, int] = {}
     for number, row in table.rows:
         bad = len(problems)
         pno = cell_text(row.get(lower["participant_no"]))
         cand = cands.get(pno)
         if not pno:
-            problems.append(RowProblem(number, lower["participant_no"], "is empty"))
+            problems.append(RowProblem(number, lower["participant_no"], _("is empty")))
         elif cand is None:
-            problems.append(RowProblem(number, lower["participant_no"], f"{pno} is not a candidate of {exam.code}"))
+            problems.append(RowProblem(number, lower["participant_no"],
+                                       _("%(no)s is not a candidate of %(exam)s", no=pno, exam=exam.code)))
         elif pno in seen:
-            problems.append(RowProblem(number, lower["participant_no"], f"{pno} already on row {seen[pno]}"))
+            problems.append(RowProblem(number, lower["participant_no"],
+                                       _("%(no)s already on row %(row)s", no=pno, row=seen[pno])))
         else:
             seen[pno] = number
         status_raw = cell_text(row.get(lower["status"])).lower() if "status" in lower else ""
         status = ("absent" if status_raw in ABSENT_WORDS else "withdrawn" if status_raw in WITHDRAWN_WORDS
                   else "present" if status_raw in PRESENT_WORDS else None)
         if status is None:
-            problems.append(RowProblem(number, lower["status"], f"{status_raw!r} is not hadir, TH or APS"))
+            problems.append(RowProblem(number, lower["status"], _("'%(v)s' is not hadir, TH or APS", v=status_raw)))
         raw = cell_text(row.get(lower["skb"]))
         score: float | None = None
         if raw:
             try:
                 score = float(raw)
             except ValueError:
-                problems.append(RowProblem(number, lower["skb"], f"{raw!r} is not a number"))
+                problems.append(RowProblem(number, lower["skb"], _("'%(v)s' is not a number", v=raw)))
             else:
                 if not math.isfinite(score) or score < 0:
-                    problems.append(RowProblem(number, lower["skb"], f"{raw} is not a score ≥ 0"))
+                    problems.append(RowProblem(number, lower["skb"], _("%(v)s is not a score ≥ 0", v=raw)))
                 elif score > max_score:
-                    problems.append(RowProblem(number, lower["skb"], f"{raw} is above the maximum {max_score:g}"))
+                    problems.append(RowProblem(number, lower["skb"],
+                                               _("%(v)s is above the maximum %(max)s", v=raw, max=f"{max_score:g}")))
         elif status == "present":
-            problems.append(RowProblem(number, lower["skb"], "score is missing"))
+            problems.append(RowProblem(number, lower["skb"], _("score is missing")))
         passed: bool | None = None
         if "passed" in lower:
             p = cell_text(row.get(lower["passed"])).lower()
@@ -80,23 +86,42 @@ def import_skb(session: Session, exam: Exam, table: Table, source: str, max_scor
             elif p in ("no", "tidak", "false", "0", "n"):
                 passed = False
             elif p:
-                problems.append(RowProblem(number, lower["passed"], f"{p!r} is not yes/no"))
+                problems.append(RowProblem(number, lower["passed"], _("'%(v)s' is not yes/no", v=p)))
+        gpa_col = lower.get("gpa") or lower.get("ipk")
+        gpa = _gpa(cell_text(row.get(gpa_col)), number, gpa_col, problems) if gpa_col else None
         if len(problems) == bad and cand is not None and status is not None:
-            parsed.append((cand, score if status == "present" else None, status, passed))
+            parsed.append((cand, score if status == "present" else None, status, passed, gpa))
     if problems:
         raise SheetError(problems)
     existing = {s.candidate_id: s for s in session.scalars(select(SkbScore).where(SkbScore.exam_id == exam.id))}
     now = clock.now()
-    for cand, score, status, passed in parsed:
+    for cand, score, status, passed, gpa in parsed:
+        if gpa is not None:
+            cand.gpa = gpa
         row = existing.get(cand.id)
         if row is None:
             row = SkbScore(exam_id=exam.id, candidate_id=cand.id)
             session.add(row)
         row.score, row.max_score, row.status, row.passed = score, max_score, status, passed
         row.source, row.imported_at = source[:255], now
-    audit.record(session, "skb_imported", exam_id=exam.id, source=source[:255], rows=len(parsed))
+    audit.record(session, "skb_imported", actor=actor, exam_id=exam.id, source=source[:255], rows=len(parsed),
+                 gpa=sum(p[4] is not None for p in parsed))
     session.flush()
     return len(parsed)
+
+
+def _gpa(raw: str, row: int, column: str, problems: list[RowProblem]) -> float | None:
+    """GPA on the 0-4 scale (comma or point); empty leaves the candidate's GPA as it is."""
+    if not raw:
+        return None
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 4:
+        problems.append(RowProblem(row, column, _("GPA '%(v)s' is not a number from 0 to 4", v=raw)))
+        return None
+    return value
 
 
 def skb_from_exam(session: Session, exam: Exam, skb_exam: Exam, max_score: float | None = None) -> int:

@@ -58,6 +58,9 @@ FORM_ROUTES += [  # the results pages (issue 16)
 ]
 GET_ROUTES += ["/committee/results/{code}", "/committee/results/{code}/rankings", "/committee/results/{code}/annul"]
 PLAIN |= {("GET", "/committee/results/"), ("GET", "/committee/results/audit"), ("GET", "/committee/analysis/")}
+FORM_ROUTES += ["/committee/results/{code}/final/preview", "/committee/results/{code}/final/commit",
+                "/committee/results/{code}/final/store", "/committee/results/{code}/final/announcement"]
+GET_ROUTES += ["/committee/results/{code}/final"]
 
 # the registration portal (issue 17): path template (a fuzzed value in {v}) -> the rule it exercises
 INT = "<int(max=2147483647):{}>"
