@@ -205,6 +205,10 @@ HTTP |= {  # SKB scores and the final selection (issue 16)
     ("POST", "/committee/results/<code>/final/announcement"): (
         "/committee/results/{exam}/final/announcement", {"format": "none"}, console_page(400)),
 }
+HTTP |= {  # the public check of a signed document (issue 16): anyone; an empty form is refused (400)
+    ("GET", "/verify"): ("/verify", None, anyone(200)),
+    ("POST", "/verify"): ("/verify", {}, anyone(400)),
+}
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
 
 # the committee console (issue 15): pages for committee and admin only; a form without what it needs is refused on

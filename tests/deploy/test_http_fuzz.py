@@ -61,6 +61,8 @@ PLAIN |= {("GET", "/committee/results/"), ("GET", "/committee/results/audit"), (
 FORM_ROUTES += ["/committee/results/{code}/final/preview", "/committee/results/{code}/final/commit",
                 "/committee/results/{code}/final/store", "/committee/results/{code}/final/announcement"]
 GET_ROUTES += ["/committee/results/{code}/final"]
+FORM_ROUTES += ["/verify"]  # the public check of a signed document (issue 16)
+PLAIN |= {("GET", "/verify")}
 
 # the registration portal (issue 17): path template (a fuzzed value in {v}) -> the rule it exercises
 INT = "<int(max=2147483647):{}>"
