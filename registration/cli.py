@@ -12,7 +12,7 @@ from ground.cli_state import CliState, cli_actor, pass_state
 from ground.crypto import load_signing_key
 from ground.i18n import _
 from proctor import roster
-from registration import announcements, export, recruitments
+from registration import announcements, export, recruitments, retention
 from registration.recruitments import KINDS
 
 
@@ -115,6 +115,19 @@ def announce_cmd(state: CliState, recruitment: str, stage: str, until: str | Non
         else:
             n = announcements.announce_final(s, recruitment, out, key, actor=cli_actor())
     click.echo(_("%(n)s applicants listed in %(path)s (signed).", n=n, path=out))
+
+
+@recruitment_cmd.command("purge")
+@click.argument("recruitment")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def purge_cmd(state: CliState, recruitment: str, yes: bool) -> None:
+    """After the final list: delete the recruitment's uploaded documents and objections (numbers and results stay)."""
+    if not yes:
+        click.confirm(_("Delete every document and objection of %(code)s?", code=recruitment), abort=True)
+    with state.session() as s:
+        counts = retention.purge(s, recruitment, actor=cli_actor())
+    click.echo(_("Deleted %(documents)s documents (%(files)s files) and %(objections)s objections.", **counts))
 
 
 COMMANDS = (recruitment_cmd,)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ground import audit, clock
 from ground.errors import AppError
 from ground.i18n import _
+from ground.models import Candidate, Exam, Result
 from ground.models.registration import ApplicantAccount, Application, Person
 from ground.passwords import hash_password, verify_password
 from ground.people_seal import PeopleCipher, login_aad, people_cipher, person_aad
@@ -207,13 +208,29 @@ def update_profile(session: Session, who: Applicant, values: dict[str, str]) -> 
 
 
 def own_data(session: Session, who: Applicant) -> dict[str, Any]:
-    """Everything kept about the applicant, for their own download (the right of access of UU PDP)."""
-    apps = session.scalars(select(Application).where(Application.person_id == who.person_id))
+    """Everything kept about the applicant, for their own download (the right of access of UU PDP), with what each
+    application led to: the exam they sat under which number, and its scores (the person's history)."""
+    apps = session.scalars(select(Application).where(Application.person_id == who.person_id).order_by(Application.id))
     audit.record(session, "applicant.data_exported", actor=who.actor)
     return {
         "person": person_fields(session, who.person_id),
         "applications": [
             {"number": a.number, "state": a.state, "result": a.result,
-             "submitted_at": clock.isoformat(a.submitted_at) if a.submitted_at else None} for a in apps
+             "submitted_at": clock.isoformat(a.submitted_at) if a.submitted_at else None,
+             "exam": _exam_record(session, a.candidate_id)} for a in apps
         ],
     }
+
+
+def _exam_record(session: Session, candidate_id: int | None) -> dict[str, Any] | None:
+    """The exam an application led to: participant number, exam, and the scores once the paper is scored."""
+    if candidate_id is None:
+        return None
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None:
+        return None
+    exam = session.get(Exam, candidate.exam_id)
+    result = session.scalar(select(Result).where(Result.candidate_id == candidate_id))
+    return {"exam": exam.code if exam else None, "participant_no": candidate.participant_no,
+            "scores": None if result is None else {"subtests": dict(result.subtests), "total": result.total,
+                                                   "passed": result.passed}}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from exam_engine.app import create_app
 from ground import clock, db
@@ -19,9 +19,9 @@ from ground.config import Config
 from ground.crypto import load_signing_key
 from ground.errors import AppError
 from ground.models import AuditEvent
-from ground.models.registration import Application, Objection
+from ground.models.registration import Application, Objection, Person, StoredFile
 from ground.staff.accounts import create_staff
-from registration import announcements, selection
+from registration import announcements, retention, selection
 from scoring.signing import verify_file
 from tests.registration.factory import MAN, PASSWORD, WOMAN
 from tests.registration.test_selection import STAFF_PASSWORD, submitted
@@ -75,7 +75,10 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
         req = selection.detail(s, a)["requirements"][1]["id"]
         with pytest.raises(AppError, match="hanya dapat berubah melalui sanggah"):
             selection.mark(s, a, req, True, "", actor="staff:v")
-    with db.session_scope(url) as s:  # the final list waits for the window
+    with db.session_scope(url) as s:  # the final list waits for the window; nothing is purged before it
+        with pytest.raises(AppError) as early:
+            retention.purge(s, REC, actor="cli:ketua")
+        assert early.value.code == "not_final"
         with pytest.raises(AppError) as still_open:
             announcements.announce_final(s, REC, final, key, actor="cli:ketua")
         assert still_open.value.code == "objections_open"
@@ -132,3 +135,9 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
         clock.reset()
     assert [r["registration_number"] for r in rows(final)] == ["CPNS-2026-000001", "CPNS-2026-000002"]
     assert verify_file(final, key.public_key()).sha256
+
+    with db.session_scope(url) as s:  # retention after the final list: 4 documents in 3 files (one photo shared)
+        assert retention.purge(s, REC, actor="cli:ketua") == {"documents": 4, "files": 3, "objections": 1,
+                                                              "applications": 2}
+        assert s.scalar(select(func.count()).select_from(StoredFile)) == 0
+        assert s.get(Application, a).result == "MS" and s.scalar(select(func.count()).select_from(Person)) == 2

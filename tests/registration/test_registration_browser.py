@@ -218,3 +218,5 @@ def test_an_applicant_registers_uploads_submits_and_a_verifier_marks(
     finish_on_page(exam)
     exam.wait_for_selector("#result-view:visible")
     shot(exam, "registration-candidate-finished.png")
+    history = page.request.get(live.url + "/daftar/account/data.json").json()["applications"][0]["exam"]
+    assert history["participant_no"] == number and history["scores"]["total"] is not None  # the person's history

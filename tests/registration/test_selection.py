@@ -152,4 +152,6 @@ def test_the_eligible_become_candidates_once(world: tuple[Flask, int, int]) -> N
     pin = re.search(r"\((\d{6})\) Tj", text).group(1)  # type: ignore[union-attr]
     assert verify_pin(pin_hash, pin, pepper=pepper) and f"R{a:08d}" in text and "/Subtype /Image" in text
     assert man.get("/daftar/r/CPNS-2026/card.pdf").status_code == 409
+    history = woman.get("/daftar/account/data.json").json["applications"][0]["exam"]
+    assert history == {"exam": "SKD-T", "participant_no": f"R{a:08d}", "scores": None}  # not sat yet
     assert 'id="card"' not in man.get("/daftar/r/CPNS-2026").get_data(as_text=True)
