@@ -191,3 +191,23 @@ def test_sign_in_verify_and_refusals(app: Flask, outbox: Outbox) -> None:
     c.post("/daftar/verify/resend", data={"csrf_token": token})
     r = c.post("/daftar/verify", data={"csrf_token": token, "code": outbox.last_code()})
     assert r.headers["Location"].endswith("/daftar/account")
+
+
+def test_sign_ups_and_sign_ins_are_rate_limited(tmp_path: Path) -> None:
+    """The portal faces the internet: sign-ups per address (20 x the sign-in limit), failed sign-ins per login."""
+    url = f"sqlite:///{tmp_path / 'exam.sqlite3'}"
+    db.upgrade(url)
+    app = create_app(Config(data_dir=tmp_path, database_url=url, login_attempts=1), async_mode="threading")
+    c = app.test_client()
+    token = csrf(c, "/daftar/register")
+    statuses = [c.post("/daftar/register", data={"csrf_token": token, "nik": "1", "birth_date": "x"}).status_code
+                for _ in range(21)]
+    assert statuses[:20] == [400] * 20 and statuses[20] == 429
+    assert "Terlalu banyak percobaan dari sini" in c.post("/daftar/register", data={"csrf_token": token}).get_data(
+        as_text=True)
+    other = app.test_client()
+    token = csrf(other, "/daftar/login")
+    wrong = {"csrf_token": token, "login": "budi@contoh.id", "password": "salah-sekali-1"}
+    assert other.post("/daftar/login", data=wrong).status_code == 401
+    r = other.post("/daftar/login", data=wrong)
+    assert r.status_code == 429 and "Terlalu banyak percobaan masuk yang gagal" in r.get_data(as_text=True)
