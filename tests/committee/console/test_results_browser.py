@@ -89,6 +89,7 @@ def test_results_annulment_rankings_and_signed_announcement_in_the_browser(
 
     page.go_back()
     page.wait_for_selector("#announce-form")
+    assert page.locator("#final-link").count() == 1
     with page.expect_download() as dl:
         page.click("#announce-pdf")
     bundle = zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes()))
@@ -97,6 +98,22 @@ def test_results_annulment_rankings_and_signed_announcement_in_the_browser(
     assert verify_file(pdf, load_signing_key(live.data_dir).public_key()).key_id
     words = pdf_words(pdf.read_bytes())
     assert " WIB" in words and "UTC" not in words and words.index("TWK") < words.index("TIU") < words.index("TKP")
+
+    # anyone checks it on the verify page: the signed PDF is valid, a changed copy is not
+    page.click("#verify-link")
+    page.set_input_files("#document", str(pdf))
+    page.set_input_files("#signature", str(tmp_path / "pengumuman-SKD-T-skd.pdf.sig"))
+    page.click("#verify-button")
+    page.wait_for_selector("#verify-result")
+    assert "SAH" in page.locator("#verify-result h2").inner_text()
+    looked_at(page, "verify-valid")
+    changed = tmp_path / "ubah.pdf"
+    changed.write_bytes(pdf.read_bytes() + b" ")
+    page.set_input_files("#document", str(changed))
+    page.set_input_files("#signature", str(tmp_path / "pengumuman-SKD-T-skd.pdf.sig"))
+    page.click("#verify-button")
+    page.wait_for_selector("#verify-result.bad")
+    looked_at(page, "verify-changed")
 
     page.goto(live.url + "/committee/analysis/")
     page.wait_for_selector("#analysis-exams")
