@@ -158,7 +158,8 @@ def status(session: Session, app: Application | None) -> dict[str, Any]:
                         "has_card": app.card_sealed is not None},
         "documents": {d.requirement_id: {"id": d.id, "sha256": d.sha256, "mime": mime, "size": size,
                                          "uploaded_at": d.uploaded_at} for d, mime, size in docs},
-        "checks": {c.requirement_id: {"met": c.met, "reason": c.reason} for c in checks},
+        "checks": {c.requirement_id: {"met": c.met, "reason": c.reason, "by": c.checked_by,
+                                      "confirmed_by": c.confirmed_by} for c in checks},
     }
 
 

@@ -95,12 +95,27 @@ def mark(
     if check is None:
         session.add(RequirementCheck(application_id=app.id, requirement_id=req.id, met=met, reason=reason,
                                      checked_by=actor, checked_at=now))
-    else:
+    else:  # a changed mark needs its second check again
         check.met, check.reason, check.checked_by, check.checked_at = met, reason, actor, now
+        check.confirmed_by = check.confirmed_at = None
     session.flush()
     audit.record(session, "selection.marked", actor=actor, application_id=app.id, requirement=req.code, met=met,
                  reason=reason or None)
     return decide(session, app, actor)
+
+
+def confirm(session: Session, application_id: int, requirement_id: int, *, actor: str) -> None:
+    """A second verifier confirms a mark (the four-eyes check); the verifier who made it cannot."""
+    app = _submitted(session, application_id)
+    check = session.scalar(select(RequirementCheck).where(RequirementCheck.application_id == app.id,
+                                                          RequirementCheck.requirement_id == requirement_id))
+    if check is None:
+        raise AppError("not_marked", _("Mark the requirement before it can be confirmed."), 409)
+    if check.checked_by == actor:
+        raise AppError("same_verifier", _("A second verifier confirms a mark, not the one who made it."), 409)
+    check.confirmed_by, check.confirmed_at = actor, clock.now()
+    audit.record(session, "selection.confirmed", actor=actor, application_id=app.id, requirement_id=requirement_id,
+                 marked_by=check.checked_by, met=check.met)
 
 
 def decide(session: Session, app: Application, actor: str) -> str | None:

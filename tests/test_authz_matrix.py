@@ -171,6 +171,11 @@ HTTP |= {
         "/verifikasi/documents/1", None, cells((302, "/staff/login"), other_proctor=403, proctor=403,
                                                committee=(404, "unknown_document"), admin=(404, "unknown_document"))),
     ("POST", "/daftar/r/<code>/objection"): ("/daftar/r/CPNS-X/objection", {}, PORTAL_PAGE),
+    ("POST", "/verifikasi/applications/<int(max=2147483647):application_id>/requirements/"
+             "<int(max=2147483647):requirement_id>/confirm"): (
+        "/verifikasi/applications/1/requirements/1/confirm", {},
+        cells((401, "not_signed_in"), other_proctor=(403, "forbidden"), proctor=(403, "forbidden"),
+              committee=(404, "unknown_application"), admin=(404, "unknown_application"))),
     ("GET", "/daftar/r/<code>/card.pdf"): ("/daftar/r/CPNS-X/card.pdf", None, PORTAL_PAGE),
     ("POST", "/verifikasi/applications/<int(max=2147483647):application_id>/objection"): (  # the committee answers
         "/verifikasi/applications/1/objection", {},

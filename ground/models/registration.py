@@ -154,6 +154,8 @@ class RequirementCheck(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     checked_by: Mapped[str] = mapped_column(String(128))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)  # a second verifier's check
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SelectionAnnouncement(Base):

@@ -66,6 +66,23 @@ def mark(application_id: int, requirement_id: int) -> Any:
     return redirect(url_for("verification.application", application_id=application_id))
 
 
+@bp.post("/applications/<int(max=2147483647):application_id>/requirements/<int(max=2147483647):requirement_id>"
+         "/confirm")
+@staff_required(*ROLES)
+def confirm(application_id: int, requirement_id: int) -> Any:
+    """A second verifier confirms a mark."""
+    actor = signed_in_staff().actor
+    try:
+        _db(lambda s: selection.confirm(s, application_id, requirement_id, actor=actor))
+    except AppError as err:
+        if err.status == 404:
+            raise
+        page = render_template("verify_application.html", error=err.message,
+                               a=_db(lambda s: _detail(s, application_id)))
+        return page, err.status
+    return redirect(url_for("verification.application", application_id=application_id))
+
+
 @bp.post("/applications/<int(max=2147483647):application_id>/objection")
 @staff_required("committee", "admin")
 def answer_objection(application_id: int) -> Any:

@@ -81,6 +81,8 @@ PORTAL_FORM = {
     "/verifikasi/applications/1/requirements/{v}": "/verifikasi/applications/" + INT.format("application_id")
     + "/requirements/" + INT.format("requirement_id"),
     "/daftar/r/{v}/objection": "/daftar/r/<code>/objection",
+    "/verifikasi/applications/1/requirements/{v}/confirm": "/verifikasi/applications/" + INT.format(
+        "application_id") + "/requirements/" + INT.format("requirement_id") + "/confirm",
     "/verifikasi/applications/{v}/objection": "/verifikasi/applications/" + INT.format("application_id") + "/objection",
 }
 PLAIN |= {  # no body, no path value

@@ -97,6 +97,19 @@ def test_a_verifier_marks_each_requirement(world: tuple[Flask, int, int]) -> Non
     assert "<strong>TMS</strong>" in body and "Foto tidak berlatar merah" in body
     assert v.post(mark, data={"csrf_token": csrf, "met": "1", "reason": ""}).status_code == 302  # a second look
     assert "<strong>MS</strong>" in v.get(page).get_data(as_text=True)
+
+    # the four-eyes check: the one who marked cannot confirm; a second verifier can; a changed mark needs it again
+    confirm = f"{mark}/confirm"
+    r = v.post(confirm, data={"csrf_token": csrf})
+    assert r.status_code == 409 and "verifikator kedua" in r.get_data(as_text=True)
+    with db.session_scope(app.extensions["exam_engine"].db_url) as s:
+        create_staff(s, "verifikator2", STAFF_PASSWORD, "verifier")
+    second = staff(app, "verifikator2")
+    body = second.get(page).get_data(as_text=True)
+    assert 'id="confirm-foto"' in body and 'id="confirm-foto"' not in v.get(page).get_data(as_text=True)
+    assert second.post(confirm, data={}).status_code == 403  # CSRF
+    assert second.post(confirm, data={"csrf_token": token(second, page)}).status_code == 302
+    assert "dikonfirmasi oleh staff:verifikator2" in second.get(page).get_data(as_text=True)
     assert v.post(f"/verifikasi/applications/{b}/requirements/999", data={"csrf_token": csrf, "met": "1"}
                   ).status_code == 404
 
@@ -104,8 +117,9 @@ def test_a_verifier_marks_each_requirement(world: tuple[Flask, int, int]) -> Non
         rows = s.execute(select(AuditEvent.action, AuditEvent.actor, AuditEvent.details, AuditEvent.reason)
                          .where(AuditEvent.action.like("selection.%")).order_by(AuditEvent.id)).all()
     assert [r[0] for r in rows] == ["selection.marked", "selection.marked", "selection.decided", "selection.marked",
-                                    "selection.decided"]
-    assert {r[1] for r in rows} == {"staff:verifikator1"} and rows[0][3] == "Foto tidak berlatar merah"
+                                    "selection.decided", "selection.confirmed"]
+    assert {r[1] for r in rows[:5]} == {"staff:verifikator1"} and rows[0][3] == "Foto tidak berlatar merah"
+    assert rows[5][1] == "staff:verifikator2" and rows[5][2]["marked_by"] == "staff:verifikator1"
     assert [r[2].get("result") for r in rows if r[0] == "selection.decided"] == ["TMS", "MS"]
 
 
