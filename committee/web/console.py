@@ -14,15 +14,16 @@ from flask import Blueprint, Response, redirect, render_template, session
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from candidate.exams import exam_overview
-from ground import db, zones
+from candidate.exams import bank_problems, exam_overview
+from ground import clock, db, zones
 from ground.concurrency import run_blocking
 from ground.i18n import _, lazy_gettext
-from ground.models import Candidate, Exam, Paper, Room
+from ground.models import AuditEvent, Candidate, Exam, Paper, Room
 from ground.models.staff import RoomAssignment
 from ground.runtime import runtime
 from ground.staff.auth import staff_required
 from proctor.board import status
+from question_bank.blueprint import load_blueprint
 
 T = TypeVar("T")
 COMMITTEE = ("admin", "committee")
@@ -67,13 +68,20 @@ def room_states(s: Session) -> list[dict[str, Any]]:
         counts[room_id][word] += 1
     seated: dict[int, int] = dict(s.execute(  # type: ignore[arg-type]
         select(Candidate.room_id, func.count()).group_by(Candidate.room_id)).all())
+    incidents: dict[int, int] = dict(s.execute(  # type: ignore[arg-type]  the proctors' actions: the incident log
+        select(AuditEvent.room_id, func.count()).where(AuditEvent.action.like("proctor.%"))
+        .group_by(AuditEvent.room_id)).all())
+    today = {zone: zones.local(clock.now(), zone, "%Y-%m-%d") for zone in zones.ZONES}
     out = []
     for room in s.scalars(select(Room).order_by(Room.scheduled_start, Room.code)):
         out.append({
             "id": room.id, "code": room.code, "name": room.name, "exam": room.exam.code, "is_open": room.is_open,
             "start": room.scheduled_start, "zone": room.zone, "capacity": room.capacity,
             "candidates": seated.get(room.id, 0), "proctors": proctors.get(room.id, 0),
-            "states": counts.get(room.id, {}),
+            "states": counts.get(room.id, {}), "incidents": incidents.get(room.id, 0),
+            "present": sum(n for word, n in counts.get(room.id, {}).items() if word != "not_signed_in"),
+            "today": bool(room.scheduled_start) and zones.local(room.scheduled_start, room.zone, "%Y-%m-%d")
+            == today.get(room.zone),
         })
     return out
 
@@ -104,6 +112,11 @@ def next_steps(s: Session, exams: list[dict[str, Any]], rooms: list[dict[str, An
             .where(Candidate.exam_id == exam_id, Paper.id.is_(None))) or 0
         if unissued:
             todo.append(_("Exam %(code)s: %(n)s candidates have no paper yet.", code=e["code"], n=unissued))
+        if not e["released"]:
+            exam = s.get(Exam, exam_id)
+            if exam is not None and bank_problems(s, load_blueprint(exam.blueprint)):
+                todo.append(_("Exam %(code)s: the bank can no longer fill every paper (see the exam).",
+                              code=e["code"]))
         if not e["candidates"]:
             todo.append(_("Exam %(code)s has no candidates yet.", code=e["code"]))
         elif not e["released"]:

@@ -155,6 +155,8 @@ def test_prepare_an_exam_day_in_the_console(app: Flask, db_url: str, tmp_path: P
         assert s.scalar(select(Exam.key_released_at)) is not None
     assert actors(db_url, "exam_key_released") == ["staff:ketua"]
     assert 'id="opened"' in client.get("/committee/exams/SKD-2026").get_data(as_text=True)
+    home = client.get("/committee/").get_data(as_text=True)
+    assert "Ruang 1 Sesi 1 (R1-S1)" in home and "2026-12-01 08:00 WITA" in home and 'id="room-states"' in home
 
 
 POSTS = [
