@@ -425,7 +425,7 @@ def onboarding_milestone_cmd(state: CliState, exam_code: str, participant_no: st
 
     url = state.init_db()
     with db.session_scope(url) as session:
-        complete_milestone(session, _record(session, exam_code, participant_no), name, on.date())
+        complete_milestone(session, _record(session, exam_code, participant_no), name, on.date(), cli_actor())
     click.echo(_("%(no)s: %(status)s", no=participant_no, status=f"{name} = {on.date().isoformat()}"))
 
 

@@ -214,6 +214,18 @@ HTTP |= {  # the public check of a signed document (issue 16): anyone; an empty 
     ("GET", "/verify"): ("/verify", None, anyone(200)),
     ("POST", "/verify"): ("/verify", {}, anyone(400)),
 }
+HTTP |= {  # onboarding (issue 16): console pages; the demo exam has no records yet
+    ("GET", "/committee/onboarding/<code>"): ("/committee/onboarding/{exam}", None, console_page(200)),
+    ("POST", "/committee/onboarding/<code>"): ("/committee/onboarding/{exam}", {}, console_page(409)),
+    ("GET", "/committee/onboarding/<code>/<number>"): (
+        "/committee/onboarding/{exam}/NOPE", None, cells((302, "/staff/login"), other_proctor=403, proctor=403,
+                                                         committee=(404, "unknown_record"),
+                                                         admin=(404, "unknown_record"))),
+    ("POST", "/committee/onboarding/<code>/<number>"): (
+        "/committee/onboarding/{exam}/NOPE", {}, cells((302, "/staff/login"), other_proctor=403, proctor=403,
+                                                       committee=(404, "unknown_record"),
+                                                       admin=(404, "unknown_record"))),
+}
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
 
 # the committee console (issue 15): pages for committee and admin only; a form without what it needs is refused on

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ground import audit, clock
 from ground.config import write_private
+from ground.i18n import _
 from ground.models import Candidate, Exam
 from ground.models.scoring import FinalResult, OnboardingRecord, OrientationCohort
 from ground.tables import write_rows
@@ -101,8 +102,40 @@ def set_status(session: Session, record: OnboardingRecord, status: str, actor: s
                  candidate_id=record.candidate_id, status=status)
 
 
-def complete_milestone(session: Session, record: OnboardingRecord, name: str, on: date) -> None:
-    """Mark the milestone ``name`` done on ``on``."""
+def assign(session: Session, record: OnboardingRecord, *, unit: str | None = None, mentor: str | None = None,
+           actor: str = "system") -> None:
+    """Give one person their unit and mentor (each person's own, not the batch's); audited."""
+    if unit is not None:
+        if not unit.strip() or len(unit) > 255:
+            raise OnboardingError(_("a unit is 1 to 255 characters"))
+        record.unit = unit.strip()
+    if mentor is not None:
+        if len(mentor) > 255:
+            raise OnboardingError(_("a mentor's name is at most 255 characters"))
+        record.mentor = mentor.strip() or None
+    record.updated_at = clock.now()
+    audit.record(session, "onboarding_assigned", actor=actor, exam_id=record.exam_id,
+                 candidate_id=record.candidate_id, unit=record.unit, mentor=record.mentor)
+
+
+def add_milestone(session: Session, record: OnboardingRecord, name: str, due: date | None,
+                  actor: str = "system") -> None:
+    """A milestone the committee defines for this person (e.g. on-the-job training), with its due date."""
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise OnboardingError(_("a milestone needs a name of at most 120 characters"))
+    if any(m["name"] == name for m in record.milestones):
+        raise OnboardingError(_("%(name)s is already a milestone", name=name))
+    record.milestones = [*record.milestones, {"name": name, "due": due.isoformat() if due else None,
+                                              "done_on": None}]
+    record.updated_at = clock.now()
+    audit.record(session, "onboarding_milestone_added", actor=actor, exam_id=record.exam_id,
+                 candidate_id=record.candidate_id, milestone=name, due=due.isoformat() if due else None)
+
+
+def complete_milestone(session: Session, record: OnboardingRecord, name: str, on: date,
+                       actor: str = "system") -> None:
+    """Mark the milestone ``name`` done on ``on``; audited."""
     ms = [dict(m) for m in record.milestones]
     for m in ms:
         if m["name"] == name:
@@ -112,6 +145,8 @@ def complete_milestone(session: Session, record: OnboardingRecord, name: str, on
         raise OnboardingError(f"no milestone {name!r} (have: {', '.join(m['name'] for m in ms)})")
     record.milestones = ms
     record.updated_at = clock.now()
+    audit.record(session, "onboarding_milestone_done", actor=actor, exam_id=record.exam_id,
+                 candidate_id=record.candidate_id, milestone=name, on=on.isoformat())
 
 
 @dataclass(frozen=True)

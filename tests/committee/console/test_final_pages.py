@@ -13,8 +13,10 @@ from sqlalchemy import select
 from ground import db
 from ground.models import AuditEvent, Candidate
 from ground.models.scoring import FinalResult, SkbScore
-from tests.committee.console.conftest import sign_in_form
-from tests.committee.console.test_results_pages import exam  # noqa: F401 - the seeded exam
+from tests.committee.console.test_results_pages import (
+    exam,  # noqa: F401 - the seeded exam
+    sign_in_form,
+)
 
 pytestmark = pytest.mark.usefixtures("english")
 

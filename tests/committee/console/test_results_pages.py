@@ -9,15 +9,27 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from ground import db
 from ground.models import AuditEvent, Paper, Result
 from ground.models.scoring import Annulment
-from tests.committee.console.conftest import sign_in_form
+from tests.committee.console.conftest import PASSWORD, csrf_of
 from tests.scoring.scoring_factory import add_candidate, make_exam
 
 pytestmark = pytest.mark.usefixtures("english")
+
+
+def sign_in_form(app: Flask, username: str) -> tuple[FlaskClient, str, str]:
+    """Sign in through the form, then read the CSRF token from the results index (not the console home, whose
+    contents are another page's business)."""
+    client = app.test_client()
+    token = csrf_of(client.get("/staff/login").get_data(as_text=True))
+    r = client.post("/staff/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    page = client.get("/committee/results/")
+    return client, r.headers["Location"], csrf_of(page.get_data(as_text=True)) if page.status_code == 200 else ""
 
 
 @pytest.fixture

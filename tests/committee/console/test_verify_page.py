@@ -9,8 +9,10 @@ import zipfile
 import pytest
 from flask import Flask
 
-from tests.committee.console.conftest import sign_in_form
-from tests.committee.console.test_results_pages import exam  # noqa: F401 - the seeded exam
+from tests.committee.console.test_results_pages import (
+    exam,  # noqa: F401 - the seeded exam
+    sign_in_form,
+)
 
 pytestmark = pytest.mark.usefixtures("english")
 

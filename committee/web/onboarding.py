@@ -1,0 +1,168 @@
+"""The console's onboarding pages: cohorts of the selected, and each person's record — unit, mentor, status and
+the milestones the committee defines — through the functions ``exam-engine onboarding …`` calls, audited by name."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from committee.web.console import committee_only, done, in_session, page
+from ground import clock, zones
+from ground.errors import AppError
+from ground.i18n import _
+from ground.models import AuditEvent, Candidate, Exam, Result
+from ground.models.scoring import OnboardingRecord
+from ground.runtime import runtime
+from ground.staff.auth import signed_in_staff
+from scoring.store.onboarding import (
+    DEFAULT_MILESTONES,
+    STATUSES,
+    OnboardingError,
+    add_milestone,
+    assign,
+    complete_milestone,
+    create_from_final,
+    get_or_create_cohort,
+    list_records,
+    set_status,
+)
+
+bp = Blueprint("console_onboarding", __name__, url_prefix="/committee/onboarding", template_folder="templates")
+
+
+def _exam(s: Session, code: str) -> Exam:
+    exam = s.scalar(select(Exam).where(Exam.code == code))
+    if exam is None:
+        raise AppError("unknown_exam", _("No exam with code %(code)s.", code=code), 404)
+    return exam
+
+
+def _day(raw: str | None) -> date | None:
+    """A date typed as YYYY-MM-DD (the date input's value), or AppError in the person's language."""
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise AppError("bad_request", _("'%(v)s' is not a date (YYYY-MM-DD).", v=raw), 400) from None
+
+
+def _list(s: Session, code: str) -> dict[str, Any]:
+    exam = _exam(s, code)
+    return {"exam": {"code": exam.code, "title": exam.title}, "records": list_records(s, exam),
+            "milestones": "\n".join(DEFAULT_MILESTONES)}
+
+
+def _index(code: str, status: int = 200, error: str | None = None) -> Any:
+    return page("console_onboarding.html", status=status, error=error, **in_session(lambda s: _list(s, code)))
+
+
+@bp.get("/<code>")
+@committee_only
+def index(code: str) -> Any:
+    """Every onboarding record of the exam and the form that creates them from the final results."""
+    return _index(code)
+
+
+@bp.post("/<code>")
+@committee_only
+def create(code: str) -> Any:
+    """Records for every selected (P/L) candidate not yet onboarded, in a cohort, with the milestones typed."""
+    form = request.form
+    actor = signed_in_staff().actor
+    names = tuple(dict.fromkeys(n.strip() for n in (form.get("milestones") or "").splitlines() if n.strip()))
+    try:
+        starts, ends = _day(form.get("starts")), _day(form.get("ends"))
+
+        def work(s: Session) -> int:
+            exam = _exam(s, code)
+            cohort = None
+            if (form.get("cohort") or "").strip():
+                cohort = get_or_create_cohort(s, form["cohort"], form.get("cohort_name") or None, starts, ends)
+            return len(create_from_final(s, exam, cohort, (form.get("mentor") or "").strip() or None,
+                                         names or DEFAULT_MILESTONES, actor))
+
+        count = in_session(work)
+    except AppError as err:
+        return _index(code, err.status, err.message)
+    except OnboardingError as exc:
+        return _index(code, 409, str(exc))
+    return done(_("%(n)s onboarding record(s) created.", n=count), url_for("console_onboarding.index", code=code))
+
+
+def _person(s: Session, code: str, number: str) -> tuple[Exam, Candidate, OnboardingRecord]:
+    exam = _exam(s, code)
+    row = s.execute(select(Candidate, OnboardingRecord).join(OnboardingRecord,
+                                                             OnboardingRecord.candidate_id == Candidate.id)
+                    .where(Candidate.exam_id == exam.id, Candidate.participant_no == number)).first()
+    if row is None:
+        raise AppError("unknown_record", _("No onboarding record for %(no)s.", no=number), 404)
+    return exam, row[0], row[1]
+
+
+def _person_view(s: Session, code: str, number: str) -> dict[str, Any]:
+    exam, cand, rec = _person(s, code, number)
+    view = next(v for v in list_records(s, exam) if v.record.id == rec.id)
+    result = s.get(Result, rec.result_id) if rec.result_id else None
+    history = list(s.scalars(select(AuditEvent).where(AuditEvent.candidate_id == cand.id,
+                                                      AuditEvent.action.like("onboarding%"))
+                             .order_by(AuditEvent.id)))
+    return {"exam": {"code": exam.code, "title": exam.title}, "v": view, "result": result, "history": history,
+            "statuses": STATUSES}
+
+
+def _person_page(code: str, number: str, status: int = 200, error: str | None = None) -> Any:
+    return page("console_onboarding_person.html", status=status, error=error,
+                **in_session(lambda s: _person_view(s, code, number)))
+
+
+@bp.get("/<code>/<number>")
+@committee_only
+def person(code: str, number: str) -> Any:
+    """One person's whole record: results, unit, mentor, status, milestones and who changed what when."""
+    return _person_page(code, number)
+
+
+@bp.post("/<code>/<number>")
+@committee_only
+def change(code: str, number: str) -> Any:
+    """``action=assign`` (unit, mentor), ``status``, ``milestone`` (name, due) or ``done`` (name, on)."""
+    form, actor = request.form, signed_in_staff().actor
+    action = form.get("action", "")
+    today = clock.now().astimezone(zones.tz(runtime().config.site_zone)).date()  # the site's day, not the server's
+    try:
+        due, on = _day(form.get("due")), _day(form.get("on"))
+
+        def work(s: Session) -> None:
+            _exam_, _cand, rec = _person(s, code, number)
+            if action == "assign":
+                assign(s, rec, unit=form.get("unit"), mentor=form.get("mentor"), actor=actor)
+            elif action == "status":
+                set_status(s, rec, form.get("status", ""), actor)
+            elif action == "milestone":
+                add_milestone(s, rec, form.get("name", ""), due, actor)
+            elif action == "done":
+                complete_milestone(s, rec, form.get("name", ""), on or today, actor)
+            else:
+                raise AppError("bad_request", _("Unknown action."), 400)
+
+        in_session(work)
+    except AppError as err:
+        if err.status == 404:
+            raise
+        return _person_page(code, number, err.status, err.message)
+    except OnboardingError as exc:
+        return _person_page(code, number, 400, str(exc))
+    return done(_("Saved."), url_for("console_onboarding.person", code=code, number=number))
+
+
+@bp.app_template_global("status_name")
+def status_name(status: str) -> str:
+    """An onboarding status as the committee reads it."""
+    names = {"awaiting_documents": _("awaiting documents"), "in_orientation": _("in orientation"),
+             "completed": _("completed")}
+    return names.get(status, status)
