@@ -18,8 +18,11 @@ $CATEGORY: $course$/top/TWK/Pancasila
 """
 
 
+FIXED_GIFT = BROKEN_GIFT.replace("{~Garuda ~Banteng", "{=Garuda ~Banteng")  # the correct answer marked
+
+
 def skd_bank(path: Path, prefix: str = "") -> Path:
-    """A CSV bank that fills an SKD paper (TWK 30, TIU 35, TKP 45): five options each."""
+    """A CSV or XLSX bank (by the suffix) that fills an SKD paper (TWK 30, TIU 35, TKP 45): five options each."""
     drafts = []
     for subtest, n in SKD.items():
         for i in range(n):
@@ -30,7 +33,10 @@ def skd_bank(path: Path, prefix: str = "") -> Path:
             drafts.append(ItemDraft(uid=f"{prefix}{subtest}-{i:03d}", subtest=subtest,
                                     text=f"Soal {subtest} nomor {i + 1}: pilih jawaban yang paling tepat.",
                                     options=options, category="umum", difficulty="sedang"))
-    tabular.write_csv(drafts, path)
+    if path.suffix == ".xlsx":
+        tabular.write_xlsx(drafts, path, [])
+    else:
+        tabular.write_csv(drafts, path)
     return path
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from proctor import roster
 from tests.candidate.test_candidate_screen import axe_clean
-from tests.committee.console.files import BROKEN_GIFT, roster_csv, skd_bank
+from tests.committee.console.files import BROKEN_GIFT, FIXED_GIFT, roster_csv, skd_bank
 from tests.live import ROOT, LiveServer, log_in_on_page, start_on_page
 from tests.proctor.clients import staff_creds
 
@@ -61,8 +61,16 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     looked_at(page, "bank-preview-refused")
     page.click("#import-cancel")
 
-    # a clean bank: preview (the items as candidates see them), then commit
-    page.set_input_files("#bank-file", str(skd_bank(tmp_path / "bank.csv")))
+    # the same file fixed: imported
+    gift.write_text(FIXED_GIFT, encoding="utf-8")
+    page.set_input_files("#bank-file", str(gift))
+    page.click("#bank-preview")
+    assert page.locator("#count-new").inner_text() == "2"
+    page.click("#import-commit")
+    assert "soal.gift" in page.locator("#flash").inner_text()
+
+    # an XLSX bank: preview (the items as candidates see them), then commit
+    page.set_input_files("#bank-file", str(skd_bank(tmp_path / "bank.xlsx")))
     page.click("#bank-preview")
     assert page.locator("#count-new").inner_text() == "110"
     looked_at(page, "bank-preview")
@@ -145,6 +153,12 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     sessions = page.locator("#exam-sessions").inner_text()
     assert "2026-12-01 08:00 WITA" in sessions and "2026-12-01 13:00 WIB" in sessions
     looked_at(page, "exam-open")
+
+    # the console in English too: the same pages, axe-clean
+    for path in ("/committee/?lang=en", "/committee/bank/", "/committee/rooms/", "/committee/candidates/"):
+        page.goto(live.url + path)
+        axe_clean(page, f"{path} en")
+    assert page.locator("#nav-home").inner_text() == "Home"
 
     # the proctor (the sheet's password) opens the room for login; a candidate logs in with the card and starts
     proctor = browser.new_context(viewport=VIEW).new_page()
