@@ -24,7 +24,7 @@ from question_bank.assembly import stock_problems
 from question_bank.blueprint import BlueprintError, load_blueprint, load_preset
 from question_bank.formats import FormatError, Problem, read_bank
 from question_bank.formats.registry import FORMATS
-from question_bank.store import current_drafts, encrypt_bank, images_of, load_pool, try_import
+from question_bank.store import current_drafts, encrypt_bank, images_of, load_pool, retire_items, try_import
 
 EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
@@ -300,6 +300,21 @@ def check_cmd(state: CliState, blueprint: str) -> None:
             click.echo(p, err=True)
         sys.exit(EXIT_PROBLEMS)
     click.echo(_("The bank can fill %(code)s: %(n)s items per paper.", code=bp.code, n=bp.total_items))
+
+
+@bank_cmd.command("retire")
+@click.argument("uids", nargs=-1, required=True)
+@click.option("--reason", required=True, help="Why (goes into the audit log).")
+@click.option("--restore", is_flag=True, help="Bring the items back instead.")
+@pass_state
+def retire_cmd(state: CliState, uids: tuple[str, ...], reason: str, restore: bool) -> None:
+    """Retire items UIDS: new papers draw them no more (papers already issued keep them)."""
+    state.init_db()
+    with state.session() as session:
+        changed = retire_items(session, uids, retire=not restore)
+        audit.record(session, "bank.restored" if restore else "bank.retired", actor=cli_actor(), reason=reason,
+                     uids=changed)
+    click.echo(_("%(n)s item(s) changed: %(uids)s", n=len(changed), uids=", ".join(changed) or "-"))
 
 
 @bank_cmd.command("rotate-key")

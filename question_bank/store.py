@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ground import bank_seal, clock
 from ground.bank_seal import BankCipher, LazyCipher
+from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage
@@ -493,12 +494,31 @@ def try_import(
     return BankImport(parsed.fmt, list(parsed.items), report, refused, total)
 
 
+def retire_items(session: Session, uids: Iterable[str], *, retire: bool = True) -> list[str]:
+    """Retire items (drawn no more; papers already issued keep them) or bring them back; the uids that changed."""
+    uids = [u.strip() for u in uids if u.strip()]
+    found = session.scalars(select(Item).where(Item.uid.in_(uids))).all()
+    unknown = sorted(set(uids) - {i.uid for i in found})
+    if unknown:
+        raise AppError("unknown_item", _("No item %(uids)s in the bank.", uids=", ".join(unknown)), 404)
+    changed = [i for i in found if (i.retired_at is None) == retire]
+    for item in changed:
+        item.retired_at = clock.now() if retire else None
+    return sorted(i.uid for i in changed)
+
+
+def retired_uids(session: Session) -> set[str]:
+    """The uids of the retired items (the bank's listing marks them)."""
+    return set(session.scalars(select(Item.uid).where(Item.retired_at.is_not(None))))
+
+
 def load_pool(session: Session, subtests: Iterable[str] | None = None) -> list[PoolItem]:
-    """The current version of every item (optionally of some subtests), ready for assembly."""
+    """The current version of every item in use (optionally of some subtests), ready for assembly; retired ones are
+    left out."""
     q = select(ItemVersion.id, Item.subtest, Item.category, Item.difficulty, ItemVersion.kind)
-    q = q.join(Item, _current_join())
+    q = q.join(Item, _current_join()).where(Item.retired_at.is_(None))
     oq = select(Option.item_version_id, Option.id).join(ItemVersion, ItemVersion.id == Option.item_version_id)
-    oq = oq.join(Item, _current_join())
+    oq = oq.join(Item, _current_join()).where(Item.retired_at.is_(None))
     if subtests is not None:
         codes = list(subtests)
         q = q.where(Item.subtest.in_(codes))

@@ -18,7 +18,7 @@ from ground.errors import AppError
 from ground.i18n import _
 from ground.staff.auth import signed_in_staff
 from question_bank.formats import FormatError, ReadOptions, read_bytes
-from question_bank.store import BankImport, current_drafts, try_import
+from question_bank.store import BankImport, current_drafts, retire_items, retired_uids, try_import
 
 bp = Blueprint("console_bank", __name__, url_prefix="/committee/bank", template_folder="templates")
 KIND = "bank"
@@ -62,7 +62,8 @@ def _search(q: str, subtest: str) -> dict[str, Any]:
         words = q.lower().split()
         found = [d for d in drafts if (not subtest or d.subtest == subtest) and all(
             w in " ".join([d.uid, d.text, d.category or "", d.difficulty or "", *d.tags]).lower() for w in words)]
-        return {"total": len(drafts), "found": len(found), "items": found[:SHOWN], "subtests": subtests}
+        return {"total": len(drafts), "found": len(found), "items": found[:SHOWN], "subtests": subtests,
+                "retired": retired_uids(s)}
 
     return in_session(load)
 
@@ -116,3 +117,24 @@ def cancel() -> Any:
     """Drop the previewed file; the bank is unchanged."""
     uploads.discard(KIND)
     return done(_("Import cancelled: the bank is unchanged."), url_for(".index"))
+
+
+@bp.post("/retire")
+@committee_only
+def retire() -> Any:
+    """Retire an item (new papers draw it no more) or bring it back, with the reason (``exam-engine bank retire``)."""
+    uid, reason = (request.form.get("uid") or "").strip(), (request.form.get("reason") or "").strip()[:500]
+    restore, actor = request.form.get("restore") == "1", signed_in_staff().actor
+    if not reason:
+        return page("console_bank.html", status=400, error=_("Give a reason: it goes into the audit log."), q=uid,
+                    subtest="", shown=SHOWN, **_search(uid, ""))
+
+    def work(s: Session) -> list[str]:
+        changed = retire_items(s, [uid], retire=not restore)
+        audit.record(s, "bank.restored" if restore else "bank.retired", actor=actor, reason=reason, uids=changed)
+        return changed
+
+    in_session(work)
+    message = _("%(uid)s is in use again.", uid=uid) if restore else _("%(uid)s is retired: new papers no longer "
+                                                                      "draw it.", uid=uid)
+    return done(message, url_for(".index", q=uid))

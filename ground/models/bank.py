@@ -24,6 +24,7 @@ class Item(Base):
     difficulty: Mapped[str | None] = mapped_column(String(32), nullable=True)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # drawn no more since then
 
     versions: Mapped[list[ItemVersion]] = relationship(back_populates="item", order_by="ItemVersion.version")
 

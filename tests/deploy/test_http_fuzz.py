@@ -34,7 +34,8 @@ GET_ROUTES = [
 ]
 FORM_ROUTES = ["/staff/login", "/receipt", "/committee/analysis/{code}"]
 FORM_ROUTES += [  # the committee console (issue 15)
-    "/committee/bank/preview", "/committee/bank/commit", "/committee/bank/cancel", "/committee/exams/",
+    "/committee/bank/preview", "/committee/bank/commit", "/committee/bank/cancel", "/committee/bank/retire",
+    "/committee/exams/",
     "/committee/exams/{code}/issue", "/committee/exams/{code}/open", "/committee/rooms/", "/committee/rooms/staff",
     "/committee/rooms/staff/{code}/active", "/committee/rooms/staff/{code}/assign",
     "/committee/rooms/staff/{code}/unassign", "/committee/rooms/staff/{code}/password",

@@ -160,7 +160,8 @@ def test_prepare_an_exam_day_in_the_console(app: Flask, db_url: str, tmp_path: P
 
 
 POSTS = [
-    "/committee/bank/preview", "/committee/bank/commit", "/committee/bank/cancel", "/committee/exams/",
+    "/committee/bank/preview", "/committee/bank/commit", "/committee/bank/cancel", "/committee/bank/retire",
+    "/committee/exams/",
     "/committee/exams/X/issue", "/committee/exams/X/open", "/committee/rooms/", "/committee/rooms/staff",
     "/committee/rooms/staff/pengawas/assign", "/committee/rooms/staff/pengawas/unassign",
     "/committee/rooms/staff/pengawas/active", "/committee/rooms/staff/pengawas/password",
@@ -214,3 +215,24 @@ def test_a_blueprint_adjusted_checked_against_the_bank_and_made_an_exam(app: Fla
         assert [x["count"] for x in exam.blueprint["sections"]] == [20, 35, 45] and exam.duration_s == 5400
     bad = client.get("/committee/blueprints/?preset=skd&count_TWK=x")
     assert bad.status_code == 400 and 'id="bp-error"' in bad.get_data(as_text=True)
+
+
+def test_retire_an_item_and_bring_it_back(app: Flask, db_url: str, tmp_path: Path) -> None:
+    client, _landed, csrf = sign_in_form(app, "ketua")
+    page, _status = upload(client, "/committee/bank/preview", skd_bank(tmp_path / "bank.csv"), csrf)
+    client.post("/committee/bank/commit", data={"csrf_token": csrf, "upload_id": hidden(page, "upload_id")})
+    assert 'id="bp-ok"' in client.get("/committee/blueprints/?preset=skd").get_data(as_text=True)
+    r = client.post("/committee/bank/retire", data={"csrf_token": csrf, "uid": "TWK-003", "reason": ""})
+    assert r.status_code == 400
+    r = client.post("/committee/bank/retire", data={"csrf_token": csrf, "uid": "TWK-003", "reason": "kunci salah"})
+    assert r.status_code == 302
+    listing = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "TWK-003 is retired" in listing and "<b>retired</b>" in listing
+    short = client.get("/committee/blueprints/?preset=skd").get_data(as_text=True)
+    assert 'id="bp-problems"' in short  # 29 TWK left for 30 places: a retired item is drawn no more
+    with db.session_scope(db_url) as s:
+        row = s.scalars(select(AuditEvent).where(AuditEvent.action == "bank.retired")).one()
+        assert row.actor == "staff:ketua" and row.reason == "kunci salah"
+    client.post("/committee/bank/retire", data={"csrf_token": csrf, "uid": "TWK-003", "reason": "diperbaiki",
+                                                "restore": "1"})
+    assert 'id="bp-ok"' in client.get("/committee/blueprints/?preset=skd").get_data(as_text=True)
