@@ -58,8 +58,9 @@ def test_results_annulment_rankings_and_signed_announcement_in_the_browser(
     page.click("#sign-in")
     page.wait_for_url(re.compile(r".*/committee/$"))
 
-    page.click("#nav-results")
+    page.goto(live.url + "/committee/results/")  # the console home is another page's business
     page.wait_for_selector("#results-exams")
+    assert page.locator("#nav-results").get_attribute("aria-current") == "page"
     looked_at(page, "index")
     page.click("#results-exams a[href='/committee/results/SKD-T']")
     page.wait_for_selector("#results-table")
@@ -114,6 +115,49 @@ def test_results_annulment_rankings_and_signed_announcement_in_the_browser(
     page.click("#verify-button")
     page.wait_for_selector("#verify-result.bad")
     looked_at(page, "verify-changed")
+
+    # SKB scores: a bad row seen and fixed, imported, the final selection stored
+    page.goto(live.url + "/committee/results/SKD-T")
+    page.click("#final-link")
+    bad, good = tmp_path / "skb-salah.csv", tmp_path / "skb.csv"
+    bad.write_text("participant_no,skb,ipk\nA,85,3.6\nE,180,3.2\n", encoding="utf-8")
+    good.write_text("participant_no,skb,ipk\nA,85,3.6\nE,80,3.2\nB,70,\n", encoding="utf-8")
+    page.set_input_files("#skb-file", str(bad))
+    page.click("#skb-preview-button")
+    page.wait_for_selector("#skb-problems")
+    assert "baris 3, kolom skb" in page.locator("#skb-problems").inner_text()
+    looked_at(page, "skb-problems")
+    page.set_input_files("#skb-file", str(good))
+    page.click("#skb-preview-button")
+    page.wait_for_selector("#skb-preview")
+    looked_at(page, "skb-preview")
+    page.click("#skb-commit")
+    page.wait_for_selector("#flash")
+    page.click("#final-store")
+    page.wait_for_selector("#flash")
+    looked_at(page, "final")
+
+    # onboarding: a cohort, then one person through two milestones
+    page.click("#onboarding-link")
+    page.fill("#cohort", "LATSAR-1")
+    page.fill("#cohort-name", "Latsar angkatan 1")
+    page.fill("#milestones", "Latsar\nPelatihan di tempat kerja\nEvaluasi masa percobaan")
+    page.click("#onboarding-create-button")
+    page.wait_for_selector("#onboarding-records")
+    looked_at(page, "onboarding")
+    page.click("#onboarding-records a >> nth=0")
+    page.wait_for_selector("#milestones-table")
+    page.fill("#unit", "Dinas Pendidikan")
+    page.fill("#person-mentor", "Ibu Sari")
+    page.click("#assign-button")
+    page.wait_for_selector("#flash")
+    for n in (1, 2):
+        page.fill(f"#on-{n}", f"2027-0{n + 2}-15")
+        page.click(f"#done-{n}")
+        page.wait_for_selector("#flash")
+    assert "2027-03-15" in page.locator("#milestones-table").inner_text()
+    assert "2027-04-15" in page.locator("#milestones-table").inner_text()
+    looked_at(page, "onboarding-person")
 
     page.goto(live.url + "/committee/analysis/")
     page.wait_for_selector("#analysis-exams")
