@@ -144,7 +144,8 @@ def test_an_applicant_registers_uploads_submits_and_a_verifier_marks(
     staff.click("table.grid a")
     staff.wait_for_selector("#req-foto")
     assert WOMAN[0] in staff.locator("main").inner_text()
-    assert staff.locator("#req-foto img.preview").evaluate("img => img.complete && img.naturalWidth") == 120
+    loaded = "img => img.complete ? img.naturalWidth : new Promise((ok) => { img.onload = () => ok(img.naturalWidth) })"
+    assert staff.locator("#req-foto img.preview").evaluate(loaded) == 120  # the photo, once it has loaded
     axe_clean(staff, "application")
     staff.fill("#reason-foto", "Latar belakang foto bukan merah")
     staff.click("#notmet-foto")
