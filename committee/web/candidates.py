@@ -23,7 +23,7 @@ from committee.web.console import committee_only, done, in_session, page
 from ground import clock
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Candidate, Exam, Room
+from ground.models import Candidate, Exam, Paper, Room
 from ground.runtime import runtime
 from ground.staff import accounts
 from ground.staff.auth import signed_in_staff
@@ -68,11 +68,32 @@ def _page(status: int = 200, **extra: Any) -> Any:
     return page("console_candidates.html", status=status, pin_lists=_pin_lists(data["exams"]), **data, **extra)
 
 
+LISTED = 500  # candidates shown at once (a room filter narrows it)
+
+
+def _people(exam_code: str, room_code: str) -> list[dict[str, Any]]:
+    """The candidates of an exam (optionally one room) with where they sit and how far their paper is."""
+
+    def load(s: Session) -> list[dict[str, Any]]:
+        q = (select(Candidate, Room.code, Paper.state).join(Exam, Exam.id == Candidate.exam_id)
+             .outerjoin(Room, Room.id == Candidate.room_id).outerjoin(Paper, Paper.candidate_id == Candidate.id)
+             .where(Exam.code == exam_code))
+        if room_code:
+            q = q.where(Room.code == room_code)
+        return [{"no": c.participant_no, "name": c.name, "formation": c.formation, "quota": c.formation_quota,
+                 "entry_path": c.entry_path, "room": code, "paper": state}
+                for c, code, state in s.execute(q.order_by(Candidate.participant_no).limit(LISTED))]
+
+    return in_session(load)
+
+
 @bp.get("/")
 @committee_only
 def index() -> Any:
-    """Upload form, candidates per room and the login cards of each PIN list."""
-    return _page()
+    """Upload form, candidates per room (and, for a chosen exam, each candidate) and the login cards."""
+    exam_code, room_code = request.args.get("exam", "")[:64], request.args.get("room", "")[:64]
+    people = _people(exam_code, room_code) if exam_code else []
+    return _page(exam=exam_code, room=room_code, people=people, listed=LISTED)
 
 
 def _check(path: Path, exam_code: str) -> tuple[list[roster.Row], dict[str, bool]]:

@@ -136,6 +136,10 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     page.click("#cand-commit")
     page.wait_for_selector("#pin-lists")
     looked_at(page, "candidates")
+    page.select_option("#people-exam", "SKD-2026")
+    page.click("#people-show")
+    assert page.locator("#people tbody tr").count() == 3
+    looked_at(page, "candidates-list")
     cards = page.locator(".cards-link").first.get_attribute("href")
     pdf = page.request.get(live.url + cards)
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")

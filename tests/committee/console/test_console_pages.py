@@ -132,6 +132,9 @@ def test_prepare_an_exam_day_in_the_console(app: Flask, db_url: str, tmp_path: P
     words = pdf_words(attendance.data)
     assert "Peserta 2" in words and "Signature" in words and "2026-12-01 08:00 WITA" in words
 
+    people = client.get("/committee/candidates/?exam=SKD-2026&room=R1-S1").get_data(as_text=True)
+    assert 'id="people"' in people and people.count("<td>Analis Kebijakan</td>") == 3
+
     # a candidate moved to the other session, with the reason on record; no reason, no move
     move = {"csrf_token": csrf, "exam": "SKD-2026", "participant_no": "2026000001", "room": "R2-S2"}
     r = client.post("/committee/candidates/move", data={**move, "reason": " "})
