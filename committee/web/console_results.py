@@ -21,7 +21,7 @@ from committee.web.results import export_bundle
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Candidate, Exam, Paper, Room
+from ground.models import AuditEvent, Candidate, Exam, Paper, Room
 from ground.models.scoring import SkbScore
 from ground.runtime import runtime
 from ground.staff.auth import signed_in_staff
@@ -223,11 +223,30 @@ def annul(code: str) -> Any:
                   changed=changed, checked=checked), url_for("console_results.exam", code=code))
 
 
+LOG_PAGE = 200
+
+
+def _log(s: Session, exam: str | None, actor: str, action: str) -> list[dict[str, Any]]:
+    """The newest audit rows matching the filters (an exam's code, an actor, an action prefix)."""
+    query = select(AuditEvent, Exam.code).outerjoin(Exam, Exam.id == AuditEvent.exam_id)
+    if exam:
+        query = query.where(Exam.code == exam)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    rows = s.execute(query.order_by(AuditEvent.id.desc()).limit(LOG_PAGE)).all()
+    return [{"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "exam": code or "",
+             "reason": e.reason or "", "details": e.details or {}, "sealed": bool(e.hash)} for e, code in rows]
+
+
 @bp.get("/audit")
 @committee_only
 def audit_page() -> Any:
-    """The ``exam-engine audit check`` button: receipts, stored answers, scores and the audit chain (read only)."""
+    """The audit log with filters, and the ``exam-engine audit check`` button (read only, changes nothing)."""
     code = request.args.get("exam") or None
+    actor = (request.args.get("actor") or "").strip()[:128]
+    action = (request.args.get("action") or "").strip()[:64]
     lines, ok = None, None
     if request.args.get("run"):
         public = runtime().signing_key.public_key()
@@ -238,7 +257,9 @@ def audit_page() -> Any:
             return report_lines(report), report.ok
 
         lines, ok = in_session(work)
-    return page("console_results_audit.html", exams=in_session(exam_list), exam=code, lines=lines, ok=ok)
+    return page("console_results_audit.html", exams=in_session(exam_list), exam=code, lines=lines, ok=ok,
+                actor=actor, action=action, log=in_session(lambda s: _log(s, code, actor, action)),
+                limit=LOG_PAGE)
 
 
 @bp.app_template_filter("score")

@@ -138,12 +138,19 @@ def test_annul_preview_changes_nothing_then_confirm_annuls_as_the_member(app: Fl
         assert actors == {"staff:ketua"}
 
 
-def test_audit_check_and_analysis_index(app: Flask, exam: str) -> None:
-    client, _landed, _csrf = sign_in_form(app, "ketua")
+def test_audit_check_log_and_analysis_index(app: Flask, exam: str) -> None:
+    client, _landed, csrf = sign_in_form(app, "ketua")
     page = client.get("/committee/results/audit").get_data(as_text=True)
     assert 'id="audit-run"' in page and 'id="audit-verdict"' not in page
     ran = client.get(f"/committee/results/audit?run=1&exam={exam}").get_data(as_text=True)
     assert 'id="audit-verdict"' in ran and 'id="audit-lines"' in ran
+    log = client.get(f"/committee/results/audit?exam={exam}&actor=staff:ketua&action=items_").get_data(as_text=True)
+    assert 'id="audit-log"' in log and "No rows match." in log
+    client.post(f"/committee/results/{exam}/announcement", data={"format": "csv", "csrf_token": csrf})
+    log = client.get(f"/committee/results/audit?exam={exam}&action=announcement").get_data(as_text=True)
+    rows = log[log.index('id="audit-log"'):]
+    assert "announcement_signed" in rows and "staff:ketua" in rows and " WIB</td>" in rows
+    assert "exam_rescored" not in rows
     index = client.get("/committee/analysis/")
     assert index.status_code == 200 and f'href="/committee/analysis/{exam}"' in index.get_data(as_text=True)
 
