@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, request, url_for
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from committee.web import uploads
@@ -16,9 +17,11 @@ from committee.web.console import committee_only, done, in_session, page
 from ground import audit
 from ground.errors import AppError
 from ground.i18n import _
+from ground.models import Item
 from ground.staff.auth import signed_in_staff
 from question_bank.formats import FormatError, ReadOptions, read_bytes
 from question_bank.store import BankImport, current_drafts, retire_items, retired_uids, try_import
+from scoring.store.analysis import latest_difficulty
 
 bp = Blueprint("console_bank", __name__, url_prefix="/committee/bank", template_folder="templates")
 KIND = "bank"
@@ -62,8 +65,11 @@ def _search(q: str, subtest: str) -> dict[str, Any]:
         words = q.lower().split()
         found = [d for d in drafts if (not subtest or d.subtest == subtest) and all(
             w in " ".join([d.uid, d.text, d.category or "", d.difficulty or "", *d.tags]).lower() for w in words)]
-        return {"total": len(drafts), "found": len(found), "items": found[:SHOWN], "subtests": subtests,
-                "retired": retired_uids(s)}
+        shown = found[:SHOWN]
+        ids = dict(s.execute(select(Item.uid, Item.id).where(Item.uid.in_([d.uid for d in shown]))).all())
+        measured = latest_difficulty(s, list(ids.values()))  # from 'exam-engine analysis' of finished exams
+        return {"total": len(drafts), "found": len(found), "items": shown, "subtests": subtests,
+                "retired": retired_uids(s), "p": {uid: measured[i] for uid, i in ids.items() if i in measured}}
 
     return in_session(load)
 

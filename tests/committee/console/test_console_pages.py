@@ -11,8 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from ground import db
-from ground.models import AuditEvent, Candidate, Exam, Item, Paper, Room
+from ground import clock, db
+from ground.models import AuditEvent, Candidate, Exam, Item, ItemVersion, Paper, Room
+from ground.models.analysis import ItemStatistic
 from ground.models.staff import RoomAssignment, StaffUser
 from tests.committee.console.conftest import csrf_of, sign_in_form
 from tests.committee.console.files import BROKEN_GIFT, roster_csv, skd_bank
@@ -231,6 +232,17 @@ def test_retire_an_item_and_bring_it_back(app: Flask, db_url: str, tmp_path: Pat
     assert r.status_code == 302
     listing = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "TWK-003 is retired" in listing and "<b>retired</b>" in listing
+    assert client.post("/committee/exams/", data={"csrf_token": csrf, "code": "SKD-M", "preset": "skd"}) \
+        .status_code == 409  # the retired item is missing from the SKD stock
+    with db.session_scope(db_url) as s:  # what 'exam-engine analysis' stores after an exam: the measured p
+        item = s.scalar(select(Item).where(Item.uid == "TIU-004"))
+        version = s.scalar(select(ItemVersion.id).where(ItemVersion.item_id == item.id))
+        exam = Exam(code="OLD", title="old", duration_s=60, blueprint={}, grading={}, created_at=clock.now())
+        s.add(exam)
+        s.flush()
+        s.add(ItemStatistic(exam_id=exam.id, item_id=item.id, item_version_id=version, subtest="TIU",
+                            computed_at=clock.now(), n=120, p=0.42))
+    assert "measured p = 0.42" in client.get("/committee/bank/?q=TIU-004").get_data(as_text=True)
     short = client.get("/committee/blueprints/?preset=skd").get_data(as_text=True)
     assert 'id="bp-problems"' in short  # 29 TWK left for 30 places: a retired item is drawn no more
     with db.session_scope(db_url) as s:
