@@ -30,9 +30,9 @@ REC = "CPNS-2026"
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> tuple[Flask, int, int]:
-    url = f"sqlite:///{tmp_path / 'exam.sqlite3'}"
-    db.upgrade(url)
+def world(tmp_path: Path, db_url: str) -> tuple[Flask, int, int]:
+    """Two submitted applicants and the staff, on SQLite and on PostgreSQL when configured."""
+    url = db_url
     from tests.registration.factory import make_recruitment
 
     with db.session_scope(url) as s:

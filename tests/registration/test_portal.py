@@ -24,9 +24,9 @@ REC = "CPNS-2026"
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Flask:
-    url = f"sqlite:///{tmp_path / 'exam.sqlite3'}"
-    db.upgrade(url)
+def app(tmp_path: Path, db_url: str) -> Flask:
+    """The portal on SQLite, and on PostgreSQL when configured (its keys in tmp_path either way)."""
+    url = db_url
     with db.session_scope(url) as s:
         make_recruitment(s, REC)
     return create_app(Config(data_dir=tmp_path, database_url=url), async_mode="threading")

@@ -43,9 +43,9 @@ def submitted(session, who_data, login) -> int:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> tuple[Flask, int, int]:
-    url = f"sqlite:///{tmp_path / 'exam.sqlite3'}"
-    db.upgrade(url)
+def world(tmp_path: Path, db_url: str) -> tuple[Flask, int, int]:
+    """Two submitted applicants and the staff, on SQLite and on PostgreSQL when configured."""
+    url = db_url
     with db.session_scope(url) as s:
         make_recruitment(s)
         a = submitted(s, WOMAN, "siti@contoh.id")
