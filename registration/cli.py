@@ -79,15 +79,18 @@ def document_cmd(state: CliState, recruitment: str, code: str, name: str, kinds:
 @recruitment_cmd.command("export")
 @click.argument("recruitment")
 @click.option("--exam", "exam_code", required=True)
-@click.option("--room", required=True, help="Room code (as in 'candidates import').")
+@click.option("--room", "rooms", multiple=True, required=True,
+              help="Room code (as in 'candidates import'); repeated: existing rooms filled by capacity in order.")
 @click.option("--session", "sitting", default="", help="Session number.")
 @click.option("--pins", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the PIN list (owner-only) for 'exam-engine cards'.")
 @pass_state
-def export_cmd(state: CliState, recruitment: str, exam_code: str, room: str, sitting: str, pins: Path) -> None:
+def export_cmd(state: CliState, recruitment: str, exam_code: str, rooms: tuple[str, ...], sitting: str,
+               pins: Path) -> None:
     """The eligible (MS) applicants not yet exported become candidates of the exam, with new PINs."""
     try:
         with state.session() as s:
+            room: str | list[str] = rooms[0] if len(rooms) == 1 else list(rooms)
             issued = export.export_eligible(s, recruitment, get_exam(s, exam_code), room, sitting, actor=cli_actor())
     except roster.RosterError as err:
         raise click.ClickException("\n".join(msg for _line, msg in err.problems)) from None

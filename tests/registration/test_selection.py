@@ -169,3 +169,20 @@ def test_the_eligible_become_candidates_once(world: tuple[Flask, int, int]) -> N
     history = woman.get("/daftar/account/data.json").json["applications"][0]["exam"]
     assert history == {"exam": "SKD-T", "participant_no": f"R{a:08d}", "scores": None}  # not sat yet
     assert 'id="card"' not in man.get("/daftar/r/CPNS-2026").get_data(as_text=True)
+
+
+def test_the_eligible_fill_rooms_by_capacity(world: tuple[Flask, int, int]) -> None:
+    app, a, b = world
+    with db.session_scope(app.extensions["exam_engine"].db_url) as s:
+        for app_id in (a, b):
+            for r in selection.detail(s, app_id)["requirements"]:
+                selection.mark(s, app_id, r["id"], True, "", actor="staff:v")
+        exam = make_exam(s).exam
+        s.add_all([Room(exam_id=exam.id, code=code, name=code, capacity=1, is_open=False) for code in ("RA", "RB")])
+        s.flush()
+        for rooms, code in ((["RA"], "no_seats"), (["RA", "NOPE"], "bad_room")):
+            with pytest.raises(AppError) as refused:
+                export.export_eligible(s, "CPNS-2026", exam, rooms, "", actor="cli:test")
+            assert refused.value.code == code and s.scalar(select(Candidate.id)) is None
+        issued = export.export_eligible(s, "CPNS-2026", exam, ["RA", "RB"], "", actor="cli:test")
+        assert [(i.participant_no, i.room_code) for i in issued] == [(f"R{a:08d}", "RA"), (f"R{b:08d}", "RB")]
