@@ -43,6 +43,7 @@ def test_demo_exam_through_scoring(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                                      saved_at=clock.now()))
     for pid in ids[:5]:
         receipts.append(close_paper(url, pid, "submitted", key).receipt)
+    clock.advance(exam.duration_s + 1)  # the session is over: the sixth is absent, no longer an open paper
 
     def run(*args: str):
         return CliRunner().invoke(main, ["--data-dir", str(config.data_dir), *args], catch_exceptions=False)
