@@ -236,6 +236,8 @@ HTTP |= {
     ("GET", "/committee/bank/"): ("/committee/bank/", None, console_page(200)),
     ("POST", "/committee/bank/preview"): ("/committee/bank/preview", {}, CONSOLE_FORM_ERROR),
     ("POST", "/committee/bank/commit"): ("/committee/bank/commit", {}, console_page((409, "no_upload"))),
+    ("GET", "/committee/bank/item/<code>"): ("/committee/bank/item/NOPE", None, console_page((404, "unknown_item"))),
+    ("POST", "/committee/bank/item/<code>"): ("/committee/bank/item/NOPE", {}, console_page((404, "unknown_item"))),
     ("POST", "/committee/bank/retire"): ("/committee/bank/retire", {}, CONSOLE_FORM_ERROR),
     ("POST", "/committee/bank/cancel"): ("/committee/bank/cancel", {}, console_page((302, "/committee/bank/"))),
     ("GET", "/committee/blueprints/"): ("/committee/blueprints/", None, console_page(200)),

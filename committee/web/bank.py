@@ -6,6 +6,7 @@ rolls back, the commit runs it again on the same file and commits (audited under
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, request, url_for
@@ -19,7 +20,8 @@ from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Item
 from ground.staff.auth import signed_in_staff
-from question_bank.formats import FormatError, ReadOptions, read_bytes
+from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions, read_bytes
+from question_bank.items import ItemDraft, OptionDraft, check_draft
 from question_bank.store import BankImport, current_drafts, retire_items, retired_uids, try_import
 from scoring.store.analysis import latest_difficulty
 
@@ -144,3 +146,61 @@ def retire() -> Any:
     message = _("%(uid)s is in use again.", uid=uid) if restore else _("%(uid)s is retired: new papers no longer "
                                                                       "draw it.", uid=uid)
     return done(message, url_for(".index", q=uid))
+
+
+def _current(s: Session, uid: str) -> ItemDraft:
+    found = [d for d in current_drafts(s) if d.uid == uid]
+    if not found:
+        raise AppError("unknown_item", _("No item %(uids)s in the bank.", uids=uid), 404)
+    return found[0]
+
+
+@bp.get("/item/<code>")
+@committee_only
+def item(code: str) -> Any:
+    """An item's current version as an editable form (saving makes a new version; papers issued keep theirs)."""
+    return page("console_bank_item.html", d=in_session(lambda s: _current(s, code)), problems=[])
+
+
+def _edited(current: ItemDraft) -> ItemDraft:
+    """The current draft with the form's text, labels, explanation and options (media kept; HTML only if the text
+    did not change, since it is the same stem's richer form)."""
+    text = (request.form.get("text") or "").replace("\r\n", "\n").strip()
+    options = []
+    for i, old in enumerate(current.options):
+        try:
+            points = float(request.form.get(f"points_{i}") or 0)
+        except ValueError:
+            raise AppError("bad_points", _("Points must be a number."), 400) from None
+        options.append(OptionDraft((request.form.get(f"option_{i}") or "").strip(), points, old.media))
+    return replace(
+        current, text=text, html=current.html if text == current.text else None, options=options,
+        category=(request.form.get("category") or "").strip() or None,
+        difficulty=(request.form.get("difficulty") or "").strip() or None,
+        explanation=(request.form.get("explanation") or "").strip() or None, source="console",
+    )
+
+
+@bp.post("/item/<code>")
+@committee_only
+def save_item(code: str) -> Any:
+    """Store the edited item as a new version through the import path (the same checks as a file)."""
+    actor = signed_in_staff().actor
+    current = in_session(lambda s: _current(s, code))
+    edited = _edited(current)
+    problems = [Problem(code, message) for message in check_draft(edited)]
+
+    def work(s: Session) -> BankImport:
+        tried = try_import(s, ParseResult(items=[edited], problems=list(problems), fmt="console"), update=True)
+        if tried.refused:
+            s.rollback()
+        elif tried.report.updated:
+            audit.record(s, "bank_item_edited", actor=actor, uid=code)
+        return tried
+
+    tried = in_session(work)
+    if tried.refused:
+        return page("console_bank_item.html", status=422, d=edited, problems=tried.report.problems)
+    message = _("%(uid)s saved as a new version.", uid=code) if tried.report.updated else _(
+        "%(uid)s is unchanged.", uid=code)
+    return done(message, url_for(".index", q=code))

@@ -35,7 +35,7 @@ GET_ROUTES = [
 FORM_ROUTES = ["/staff/login", "/receipt", "/committee/analysis/{code}"]
 FORM_ROUTES += [  # the committee console (issue 15)
     "/committee/bank/preview", "/committee/bank/commit", "/committee/bank/cancel", "/committee/bank/retire",
-    "/committee/exams/",
+    "/committee/bank/item/{code}", "/committee/exams/",
     "/committee/exams/{code}/issue", "/committee/exams/{code}/open", "/committee/rooms/", "/committee/rooms/staff",
     "/committee/rooms/staff/{code}/active", "/committee/rooms/staff/{code}/assign",
     "/committee/rooms/staff/{code}/unassign", "/committee/rooms/staff/{code}/password",
@@ -43,7 +43,7 @@ FORM_ROUTES += [  # the committee console (issue 15)
     "/committee/candidates/move",
 ]
 GET_ROUTES += [
-    "/committee/bank/", "/committee/blueprints/", "/committee/exams/", "/committee/exams/{code}", "/committee/rooms/",
+    "/committee/bank/", "/committee/bank/item/{code}", "/committee/blueprints/", "/committee/exams/", "/committee/exams/{code}", "/committee/rooms/",
     "/committee/candidates/", "/committee/candidates/cards/{code}", "/committee/candidates/attendance/{code}",
 ]
 # routes that read no body and no path value: nothing to fuzz ((method, rule) as in the app's url_map)

@@ -165,7 +165,7 @@ def test_prepare_an_exam_day_in_the_console(app: Flask, db_url: str, tmp_path: P
 
 POSTS = [
     "/committee/bank/preview", "/committee/bank/commit", "/committee/bank/cancel", "/committee/bank/retire",
-    "/committee/exams/",
+    "/committee/bank/item/TWK-000", "/committee/exams/",
     "/committee/exams/X/issue", "/committee/exams/X/open", "/committee/rooms/", "/committee/rooms/staff",
     "/committee/rooms/staff/pengawas/assign", "/committee/rooms/staff/pengawas/unassign",
     "/committee/rooms/staff/pengawas/active", "/committee/rooms/staff/pengawas/password",
@@ -251,3 +251,24 @@ def test_retire_an_item_and_bring_it_back(app: Flask, db_url: str, tmp_path: Pat
     client.post("/committee/bank/retire", data={"csrf_token": csrf, "uid": "TWK-003", "reason": "diperbaiki",
                                                 "restore": "1"})
     assert 'id="bp-ok"' in client.get("/committee/blueprints/?preset=skd").get_data(as_text=True)
+
+
+def test_edit_an_item_as_a_new_version(app: Flask, db_url: str, tmp_path: Path) -> None:
+    client, _landed, csrf = sign_in_form(app, "ketua")
+    page, _status = upload(client, "/committee/bank/preview", skd_bank(tmp_path / "bank.csv"), csrf)
+    client.post("/committee/bank/commit", data={"csrf_token": csrf, "upload_id": hidden(page, "upload_id")})
+    form = client.get("/committee/bank/item/TIU-002").get_data(as_text=True)
+    assert 'id="item-form"' in form and "Soal TIU nomor 3" in form
+    fields = {"csrf_token": csrf, "text": "Soal TIU nomor 3, diperbaiki.", "category": "umum", "difficulty": "sulit"}
+    fields |= {f"option_{i}": f"Pilihan {i}" for i in range(5)} | {f"points_{i}": "0" for i in range(5)}
+    r = client.post("/committee/bank/item/TIU-002", data=fields)  # no option scores: refused, nothing stored
+    assert r.status_code == 422 and 'id="item-problems"' in r.get_data(as_text=True)
+    r = client.post("/committee/bank/item/TIU-002", data={**fields, "points_2": "5"})
+    assert r.status_code == 302
+    with db.session_scope(db_url) as s:
+        item = s.scalar(select(Item).where(Item.uid == "TIU-002"))
+        assert item.current_version == 2 and item.difficulty == "sulit"
+        assert s.scalar(select(AuditEvent.actor).where(AuditEvent.action == "bank_item_edited")) == "staff:ketua"
+    shown = client.get("/committee/bank/item/TIU-002").get_data(as_text=True)
+    assert "Soal TIU nomor 3, diperbaiki." in shown
+    assert client.get("/committee/bank/item/NOPE").status_code == 404
