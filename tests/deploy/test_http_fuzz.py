@@ -43,7 +43,8 @@ FORM_ROUTES += [  # the committee console (issue 15)
     "/committee/candidates/move",
 ]
 GET_ROUTES += [
-    "/committee/bank/", "/committee/bank/item/{code}", "/committee/blueprints/", "/committee/exams/", "/committee/exams/{code}", "/committee/rooms/",
+    "/committee/bank/", "/committee/bank/item/{code}", "/committee/blueprints/", "/committee/exams/",
+    "/committee/exams/{code}", "/committee/rooms/",
     "/committee/candidates/", "/committee/candidates/cards/{code}", "/committee/candidates/attendance/{code}",
 ]
 # routes that read no body and no path value: nothing to fuzz ((method, rule) as in the app's url_map)
