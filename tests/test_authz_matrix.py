@@ -215,14 +215,14 @@ HTTP |= {  # the public check of a signed document (issue 16): anyone; an empty 
     ("POST", "/verify"): ("/verify", {}, anyone(400)),
 }
 HTTP |= {  # onboarding (issue 16): console pages; the demo exam has no records yet
-    ("GET", "/committee/onboarding/<code>"): ("/committee/onboarding/{exam}", None, console_page(200)),
-    ("POST", "/committee/onboarding/<code>"): ("/committee/onboarding/{exam}", {}, console_page(409)),
-    ("GET", "/committee/onboarding/<code>/<number>"): (
-        "/committee/onboarding/{exam}/NOPE", None, cells((302, "/staff/login"), other_proctor=403, proctor=403,
+    ("GET", "/committee/results/<code>/onboarding"): ("/committee/results/{exam}/onboarding", None, console_page(200)),
+    ("POST", "/committee/results/<code>/onboarding"): ("/committee/results/{exam}/onboarding", {}, console_page(409)),
+    ("GET", "/committee/results/<code>/onboarding/<number>"): (
+        "/committee/results/{exam}/onboarding/NOPE", None, cells((302, "/staff/login"), other_proctor=403, proctor=403,
                                                          committee=(404, "unknown_record"),
                                                          admin=(404, "unknown_record"))),
-    ("POST", "/committee/onboarding/<code>/<number>"): (
-        "/committee/onboarding/{exam}/NOPE", {}, cells((302, "/staff/login"), other_proctor=403, proctor=403,
+    ("POST", "/committee/results/<code>/onboarding/<number>"): (
+        "/committee/results/{exam}/onboarding/NOPE", {}, cells((302, "/staff/login"), other_proctor=403, proctor=403,
                                                        committee=(404, "unknown_record"),
                                                        admin=(404, "unknown_record"))),
 }

@@ -31,7 +31,8 @@ from scoring.store.onboarding import (
     set_status,
 )
 
-bp = Blueprint("console_onboarding", __name__, url_prefix="/committee/onboarding", template_folder="templates")
+# under the results (the console's "Results" entry stays current): after the final selection comes onboarding
+bp = Blueprint("console_onboarding", __name__, url_prefix="/committee/results", template_folder="templates")
 
 
 def _exam(s: Session, code: str) -> Exam:
@@ -61,14 +62,14 @@ def _index(code: str, status: int = 200, error: str | None = None) -> Any:
     return page("console_onboarding.html", status=status, error=error, **in_session(lambda s: _list(s, code)))
 
 
-@bp.get("/<code>")
+@bp.get("/<code>/onboarding")
 @committee_only
 def index(code: str) -> Any:
     """Every onboarding record of the exam and the form that creates them from the final results."""
     return _index(code)
 
 
-@bp.post("/<code>")
+@bp.post("/<code>/onboarding")
 @committee_only
 def create(code: str) -> Any:
     """Records for every selected (P/L) candidate not yet onboarded, in a cohort, with the milestones typed."""
@@ -120,14 +121,14 @@ def _person_page(code: str, number: str, status: int = 200, error: str | None = 
                 **in_session(lambda s: _person_view(s, code, number)))
 
 
-@bp.get("/<code>/<number>")
+@bp.get("/<code>/onboarding/<number>")
 @committee_only
 def person(code: str, number: str) -> Any:
     """One person's whole record: results, unit, mentor, status, milestones and who changed what when."""
     return _person_page(code, number)
 
 
-@bp.post("/<code>/<number>")
+@bp.post("/<code>/onboarding/<number>")
 @committee_only
 def change(code: str, number: str) -> Any:
     """``action=assign`` (unit, mentor), ``status``, ``milestone`` (name, due) or ``done`` (name, on)."""

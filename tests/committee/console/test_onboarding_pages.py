@@ -32,16 +32,17 @@ def selected(db_url: str, exam: str) -> str:  # noqa: F811
 
 def test_cohort_then_one_person_moved_through_two_milestones(app: Flask, selected: str, db_url: str) -> None:
     client, _landed, csrf = sign_in_form(app, "ketua")
-    page = client.get(f"/committee/onboarding/{selected}").get_data(as_text=True)
+    page = client.get(f"/committee/results/{selected}/onboarding").get_data(as_text=True)
     assert "No records yet" in page
-    assert client.post(f"/committee/onboarding/{selected}", data={"cohort": "LATSAR-1"}).status_code in (400, 403)
-    r = client.post(f"/committee/onboarding/{selected}", data={
+    no_token = client.post(f"/committee/results/{selected}/onboarding", data={"cohort": "LATSAR-1"})
+    assert no_token.status_code in (400, 403)
+    r = client.post(f"/committee/results/{selected}/onboarding", data={
         "csrf_token": csrf, "cohort": "LATSAR-1", "cohort_name": "Latsar angkatan 1", "starts": "2027-02-01",
         "ends": "2027-03-31", "mentor": "", "milestones": "Latsar\nOn-the-job training\nProbation review"})
     assert r.status_code == 302
     page = client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "onboarding record(s) created" in page and f'/committee/onboarding/{selected}/A"' in page
-    person = f"/committee/onboarding/{selected}/A"
+    assert "onboarding record(s) created" in page and f'/committee/results/{selected}/onboarding/A"' in page
+    person = f"/committee/results/{selected}/onboarding/A"
     for data in ({"action": "assign", "unit": "Dinas Pendidikan", "mentor": "Ibu Sari"},
                  {"action": "milestone", "name": "Orientasi unit", "due": "2027-04-15"},
                  {"action": "done", "name": "Latsar", "on": "2027-03-31"},
@@ -62,4 +63,4 @@ def test_cohort_then_one_person_moved_through_two_milestones(app: Flask, selecte
         assert rec is not None
         actors = {e.actor for e in s.scalars(select(AuditEvent).where(AuditEvent.action.like("onboarding%")))}
         assert actors == {"staff:ketua"}
-    assert client.get(f"/committee/onboarding/{selected}/ZZZ").status_code == 404
+    assert client.get(f"/committee/results/{selected}/onboarding/ZZZ").status_code == 404
