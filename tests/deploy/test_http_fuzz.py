@@ -63,7 +63,8 @@ PLAIN |= {("GET", "/committee/results/"), ("GET", "/committee/results/audit"), (
 FORM_ROUTES += ["/committee/results/{code}/final/preview", "/committee/results/{code}/final/commit",
                 "/committee/results/{code}/final/store", "/committee/results/{code}/final/announcement"]
 GET_ROUTES += ["/committee/results/{code}/final"]
-FORM_ROUTES += ["/committee/results/{code}/onboarding", "/committee/results/{code}/onboarding/<number>"]  # onboarding (issue 16)
+# onboarding (issue 16)
+FORM_ROUTES += ["/committee/results/{code}/onboarding", "/committee/results/{code}/onboarding/<number>"]
 GET_ROUTES += ["/committee/results/{code}/onboarding", "/committee/results/{code}/onboarding/<number>"]
 FORM_ROUTES += ["/verify"]  # the public check of a signed document (issue 16)
 PLAIN |= {("GET", "/verify")}
