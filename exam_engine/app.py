@@ -15,6 +15,7 @@ from ground.config import REPO_ROOT, Config
 from ground.errors import AppError, error_body
 from ground.extensions import babel, socketio
 from ground.runtime import Runtime
+from ground.sockets import FlatPacket
 
 
 def select_locale() -> str:
@@ -87,6 +88,7 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
         ping_interval=10,
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
+        serializer=FlatPacket,
     )
     secure(app, config)
     init_assets(app)

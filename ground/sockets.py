@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask_socketio import Namespace
+from socketio.packet import Packet
 
 from ground.errors import AppError
 from ground.i18n import _
@@ -35,15 +36,59 @@ def lifecycle_call(server: Any, event: str, namespace: str, args: tuple[Any, ...
     return False
 
 
-class GuardedNamespace(Namespace):
-    """A Flask-SocketIO namespace that refuses reserved event names sent by a client (they would run our handlers)."""
+class FlatPacket(Packet):
+    """Socket.IO's packet, with binary attachments put back without recursion: python-socketio's own recursion
+    fails on a payload nested a few hundred levels deep next to a ``bytes`` value (found by the socket fuzz), and the
+    connection then takes every later message for a missing attachment (it never answers again)."""
 
-    def trigger_event(self, event: str, *args: Any) -> Any:
-        """Refuse a client's ``connect``/``disconnect``/… with the ack error shape; dispatch everything else."""
-        if event in RESERVED_EVENTS and not lifecycle_call(self.socketio.server, event, self.namespace, args):
+    @classmethod
+    def reconstruct_binary(cls, data: Any, attachments: list[bytes]) -> Any:
+        """Replace each ``{"_placeholder": true, "num": n}`` with attachment n, level by level."""
+
+        def fill(value: Any) -> Any:
+            if isinstance(value, dict) and value.get("_placeholder") and "num" in value:
+                num = value["num"]
+                return attachments[num] if isinstance(num, int) and 0 <= num < len(attachments) else None
+            if isinstance(value, list | dict):
+                todo.append(value)
+            return value
+
+        todo: list[Any] = []
+        root = fill(data)
+        while todo:
+            node = todo.pop()
+            for key in range(len(node)) if isinstance(node, list) else list(node):
+                node[key] = fill(node[key])
+        return root
+
+
+class GuardedNamespace(Namespace):
+    """A Flask-SocketIO namespace that answers every client event: reserved names, unknown names and extra
+    payloads are refused with the ack error shape before any handler runs (a handler never sees them)."""
+
+    def handles(self, event: str) -> bool:
+        """Whether a client may send ``event`` here (a handler exists for it)."""
+        return callable(getattr(self, f"on_{event}", None))
+
+    def refusal(self, event: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The ack refusing a client's event, or None to dispatch it (``args``: the sid and the payloads)."""
+        if event in RESERVED_EVENTS:
+            if lifecycle_call(self.socketio.server, event, self.namespace, args):
+                return None
             log.warning("refused reserved event %r from a client on %s", event, self.namespace)
             return AppError("reserved_event", _("This event name is reserved and cannot be sent."), 400).ack()
+        if not self.handles(event):  # no ack at all would leave the client waiting for its timeout
+            return AppError("unknown_event", _("This event name is unknown."), 400).ack()
+        if len(args) > 2:  # a handler takes one payload: more would fail it with a TypeError (``internal``)
+            return AppError("bad_payload", _("Send one payload with an event."), 400).ack()
+        return None
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Refuse what ``refusal`` refuses; dispatch everything else."""
+        refused = self.refusal(event, args)
+        if refused is not None:
+            return refused
         return super().trigger_event(event, *args)
 
 
-__all__ = ["RESERVED_EVENTS", "GuardedNamespace", "lifecycle_call"]
+__all__ = ["RESERVED_EVENTS", "FlatPacket", "GuardedNamespace", "lifecycle_call"]

@@ -104,9 +104,14 @@ class ExamNamespace(GuardedNamespace):
         super().__init__(namespace)
         self.rt = rt
 
+    def handles(self, event: str) -> bool:
+        """The hot events have ``hot_`` handlers, not ``on_`` ones."""
+        return event in self.HOT_EVENTS or super().handles(event)
+
     def trigger_event(self, event: str, *args: Any) -> Any:
-        """Dispatch: hot events directly, the rest (reserved names refused) through Flask-SocketIO's request context."""
-        if event in self.HOT_EVENTS:
+        """Dispatch: hot events (with one payload) directly, the rest through the guard (reserved and unknown names,
+        extra payloads refused) and Flask-SocketIO's request context."""
+        if event in self.HOT_EVENTS and len(args) <= 2:
             sid, *payload = args
             return getattr(self, f"hot_{event}")(sid, payload[0] if payload else None)
         return super().trigger_event(event, *args)

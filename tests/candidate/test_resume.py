@@ -63,6 +63,9 @@ def test_start_while_paused_returns_everything_paused(server: LiveServer, procto
     assert st["ok"] and st["paused"] is True and st["locked"] is False and st["key"] == first["key"]
     assert st["flags"] == [q["id"]] and st["seq"] == 1 and st["deadline"] is None and st["remaining_ms"] > 0
     assert reloaded.call("answer", {"question": q["id"], "option": None, "seq": 2})["error"]["code"] == "paused"
+    two = reloaded.sio.call("answer", ({"question": q["id"], "option": None, "seq": 2}, 1), namespace="/exam",
+                            timeout=20)  # the hot path took the first argument and dropped the rest
+    assert two["error"]["code"] == "bad_payload" and reloaded.call("nosuch")["error"]["code"] == "unknown_event"
     for name in ("disconnect", "connect"):  # the proctor's namespace refuses reserved names the same way
         assert proctor.call(name, "client disconnect")["error"]["code"] == "reserved_event"
     assert proctor.call("resume_room", {"room": room, "reason": "power back"})["ok"], "still signed in and joined"
