@@ -258,11 +258,15 @@ def check_sessions(db_url: str) -> list[str]:
 # --- the /proctor namespace --------------------------------------------------------------------------------------
 
 
+MAX_ID = 2**62  # as the candidate's seq: ids beyond it (or below 1) are refused before they reach the database
+
+
 def _int(data: Any, name: str, *, required: bool = True) -> int | None:
+    """An id field: a whole number from 1 to ``MAX_ID`` (2**80 would overflow SQLite's and PostgreSQL's integers)."""
     value = data.get(name) if isinstance(data, dict) else None
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         raise AppError("bad_payload", _("Field '%(name)s' must be an id.", name=name))
     return value
 

@@ -259,8 +259,13 @@ def test_actions_without_a_reason_are_refused_and_change_nothing(server: LiveSer
             assert ack["ok"] is False, (action, reason)
             assert ack["error"]["code"] in ("reason_required", "reason_too_long", "message_required"), (action, ack)
             assert ack["error"]["message"]
-    for bad in (None, "x", [], {"room": "1"}, {"room": True}):
-        assert proctor.call("lock", bad)["error"]["code"] == "bad_payload"
+    for bad in (None, "x", [], {"room": "1"}, {"room": True}, {"room": 2**80}, {"room": -5}, {"room": 0},
+                {"room": room, "candidate": 2**62 + 1, "reason": "r"}):  # found by the socket fuzz: 2**80 was internal
+        assert proctor.call("lock", bad)["error"]["code"] == "bad_payload", bad
+    assert proctor.call("nosuch")["error"]["code"] == "unknown_event"
+    extra = proctor.sio.call("lock", ({"room": room, "candidate": cid, "reason": "r"}, 1), namespace="/proctor",
+                             timeout=30)  # two arguments: a TypeError in the handler (internal) before
+    assert extra["error"]["code"] == "bad_payload"
     assert proctor.call("extend", {"room": room, "seconds": "60", "reason": "r"})["error"]["code"] == "bad_seconds"
     assert proctor.call("extend", {"room": room, "seconds": 0, "reason": "r"})["error"]["code"] == "bad_seconds"
     assert _snapshot(server) == before
