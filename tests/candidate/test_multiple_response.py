@@ -19,6 +19,7 @@ from ground.crypto import load_master_key
 from ground.errors import AppError
 from ground.models import Answer, Exam, Item, ItemVersion, Paper, Result
 from ground.models import Candidate as CandidateRow
+from proctor import board
 from question_bank.blueprint import load_blueprint
 from scoring.receipts import answers_digest, canonical_answer
 from scoring.store.analysis import load_exam_responses
@@ -199,3 +200,9 @@ def test_extra_time_is_added_to_the_deadline_at_the_start(sqlite_server: LiveSer
             assert st["deadline"].startswith(paper.deadline.strftime("%Y-%m-%dT%H:%M:%S"))
     assert spans[2] == timedelta(seconds=1800), "the demo's 30 minutes"
     assert spans[1] == spans[2] + timedelta(seconds=1800), "longer by exactly the extra time"
+    with db.session_scope(live.db_url) as s:  # the proctor's grid shows them (and no proctor-granted time)
+        shown = {r["candidate_id"]: r for r in board.rows(s, room_id=live.room_id())}
+    row = shown[live.candidate_id(1)]
+    assert row["accommodations"] == {"extra_time_s": 1800, "large_text": True, "high_contrast": True}
+    assert row["extra_s"] == 0 and 59 * 60_000 < row["remaining_ms"] <= 60 * 60_000
+    assert shown[live.candidate_id(2)]["accommodations"]["extra_time_s"] == 0
