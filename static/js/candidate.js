@@ -341,7 +341,12 @@ function renderStartScreen() {
   $("start-name").textContent = c.name || "";
   $("start-number").textContent = c.participant_no || "";
   $("start-exam").textContent = e.title || e.code || "";
-  $("start-duration").textContent = e.duration_s ? fmt(T.duration_min, { n: Math.round(e.duration_s / 60) }) : "";
+  // the candidate's own time: the exam's duration and the extra time set for them in advance (an accommodation)
+  const extra = (c.accommodations && c.accommodations.extra_time_s) || 0;
+  $("start-duration").textContent = e.duration_s
+    ? fmt(T.duration_min, { n: Math.round(e.duration_s / 60) })
+      + (extra ? ` (${fmt(T.extra_time_incl, { n: Math.round(extra / 60) })})` : "")
+    : "";
   const rows = (e.subtests || []).map((sub) => {
     const tr = document.createElement("tr");
     const name = document.createElement("td"); name.textContent = sub.title === sub.code ? sub.code : `${sub.title} (${sub.code})`;

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from ground import db
 from ground.models import Candidate as CandidateRow
 from tests.candidate.test_multiple_response import BOUNDED, import_multiple
-from tests.live import LiveServer, log_in_on_page
+from tests.live import LiveServer, finish_on_page, log_in_on_page, start_on_page
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "test-output"
@@ -44,7 +44,7 @@ def test_two_boxes_ticked_survive_a_reload_and_score_within_the_bounds(page_on: 
     import_multiple(live, "MR-PAGE", BOUNDED, 'lowerBound="0" upperBound="5"')
     live.show_first(0, ["MR-PAGE"])
     log_in_on_page(page, live.url + "/?lang=id", live.candidate(0))
-    page.click("#start-button")
+    start_on_page(page)
     page.wait_for_selector("#q-options .option")
     texts = _texts(page)
 
@@ -61,9 +61,9 @@ def test_two_boxes_ticked_survive_a_reload_and_score_within_the_bounds(page_on: 
     page.wait_for_selector("#grid .cell.current.answered", state="attached")
     assert page.locator("#q-options .option.chosen").count() == 2
 
-    page.reload()  # the page resumes from the server: both boxes are still ticked
-    page.wait_for_selector("#q-options .option")
-    _go_to(page, "pilih semua kota")
+    page.reload()  # the page resumes from the server, on the question last viewed: both boxes are still ticked
+    page.wait_for_selector("#q-options input[type=checkbox]")
+    assert "pilih semua kota" in (page.locator("#q-text").text_content() or "")
     assert [boxes.nth(i).is_checked() for i in range(4)] == [True, True, False, False]
     page.screenshot(path=str(SHOTS / "candidate-multiple-response.png"))
 
@@ -74,11 +74,17 @@ def test_two_boxes_ticked_survive_a_reload_and_score_within_the_bounds(page_on: 
     page.locator("#q-options .option").nth(1).click()
     page.wait_for_selector("#q-options .option:nth-of-type(2).chosen", state="attached")
     page.locator("#save-state", has_text=texts["saved"]).wait_for()
+    page.keyboard.press("c")  # the keyboard ticks a box (C: Kuala Lumpur) and unticks it again
+    page.wait_for_selector("#q-options .option:nth-of-type(3).chosen", state="attached")
+    assert page.locator("#q-options input:focus").get_attribute("value") == boxes.nth(2).get_attribute("value")
+    page.keyboard.press("c")
+    page.wait_for_selector("#q-options .option:nth-of-type(3):not(.chosen)", state="attached")
+    page.locator("#save-state", has_text=texts["saved"]).wait_for()
+    assert [boxes.nth(i).is_checked() for i in range(4)] == [True, True, False, False]
 
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.click("#submit-button")
+    finish_on_page(page)
     page.wait_for_selector("#result-view:visible")
-    rows = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text()
+    rows = {r.locator(".name").inner_text(): r.locator(".score").inner_text()
             for r in page.locator("#result-rows tr").all()}
     assert rows["TIU"] == "5" and rows[texts["total"]] == "5", rows  # 3 + 3 clamped to 5; nothing else answered
     page.screenshot(path=str(SHOTS / "candidate-multiple-result.png"))
@@ -93,7 +99,10 @@ def test_accommodations_are_applied_to_the_page(page_on: tuple[Any, LiveServer],
     log_in_on_page(page, live.url + "/?lang=id", live.candidate(1))
     html = page.locator("html")
     assert set((html.get_attribute("class") or "").split()) >= {"acc-large", "acc-contrast"}
-    page.click("#start-button")
+    page.wait_for_selector("#agree-box:visible")
+    assert "+ 10 menit tambahan waktu" in page.locator("#start-duration").inner_text()
+    page.screenshot(path=str(SHOTS / "candidate-accommodations-start.png"))
+    start_on_page(page)
     page.wait_for_selector("#q-options .option")
     assert page.locator("#clock").inner_text() in ("00:40:00", "00:39:59"), "30 minutes and 10 extra"
     assert page.locator("body").evaluate("b => getComputedStyle(b).fontSize") == "20px"
