@@ -26,7 +26,8 @@ WRITER = "answer_writer"  # its name in Runtime.services
 
 @dataclass(frozen=True)
 class Write:
-    """One queued write: an answer (``option``) or a flag change (``flagged``), each with its seq; or a barrier."""
+    """One queued write: an answer (``option``, or ``options`` on a multiple-response question) or a flag change
+    (``flagged``), each with its seq; or a barrier."""
 
     kind: str  # "answer" | "flag" | "barrier"
     paper_id: int = 0
@@ -34,6 +35,7 @@ class Write:
     option: int | None = None
     seq: int = 0
     flagged: bool = False
+    options: tuple[int, ...] | None = None  # a set of option ids, sorted (empty: clears); None: a single answer
 
 
 @dataclass
@@ -44,6 +46,7 @@ class _Stored:
     seq: int = 0
     flagged: bool = False
     flag_seq: int = 0
+    options: tuple[int, ...] = ()  # a multiple-response question's chosen set, sorted
 
 
 def _refusal(state: Any, now: datetime) -> AppError | None:
@@ -69,7 +72,8 @@ def _upsert(dialect: str) -> Any:
     return ins.on_conflict_do_update(
         index_elements=[table.c.paper_id, table.c.item_version_id],
         set_={
-            "option_id": ins.excluded.option_id, "seq": ins.excluded.seq, "flagged": ins.excluded.flagged,
+            "option_id": ins.excluded.option_id, "option_ids": ins.excluded.option_ids, "seq": ins.excluded.seq,
+            "flagged": ins.excluded.flagged,
             "flag_seq": ins.excluded.flag_seq, "saved_at": ins.excluded.saved_at,
         },
         where=(table.c.seq <= ins.excluded.seq) & (table.c.flag_seq <= ins.excluded.flag_seq),
@@ -90,27 +94,34 @@ def _lock_papers(conn: Connection, ids: set[int]) -> dict[int, Any]:
 def _stored(conn: Connection, keys: set[tuple[int, int]]) -> dict[tuple[int, int], _Stored]:
     """The rows the batch touches, read under the papers' lock."""
     rows = conn.execute(
-        select(Answer.paper_id, Answer.item_version_id, Answer.option_id, Answer.seq, Answer.flagged, Answer.flag_seq)
-        .where(tuple_(Answer.paper_id, Answer.item_version_id).in_(list(keys)))
+        select(
+            Answer.paper_id, Answer.item_version_id, Answer.option_id, Answer.seq, Answer.flagged, Answer.flag_seq,
+            Answer.option_ids,
+        ).where(tuple_(Answer.paper_id, Answer.item_version_id).in_(list(keys)))
     )
-    return {(r.paper_id, r.item_version_id): _Stored(r.option_id, r.seq, r.flagged, r.flag_seq) for r in rows}
+    return {
+        (r.paper_id, r.item_version_id): _Stored(r.option_id, r.seq, r.flagged, r.flag_seq, tuple(r.option_ids or ()))
+        for r in rows
+    }
 
 
 def _apply(w: Write, cur: _Stored) -> tuple[dict[str, Any], bool]:
     """Apply one write in arrival order: its ack (in bank ids; the face shows labels) and whether the row changed."""
-    if w.kind == "answer":
-        held, name, shown, same = cur.seq, "option", w.option, cur.option == w.option
+    stored: Any
+    if w.kind == "answer" and w.options is not None:  # a set: the whole set is the answer, applied or not at once
+        held, name, shown, stored = cur.seq, "options", list(w.options), list(cur.options)
+    elif w.kind == "answer":
+        held, name, shown, stored = cur.seq, "option", w.option, cur.option
     else:
-        held, name, shown, same = cur.flag_seq, "flagged", w.flagged, cur.flagged == w.flagged
+        held, name, shown, stored = cur.flag_seq, "flagged", w.flagged, cur.flagged
     if w.seq > held:
         if w.kind == "answer":
-            cur.option, cur.seq = w.option, w.seq
+            cur.option, cur.options, cur.seq = w.option, w.options or (), w.seq
         else:
             cur.flagged, cur.flag_seq = w.flagged, w.seq
         return {"ok": True, "applied": True, "seq": w.seq, name: shown}, True
-    if w.seq == held and same:  # a resend of the write already applied (a reconnect, a replayed queue)
+    if w.seq == held and shown == stored:  # a resend of the write already applied (a reconnect, a replayed queue)
         return {"ok": True, "applied": True, "seq": w.seq, name: shown, "duplicate": True}, False
-    stored = cur.option if w.kind == "answer" else cur.flagged
     return {"ok": True, "applied": False, "reason": "stale", "seq": held, name: stored}, False
 
 
@@ -162,6 +173,7 @@ def _commit_batch(db_url: str, batch: list[Write]) -> list[dict[str, Any] | AppE
             rows = [
                 {
                     "paper_id": p, "item_version_id": q, "option_id": current[(p, q)].option,
+                    "option_ids": list(current[(p, q)].options) or None,
                     "seq": current[(p, q)].seq, "flagged": current[(p, q)].flagged,
                     "flag_seq": current[(p, q)].flag_seq, "saved_at": now,
                 }

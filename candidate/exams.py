@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from candidate.papers import exam_data_key
+from candidate.papers import exam_data_key, refuse_undeliverable, undeliverable
 from ground import audit, clock
 from ground.errors import AppError
 from ground.i18n import _
@@ -30,8 +30,11 @@ def get_exam(session: Session, code: str) -> Exam:
 
 
 def bank_problems(session: Session, bp: Blueprint) -> list[str]:
-    """What the bank lacks to fill every paper of ``bp`` (empty: it can)."""
-    return stock_problems(bp, load_pool(session, [s.code for s in bp.sections]))
+    """What the bank lacks to fill every paper of ``bp``, and items no candidate could answer (empty: it can)."""
+    pool = load_pool(session, [s.code for s in bp.sections])
+    odd = undeliverable(session, pool)
+    shown = [_("items the candidate page cannot show: %(items)s", items=", ".join(odd))] if odd else []
+    return shown + stock_problems(bp, pool)
 
 
 def create_exam(
@@ -54,7 +57,9 @@ def create_exam(
             "bad_grading",
             _("The grading rules know no subtest %(codes)s of the blueprint.", codes=", ".join(missing)), 400,
         )
-    problems = bank_problems(session, bp)
+    pool = load_pool(session, [s.code for s in bp.sections])
+    refuse_undeliverable(session, pool)
+    problems = stock_problems(bp, pool)
     if problems:
         raise AppError(
             "bank_short", _("The bank cannot fill this exam: %(what)s", what="; ".join(problems)), 409,

@@ -12,12 +12,38 @@ from sqlalchemy.orm import Session
 from ground import audit, clock
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Candidate, Exam, Paper
-from question_bank.assembly import Assembler, stock_problems
+from ground.models import Candidate, Exam, Item, ItemVersion, Paper
+from question_bank.assembly import Assembler, PoolItem, stock_problems
 from question_bank.blueprint import load_blueprint
 from question_bank.labels import LabelClash, PaperLabels, PaperMap
 from question_bank.packages import PaperSealer, new_exam_key, unwrap_exam_key
 from question_bank.store import load_pool, version_contents
+
+DELIVERED_KINDS = ("single", "multiple", "truefalse")  # what the candidate page shows: radio buttons or checkboxes
+
+
+def undeliverable(session: Session, pool: Iterable[PoolItem]) -> list[str]:
+    """The pool's items the candidate page cannot show, as ``uid (kind)`` (empty: it can show them all)."""
+    odd = [p.version_id for p in pool if p.kind not in DELIVERED_KINDS]
+    if not odd:
+        return []
+    rows = session.execute(
+        select(Item.uid, ItemVersion.kind).join(ItemVersion, ItemVersion.item_id == Item.id)
+        .where(ItemVersion.id.in_(odd)).order_by(Item.uid)
+    )
+    return [f"{uid} ({kind})" for uid, kind in rows]
+
+
+def refuse_undeliverable(session: Session, pool: Iterable[PoolItem]) -> None:
+    """No exam is made or issued with an item its candidates could not answer: AppError naming every such item."""
+    items = undeliverable(session, pool)
+    if items:
+        raise AppError(
+            "undeliverable",
+            _("The candidate page cannot show these items (single, multiple and true/false answers only): %(items)s",
+              items=", ".join(items)),
+            409, items=items,
+        )
 
 
 def exam_data_key(exam: Exam, master_key: bytes) -> bytes:
@@ -54,6 +80,7 @@ def issue_papers(
     """Give every candidate without a paper one (refused whole, with what is missing, if the bank is short)."""
     bp = load_blueprint(exam.blueprint)
     pool = load_pool(session, [s.code for s in bp.sections])
+    refuse_undeliverable(session, pool)
     problems = stock_problems(bp, pool)
     if problems:
         raise AppError("bank_short", _("The bank cannot fill this exam: %(what)s", what="; ".join(problems)), 409)

@@ -13,7 +13,7 @@ from ground.models import Answer, Candidate, Exam, Paper, Result
 from scoring import codes
 from scoring.grading import grade
 from scoring.presets import RulesError
-from scoring.receipts import answers_digest, make_receipt
+from scoring.receipts import answers_digest, canonical_answer, make_receipt
 from scoring.store.announcement import exam_rules
 from scoring.store.rescoring import points_for_paper
 
@@ -54,9 +54,9 @@ def receipt_claims(session: Session, paper: Paper, exam: Exam, result: Result) -
     candidate = session.get(Candidate, paper.candidate_id)
     assert candidate is not None
     final = {
-        str(v): (str(o) if o is not None else None)
-        for v, o in session.execute(
-            select(Answer.item_version_id, Answer.option_id).where(Answer.paper_id == paper.id)
+        str(v): canonical_answer(o, many)
+        for v, o, many in session.execute(
+            select(Answer.item_version_id, Answer.option_id, Answer.option_ids).where(Answer.paper_id == paper.id)
         )
     }
     return {

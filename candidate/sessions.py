@@ -35,13 +35,23 @@ class LoginOutcome:
     session_id: str
 
 
+def accommodations(candidate: Candidate) -> dict[str, Any]:
+    """A candidate's accommodations, set in advance: extra time (seconds, added at the start), larger text, contrast."""
+    return {
+        "extra_time_s": int(candidate.extra_time_s or 0),
+        "large_text": bool(candidate.large_text),
+        "high_contrast": bool(candidate.high_contrast),
+    }
+
+
 def candidate_public(candidate: Candidate) -> dict[str, Any]:
-    """What the candidate page may show about the candidate (nothing about scoring)."""
+    """What the candidate page may show about the candidate (nothing about scoring), and how to show the page."""
     return {
         "participant_no": candidate.participant_no,
         "name": candidate.name,
         "formation": candidate.formation,
         "entry_path": candidate.entry_path,
+        "accommodations": accommodations(candidate),
     }
 
 
@@ -222,17 +232,19 @@ def start(session: Session, paper: Paper, exam: Exam) -> None:
     if exam.key_released_at is None:
         raise AppError("not_released", _("The exam has not been opened yet. Please wait for the proctor."), 403)
     room = session.get(Room, paper_room_id(session, paper))
+    candidate = session.get(Candidate, paper.candidate_id)
+    accommodated_ms = int(candidate.extra_time_s or 0) * 1000 if candidate else 0  # set in advance (the import)
     now = clock.now()
     paper.started_at = now
-    total_ms = exam.duration_s * 1000 + int(paper.extra_ms or 0)
+    total_ms = exam.duration_s * 1000 + accommodated_ms + int(paper.extra_ms or 0)
     if room is not None and room.paused_at is not None:
         paper.state, paper.deadline, paper.remaining_ms = "paused", None, total_ms
     else:
         paper.state, paper.deadline = "started", now + timedelta(milliseconds=total_ms)
-    candidate = session.get(Candidate, paper.candidate_id)
     audit.record(
         session, "start", actor=f"candidate:{candidate.participant_no if candidate else '?'}", exam_id=exam.id,
         candidate_id=paper.candidate_id, deadline=clock.isoformat(paper.deadline) if paper.deadline else None,
+        **({"extra_time_s": accommodated_ms // 1000} if accommodated_ms else {}),
     )
     events.publish(
         events.STARTED, exam_id=exam.id, room_id=candidate.room_id if candidate else None,
@@ -245,15 +257,18 @@ def paper_room_id(session: Session, paper: Paper) -> int | None:
     return session.scalar(select(Candidate.room_id).where(Candidate.id == paper.candidate_id))
 
 
-def saved_state(session: Session, paper_id: int) -> tuple[dict[int, int], list[int]]:
-    """Every stored answer {version id: option id} and the flagged version ids, for resuming."""
-    answers: dict[int, int] = {}
+def saved_state(session: Session, paper_id: int) -> tuple[dict[int, int | tuple[int, ...]], list[int]]:
+    """Every stored answer {version id: option id, or the chosen set} and the flagged version ids, for resuming."""
+    answers: dict[int, int | tuple[int, ...]] = {}
     flags: list[int] = []
     for row in session.execute(
-        select(Answer.item_version_id, Answer.option_id, Answer.flagged).where(Answer.paper_id == paper_id)
+        select(Answer.item_version_id, Answer.option_id, Answer.option_ids, Answer.flagged)
+        .where(Answer.paper_id == paper_id)
     ):
         if row.option_id is not None:
             answers[row.item_version_id] = row.option_id
+        elif row.option_ids:
+            answers[row.item_version_id] = tuple(row.option_ids)
         if row.flagged:
             flags.append(row.item_version_id)
     return answers, flags

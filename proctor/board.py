@@ -73,9 +73,12 @@ def rows(
     progress = {
         r.paper_id: (int(r.answered), r.last_saved)
         for r in session.execute(
-            select(Answer.paper_id, func.count(Answer.option_id).label("answered"), func.max(Answer.saved_at).label(
-                "last_saved"
-            ))
+            select(
+                Answer.paper_id,
+                # an answered question holds one option, or a set of them (multiple response; an empty set is NULL)
+                (func.count(Answer.option_id) + func.count(Answer.option_ids)).label("answered"),
+                func.max(Answer.saved_at).label("last_saved"),
+            )
             .where(Answer.paper_id.in_(pids))
             .group_by(Answer.paper_id)
         )
@@ -121,6 +124,7 @@ def rows(
             "remaining_ms": sessions.remaining_ms(paper, now),
             "deadline": _iso(paper.deadline),
             "extra_s": int(paper.extra_ms or 0) // 1000,
+            "accommodations": sessions.accommodations(cand),
             "focus_lost": focus.get((cand.id, "focus_lost"), 0),
             "fullscreen_exits": focus.get((cand.id, "fullscreen_exit"), 0),
             "last_seen": _iso(max(seen)) if seen else None,

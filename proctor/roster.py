@@ -5,6 +5,10 @@ formation/formasi, quota/kuota (the formation's quota, the same on every row of 
 tie-break), entry_path/jalur (any spelling scoring accepts: "Cum Laude" → cum_laude), session/sesi, room/ruang.
 One exam room per (room, session) pair: code
 ``<room>-S<session>`` (or ``<room>`` without a session), created when missing.
+
+Accommodations, set in advance and optional: extra_time_min/tambahan_waktu (minutes) or extra_time_s/
+tambahan_waktu_detik (seconds), large_text/teks_besar and high_contrast/kontras_tinggi (ya/tidak, yes/no, 1/0;
+empty is no).
 """
 
 from __future__ import annotations
@@ -38,7 +42,14 @@ COLUMNS = {
     "gpa": ("gpa", "ipk"),
     "session": ("session", "sesi"),
     "room": ("room", "ruang"),
+    "extra_time_min": ("extra_time_min", "extra_minutes", "tambahan_waktu", "tambahan_waktu_menit", "waktu_tambahan"),
+    "extra_time_s": ("extra_time_s", "extra_seconds", "tambahan_waktu_detik"),
+    "large_text": ("large_text", "teks_besar", "huruf_besar"),
+    "high_contrast": ("high_contrast", "kontras_tinggi"),
 }
+MAX_EXTRA_S = 4 * 3600  # more than four extra hours is a typing error, not an accommodation
+YES = ("ya", "y", "yes", "true", "1", "benar")
+NO = ("tidak", "t", "no", "n", "false", "0", "")
 REQUIRED = ("participant_no", "name", "birth_date", "room")
 NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{3,63}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,40}$")
@@ -60,6 +71,9 @@ class Row:
     room: str
     quota: int | None = None
     gpa: float | None = None
+    extra_time_s: int = 0
+    large_text: bool = False
+    high_contrast: bool = False
 
     @property
     def room_code(self) -> str:
@@ -130,6 +144,32 @@ def _parse_date(raw: str) -> date | None:
     return None
 
 
+def _extra_time(get: dict[str, str], errs: list[str]) -> int:
+    """The extra time of a row in seconds, from minutes or seconds (one of them), or 0; a problem otherwise."""
+    minutes, seconds = get.get("extra_time_min", ""), get.get("extra_time_s", "")
+    if minutes and seconds:
+        errs.append(_("extra time is given both in minutes and in seconds: give one"))
+        return 0
+    raw, unit = (minutes, 60) if minutes else (seconds, 1)
+    if not raw:
+        return 0
+    value = float(raw.replace(",", ".")) if re.fullmatch(r"\d+([.,]0+)?", raw) else -1.0
+    if value < 0 or value * unit > MAX_EXTRA_S:
+        errs.append(_("extra time '%(v)s' is not a whole number of minutes (or seconds) from 0 to 240 minutes", v=raw))
+        return 0
+    return int(value) * unit
+
+
+def _yes_no(get: dict[str, str], field: str, label: str, errs: list[str]) -> bool:
+    """An accommodation switch of a row: ya/tidak, yes/no, 1/0 (empty: no); a problem naming the column otherwise."""
+    value = get.get(field, "").lower()
+    if value in YES:
+        return True
+    if value not in NO:
+        errs.append(_("%(column)s '%(v)s' is not ya/tidak (yes/no)", column=label, v=get.get(field, "")))
+    return False
+
+
 def check(session: Session, exam: Exam, table: tables.Table) -> list[Row]:
     """Every row valid, or RosterError with every problem by line (line 1 is the header)."""
     if not table.rows:
@@ -171,11 +211,17 @@ def check(session: Session, exam: Exam, table: tables.Table) -> list[Row]:
             if first[0] != quota:
                 errs.append(_("quota %(v)s differs from %(first)s on line %(line)s for the same formation",
                               v=quota, first=first[0], line=first[1]))
+        extra_s = _extra_time(get, errs)
+        large = _yes_no(get, "large_text", cols.get("large_text", ""), errs)
+        contrast = _yes_no(get, "high_contrast", cols.get("high_contrast", ""), errs)
         seen.setdefault(number, line)
         if errs:
             problems += [(line, e) for e in errs]
             continue
-        rows.append(Row(line, number, name, born, formation, entry_path, sess, room, quota, gpa))  # type: ignore[arg-type]
+        rows.append(Row(
+            line, number, name, born, formation, entry_path, sess, room, quota, gpa,  # type: ignore[arg-type]
+            extra_s, large, contrast,
+        ))
     problems += _capacity_problems(session, rows)
     if problems:
         raise RosterError(sorted(problems))
@@ -250,7 +296,8 @@ def add(session: Session, exam: Exam, rows: list[Row], *, actor: str = "system")
             exam_id=exam.id, room_id=rooms[r.room_code].id, participant_no=r.participant_no, name=r.name,
             birth_date=r.birth_date, formation=r.formation, formation_quota=r.quota, gpa=r.gpa,
             entry_path=r.entry_path, pin_hash=hash_pin(pin, pepper),
-            extra={"session": r.session, "room": r.room},
+            extra={"session": r.session, "room": r.room}, extra_time_s=r.extra_time_s, large_text=r.large_text,
+            high_contrast=r.high_contrast,
         ))
         issued.append(Issued(r.participant_no, r.name, r.birth_date.isoformat(), r.room_code, pin))
     session.flush()

@@ -188,7 +188,11 @@ class Assembler:
                         lst = list(opts)
                         rng.shuffle(lst)
                         opts = tuple(lst)
-                questions.append({"v": it.version_id, "o": list(opts)})
+                # "m": a multiple-response question (checkboxes, a set of answers); the sealed paper says so too
+                question: dict[str, Any] = {"v": it.version_id, "o": list(opts)}
+                if it.kind == "multiple":
+                    question["m"] = True
+                questions.append(question)
             subtests.append({"code": plan.section.code, "title": plan.section.title, "questions": questions})
         return {"subtests": subtests}
 

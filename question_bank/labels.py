@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 LABEL_BYTES = 9  # 72 bits: 12 characters; two labels of one paper never meet in practice, and we check anyway
@@ -50,6 +50,8 @@ class PaperMap:
                 label = self.question_labels[q["v"]] = labels.question(q["v"])
                 for place, o in enumerate(q["o"]):
                     self.option_labels[o] = label + _PLACES[place]
+        # the multiple-response questions (version ids): their answer is a set of options
+        self.multiple: set[int] = {q["v"] for sub in layout["subtests"] for q in sub["questions"] if q.get("m")}
         self.questions: dict[str, tuple[int, dict[str, int]]] = {}  # built at the first answer: issuing needs none
         # question labels have one length, so unique question labels make unique option labels
         if len(set(self.question_labels.values())) != len(self.question_labels):
@@ -66,10 +68,20 @@ class PaperMap:
             }
         return self.questions.get(label)
 
-    def saved(self, answers: Mapping[int, int], flags: Iterable[int]) -> tuple[dict[str, str], list[str]]:
-        """Stored answers {version id: option id} and flagged version ids as the candidate's labels."""
+    def option_set(self, option_ids: Iterable[int]) -> list[str]:
+        """A set of chosen options as labels, in their order on this paper's screen."""
+        # a question's labels share one length, so (length, text) sorts the place suffixes as numbers
+        return sorted((self.option_labels[o] for o in option_ids), key=lambda label: (len(label), label))
+
+    def saved(
+        self, answers: Mapping[int, int | Collection[int]], flags: Iterable[int]
+    ) -> tuple[dict[str, str | list[str]], list[str]]:
+        """Stored answers {version id: option id or a set of them} and flagged version ids as the candidate's labels."""
         return (
-            {self.question_labels[v]: self.option_labels[o] for v, o in answers.items()},
+            {
+                self.question_labels[v]: self.option_labels[o] if isinstance(o, int) else self.option_set(o)
+                for v, o in answers.items()
+            },
             sorted(self.question_labels[v] for v in flags),
         )
 

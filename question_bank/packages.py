@@ -124,7 +124,8 @@ class PaperSealer:
                     for o in q["o"]
                 ]
                 stem = head[vid] + _media(stem_media[vid], labels) if vid in stem_media else head[vid]
-                qs.append('{"id":"' + qlabel[vid] + stem + ',"options":[' + ",".join(options) + "]}")
+                many = ',"multiple":true' if q.get("m") else ""  # checkboxes: the answer is a set of options
+                qs.append('{"id":"' + qlabel[vid] + stem + many + ',"options":[' + ",".join(options) + "]}")
             title = _dumps({"code": sub["code"], "title": sub["title"]})[:-1]
             parts.append(title + ',"questions":[' + ",".join(qs) + "]}")
         return ('{"subtests":[' + ",".join(parts) + "]}").encode("utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -28,8 +28,19 @@ def canonical_json(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def answers_digest(answers: Mapping[str, str | None]) -> str:
-    """SHA-256 over the final answers {question id: option id or None}, order-independent."""
+Answer = str | list[str] | None  # an answer as hashed: an option id, a chosen set's sorted ids, or None (blank)
+
+
+def canonical_answer(option_id: int | None, option_ids: Collection[int] | None) -> Answer:
+    """The one form a stored answer is hashed in: a single option's id as text (as receipts always had), a set's ids
+    as text in numeric order, a blank (no option, an empty set) None."""
+    if option_id is not None:
+        return str(option_id)
+    return [str(o) for o in sorted(set(option_ids))] if option_ids else None
+
+
+def answers_digest(answers: Mapping[str, Answer]) -> str:
+    """SHA-256 over the final answers {question id: canonical answer}, order-independent."""
     return hashlib.sha256(canonical_json({str(k): v for k, v in answers.items()})).hexdigest()
 
 

@@ -186,13 +186,16 @@ class LiveServer:
             placed: Counter[str] = Counter()
             override: dict[int, str] = {}
             for uid in uids:
-                subtest, vid = s.execute(
-                    select(Item.subtest, ItemVersion.id).join(ItemVersion, ItemVersion.item_id == Item.id)
+                subtest, vid, kind = s.execute(
+                    select(Item.subtest, ItemVersion.id, ItemVersion.kind)
+                    .join(ItemVersion, ItemVersion.item_id == Item.id)
                     .where(Item.uid == uid, ItemVersion.version == Item.current_version)
                 ).one()
                 options = s.scalars(select(Option.id).where(Option.item_version_id == vid).order_by(Option.position))
                 section = next(x for x in layout["subtests"] if x["code"] == subtest)
-                section["questions"][placed[subtest]] = {"v": vid, "o": list(options)}
+                # as assembly lays it out: a multiple-response question is marked, so it is sealed and scored as a set
+                shown_q = {"v": vid, "o": list(options)} | ({"m": True} if kind == "multiple" else {})
+                section["questions"][placed[subtest]] = shown_q
                 placed[subtest] += 1
                 if html and uid in html:
                     override[vid] = html[uid]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -50,6 +51,21 @@ def _label_field(data: dict[str, Any], name: str, *, required: bool = True) -> s
     if not isinstance(value, str) or not 0 < len(value) <= 64:
         raise _bad(_("Field '%(name)s' must be a label from your paper.", name=name))
     return value
+
+
+def _option_set(data: dict[str, Any], options: dict[str, int]) -> tuple[int, ...]:
+    """The chosen set of a multiple-response answer as sorted option ids (empty: the answer is cleared)."""
+    if "option" in data:
+        raise _bad(_("This question takes several answers: send 'options' (a list of labels), not 'option'."))
+    labels = data.get("options")
+    if not isinstance(labels, list) or len(labels) > len(options) or not all(isinstance(x, str) for x in labels):
+        raise _bad(_("Field 'options' must be a list of option labels from this question."))
+    if len(set(labels)) != len(labels):
+        raise _bad(_("Field 'options' names an option twice."))
+    chosen = [options.get(label) for label in labels]
+    if None in chosen:
+        raise AppError("unknown_option", _("That option does not belong to this question."), 400)
+    return tuple(sorted(o for o in chosen if o is not None))
 
 
 def _start_state(
@@ -227,22 +243,33 @@ class ExamNamespace(GuardedNamespace):
         """Validate against this connection's paper, queue for the group commit, ack what happened once durable."""
         info = self._info(sid)
         question, options = self._question(info, data)
-        label = _label_field(data, "option", required=False)
-        option = None if label is None else options.get(label)
-        if label is not None and option is None:
-            raise AppError("unknown_option", _("That option does not belong to this question."), 400)
-        seq = self._seq(data)
-        outcome = answer_writer(self.rt).submit(Write("answer", info["paper_id"], question, option, seq))
+        pmap: PaperMap = info["paper_map"]
+        if question in pmap.multiple:
+            write = Write("answer", info["paper_id"], question, seq=0, options=_option_set(data, options))
+            answered = bool(write.options)
+        else:
+            if "options" in data:
+                raise _bad(_("This question takes one answer: send 'option' (a label or null), not 'options'."))
+            label = _label_field(data, "option", required=False)
+            option = None if label is None else options.get(label)
+            if label is not None and option is None:
+                raise AppError("unknown_option", _("That option does not belong to this question."), 400)
+            write, answered = Write("answer", info["paper_id"], question, option), option is not None
+        outcome = answer_writer(self.rt).submit(replace(write, seq=self._seq(data)))
         if isinstance(outcome, AppError):
             raise outcome
         if outcome["applied"] and not outcome.get("duplicate"):
             events.publish(
                 events.ANSWER_SAVED, exam_id=info.get("exam_id"), room_id=info.get("room_id"),
                 candidate_id=info.get("candidate_id"), paper_id=info["paper_id"], question=question,
-                answered=option is not None,
+                answered=answered,
             )
-        stored = outcome["option"]  # the writer speaks bank ids; the candidate only ever sees the paper's labels
-        outcome["option"] = None if stored is None else info["paper_map"].option_labels[stored]
+        # the writer speaks bank ids; the candidate only ever sees the paper's labels
+        if "options" in outcome:
+            outcome["options"] = pmap.option_set(outcome["options"])
+        else:
+            stored = outcome["option"]
+            outcome["option"] = None if stored is None else pmap.option_labels[stored]
         return outcome
 
     @acked

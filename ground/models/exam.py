@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -78,3 +79,8 @@ class Candidate(Base):
     gpa: Mapped[float | None] = mapped_column(Float, nullable=True)
     pin_hash: Mapped[str] = mapped_column(Text)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # accommodations set in advance (the candidate import), never improvised on the day: added to the deadline at
+    # the start, and the page's larger text / high contrast
+    extra_time_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    large_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    high_contrast: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

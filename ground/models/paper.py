@@ -42,13 +42,15 @@ class Paper(Base):
 
 
 class Answer(Base):
-    """The latest answer and flag for one question of one paper; ``seq``/``flag_seq`` order a client's writes."""
+    """The latest answer (an option or a set) and flag of one question of a paper; ``seq``/``flag_seq`` order writes."""
 
     __tablename__ = "answers"
 
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), primary_key=True)
-    option_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    option_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a single-answer question's choice
+    # a multiple-response question's chosen option ids, sorted (NULL: nothing chosen); option_id stays NULL there
+    option_ids: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)  # of the applied answer (one sequence per paper)
     flag_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # of the applied flag change

@@ -319,10 +319,12 @@ def read_gift(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         kind = "single"
         if not has_equals and len(positives) > 1 and sum(positives) <= 100.5:
             kind = "multiple"
+        # Moodle grades a multiple-response answer within 0..100 % of the mark (negative weights never go below 0)
+        lower, upper = (0.0, float(opts.max_points)) if kind == "multiple" else (None, None)
         result.items.append(
             ItemDraft(
                 uid, subtest or "", question, options, kind, category, explanation=explanation, media=media,
-                source=where, explicit_uid=False, html=html,
+                source=where, explicit_uid=False, html=html, score_lower=lower, score_upper=upper,
             )
         )  # fmt: skip
     return result

@@ -191,10 +191,12 @@ def read_moodle_xml(data: bytes, name: str, opts: ReadOptions) -> ParseResult:
         kind = "truefalse" if qtype == "truefalse" else "single"
         if qtype == "multichoice" and (q.findtext("single") or "true").strip().lower() in ("false", "0"):
             kind = "multiple"
+        # Moodle grades a multiple-response answer within 0..100 % of the mark (negative fractions never go below 0)
+        lower, upper = (0.0, float(opts.max_points)) if kind == "multiple" else (None, None)
         result.items.append(
             ItemDraft(
                 uid, subtest or "", text, options, kind, category, tags, difficulty, explanation, media, where,
-                explicit_uid=bool(idnumber), html=html,
+                explicit_uid=bool(idnumber), score_lower=lower, score_upper=upper, html=html,
             )
         )  # fmt: skip
     if not root.findall("question"):

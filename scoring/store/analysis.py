@@ -24,9 +24,10 @@ from scoring.analysis.responses import (
     ItemInfo,
     OptionInfo,
     ResponseMatrix,
+    compact_scores,
     score_choices,
 )
-from scoring.points import clamp
+from scoring.points import Bounds, best_points, clamp, question_points
 
 ANALYSED_STATES = ("finished",)  # papers still open or never started are not evidence about items
 
@@ -65,7 +66,8 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
     sub_titles: dict[str, str] = {}
     sub_versions: dict[str, list[int]] = {}
     seen: set[int] = set()
-    for _pid, layout, _no in papers:
+    shown_sets: dict[tuple[int, int], dict[str, Any]] = {}  # (paper, version) → the multiple-response question shown
+    for pid, layout, _no in papers:
         for st in (layout or {}).get("subtests", []):
             code = str(st.get("code", ""))
             if code not in sub_versions:
@@ -74,6 +76,8 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
                 sub_versions[code] = []
             for q in st.get("questions", []):
                 v = int(q["v"])
+                if q.get("m"):
+                    shown_sets[(pid, v)] = q
                 if v not in seen:
                     seen.add(v)
                     sub_versions[code].append(v)
@@ -91,6 +95,7 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
     ).all()
     key = bank_seal.option_points(session, versions)  # the points are sealed at rest: opened in memory only
     bounds = bank_seal.score_bounds(session, versions)  # one answer per item: its score is its option's, clamped
+    multiple = {v for _p, v in shown_sets}  # a set per answer: the item scores the clamped sum (no option analysis)
     options: dict[int, list[tuple[int, float]]] = {v: [] for v in versions}
     for oid, vid, _pos in opt_rows:
         options[vid].append((oid, clamp(key[vid][oid], bounds.get(vid))))
@@ -103,6 +108,10 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
                 raise AnalysisInputError(_("item version %(id)d has no options", id=v))
             for idx, (oid, _pts) in enumerate(opts):
                 option_index[oid] = (col_of[v], idx)
+            if v in multiple:
+                items.append(ItemInfo(id=f"{code}-{v}", max_points=best_points({"m": True}, key[v], bounds.get(v)),
+                                      subtest=code, item_id=item_of.get(v), item_version_id=v))
+                continue
             labels = _letters(len(opts))
             infos = tuple(OptionInfo(labels[i], pts) for i, (_oid, pts) in enumerate(opts))
             items.append(ItemInfo(id=f"{code}-{v}", max_points=max(p for _o, p in opts), options=infos,
@@ -154,15 +163,44 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
             choices[rows, cols] = opt_idx[opts]
     finally:
         cursor.close()
+    scores = score_choices(choices, items)
+    if multiple:
+        scores = _set_scores(session, exam.id, papers, shown_sets, key, bounds, choices, col_of, scores)
     presented = choices != NOT_PRESENTED
-    matrix = ResponseMatrix([no for _p, _l, no in papers], items, score_choices(choices, items), choices=choices,
-                            presented=presented)
+    matrix = ResponseMatrix([no for _p, _l, no in papers], items, scores, choices=choices, presented=presented)
     subtests, start = [], 0
     for code in sub_order:
         size = len(sub_versions[code])
         subtests.append(Subtest(code, sub_titles[code], list(range(start, start + size))))
         start += size
     return ExamResponses(exam.id, exam.code, exam.title, matrix, subtests)
+
+
+def _set_scores(
+    session: Session, exam_id: int, papers: list[Any], shown: dict[tuple[int, int], dict[str, Any]],
+    key: dict[int, dict[int, float]], bounds: dict[int, Bounds], choices: np.ndarray, col_of: dict[int, int],
+    scores: np.ndarray,
+) -> np.ndarray:
+    """Multiple-response answers into the matrix: each scores its chosen options' sum, clamped as on the paper."""
+    row_of = {pid: i for i, (pid, _l, _n) in enumerate(papers)}
+    out = scores.astype(np.float64)
+    for pid, vid, many in session.execute(
+        select(Answer.paper_id, Answer.item_version_id, Answer.option_ids)
+        .join(Paper, Paper.id == Answer.paper_id)
+        .where(Paper.exam_id == exam_id, Paper.state.in_(ANALYSED_STATES), Answer.option_ids.is_not(None),
+               Answer.item_version_id.in_(sorted({v for _p, v in shown})))
+    ):
+        q = shown.get((pid, vid))
+        stray = [o for o in many or () if q is None or o not in q["o"]]
+        if stray:
+            raise AnalysisInputError(
+                _("answer of paper %(paper)d to item version %(version)d names option %(option)d, which is not "
+                  "one of that question's options on the paper", paper=pid, version=vid, option=stray[0]))
+        if q is not None and many:
+            i, j = row_of[pid], col_of[vid]
+            choices[i, j] = 0  # answered (an item without option details: no distractor table reads the index)
+            out[i, j] = question_points(q, many, key[vid], bounds.get(vid))
+    return compact_scores(out)
 
 
 def save_item_statistics(session: Session, exam_id: int, analyses: list[SubtestAnalysis]) -> int:

@@ -18,7 +18,7 @@ from ground import audit, bank_seal, clock
 from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Paper, Result
 from ground.models.scoring import RescoreLog
 from scoring.grading import grade
-from scoring.points import ANNUL_MODES, layout_versions, subtest_points
+from scoring.points import ANNUL_MODES, Choice, layout_versions, stored_choice, subtest_points
 from scoring.store.announcement import announce_skd, exam_rules, open_papers
 
 CHUNK = 900  # stay under SQLite's bound-parameter limit
@@ -114,8 +114,8 @@ def points_for_paper(session: Session, paper: Paper) -> dict[str, float]:
     """One paper's subtest points from its stored answers, with the exam's annulments applied (submit path)."""
     versions = layout_versions(paper.layout)
     points: dict[int, dict[int, float]] = defaultdict(dict, bank_seal.option_points(session, versions))
-    chosen = {v: o for v, o in session.execute(
-        select(Answer.item_version_id, Answer.option_id).where(Answer.paper_id == paper.id)
+    chosen = {v: stored_choice(o, many) for v, o, many in session.execute(
+        select(Answer.item_version_id, Answer.option_id, Answer.option_ids).where(Answer.paper_id == paper.id)
     )}
     annulled = {v: m for v, m in session.execute(
         select(Annulment.item_version_id, Annulment.mode).where(Annulment.exam_id == paper.exam_id)
@@ -149,12 +149,13 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
         versions |= layout_versions(p.layout)
     points: dict[int, dict[int, float]] = defaultdict(dict, bank_seal.option_points(session, versions))
     bounds = bank_seal.score_bounds(session, versions)
-    chosen: dict[int, dict[int, int | None]] = defaultdict(dict)
+    chosen: dict[int, dict[int, Choice]] = defaultdict(dict)
     for chunk in _chunks(p.id for p in papers):
-        for pid, v, o in session.execute(
-            select(Answer.paper_id, Answer.item_version_id, Answer.option_id).where(Answer.paper_id.in_(chunk))
+        for pid, v, o, many in session.execute(
+            select(Answer.paper_id, Answer.item_version_id, Answer.option_id, Answer.option_ids)
+            .where(Answer.paper_id.in_(chunk))
         ):
-            chosen[pid][v] = o
+            chosen[pid][v] = stored_choice(o, many)
     results = {r.paper_id: r for r in session.scalars(select(Result).where(Result.exam_id == exam.id))}
     candidates = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.exam_id == exam.id))}
     report = RescoreReport(exam.code)

@@ -26,7 +26,7 @@ const st = {
   started: sessionStorage.getItem("exam.started") === "1",
   finishing: sessionStorage.getItem("exam.finishing") === "1",  // "Finish and submit" pressed, queue draining
   pkg: null, paper: null, questions: [], answers: {}, flags: new Set(), current: 0,
-  queue: [],          // unacknowledged changes in seq order: {owner, seq, kind, question, option | flagged}
+  queue: [],          // unacknowledged changes in seq order: {owner, seq, kind, question, option | options | flagged}
   loaded: null,       // the promise of this owner's queue read from IndexedDB
   seq: 0,             // the highest seq used by this page or applied by the server
   durable: true,      // false if IndexedDB failed: the queue then lives in this page only (and the page says so)
@@ -103,12 +103,13 @@ async function loadQueue() {
 let chain = Promise.resolve();
 function serial(fn) { const p = chain.then(fn); chain = p.catch(() => {}); return p; }
 
-// A change: stored first, shown second, sent third.
+// A change: stored first, shown second, sent third. ``change`` may be a function, called at the change's turn: a
+// multiple-response answer is the whole chosen set, built on the changes recorded before it.
 function record(change) {
   return serial(async () => {
     if (st.ended || st.finishing) return;
     st.seq += 1;
-    const entry = { owner: owner(), seq: st.seq, ...change };
+    const entry = { owner: owner(), seq: st.seq, ...(typeof change === "function" ? change() : change) };
     if (st.durable) {
       try {
         await idb("readwrite", (changes, counters) => {
@@ -145,7 +146,9 @@ async function clearQueue() {
 
 function applyChange(e) {
   if (e.kind === "answer") {
-    if (e.option == null) delete st.answers[e.question]; else st.answers[e.question] = e.option;
+    // a multiple-response answer is a set (an empty one is a blank), a single one an option or null
+    const blank = Array.isArray(e.options) ? e.options.length === 0 : e.option == null;
+    if (blank) delete st.answers[e.question]; else st.answers[e.question] = Array.isArray(e.options) ? [...e.options] : e.option;
   } else if (e.flagged) st.flags.add(e.question); else st.flags.delete(e.question);
 }
 const pendingFor = (qid) => st.queue.filter((e) => e.question === qid).length;
@@ -161,9 +164,9 @@ function pump() {
 async function send(e) {
   const gen = st.gen;
   e.sentOn = gen;
-  const payload = e.kind === "answer"
-    ? { question: e.question, option: e.option, seq: e.seq }
-    : { question: e.question, flagged: e.flagged, seq: e.seq };
+  const payload = e.kind === "flag" ? { question: e.question, flagged: e.flagged, seq: e.seq }
+    : Array.isArray(e.options) ? { question: e.question, options: e.options, seq: e.seq }
+      : { question: e.question, option: e.option, seq: e.seq };
   let r;
   try {
     r = await st.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(e.kind, payload);
@@ -182,7 +185,7 @@ async function settle(e, r) {
     st.seq = Math.max(st.seq, r.seq);
     const later = st.queue.some((x) => x.kind === e.kind && x.question === e.question);
     if (stale && !later) {  // the server holds a newer change: show what it holds (its ack says), not what this page sent
-      applyChange({ kind: e.kind, question: e.question, option: r.option, flagged: r.flagged });
+      applyChange({ kind: e.kind, question: e.question, option: r.option, options: r.options, flagged: r.flagged });
     }
     if (!pendingFor(e.question)) st.saved.set(e.question, stale ? "stale" : "saved");
   } else {
@@ -314,6 +317,7 @@ function logout(message) {
   $("start-button").disabled = true;
   $("who").textContent = "";
   $("login-form").reset();  // a shared PC keeps no one's PIN on screen
+  accommodate(null);  // the next candidate on this PC gets their own settings
   show("login-view");
   refresh();
   $("login-error").textContent = message || "";
@@ -337,7 +341,12 @@ function renderStartScreen() {
   $("start-name").textContent = c.name || "";
   $("start-number").textContent = c.participant_no || "";
   $("start-exam").textContent = e.title || e.code || "";
-  $("start-duration").textContent = e.duration_s ? fmt(T.duration_min, { n: Math.round(e.duration_s / 60) }) : "";
+  // the candidate's own time: the exam's duration and the extra time set for them in advance (an accommodation)
+  const extra = (c.accommodations && c.accommodations.extra_time_s) || 0;
+  $("start-duration").textContent = e.duration_s
+    ? fmt(T.duration_min, { n: Math.round(e.duration_s / 60) })
+      + (extra ? ` (${fmt(T.extra_time_incl, { n: Math.round(extra / 60) })})` : "")
+    : "";
   const rows = (e.subtests || []).map((sub) => {
     const tr = document.createElement("tr");
     const name = document.createElement("td"); name.textContent = sub.title === sub.code ? sub.code : `${sub.title} (${sub.code})`;
@@ -357,7 +366,16 @@ function boot() {
   view();
 }
 
+// accommodations set for this candidate in advance (the candidate import, shown to the proctor): larger text and high
+// contrast are classes on the page; extra time is already in the deadline the server keeps
+function accommodate(candidate) {
+  const a = (candidate && candidate.accommodations) || {};
+  document.documentElement.classList.toggle("acc-large", !!a.large_text);
+  document.documentElement.classList.toggle("acc-contrast", !!a.high_contrast);
+}
+
 function connect() {
+  accommodate(st.candidate);
   $("who").textContent = st.candidate ? `${st.candidate.participant_no} · ${st.candidate.name}` : "";
   $("exam-title").textContent = st.exam ? st.exam.title : $("exam-title").textContent;
   const socket = io("/exam", {
@@ -514,13 +532,24 @@ function renderOptions(q) {
   const box = $("q-options");
   if (shownOptions !== q.id) {
     const hadFocus = box.contains(document.activeElement);
-    box.replaceChildren(...q.options.map((o, i) => optionRow(q, o, i)));
+    const rows = q.options.map((o, i) => optionRow(q, o, i));
+    // a multiple-response question: checkboxes, and the answer is the set ticked (radio buttons: one option)
+    box.setAttribute("role", q.multiple ? "group" : "radiogroup");
+    if (q.multiple) {
+      const hint = document.createElement("p");
+      hint.className = "multi-hint"; hint.id = "multi-hint"; hint.textContent = T.choose_all;
+      box.setAttribute("aria-describedby", hint.id);
+      box.replaceChildren(hint, ...rows);
+    } else {
+      box.removeAttribute("aria-describedby");
+      box.replaceChildren(...rows);
+    }
     shownOptions = q.id;
     if (hadFocus) focusOption();
   }
-  for (const label of box.children) {
+  for (const label of box.querySelectorAll("label.option")) {
     const input = label.querySelector("input");
-    const chosen = st.answers[q.id] === input.value;
+    const chosen = isChosen(q, input.value);
     input.checked = chosen;
     input.disabled = st.finishing;  // looking through the answers while they are sent is fine, changing them not
     label.classList.toggle("chosen", chosen);
@@ -531,8 +560,8 @@ function optionRow(q, o, i) {
   const label = document.createElement("label");
   label.className = "option";
   const input = document.createElement("input");
-  input.type = "radio"; input.name = "opt"; input.value = o.id;
-  input.addEventListener("change", () => choose(q.id, o.id));
+  input.type = q.multiple ? "checkbox" : "radio"; input.name = "opt"; input.value = o.id;
+  input.addEventListener("change", () => (q.multiple ? toggle(q, o.id) : choose(q.id, o.id)));
   const letter = document.createElement("span"); letter.className = "letter"; letter.textContent = LETTERS[i] + ".";
   const text = document.createElement("span"); text.textContent = o.text;
   text.append(...images(o.media));
@@ -677,7 +706,8 @@ function onKey(ev) {
   const key = ev.key.length === 1 ? ev.key.toUpperCase() : ev.key;
   const pick = key.length === 1 ? Math.max("ABCDE".indexOf(key), "12345".indexOf(key)) : -1;
   if (pick >= 0 && pick < q.options.length) {
-    if (!st.finishing && st.answers[q.id] !== q.options[pick].id) choose(q.id, q.options[pick].id);
+    if (!st.finishing && q.multiple) toggle(q, q.options[pick].id);  // a box: each press ticks or unticks it
+    else if (!st.finishing && st.answers[q.id] !== q.options[pick].id) choose(q.id, q.options[pick].id);
     focusOption(pick);
   } else if (key === "ArrowLeft" || key === "ArrowRight") {
     go(st.current + (key === "ArrowLeft" ? -1 : 1));
@@ -688,10 +718,26 @@ function onKey(ev) {
 }
 document.addEventListener("keydown", onKey);
 
+function isChosen(q, oid) {
+  const a = st.answers[q.id];
+  return Array.isArray(a) ? a.includes(oid) : a === oid;
+}
+
 function choose(qid, oid) {
   // the screen shows the choice only once it is stored: undo the browser's own check until then
   for (const input of $("q-options").querySelectorAll("input")) input.checked = input.value === st.answers[qid];
   record({ kind: "answer", question: qid, option: oid });
+}
+
+function toggle(q, oid) {
+  // as choose(): the tick shows once stored. The set is built when the change's turn comes, on every change
+  // recorded before it, so quick clicks never drop one another; it is kept in the options' order on screen
+  for (const input of $("q-options").querySelectorAll("input")) input.checked = isChosen(q, input.value);
+  record(() => {
+    const had = new Set(Array.isArray(st.answers[q.id]) ? st.answers[q.id] : []);
+    if (had.has(oid)) had.delete(oid); else had.add(oid);
+    return { kind: "answer", question: q.id, options: q.options.map((o) => o.id).filter((id) => had.has(id)) };
+  });
 }
 
 $("flag-box").addEventListener("change", (ev) => {

@@ -85,7 +85,17 @@ function upsert(row) {
     el("div", warn ? "warnc" : "muted", `${T.focus} ${row.focus_lost} · ${T.fullscreen} ${row.fullscreen_exits}`),
     el("div", "muted", `${T.seen} ${clockTime(row.last_seen)} · ${row.ip || "—"}`),
   );
+  const acc = accommodations(row);
+  if (acc) cell.append(el("div", "acc", acc));
   if (st.selected === row.candidate_id) drawSelected();
+}
+// accommodations set in the candidate import (extra time is already in the deadline the grid counts down to)
+function accommodations(row) {
+  const a = row.accommodations || {};
+  return [
+    a.extra_time_s ? `${T.acc_time} ${T.minutes.replace("%(n)s", `+${Math.round(a.extra_time_s / 60)}`)}` : "",
+    a.large_text ? T.acc_large : "", a.high_contrast ? T.acc_contrast : "",
+  ].filter(Boolean).join(" · ");
 }
 function remaining(row) {
   if (row.state !== "started") return row.remaining_ms;
@@ -116,7 +126,8 @@ function drawSelected() {
   if (!row) return;
   $("selected").hidden = false;
   $("sel-name").textContent = `${row.participant_no} · ${row.name}`;
-  $("sel-detail").textContent = `${T[row.status]} · ${row.answered}/${row.total} · ${T.minutes.replace("%(n)s", `+${Math.round(row.extra_s / 60)}`)}`;
+  $("sel-detail").textContent = [`${T[row.status]}`, `${row.answered}/${row.total}`,
+    T.minutes.replace("%(n)s", `+${Math.round(row.extra_s / 60)}`), accommodations(row)].filter(Boolean).join(" · ");
   const finished = row.state === "finished";
   for (const b of document.querySelectorAll(".cand-actions button")) b.disabled = finished;
   document.querySelector('[data-act="lock"]').hidden = row.locked;

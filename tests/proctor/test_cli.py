@@ -185,3 +185,44 @@ def test_problems_name_the_real_line_even_after_blank_lines_and_odd_files_are_re
     latin.write_bytes("no_peserta,nama\n1,Andr\xe9\n".encode("latin-1"))
     r = _run(data, "candidates", "import", str(latin), "--exam", "DEMO-SKD")
     assert r.exit_code != 0 and "not UTF-8" in r.output and "Traceback" not in r.output, r.output
+
+
+def test_accommodations_come_from_the_import_and_bad_ones_are_named_at_their_line(data: Path, tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append([*HEADER, "Tambahan Waktu", "teks_besar", "kontras_tinggi"])
+    ws.append(["6000000001", "Tunanetra", "1997-05-05", "Analis", "disabilitas", "1", "LAB-D", 30, "ya", "Ya"])
+    ws.append(["6000000002", "Biasa", "1997-05-06", "Analis", "general", "1", "LAB-D", None, "", "tidak"])
+    ws.append(["6000000003", "Low vision", "1997-05-07", "Analis", "general", "1", "LAB-D", "15", "yes", "no"])
+    wb.save(tmp_path / "akomodasi.xlsx")
+    r = _run(data, "candidates", "import", str(tmp_path / "akomodasi.xlsx"), "--exam", "DEMO-SKD",
+             "--pins-out", str(tmp_path / "p.csv"))
+    assert r.exit_code == 0, r.output
+    with db.session_scope(_url(data)) as s:
+        got = {c.participant_no: (c.extra_time_s, c.large_text, c.high_contrast)
+               for c in s.scalars(select(Candidate).where(Candidate.participant_no.like("6%")))}
+    assert got == {"6000000001": (1800, True, True), "6000000002": (0, False, False),
+                   "6000000003": (900, True, False)}
+
+    src = _write_csv(tmp_path / "bad.csv", [
+        ["7000000001", "Good", "1998-01-01", "F", "general", "1", "LAB-E", "10", "", "ya"],
+        ["7000000002", "Minus", "1998-01-01", "F", "general", "1", "LAB-E", "-5", "", ""],
+        ["7000000003", "Too long", "1998-01-01", "F", "general", "1", "LAB-E", "300", "mungkin", ""],
+        ["7000000004", "Both", "1998-01-01", "F", "general", "1", "LAB-E", "10", "", "2"],
+    ], header=[*HEADER, "tambahan_waktu", "teks_besar", "kontras_tinggi"])
+    r = _run(data, "candidates", "import", str(src), "--exam", "DEMO-SKD")
+    assert r.exit_code != 0
+    for expected in ("line 3: extra time '-5'", "line 4: extra time '300'", "line 4: teks_besar 'mungkin' is not",
+                     "line 5: kontras_tinggi '2' is not", "Nothing was imported"):
+        assert expected in r.output, (expected, r.output)
+    assert "line 2:" not in r.output
+    both = _write_csv(tmp_path / "both.csv", [["7000000005", "Both", "1998-01-01", "F", "general", "1", "LAB-E", "1",
+                                               "60"]], header=[*HEADER, "extra_time_min", "extra_time_s"])
+    twice = _run(data, "candidates", "import", str(both), "--exam", "DEMO-SKD")
+    assert "line 2: extra time is given both in minutes and in seconds" in twice.output, twice.output
+    env = {**{k: v for k, v in os.environ.items() if k != "EXAM_DATABASE_URL"}, "EXAM_LOCALE": "id"}
+    in_id = CliRunner(env=env).invoke(main, ["--data-dir", str(data), "candidates", "import", str(src), "--exam",
+                                             "DEMO-SKD"], catch_exceptions=False)
+    assert "tambahan waktu '-5' bukan bilangan bulat menit" in in_id.output, in_id.output
+    with db.session_scope(_url(data)) as s:
+        assert s.scalar(select(func.count()).select_from(Candidate).where(Candidate.participant_no.like("7%"))) == 0

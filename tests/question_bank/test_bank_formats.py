@@ -81,6 +81,16 @@ def test_gift_crlf_and_blank_line_inside_answers(tmp_path: Path):
     assert [o.text for o in r.items[0].options] == ["Ya", "Tidak"]
 
 
+def test_gift_partial_weights_make_a_multiple_response_item_scored_within_0_and_the_mark(tmp_path: Path):
+    path = tmp_path / "multi.gift"
+    path.write_text("::M1::Kota di Indonesia?{~%50%Jakarta ~%50%Surabaya ~%-100%Singapura}\n\n"
+                    "::S1::Ibu kota?{=Jakarta ~Bandung}\n", encoding="utf-8")
+    multi, single = read_bank(path, subtest="TIU").items
+    assert multi.kind == "multiple" and pts(multi) == [2.5, 2.5, -5]
+    assert (multi.score_lower, multi.score_upper) == (0, 5), "as Moodle grades it: never below 0 nor above the mark"
+    assert single.kind == "single" and (single.score_lower, single.score_upper) == (None, None)
+
+
 def test_gift_without_category_needs_subtest(tmp_path: Path):
     path = tmp_path / "nocat.gift"
     path.write_text("::Q::Soal {=a ~b}\n", encoding="utf-8")
@@ -126,6 +136,8 @@ def test_moodle_xml_file():
     assert tf.kind == "truefalse" and [(o.text, o.points) for o in tf.options] == [("Benar", 5), ("Salah", 0)]
     multi = items["TIU-P-001"]
     assert (multi.subtest, multi.category, multi.kind, pts(multi)) == ("TIU", None, "multiple", [2.5, 2.5, -5])
+    assert (multi.score_lower, multi.score_upper) == (0, 5), "Moodle keeps a multiple-response grade in 0..100 %"
+    assert (q.score_lower, q.score_upper) == (None, None), "a single answer keeps its option's points"
     got = [(p.kind, p.message) for p in r.problems]
     assert got == [
         ("unsupported", "essay questions (essay) cannot be delivered"),
