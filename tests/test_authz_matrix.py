@@ -67,6 +67,8 @@ HTTP: dict[tuple[str, str], tuple[str, Any, dict[str, Expect]]] = {
     ("GET", "/api/v1/public-key"): ("/api/v1/public-key", None, anyone(200)),
     # public by design: anybody may check a receipt; the board shows finished scores outside the room
     ("POST", "/api/v1/receipts/verify"): ("/api/v1/receipts/verify", {}, anyone((400, "bad_request"))),
+    ("POST", "/api/v1/receipts/qr"): ("/api/v1/receipts/qr", {}, anyone((400, "bad_request"))),  # signed ones only
+    ("GET", "/favicon.ico"): ("/favicon.ico", None, anyone(200)),
     ("GET", "/receipt"): ("/receipt", None, anyone(200)),
     ("POST", "/receipt"): ("/receipt", {}, anyone(200)),
     ("GET", "/board/<code>"): ("/board/DEMO-R1", None, anyone(200)),
