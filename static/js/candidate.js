@@ -367,11 +367,24 @@ function boot() {
 }
 
 // accommodations set for this candidate in advance (the candidate import, shown to the proctor): larger text and high
-// contrast are classes on the page; extra time is already in the deadline the server keeps
+// contrast are classes on the page; extra time is already in the deadline the server keeps. Any candidate may also
+// switch either on for themselves (kept for this tab only: the next candidate on the PC starts plain).
 function accommodate(candidate) {
   const a = (candidate && candidate.accommodations) || {};
-  document.documentElement.classList.toggle("acc-large", !!a.large_text);
-  document.documentElement.classList.toggle("acc-contrast", !!a.high_contrast);
+  const own = (name) => sessionStorage.getItem(`exam.display.${name}`) === "1";
+  const large = !!a.large_text || own("large"), contrast = !!a.high_contrast || own("contrast");
+  document.documentElement.classList.toggle("acc-large", large);
+  document.documentElement.classList.toggle("acc-contrast", contrast);
+  $("large-button").setAttribute("aria-pressed", String(large));
+  $("contrast-button").setAttribute("aria-pressed", String(contrast));
+}
+
+for (const [button, name] of [["large-button", "large"], ["contrast-button", "contrast"]]) {
+  $(button).addEventListener("click", () => {
+    const on = $(button).getAttribute("aria-pressed") !== "true";
+    sessionStorage.setItem(`exam.display.${name}`, on ? "1" : "0");
+    accommodate(st.candidate);
+  });
 }
 
 function connect() {

@@ -115,3 +115,26 @@ def test_accommodations_are_applied_to_the_page(page_on: tuple[Any, LiveServer],
     other.goto(live.url + "/?lang=id")
     assert not {"acc-large", "acc-contrast"} & set((other.locator("html").get_attribute("class") or "").split())
     other.close()
+
+
+def test_any_candidate_can_switch_larger_text_and_high_contrast(page_on: tuple[Any, LiveServer]) -> None:
+    page, live = page_on
+    log_in_on_page(page, live.url + "/?lang=id", live.candidate(2))  # no accommodation set in advance
+    html = page.locator("html")
+    assert not {"acc-large", "acc-contrast"} & set((html.get_attribute("class") or "").split())
+    large, contrast = page.locator("#large-button"), page.locator("#contrast-button")
+    assert large.inner_text() == "Teks lebih besar" and large.get_attribute("aria-pressed") == "false"
+    large.click()
+    contrast.focus()
+    page.keyboard.press("Enter")  # by keyboard too
+    page.wait_for_selector("html.acc-large.acc-contrast", state="attached")
+    assert large.get_attribute("aria-pressed") == "true" and contrast.get_attribute("aria-pressed") == "true"
+    start_on_page(page)
+    page.wait_for_selector("#q-options .option")
+    page.reload()  # kept for this tab
+    page.wait_for_selector("#q-options .option")
+    assert set((html.get_attribute("class") or "").split()) >= {"acc-large", "acc-contrast"}
+    assert page.locator("body").evaluate("b => getComputedStyle(b).fontSize") == "20px"
+    large.click()
+    page.wait_for_selector("html.acc-contrast:not(.acc-large)", state="attached")
+    assert large.get_attribute("aria-pressed") == "false"
