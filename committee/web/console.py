@@ -23,7 +23,7 @@ from ground.models.staff import RoomAssignment
 from ground.runtime import runtime
 from ground.staff.auth import staff_required
 from proctor.board import status
-from question_bank.blueprint import load_blueprint
+from question_bank.blueprint import BlueprintError, load_blueprint
 
 T = TypeVar("T")
 COMMITTEE = ("admin", "committee")
@@ -114,7 +114,12 @@ def next_steps(s: Session, exams: list[dict[str, Any]], rooms: list[dict[str, An
             todo.append(_("Exam %(code)s: %(n)s candidates have no paper yet.", code=e["code"], n=unissued))
         if not e["released"]:
             exam = s.get(Exam, exam_id)
-            if exam is not None and bank_problems(s, load_blueprint(exam.blueprint)):
+            try:
+                short = exam is not None and bank_problems(s, load_blueprint(exam.blueprint))
+            except BlueprintError as err:  # a stored blueprint that no longer reads is a task, not a broken home
+                todo.append(_("Exam %(code)s: its blueprint cannot be read: %(why)s", code=e["code"], why=str(err)))
+                short = False
+            if short:
                 todo.append(_("Exam %(code)s: the bank can no longer fill every paper (see the exam).",
                               code=e["code"]))
         if not e["candidates"]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from ground import clock, db
+from ground.models import Exam
 from tests.committee.console.conftest import sign_in_form
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -38,3 +40,13 @@ def test_the_console_speaks_indonesian_by_default(app: Flask, monkeypatch: pytes
     assert "Beranda" in page and "Bank soal" in page
     english = client.get("/committee/?lang=en").get_data(as_text=True)
     assert "Home" in english and "Bank" in english
+
+
+def test_home_names_an_exam_whose_blueprint_does_not_read(app: Flask, db_url: str) -> None:
+    with db.session_scope(db_url) as s:
+        s.add(Exam(code="RUSAK", title="rusak", duration_s=60, blueprint={}, grading={}, created_at=clock.now()))
+    client, _landed, _token = sign_in_form(app, "ketua")
+    page = client.get("/committee/")
+    assert page.status_code == 200, "one unreadable exam must not take the committee's home down"
+    text = page.get_data(as_text=True)
+    assert "Exam RUSAK: its blueprint cannot be read:" in text and "Exam RUSAK has no candidates yet." in text
