@@ -21,6 +21,8 @@ from exam_engine.app import create_app
 from ground import db
 from ground.config import Config
 from ground.staff.accounts import create_staff
+from tests.fuzzing import HTTP_KEYS, path_values
+from tests.fuzzing import json_values as json_values_of
 
 PASSWORD = "correct horse battery"
 JSON_ROUTES = [
@@ -96,13 +98,7 @@ PLAIN |= {  # no body, no path value
     ("GET", "/daftar/account/data.json"), ("GET", "/verifikasi/"),
 }
 
-scalars = st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80) | st.floats(
-    allow_nan=False) | st.text(max_size=40)
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-    st.sampled_from(["username", "password", "participant_no", "pin", "room_token", "receipt", "stage", "format",
-                     "x"]) | st.text(max_size=8), inner, max_size=5), max_leaves=20)
-path_values = st.integers(min_value=-(2**70), max_value=2**70).map(str) | st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"), min_size=1, max_size=20)
+json_values = json_values_of(HTTP_KEYS)
 
 
 def deep(levels: int) -> str:
