@@ -33,6 +33,8 @@ _ALIASES = {
     "points": ("points", "poin", "nilai", "skor"),
     "explanation": ("explanation", "pembahasan", "penjelasan"),
     "image": ("image", "gambar"),
+    "score_lower": ("score_lower", "batas_bawah", "lower_bound"),
+    "score_upper": ("score_upper", "batas_atas", "upper_bound"),
 }
 _OPTION_PREFIX = ("option", "opsi", "pilihan", "choice")
 _WEIGHT_PREFIX = ("weight", "bobot", "points", "poin")
@@ -186,6 +188,13 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
                         kind = "multiple"
                     share = full / len(keys)
                     pts = [share if x.upper() in keys else 0.0 for x, _ in texts]
+        bounds: list[float | None] = []
+        for column in ("score_lower", "score_upper"):  # the item's score bounds (QTI mapping), when given
+            raw = get.get(column, "")
+            bound = number(raw) if raw else None
+            if raw and bound is None and not problem:
+                problem = _("%(column)s %(raw)r is not a number", column=column, raw=raw)
+            bounds.append(bound)
         if problem:
             result.problem(loc, problem)
             continue
@@ -210,6 +219,8 @@ def _rows_to_items(rows: Iterable[tuple[str, list[Any]]], name: str, opts: ReadO
                 explanation=get.get("explanation") or None,
                 media=media,
                 source=where,
+                score_lower=bounds[0],
+                score_upper=bounds[1],
             )
         )
     return result
@@ -297,6 +308,7 @@ def _row(d: ItemDraft, n_opts: int) -> list[Any]:
         + ["" if weighted else ",".join(keys), "" if weighted else points]
         + weights
         + [d.explanation or "", image]
+        + ["" if b is None else b for b in (d.score_lower, d.score_upper)]
     )
 
 
@@ -307,7 +319,7 @@ def table_header(n_opts: int) -> list[str]:
         + [f"option_{x}" for x in "abcdefghij"[:n_opts]]
         + ["key", "points"]
         + [f"weight_{x}" for x in "abcdefghij"[:n_opts]]
-        + ["explanation", "image"]
+        + ["explanation", "image", "score_lower", "score_upper"]
     )
 
 

@@ -354,3 +354,18 @@ def test_images_next_to_the_file_and_never_outside_it(tmp_path: Path):
         "image: 'palsu.png': an SVG image is refused (it can carry scripts); use PNG, JPEG, GIF or WebP"
     )
     assert "is not fetched" in msgs["G-4"]
+
+
+def test_csv_carries_score_bounds_both_ways(tmp_path: Path):
+    from question_bank.formats.tabular import write_csv
+
+    csv = ("uid,subtest,kind,question,option_a,option_b,option_c,key,points,score_lower,score_upper\n"
+           "MR-1,TIU,multiple,Pilih dua,A,B,C,\"A,B\",6,0,5\n"
+           "MR-2,TIU,multiple,Pilih dua,A,B,C,\"A,B\",6,nol,5\n")
+    got = read_bytes(csv.encode(), "b.csv")
+    assert [(d.uid, d.score_lower, d.score_upper) for d in got.items] == [("MR-1", 0.0, 5.0)]
+    assert len(got.problems) == 1 and "score_lower 'nol' is not a number" in got.problems[0].message
+    out = tmp_path / "again.csv"
+    write_csv(got.items, out)
+    back = read_bank(out).items
+    assert [(d.uid, d.score_lower, d.score_upper) for d in back] == [("MR-1", 0.0, 5.0)]
