@@ -30,6 +30,7 @@ from ground.i18n import _
 from ground.keyring import pin_pepper_for
 from ground.models import Candidate, Exam, Room
 from ground.passwords import hash_pin, new_pin, new_room_token
+from scoring.integration import gpa_value
 from scoring.presets import normalise_path
 
 COLUMNS = {
@@ -243,17 +244,12 @@ def _quota(raw: str, errs: list[str]) -> int | None:
 
 
 def _gpa(raw: str, errs: list[str]) -> float | None:
-    """GPA (IPK) on the 0-4 scale, comma or point as decimal mark; empty is unknown (ranks last on a tie)."""
-    if not raw:
-        return None
+    """GPA (IPK); empty is unknown (ranks last on a tie)."""
     try:
-        value = float(raw.replace(",", "."))
+        return gpa_value(raw)
     except ValueError:
-        value = -1.0
-    if not 0 <= value <= 4:
         errs.append(_("GPA '%(v)s' is not a number from 0 to 4", v=raw))
         return None
-    return value
 
 
 def _capacity_problems(session: Session, rows: list[Row]) -> list[tuple[int, str]]:

@@ -140,6 +140,16 @@ class FinalEntrant:
     ref: Any = None
 
 
+def gpa_value(raw: str) -> float | None:
+    """GPA (IPK) on the 0-4 scale, comma or point as decimal mark, empty unknown: one reading for every import."""
+    if not raw:
+        return None
+    value = float(raw.replace(",", "."))  # ValueError: not a number
+    if not 0 <= value <= 4:
+        raise ValueError(raw)
+    return value
+
+
 @dataclass(frozen=True)
 class FinalRow:
     """One candidate's final outcome."""

@@ -23,7 +23,14 @@ from ground.models import Candidate, Exam, Paper, Result
 from ground.models.scoring import FinalResult, SkbScore
 from ground.tables import Table, cell_text
 from scoring.codes import PL
-from scoring.integration import FinalEntrant, FinalFormation, IntegrationRules, integrate, resolve_integration
+from scoring.integration import (
+    FinalEntrant,
+    FinalFormation,
+    IntegrationRules,
+    gpa_value,
+    integrate,
+    resolve_integration,
+)
 from scoring.selection import ABSENT_WORDS, PRESENT_WORDS, RowProblem, SheetError
 from scoring.store.announcement import NO_FORMATION, announce_skd, exam_rules
 
@@ -111,17 +118,12 @@ def import_skb(session: Session, exam: Exam, table: Table, source: str, max_scor
 
 
 def _gpa(raw: str, row: int, column: str, problems: list[RowProblem]) -> float | None:
-    """GPA on the 0-4 scale (comma or point); empty leaves the candidate's GPA as it is."""
-    if not raw:
-        return None
+    """GPA; empty leaves the candidate's GPA as it is."""
     try:
-        value = float(raw.replace(",", "."))
+        return gpa_value(raw)
     except ValueError:
-        value = -1.0
-    if not 0 <= value <= 4:
         problems.append(RowProblem(row, column, _("GPA '%(v)s' is not a number from 0 to 4", v=raw)))
         return None
-    return value
 
 
 def skb_from_exam(session: Session, exam: Exam, skb_exam: Exam, max_score: float | None = None) -> int:
