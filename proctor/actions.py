@@ -170,26 +170,28 @@ def resume_room(session: Session, staff: StaffInfo, room_id: int, reason: Any) -
     return out
 
 
-def lock(session: Session, staff: StaffInfo, room_id: int, candidate_id: int, reason: Any) -> Outcome:
+def _set_lock(
+    session: Session, staff: StaffInfo, room_id: int, candidate_id: int, reason: Any, locked: bool
+) -> Outcome:
+    """Lock and unlock are one act with two directions: same checks, same log, the notice says which."""
     reason = check_reason(reason)
     room = authorize(session, staff, room_id)
     paper, cand = _paper(session, room, candidate_id)
-    sessions.lock(session, paper)
-    out = Outcome("lock", room.id, paper_ids=[paper.id])
-    out.notice = {"kind": "lock", "locked": True, "message": _("Your exam is locked by the proctor.")}
+    (sessions.lock if locked else sessions.unlock)(session, paper)
+    kind = "lock" if locked else "unlock"
+    out = Outcome(kind, room.id, paper_ids=[paper.id])
+    message = _("Your exam is locked by the proctor.") if locked else _("The proctor unlocked your exam.")
+    out.notice = {"kind": kind, "locked": locked, "message": message}
     _log(session, out, staff, room, reason, cand)
     return out
+
+
+def lock(session: Session, staff: StaffInfo, room_id: int, candidate_id: int, reason: Any) -> Outcome:
+    return _set_lock(session, staff, room_id, candidate_id, reason, locked=True)
 
 
 def unlock(session: Session, staff: StaffInfo, room_id: int, candidate_id: int, reason: Any) -> Outcome:
-    reason = check_reason(reason)
-    room = authorize(session, staff, room_id)
-    paper, cand = _paper(session, room, candidate_id)
-    sessions.unlock(session, paper)
-    out = Outcome("unlock", room.id, paper_ids=[paper.id])
-    out.notice = {"kind": "unlock", "locked": False, "message": _("The proctor unlocked your exam.")}
-    _log(session, out, staff, room, reason, cand)
-    return out
+    return _set_lock(session, staff, room_id, candidate_id, reason, locked=False)
 
 
 def release(session: Session, staff: StaffInfo, room_id: int, candidate_id: int, reason: Any) -> Outcome:
