@@ -205,4 +205,6 @@ def link(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray, anchors
     if not (np.isfinite(A) and A > 0 and np.isfinite(B)):
         raise ValueError("the anchors give no usable linking constants")
     la, lb = transform(a2, b2, A, B)
+    unfitted = ~(np.isfinite(a2) & np.isfinite(b2))
+    la[unfitted] = lb[unfitted] = np.nan
     return Linking(A=A, B=B, method=method, anchors=int(i1.size), a=la, b=lb)
