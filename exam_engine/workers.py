@@ -109,6 +109,16 @@ def nginx_conf(run_dir: Path, listen: str, ports: list[int]) -> str:
     )
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: the kernel sends it SIGTERM when the supervisor dies, even of SIGKILL (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 @dataclass
 class Child:
     """A supervised process: how to start it, the running one, and how often it died young."""
@@ -124,7 +134,7 @@ class Child:
     restarts: int = field(default=0)
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(self.argv, env=self.env)
+        self.proc = subprocess.Popen(self.argv, env=self.env, preexec_fn=_die_with_parent)  # noqa: PLW1509
         self.started = time.monotonic()
         log.info("%s started (pid %s)", self.name, self.proc.pid)
 
