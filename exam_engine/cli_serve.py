@@ -47,7 +47,7 @@ def _serve_workers(state: CliState, host: str, port: int, workers: int, worker_p
             "%(n)s workers need nginx in front of them: install it (apt-get install nginx) or give its path with "
             "--nginx.", n=workers))
     first = worker_port if worker_port is not None else port + 1
-    taken = [p for p in range(first, first + workers) if p == port or not port_free(p)]
+    taken = [p for p in range(first, first + workers) if p == port or p > 65535 or not port_free(p)]
     if taken:
         raise click.UsageError(_(
             "Port %(port)s on 127.0.0.1 is taken: choose the workers' first port with --worker-port.", port=taken[0]))
@@ -80,7 +80,8 @@ def _serve_workers(state: CliState, host: str, port: int, workers: int, worker_p
 @pass_state
 def serve_cmd(state: CliState, host: str, port: int, workers: int | None, worker_port: int | None,
               nginx: str | None) -> None:
-    """Serve an existing data folder (this is also how a restart after a crash looks)."""
+    """Serve an existing data folder (this is also how a restart after a crash looks); with more than one worker,
+    the workers behind nginx, supervised (docs/deploy.md)."""
     from exam_engine.workers import default_workers
 
     count = workers if workers is not None else default_workers(state.config)

@@ -150,7 +150,7 @@ class Lost(Exception):
 
 
 class Sitter:
-    """A python-socketio candidate from its own address: answers a new question every ~0.1 s and keeps every
+    """A python-socketio candidate from its own address: answers a question every ~0.1 s and keeps every
     write until it is acknowledged (the page's durable queue in miniature); after a lost connection it reconnects
     with its token, checks ``start``'s replay against its acknowledgements, and sends its queue again."""
 
@@ -199,14 +199,11 @@ class Sitter:
             self._started(st)
             for seq, (q, o) in sorted(self.unacked.items()):  # the queue again, in order
                 await self._answer(sio, gone, seq, q, o)
-            while not self.finish:
-                answered = {q for q, _ in self.unacked.values()} | set(self.acked)
-                left = [q for q in self.questions if q["id"] not in answered]
-                if left:
-                    q = left[0]
-                    self.seq += 1
-                    self.unacked[self.seq] = (q["id"], self.rng.choice(q["options"])["id"])
-                    await self._answer(sio, gone, self.seq, *self.unacked[self.seq])
+            while not self.finish:  # question after question, then round again changing answers
+                q = self.questions[self.seq % len(self.questions)]
+                self.seq += 1
+                self.unacked[self.seq] = (q["id"], self.rng.choice(q["options"])["id"])
+                await self._answer(sio, gone, self.seq, *self.unacked[self.seq])
                 await asyncio.sleep(self.rng.uniform(0.05, 0.15))
             done = await self._call(sio, gone, "submit")
             assert done["ok"], done
@@ -223,8 +220,9 @@ class Sitter:
         if not self.questions:
             assert self.package is not None
             self.questions = questions(open_paper(self.package, st))
-        for q, (_seq, o) in self.acked.items():  # the replay holds every acknowledged answer
-            if st["answers"].get(q) != o:
+        for q, (seq, o) in self.acked.items():  # the replay holds every acknowledged answer (or a later write's
+            later = {o2 for s2, (q2, o2) in self.unacked.items() if q2 == q and s2 > seq}  # whose ack was lost)
+            if st["answers"].get(q) not in {o, *later}:
                 self.errors.append(f"{who}: start replays {st['answers'].get(q)} for {q}, acknowledged {o}")
         if self.acked and st["seq"] < max(seq for seq, _ in self.acked.values()):
             self.errors.append(f"{who}: start says seq {st['seq']}, below the acknowledged")
@@ -254,7 +252,8 @@ class Sitter:
             self.errors.append(f"{self.cred['participant_no']} seq {seq}: ack {ack}")
             return
         self.unacked.pop(seq, None)
-        self.acked[q] = (seq, o)
+        if seq > self.acked.get(q, (0, ""))[0]:  # a later write to the same question supersedes
+            self.acked[q] = (seq, o)
         self.acks_since_start += 1
 
 
@@ -433,10 +432,10 @@ def test_a_killed_worker_s_candidates_resume_on_the_other(site: Site, browser: A
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_many_candidates_and_both_workers_killed_in_turn(tmp_path: Path, browser: Any, page_errors: list[str]) -> None:
-    s = Site(tmp_path, candidates=60)
+    s = Site(tmp_path, candidates=100)
     try:
         s.start()
-        _kill_worker_mid_exam(s, browser, page_errors, kills=3, least=12)
+        _kill_worker_mid_exam(s, browser, page_errors, kills=3, least=8)
     finally:
         s.close()
 
