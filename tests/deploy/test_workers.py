@@ -427,6 +427,10 @@ def test_a_killed_worker_s_candidates_resume_on_the_other(site: Site, browser: A
     for pid in workers:  # SIGTERM stopped them all
         wait_until(lambda p=pid: not _alive(p), 10, f"worker {pid} stopped")
     assert current_leader(site.db_url) is None
+    run_dir = site.live.data_dir / "nginx"  # nginx's configuration, logs (client addresses) and temporary bodies
+    assert (run_dir / "nginx.conf").exists() and (run_dir / "access.log").exists()
+    loose = [p for p in [run_dir, *run_dir.rglob("*")] if p.stat().st_mode & 0o077]
+    assert not loose, f"readable by others: {loose}"
 
 
 @pytest.mark.slow

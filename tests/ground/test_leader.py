@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
 from ground import leader, liveness
 
 
@@ -31,10 +34,7 @@ def test_a_leader_that_lost_its_connection_knows_it(db_url: str) -> None:
     try:
         assert first.poll() is True
         assert first._conn is not None
-        backend = first._conn.execute(leader.text("SELECT pg_backend_pid()")).scalar()
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.pool import NullPool
-
+        backend = first._conn.execute(text("SELECT pg_backend_pid()")).scalar()
         admin = create_engine(db_url, poolclass=NullPool)
         with admin.connect() as conn:  # the server ends the leader's session (a network cut, a restart)
             conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
