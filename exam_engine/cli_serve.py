@@ -31,7 +31,7 @@ def _serve(state: CliState, host: str, port: int) -> None:
 def _serve_workers(state: CliState, host: str, port: int, workers: int, worker_port: int | None,
                    nginx: str | None) -> None:
     """Several workers behind nginx, supervised (exam_engine/workers.py); refused where they cannot share state."""
-    from exam_engine.workers import Supervisor, find_nginx, port_free
+    from exam_engine.workers import Supervisor, find_nginx, listen_address, port_free
 
     config = state.config
     if config.sqlalchemy_url.startswith("sqlite"):
@@ -46,6 +46,10 @@ def _serve_workers(state: CliState, host: str, port: int, workers: int, worker_p
         raise click.UsageError(_(
             "%(n)s workers need nginx in front of them: install it (apt-get install nginx) or give its path with "
             "--nginx.", n=workers))
+    if not port_free(port, host):
+        raise click.UsageError(_(
+            "nginx cannot listen on %(address)s: the port is taken or not allowed to this user.",
+            address=listen_address(host, port)))
     first = worker_port if worker_port is not None else port + 1
     taken = [p for p in range(first, first + workers) if p == port or p > 65535 or not port_free(p)]
     if taken:

@@ -83,7 +83,9 @@ def listen_address(host: str, port: int) -> str:
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as s:
+    """Whether this process could listen on ``host:port`` now (taken, or below 1024 without the right: False)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
@@ -107,6 +109,13 @@ def nginx_conf(run_dir: Path, listen: str, ports: list[int]) -> str:
         f"events {{ worker_connections {max(1024, files // 2)}; }}\n"
         f"http {{\n  access_log {run_dir / 'access.log'};\n{temp}\n{site_block(listen, ports)}}}\n"
     )
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        return " | ".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(none)"
 
 
 def _die_with_parent() -> None:
@@ -211,6 +220,8 @@ class Supervisor:
             delay = 0.0 if child.quick_deaths <= 1 else min(30.0, 2.0 ** (child.quick_deaths - 1))
             log.warning("%s exited (status %s); starting it again%s", child.name, code,
                         f" in {delay:.0f} s" if delay else "")
+            if child is self.front:  # nginx says why in its own log
+                log.warning("nginx's error log ends: %s", _tail(self.run_dir / "error.log"))
             child.restart_at = now + delay
         if now >= child.restart_at:
             child.restart_at = 0.0

@@ -65,3 +65,13 @@ def test_the_generated_configuration_holds_the_site_and_its_files(tmp_path: Path
     assert "server 127.0.0.1:5001; server 127.0.0.1:5002; server 127.0.0.1:5003;" in conf
     assert "listen 0.0.0.0:80;" in conf and f"pid {tmp_path / 'nginx.pid'};" in conf
     assert "hash $remote_addr consistent;" in conf
+
+
+def test_a_taken_front_port_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"EXAM_DATABASE_URL": PG, "EXAM_REDIS_URL": "redis://127.0.0.1:1/0"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = _serve(tmp_path, monkeypatch, env, "--workers", "2", "--nginx", "/bin/true", "--port", str(port))
+    assert f"nginx cannot listen on 127.0.0.1:{port}" in out
