@@ -34,7 +34,6 @@ import pytest
 import socketio
 from sqlalchemy import func, select
 
-from exam_engine.workers import SITE, site_block
 from ground import db
 from ground.leader import current_leader
 from ground.models import Answer, AuditEvent, ConnectionHolder, Paper, ServerProcess
@@ -411,13 +410,6 @@ def _kill_one(site: Site, page: Any, room: Room, on_page: dict[int, str], least:
 
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.browser]
-
-
-def test_the_documented_block_is_what_the_command_writes() -> None:
-    from tests.deploy.test_nginx import documented_block
-
-    assert documented_block() == site_block("80", [5001, 5002]), "docs/deploy.md and exam_engine/workers.py differ"
-    assert "ip_hash" not in SITE  # keys a /24 as one client: a whole room would sit on one worker
 
 
 def test_a_killed_worker_s_candidates_resume_on_the_other(site: Site, browser: Any, page_errors: list[str]) -> None:

@@ -1,4 +1,5 @@
-"""``serve --workers N``: refused, with the reason, where workers could not share state; the default per setup."""
+"""``serve --workers N``: refused, with the reason, where workers could not share state; the default per setup;
+the nginx configuration it writes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from exam_engine.cli import main as cli
-from exam_engine.workers import default_workers, nginx_conf
+from exam_engine.workers import SITE, default_workers, nginx_conf, site_block
 from ground.config import Config
 
 PG = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # never connected to: the refusals come first
@@ -75,3 +76,10 @@ def test_a_taken_front_port_is_refused(tmp_path: Path, monkeypatch: pytest.Monke
         port = taken.getsockname()[1]
         out = _serve(tmp_path, monkeypatch, env, "--workers", "2", "--nginx", "/bin/true", "--port", str(port))
     assert f"nginx cannot listen on 127.0.0.1:{port}" in out
+
+
+def test_the_documented_block_is_what_the_command_writes() -> None:
+    from tests.deploy.test_nginx import documented_block
+
+    assert documented_block() == site_block("80", [5001, 5002]), "docs/deploy.md and exam_engine/workers.py differ"
+    assert "ip_hash" not in SITE  # keys a /24 as one client: a whole room would sit on one worker
