@@ -72,6 +72,7 @@ def test_the_leader_dies_and_another_process_sweeps_the_deadlines(tmp_path: Path
         took = wait_until(lambda: _owner(url) == b.proc.pid, timeout=15,  # type: ignore[union-attr]
                           message="B takes the leadership")
         assert took < 5, f"the hand-over took {took:.1f} s"
+        print(f"\nleader killed: the other process led {took:.2f} s later")
         assert on_b[1].wait_for("ended")["reason"] == "time_up"
         _finished_once(url, second, a.candidate_id(1))
         wait_until(lambda: _unsealed(url) == 0, message="the new leader seals the audit chain")
