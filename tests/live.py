@@ -108,7 +108,8 @@ class LiveServer:
     def start(self, timeout: float = 30.0) -> LiveServer:
         fh = self.log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "exam_engine", "--data-dir", str(self.data_dir), "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "exam_engine", "--data-dir", str(self.data_dir), "serve", "--workers", "1", "--port",
+             str(self.port)],
             env=self.env, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT,
         )
         wait_until_up(self.url + "/api/v1/health", self.proc, timeout, lambda: self.log.read_text()[-3000:])

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from candidate import sessions
-from ground import db, events, liveness
+from ground import db, events, leader, liveness
 from ground.concurrency import run_blocking
 from ground.extensions import socketio
 from ground.runtime import runtime
@@ -49,7 +49,7 @@ class Liveness:
                 log.exception("liveness tick failed")
 
     def tick(self) -> None:
-        """One heartbeat; then clear the connections of every process whose heartbeat stopped."""
+        """One heartbeat; then (the leader) clear the connections of every process whose heartbeat stopped."""
         rt = runtime(self.app)
         held = {sid: int(info["paper_id"]) for sid, info in list(rt.connections.items()) if "paper_id" in info}
         cleared = run_blocking(self._tick, rt.db_url, held)
@@ -60,8 +60,8 @@ class Liveness:
             if not liveness.beat(session):  # another process took us for stopped: our candidates are still here
                 restored = sessions.restore_connections(session, held)
                 log.warning("this process was taken for stopped; %s connection mark(s) restored", restored)
-            stopped = self.watch.stopped(liveness.beats(session))
-            if not stopped:
+            stopped = self.watch.stopped(liveness.beats(session))  # every process watches: a new leader knows at once
+            if not stopped or not leader.leads(db_url=db_url):  # clearing is a run-once job: the leader's
                 return []
             log.warning("serving process(es) stopped: %s; clearing their connections", ", ".join(stopped))
             cleared = sessions.clear_connections_of(session, stopped)

@@ -14,7 +14,7 @@ from candidate import sessions
 from candidate.answers import answer_writer
 from candidate.closing import close_paper
 from candidate.live.exam_namespace import NAMESPACE, push_ended
-from ground import audit, clock, db
+from ground import audit, clock, db, leader
 from ground.concurrency import run_blocking
 from ground.extensions import socketio
 from ground.models import Paper
@@ -61,14 +61,16 @@ class Ticker:
     def tick(self, force_push: bool = False) -> None:
         """Finish expired papers, seal the audit chain, push remaining times when due."""
         rt = runtime(self.app)
-        expired = run_blocking(self._expired, rt.db_url)
+        leads = leader.leads(self.app)  # the run-once jobs (sweep, sealing): one process does them, ground/leader.py
+        expired = run_blocking(self._expired, rt.db_url) if leads else []
         if expired:
             answer_writer(rt).barrier()
             for paper_id in expired:
                 closed = run_blocking(close_paper, rt.db_url, paper_id, "time_up", rt.signing_key)
                 if closed.closed_now:
                     push_ended(paper_id, closed.reason)
-        run_blocking(self._seal, rt.db_url)
+        if leads:
+            run_blocking(self._seal, rt.db_url)
         mono = _time.monotonic()
         if force_push or mono - self._last_push >= rt.config.time_push_s:
             self._last_push = mono
