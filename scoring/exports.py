@@ -92,6 +92,7 @@ def _pdf(
     sections: list[tuple[str, list[str], list[list[str]], list[float]]],
     legend: list[tuple[str, str]],
     signer: str,
+    note: str = "",
 ) -> None:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
@@ -108,8 +109,10 @@ def _pdf(
     doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
                             topMargin=12 * mm, bottomMargin=14 * mm, title=title, author="exam-engine",
                             subject=subtitle)
-    story: list[Any] = [Paragraph(pdf_text(title), h1), Paragraph(pdf_text(subtitle), styles["Normal"]),
-                        Spacer(1, 4 * mm)]
+    story: list[Any] = [Paragraph(pdf_text(title), h1), Paragraph(pdf_text(subtitle), styles["Normal"])]
+    if note:
+        story.append(Paragraph(pdf_text(note), styles["Normal"]))
+    story.append(Spacer(1, 4 * mm))
     if not sections:
         story.append(Paragraph("Tidak ada peserta.", styles["Normal"]))
     for heading, header, rows, widths in sections:
@@ -153,9 +156,12 @@ def write_skd(
     exam_code: str = "",
     *,
     zone: str = zones.DEFAULT_ZONE,
+    title: str = "PENGUMUMAN HASIL SELEKSI KOMPETENSI DASAR (SKD)",
+    note: str = "",
 ) -> Path:
     """Write the SKD announcement as ``fmt`` to ``out`` and sign it; returns the signature path. Subtests come in
-    the exam's order (TWK, TIU, TKP for the SKD); the printing time in the site's ``zone``, labelled."""
+    the exam's order (TWK, TIU, TKP for the SKD); the printing time in the site's ``zone``, labelled. ``title`` and
+    ``note`` (a line under it) name a later announcement of the same table (after the objections)."""
     if fmt in ("csv", "xlsx"):
         header, rows = skd_table(formations, subtests)
         _tabular(out, fmt, header, rows)
@@ -172,8 +178,7 @@ def write_skd(
                              *[fmt_score(s[c]) if c in s else "-" for c in subtests],
                              "-" if r.total is None else fmt_score(r.total), str(r.rank or "-"), r.code])
             sections.append((heading, header, rows, [10, 32, 80, *[16] * len(subtests), 18, 20, 16]))
-        _pdf(out, "PENGUMUMAN HASIL SELEKSI KOMPETENSI DASAR (SKD)", _subtitle(exam_title, exam_code, zone),
-             sections, SKD_LEGEND, _signer(key, out))
+        _pdf(out, title, _subtitle(exam_title, exam_code, zone), sections, SKD_LEGEND, _signer(key, out), note)
     else:
         raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
     return sign_file(out, key)

@@ -173,7 +173,7 @@ def _annul_input() -> tuple[list[int], str, str]:
 
 def _annul_page(code: str, status: int = 200, **extra: Any) -> Any:
     form = {"versions": request.form.getlist("version"), "mode": request.form.get("mode", ""),
-            "reason": request.form.get("reason", "")}
+            "reason": request.form.get("reason", request.args.get("reason", "")[:500])}  # an objection's, by link
     return page("console_results_annul.html", status=status, form=form,
                 **in_session(lambda s: _annul_form(s, code)), **extra)
 
