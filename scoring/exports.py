@@ -93,6 +93,7 @@ def _pdf(
     legend: list[tuple[str, str]],
     signer: str,
     note: str = "",
+    wrap: tuple[int, ...] = (2,),
 ) -> None:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
@@ -118,7 +119,7 @@ def _pdf(
     for heading, header, rows, widths in sections:
         story.append(Paragraph(pdf_text(heading), h2))
         data = [[pdf_plain(c) for c in header]] + [
-            [Paragraph(pdf_text(c), cell) if i == 2 else pdf_plain(c) for i, c in enumerate(r)] for r in rows
+            [Paragraph(pdf_text(c), cell) if i in wrap else pdf_plain(c) for i, c in enumerate(r)] for r in rows
         ]
         table = Table(data, repeatRows=1, hAlign="LEFT", colWidths=[w * mm for w in widths])
         table.setStyle(TableStyle([
@@ -132,7 +133,8 @@ def _pdf(
         ]))
         story.append(table)
     story.append(Spacer(1, 5 * mm))
-    story.append(Paragraph("<b>Keterangan:</b> " + pdf_text("; ".join(f"{c} = {t}" for c, t in legend)), small))
+    if legend:
+        story.append(Paragraph("<b>Keterangan:</b> " + pdf_text("; ".join(f"{c} = {t}" for c, t in legend)), small))
     story.append(Paragraph(pdf_text(signer), small))
 
     def footer(canvas: Any, document: Any) -> None:
@@ -229,3 +231,36 @@ def _signer(key: Ed25519PrivateKey, out: Path) -> str:
     return (f"Dokumen ini ditandatangani secara elektronik (Ed25519, kunci {key_id(key)}); tanda tangan terpisah: "
             f"{out.name}.sig. Periksa keasliannya dengan: exam-engine verify {out.name} "
             f"(kunci publik: /api/v1/public-key).")
+
+
+ONBOARDING_STATUS_ID = {"awaiting_documents": "menunggu berkas", "in_orientation": "dalam orientasi",
+                        "completed": "selesai"}
+
+
+def write_onboarding(rows: Sequence[dict[str, Any]], fmt: str, out: Path, key: Ed25519PrivateKey, exam_title: str = "",
+                     exam_code: str = "", cohort: str = "", *, zone: str = zones.DEFAULT_ZONE) -> Path:
+    """The onboarding records (``RecordView.as_dict`` rows) as a signed CSV, XLSX or PDF list: per person their
+    formation, unit, mentor, cohort, status and each milestone with its due and done dates."""
+    header = ["participant_no", "name", "formation", "unit", "mentor", "cohort", "status", "milestones",
+              "final_rank", "final_score"]
+
+    def milestones(d: dict[str, Any]) -> str:
+        return "; ".join(f"{m['name']}: " + (f"selesai {m['done_on']}" if m.get("done_on") else
+                                             f"jatuh tempo {m['due']}" if m.get("due") else "belum")
+                         for m in d["milestones"])
+
+    table = [[d["participant_no"], d["name"], d["formation"], d["unit"], d["mentor"] or "", d["cohort"] or "",
+              d["status"], milestones(d), "" if d["final_rank"] is None else d["final_rank"],
+              "" if d["final_score"] is None else d["final_score"]] for d in rows]
+    if fmt in ("csv", "xlsx"):
+        _tabular(out, fmt, header, table)
+    elif fmt == "pdf":
+        pdf_rows = [[str(i), r[0], r[1], r[3], r[4] or "-", r[5] or "-", ONBOARDING_STATUS_ID.get(r[6], r[6]), r[7]]
+                    for i, r in enumerate(table, start=1)]
+        heading = f"Angkatan: {cohort}" if cohort else "Semua peserta terpilih"
+        _pdf(out, "DAFTAR ORIENTASI DAN MASA PERCOBAAN CPNS", _subtitle(exam_title, exam_code, zone),
+             [(heading, ["No", "Nomor Peserta", "Nama", "Unit Kerja", "Mentor", "Angkatan", "Status", "Tahapan"],
+               pdf_rows, [10, 28, 46, 40, 32, 24, 24, 66])] if pdf_rows else [], [], _signer(key, out), wrap=(2, 3, 7))
+    else:
+        raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    return sign_file(out, key)

@@ -242,6 +242,8 @@ HTTP |= {  # objections (issue 16): the candidates' public page (CSRF first; sta
         "/committee/results/{exam}/objections/0/attachment", None, console_page((404, "unknown_objection"))),
     ("POST", "/committee/results/<code>/objections/announcement"): (
         "/committee/results/{exam}/objections/announcement", {"format": "none"}, console_page(400)),
+    ("POST", "/committee/results/<code>/onboarding/export"): (  # the signed onboarding list (issue 16)
+        "/committee/results/{exam}/onboarding/export", {"format": "none"}, console_page(400)),
 }
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
 

@@ -6,12 +6,14 @@ result and the final result, and moves through awaiting documents → in orienta
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -202,3 +204,19 @@ def export_records(views: list[RecordView], out: Path, fmt: str) -> Path:
                   else ("" if d[h] is None else d[h])) for h in header] for d in data]
         return write_rows(out, header, rows)
     raise OnboardingError(f"export format must be csv or json, got {fmt!r}")
+
+
+def export_signed(session: Session, exam: Exam, fmt: str, out: Path, key: Ed25519PrivateKey, zone: str,
+                  cohort: str | None = None, actor: str = "system") -> Path:
+    """The exam's onboarding records (of one cohort, when named) as a signed CSV, XLSX or PDF; audited with the
+    file's SHA-256. Returns the .sig."""
+    from scoring.exports import write_onboarding
+
+    views = list_records(session, exam)
+    if cohort:
+        views = [v for v in views if v.cohort is not None and v.cohort.code == cohort]
+    sig = write_onboarding([v.as_dict() for v in views], fmt, out, key, exam.title, exam.code, cohort or "",
+                           zone=zone)
+    audit.record(session, "onboarding_exported", actor=actor, exam_id=exam.id, cohort=cohort, format=fmt,
+                 records=len(views), file=out.name, sha256=hashlib.sha256(out.read_bytes()).hexdigest())
+    return sig

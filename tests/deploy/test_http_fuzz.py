@@ -100,7 +100,7 @@ PLAIN |= {  # no body, no path value
 
 # objections (issue 16): the candidates' page and the committee's
 FORM_ROUTES += ["/sanggah", "/sanggah/status", "/committee/results/{code}/objections/window",
-                "/committee/results/{code}/objections/announcement"]
+                "/committee/results/{code}/objections/announcement", "/committee/results/{code}/onboarding/export"]
 GET_ROUTES += ["/committee/results/{code}/objections"]
 PLAIN |= {("GET", "/sanggah")}
 PORTAL_GET["/committee/results/SKD/objections/{v}/attachment"] = (
