@@ -244,3 +244,41 @@ def integrate(
     for f in formations:
         f.rows.sort(key=lambda row: (order[row.code], row.rank or 0, -(row.final or 0), row.entrant.participant_no))
     return sorted(formations, key=lambda f: (f.formation, f.entry_path != GENERAL, f.entry_path))
+
+
+@dataclass(frozen=True)
+class FinalTieNote:
+    """Why a ranked row sits where it does against the ranked row above with the same final score: the first
+    tie-break key that differs, with both values as announced (a birth date for ``age``: the older goes first), or
+    ``key`` None when equal on every key (a shared rank)."""
+
+    key: str | None
+    above: Any = None
+    this: Any = None
+
+
+def _shown_key(name: str, row: FinalRow) -> Any:
+    """A tie-break key's value as a person compares it (None when missing, which ranks last)."""
+    e = row.entrant
+    if name == "final":
+        return row.final
+    if name == "age":
+        return e.birth_date
+    if name in ("skd_total", "skb", "gpa"):
+        return getattr(e, name)
+    return e.skd_scores.get(name)
+
+
+def final_tie_notes(f: FinalFormation, tie_break: Sequence[str]) -> list[FinalTieNote | None]:
+    """Per row of ``f``: None unless it is ranked with the same final score as the ranked row above it; then which
+    key of the chain ordered the two (the same order :func:`integrate` ranked them by)."""
+    notes: list[FinalTieNote | None] = []
+    prev: FinalRow | None = None
+    for r in f.rows:
+        note = None
+        if r.rank is not None and prev is not None and prev.final == r.final:
+            key = next((k for k in tie_break if _shown_key(k, prev) != _shown_key(k, r)), None)
+            note = FinalTieNote(key, _shown_key(key, prev) if key else None, _shown_key(key, r) if key else None)
+        notes.append(note)
+        prev = r if r.rank is not None else prev
+    return notes

@@ -27,6 +27,7 @@ from ground.runtime import runtime
 from ground.staff.auth import signed_in_staff
 from ground.tables import TableError, cell_text, read_table
 from scoring.grading import fmt_score
+from scoring.integration import final_tie_notes
 from scoring.points import ANNUL_MODES
 from scoring.presets import RulesError
 from scoring.selection import SheetError, tie_notes
@@ -279,8 +280,10 @@ def _final_view(s: Session, code: str) -> dict[str, Any]:
     except (RulesError, ValueError) as exc:
         raise AppError("rules_error", str(exc), 409) from None
     skb = s.scalar(select(func.count()).select_from(SkbScore).where(SkbScore.exam_id == exam.id)) or 0
+    rules = exam_integration(exam)
     return {"exam": {"code": exam.code, "title": exam.title}, "formations": formations, "skb": skb,
-            "decimals": exam_integration(exam).decimals}
+            "decimals": rules.decimals, "tie_break": rules.tie_break,
+            "notes": {f.label: final_tie_notes(f, rules.tie_break) for f in formations}}
 
 
 def _final_page(code: str, status: int = 200, **extra: Any) -> Any:
@@ -377,6 +380,24 @@ def final_announcement(code: str) -> Any:
     resp = Response(data, mimetype="application/zip")
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     return resp
+
+
+@bp.app_template_filter("tie_key")
+def tie_key(key: str) -> str:
+    """A final tie-break key as the committee reads it (a subtest's code stays as it is)."""
+    names = {"final": _("final score"), "skd_total": _("SKD total"), "skb": _("SKB score"), "gpa": _("GPA"),
+             "age": _("age (the older first)")}
+    return names.get(key, key)
+
+
+@bp.app_template_filter("tie_value")
+def tie_value(value: Any) -> str:
+    """A tie-break value as compared: a score without a trailing .0, a birth date, '-' for none (ranks last)."""
+    if value is None:
+        return "-"
+    if isinstance(value, int | float):
+        return fmt_score(value)
+    return str(value)
 
 
 @bp.app_template_filter("decimal")
