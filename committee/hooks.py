@@ -27,6 +27,7 @@ CONSOLE_NAV = (
     ("rooms", lazy_gettext("Rooms & staff"), "console_rooms.index", 50),
     ("candidates", lazy_gettext("Candidates"), "console_candidates.index", 60),
     ("results", lazy_gettext("Results"), "console_results.index", 70),
+    ("analysis", lazy_gettext("Item analysis"), "analysis.index", 75),
 )
 
 
