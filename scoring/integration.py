@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ground.i18n import _
 from scoring.codes import APS, FINAL_PL, FINAL_PTL, FINAL_TH, TMS
 from scoring.presets import GENERAL, RulesError, normalise_path
 from scoring.ranking import rank_within_groups
@@ -191,7 +192,8 @@ def integrate(
     r = resolve_integration(rules)
     for key in r.tie_break:
         if key not in SPECIAL_KEYS and not any(key in e.skd_scores for e in entrants) and entrants:
-            raise RulesError(f"tie-break key {key!r} is neither {', '.join(SPECIAL_KEYS)} nor an SKD subtest")
+            raise RulesError(_("tie-break key %(key)r is neither %(special)s nor an SKD subtest", key=key,
+                               special=", ".join(SPECIAL_KEYS)))
     groups: dict[tuple[str, str], int] = {}
     formations: list[FinalFormation] = []
     n = len(entrants)
@@ -208,14 +210,15 @@ def integrate(
             slots = int(math.floor(e.quota * r.quota_multiplier + 1e-9))
             formations.append(FinalFormation(e.formation, path, e.quota, slots))
         elif formations[g].quota != e.quota:
-            raise RulesError(f"formation {formations[g].label!r} has two quotas: {formations[g].quota} and {e.quota}")
+            raise RulesError(_("formation %(formation)r has two quotas: %(a)s and %(b)s", formation=formations[g].label,
+                               a=formations[g].quota, b=e.quota))
         group[i] = g
         if e.skb_status not in ("present", "absent", "withdrawn"):
-            raise RulesError(
-                f"{e.participant_no}: SKB status must be present, absent or withdrawn, not {e.skb_status!r}"
-            )
+            raise RulesError(_("%(no)s: SKB status must be present, absent or withdrawn, not %(status)r",
+                               no=e.participant_no, status=e.skb_status))
         if e.skb is not None and not (0 <= e.skb <= r.skb_max):
-            raise RulesError(f"{e.participant_no}: SKB score {e.skb} is outside 0–{r.skb_max:g}")
+            raise RulesError(_("%(no)s: SKB score %(score)s is outside 0–%(max)s", no=e.participant_no, score=e.skb,
+                               max=f"{r.skb_max:g}"))
         if e.skb_status == "withdrawn":
             code = APS
         elif e.skb_status == "absent":
