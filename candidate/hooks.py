@@ -7,15 +7,18 @@ from flask import Flask
 from candidate.live import liveness, ticker
 from candidate.live.exam_namespace import NAMESPACE, ExamNamespace
 from candidate.web.candidate import bp as candidate_bp
+from candidate.web.objections import bp as objections_bp
 from candidate.web.receipts import bp as receipts_bp
 from ground.extensions import socketio
 from ground.runtime import Runtime
 
 
 def init_app(app: Flask, rt: Runtime) -> None:
-    """Exam page, login API and media; receipt check; the test clock only when the config allows it."""
+    """Exam page, login API and media; receipt check; the objection page (/sanggah); the test clock only when the
+    config allows it."""
     app.register_blueprint(candidate_bp)
     app.register_blueprint(receipts_bp)
+    app.register_blueprint(objections_bp)
     if rt.config.testing_clock:
         from candidate.web.testing import bp as testing_bp
 

@@ -41,6 +41,11 @@ def objection_aad(application_id: int) -> bytes:
     return f"people:objection:{application_id}".encode()
 
 
+def exam_objection_aad(exam_id: int, candidate_id: int) -> bytes:
+    """Binds an exam objection's sealed reason and answer to its exam and candidate."""
+    return f"people:exam-objection:{exam_id}:{candidate_id}".encode()
+
+
 def file_aad(sha256: str, mime: str) -> bytes:
     """Binds an uploaded file's sealed bytes to the hash and type it is stored by."""
     return f"people:file:{sha256}|{mime}".encode()

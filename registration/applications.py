@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ground import audit, clock
+from ground import audit, clock, files
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models.registration import (
@@ -22,12 +21,8 @@ from ground.models.registration import (
     RequirementCheck,
     StoredFile,
 )
-from ground.people_seal import file_aad, people_cipher
 from registration import recruitments
 from registration.people import Applicant
-
-# what a file's first bytes must be for each accepted kind (the name and the browser's type are not trusted)
-MAGIC = {"pdf": b"%PDF-", "jpeg": b"\xff\xd8\xff"}
 
 
 @dataclass(frozen=True)
@@ -36,14 +31,6 @@ class Upload:
 
     data: bytes
     filename: str
-
-
-def sniff(data: bytes) -> str | None:
-    """The accepted kind the bytes really are ("pdf", "jpeg"), or None."""
-    for kind, magic in MAGIC.items():
-        if data.startswith(magic):
-            return kind
-    return None
 
 
 def _verified(session: Session, who: Applicant) -> None:
@@ -97,22 +84,8 @@ def upload(session: Session, who: Applicant, code: str, requirement_id: int, upl
     req = session.get(Requirement, requirement_id)
     if req is None or req.recruitment_id != rec.id:
         raise AppError("unknown_requirement", _("This recruitment does not ask for that document."), 404)
-    if not upload.data:
-        raise AppError("empty_file", _("Choose a file to upload."))
-    if len(upload.data) > req.max_bytes:
-        raise AppError("file_too_large", _("%(doc)s may be at most %(kb)s KB; this file is %(size)s KB.", doc=req.name,
-                                           kb=req.max_bytes // 1024, size=-(-len(upload.data) // 1024)), 413)
-    kind = sniff(upload.data)
-    if kind is None or kind not in req.kinds:
-        allowed = " / ".join(k.upper() for k in req.kinds)
-        raise AppError("file_type", _("%(doc)s must be a %(kinds)s file; this file is not.", doc=req.name,
-                                      kinds=allowed), 415)
-    sha = hashlib.sha256(upload.data).hexdigest()
-    mime = recruitments.KINDS[kind]
-    if session.get(StoredFile, sha) is None:
-        sealed = people_cipher(session).seal_bytes(file_aad(sha, mime), upload.data)
-        session.add(StoredFile(sha256=sha, mime=mime, size=len(upload.data), sealed=sealed))
-        session.flush()
+    mime = files.checked(upload.data, req.name, req.kinds, req.max_bytes)
+    sha = files.store(session, upload.data, mime)
     doc = session.scalar(select(ApplicationDocument).where(ApplicationDocument.application_id == app.id,
                                                            ApplicationDocument.requirement_id == req.id))
     if doc is None:
@@ -169,9 +142,8 @@ def document(session: Session, doc_id: int, *, person_id: int | None) -> tuple[s
     app = session.get(Application, doc.application_id) if doc is not None else None
     if doc is None or app is None or (person_id is not None and app.person_id != person_id):
         raise AppError("unknown_document", _("No such document."), 404)
-    stored = session.get(StoredFile, doc.sha256)
     req = session.get(Requirement, doc.requirement_id)
-    assert stored is not None and req is not None
-    data = people_cipher(session).open_bytes(file_aad(stored.sha256, stored.mime), stored.sealed)
-    ext = "pdf" if stored.mime == "application/pdf" else "jpg"
-    return stored.mime, data, f"{app.number}-{req.code}.{ext}"
+    assert req is not None
+    mime, data = files.opened(session, doc.sha256)
+    ext = "pdf" if mime == "application/pdf" else "jpg"
+    return mime, data, f"{app.number}-{req.code}.{ext}"

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from ground import audit, clock
 from ground.errors import AppError
+from ground.files import KINDS  # the only uploads accepted
 from ground.i18n import _
 from ground.models.registration import Formation, Recruitment, Requirement
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 PATH_RE = re.compile(r"^[a-z][a-z_]{1,30}$")
-KINDS = {"pdf": "application/pdf", "jpeg": "image/jpeg"}  # the only uploads accepted
 
 
 @dataclass(frozen=True)

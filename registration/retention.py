@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from ground import audit
 from ground.errors import AppError
 from ground.i18n import _
+from ground.models.objections import ExamObjection
 from ground.models.registration import Application, ApplicationDocument, Objection, StoredFile
 from registration import announcements, recruitments
 
@@ -23,6 +24,8 @@ def purge(session: Session, code: str, *, actor: str) -> dict[str, int]:
     documents = session.execute(delete(ApplicationDocument).where(ApplicationDocument.application_id.in_(ids))
                                 ).rowcount or 0
     still_used = set(session.scalars(select(ApplicationDocument.sha256).where(ApplicationDocument.sha256.in_(shas))))
+    still_used |= set(session.scalars(select(ExamObjection.attachment_sha256)  # the same file, an exam objection's
+                                      .where(ExamObjection.attachment_sha256.in_(shas))))
     files = session.execute(delete(StoredFile).where(StoredFile.sha256.in_(shas - still_used))).rowcount or 0
     objections = session.execute(delete(Objection).where(Objection.application_id.in_(ids))).rowcount or 0
     counts = {"documents": documents, "files": files, "objections": objections,

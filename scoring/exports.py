@@ -92,6 +92,8 @@ def _pdf(
     sections: list[tuple[str, list[str], list[list[str]], list[float]]],
     legend: list[tuple[str, str]],
     signer: str,
+    note: str = "",
+    wrap: tuple[int, ...] = (2,),
 ) -> None:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
@@ -108,14 +110,16 @@ def _pdf(
     doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
                             topMargin=12 * mm, bottomMargin=14 * mm, title=title, author="exam-engine",
                             subject=subtitle)
-    story: list[Any] = [Paragraph(pdf_text(title), h1), Paragraph(pdf_text(subtitle), styles["Normal"]),
-                        Spacer(1, 4 * mm)]
+    story: list[Any] = [Paragraph(pdf_text(title), h1), Paragraph(pdf_text(subtitle), styles["Normal"])]
+    if note:
+        story.append(Paragraph(pdf_text(note), styles["Normal"]))
+    story.append(Spacer(1, 4 * mm))
     if not sections:
         story.append(Paragraph("Tidak ada peserta.", styles["Normal"]))
     for heading, header, rows, widths in sections:
         story.append(Paragraph(pdf_text(heading), h2))
         data = [[pdf_plain(c) for c in header]] + [
-            [Paragraph(pdf_text(c), cell) if i == 2 else pdf_plain(c) for i, c in enumerate(r)] for r in rows
+            [Paragraph(pdf_text(c), cell) if i in wrap else pdf_plain(c) for i, c in enumerate(r)] for r in rows
         ]
         table = Table(data, repeatRows=1, hAlign="LEFT", colWidths=[w * mm for w in widths])
         table.setStyle(TableStyle([
@@ -129,7 +133,8 @@ def _pdf(
         ]))
         story.append(table)
     story.append(Spacer(1, 5 * mm))
-    story.append(Paragraph("<b>Keterangan:</b> " + pdf_text("; ".join(f"{c} = {t}" for c, t in legend)), small))
+    if legend:
+        story.append(Paragraph("<b>Keterangan:</b> " + pdf_text("; ".join(f"{c} = {t}" for c, t in legend)), small))
     story.append(Paragraph(pdf_text(signer), small))
 
     def footer(canvas: Any, document: Any) -> None:
@@ -153,9 +158,12 @@ def write_skd(
     exam_code: str = "",
     *,
     zone: str = zones.DEFAULT_ZONE,
+    title: str = "PENGUMUMAN HASIL SELEKSI KOMPETENSI DASAR (SKD)",
+    note: str = "",
 ) -> Path:
     """Write the SKD announcement as ``fmt`` to ``out`` and sign it; returns the signature path. Subtests come in
-    the exam's order (TWK, TIU, TKP for the SKD); the printing time in the site's ``zone``, labelled."""
+    the exam's order (TWK, TIU, TKP for the SKD); the printing time in the site's ``zone``, labelled. ``title`` and
+    ``note`` (a line under it) name a later announcement of the same table (after the objections)."""
     if fmt in ("csv", "xlsx"):
         header, rows = skd_table(formations, subtests)
         _tabular(out, fmt, header, rows)
@@ -172,8 +180,7 @@ def write_skd(
                              *[fmt_score(s[c]) if c in s else "-" for c in subtests],
                              "-" if r.total is None else fmt_score(r.total), str(r.rank or "-"), r.code])
             sections.append((heading, header, rows, [10, 32, 80, *[16] * len(subtests), 18, 20, 16]))
-        _pdf(out, "PENGUMUMAN HASIL SELEKSI KOMPETENSI DASAR (SKD)", _subtitle(exam_title, exam_code, zone),
-             sections, SKD_LEGEND, _signer(key, out))
+        _pdf(out, title, _subtitle(exam_title, exam_code, zone), sections, SKD_LEGEND, _signer(key, out), note)
     else:
         raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
     return sign_file(out, key)
@@ -224,3 +231,36 @@ def _signer(key: Ed25519PrivateKey, out: Path) -> str:
     return (f"Dokumen ini ditandatangani secara elektronik (Ed25519, kunci {key_id(key)}); tanda tangan terpisah: "
             f"{out.name}.sig. Periksa keasliannya dengan: exam-engine verify {out.name} "
             f"(kunci publik: /api/v1/public-key).")
+
+
+ONBOARDING_STATUS_ID = {"awaiting_documents": "menunggu berkas", "in_orientation": "dalam orientasi",
+                        "completed": "selesai"}
+
+
+def write_onboarding(rows: Sequence[dict[str, Any]], fmt: str, out: Path, key: Ed25519PrivateKey, exam_title: str = "",
+                     exam_code: str = "", cohort: str = "", *, zone: str = zones.DEFAULT_ZONE) -> Path:
+    """The onboarding records (``RecordView.as_dict`` rows) as a signed CSV, XLSX or PDF list: per person their
+    formation, unit, mentor, cohort, status and each milestone with its due and done dates."""
+    header = ["participant_no", "name", "formation", "unit", "mentor", "cohort", "status", "milestones",
+              "final_rank", "final_score"]
+
+    def milestones(d: dict[str, Any]) -> str:
+        return "; ".join(f"{m['name']}: " + (f"selesai {m['done_on']}" if m.get("done_on") else
+                                             f"jatuh tempo {m['due']}" if m.get("due") else "belum")
+                         for m in d["milestones"])
+
+    table = [[d["participant_no"], d["name"], d["formation"], d["unit"], d["mentor"] or "", d["cohort"] or "",
+              d["status"], milestones(d), "" if d["final_rank"] is None else d["final_rank"],
+              "" if d["final_score"] is None else d["final_score"]] for d in rows]
+    if fmt in ("csv", "xlsx"):
+        _tabular(out, fmt, header, table)
+    elif fmt == "pdf":
+        pdf_rows = [[str(i), r[0], r[1], r[3], r[4] or "-", r[5] or "-", ONBOARDING_STATUS_ID.get(r[6], r[6]), r[7]]
+                    for i, r in enumerate(table, start=1)]
+        heading = f"Angkatan: {cohort}" if cohort else "Semua peserta terpilih"
+        _pdf(out, "DAFTAR ORIENTASI DAN MASA PERCOBAAN CPNS", _subtitle(exam_title, exam_code, zone),
+             [(heading, ["No", "Nomor Peserta", "Nama", "Unit Kerja", "Mentor", "Angkatan", "Status", "Tahapan"],
+               pdf_rows, [10, 28, 46, 40, 32, 24, 24, 66])] if pdf_rows else [], [], _signer(key, out), wrap=(2, 3, 7))
+    else:
+        raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    return sign_file(out, key)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ground.i18n import _
 from scoring.codes import APS, FINAL_PL, FINAL_PTL, FINAL_TH, TMS
 from scoring.presets import GENERAL, RulesError, normalise_path
 from scoring.ranking import rank_within_groups
@@ -201,7 +202,8 @@ def integrate(
     r = resolve_integration(rules)
     for key in r.tie_break:
         if key not in SPECIAL_KEYS and not any(key in e.skd_scores for e in entrants) and entrants:
-            raise RulesError(f"tie-break key {key!r} is neither {', '.join(SPECIAL_KEYS)} nor an SKD subtest")
+            raise RulesError(_("tie-break key %(key)r is neither %(special)s nor an SKD subtest", key=key,
+                               special=", ".join(SPECIAL_KEYS)))
     groups: dict[tuple[str, str], int] = {}
     formations: list[FinalFormation] = []
     n = len(entrants)
@@ -218,14 +220,15 @@ def integrate(
             slots = int(math.floor(e.quota * r.quota_multiplier + 1e-9))
             formations.append(FinalFormation(e.formation, path, e.quota, slots))
         elif formations[g].quota != e.quota:
-            raise RulesError(f"formation {formations[g].label!r} has two quotas: {formations[g].quota} and {e.quota}")
+            raise RulesError(_("formation %(formation)r has two quotas: %(a)s and %(b)s", formation=formations[g].label,
+                               a=formations[g].quota, b=e.quota))
         group[i] = g
         if e.skb_status not in ("present", "absent", "withdrawn"):
-            raise RulesError(
-                f"{e.participant_no}: SKB status must be present, absent or withdrawn, not {e.skb_status!r}"
-            )
+            raise RulesError(_("%(no)s: SKB status must be present, absent or withdrawn, not %(status)r",
+                               no=e.participant_no, status=e.skb_status))
         if e.skb is not None and not (0 <= e.skb <= r.skb_max):
-            raise RulesError(f"{e.participant_no}: SKB score {e.skb} is outside 0–{r.skb_max:g}")
+            raise RulesError(_("%(no)s: SKB score %(score)s is outside 0–%(max)s", no=e.participant_no, score=e.skb,
+                               max=f"{r.skb_max:g}"))
         if e.skb_status == "withdrawn":
             code = APS
         elif e.skb_status == "absent":
@@ -254,3 +257,41 @@ def integrate(
     for f in formations:
         f.rows.sort(key=lambda row: (order[row.code], row.rank or 0, -(row.final or 0), row.entrant.participant_no))
     return sorted(formations, key=lambda f: (f.formation, f.entry_path != GENERAL, f.entry_path))
+
+
+@dataclass(frozen=True)
+class FinalTieNote:
+    """Why a ranked row sits where it does against the ranked row above with the same final score: the first
+    tie-break key that differs, with both values as announced (a birth date for ``age``: the older goes first), or
+    ``key`` None when equal on every key (a shared rank)."""
+
+    key: str | None
+    above: Any = None
+    this: Any = None
+
+
+def _shown_key(name: str, row: FinalRow) -> Any:
+    """A tie-break key's value as a person compares it (None when missing, which ranks last)."""
+    e = row.entrant
+    if name == "final":
+        return row.final
+    if name == "age":
+        return e.birth_date
+    if name in ("skd_total", "skb", "gpa"):
+        return getattr(e, name)
+    return e.skd_scores.get(name)
+
+
+def final_tie_notes(f: FinalFormation, tie_break: Sequence[str]) -> list[FinalTieNote | None]:
+    """Per row of ``f``: None unless it is ranked with the same final score as the ranked row above it; then which
+    key of the chain ordered the two (the same order :func:`integrate` ranked them by)."""
+    notes: list[FinalTieNote | None] = []
+    prev: FinalRow | None = None
+    for r in f.rows:
+        note = None
+        if r.rank is not None and prev is not None and prev.final == r.final:
+            key = next((k for k in tie_break if _shown_key(k, prev) != _shown_key(k, r)), None)
+            note = FinalTieNote(key, _shown_key(key, prev) if key else None, _shown_key(key, r) if key else None)
+        notes.append(note)
+        prev = r if r.rank is not None else prev
+    return notes

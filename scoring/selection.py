@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ground.i18n import _
 from ground.tables import Table, cell_text
 from scoring.codes import TH, skd_codes
 from scoring.grading import GradeArrays, grade_matrix, path_codes, reasons_for
@@ -113,16 +114,16 @@ def select_entrants(entrants: Sequence[Entrant], rules: str | Mapping[str, Any] 
             g = groups[key] = len(formations)
             formations.append(FormationRanking(e.formation, paths[i], e.quota, slots_for(e.quota, resolved)))
         elif formations[g].quota != e.quota:
-            raise RulesError(
-                f"formation {formations[g].label!r} has two quotas: {formations[g].quota} and {e.quota}"
-            )
+            raise RulesError(_("formation %(formation)r has two quotas: %(a)s and %(b)s", formation=formations[g].label,
+                               a=formations[g].quota, b=e.quota))
         group[i] = g
         if e.scores is None:
             absent[i] = True
         else:
             missing = [c for c in resolved.subtests if c not in e.scores]
             if missing:
-                raise RulesError(f"{e.participant_no} has no score for {', '.join(missing)} ({resolved.name})")
+                raise RulesError(_("%(no)s has no score for %(subtests)s (%(rules)s)", no=e.participant_no,
+                                   subtests=", ".join(missing), rules=resolved.name))
             scores[i] = [float(e.scores[c]) for c in resolved.subtests]
     path_index, path_names = path_codes(paths, resolved)
     slots = np.array([f.slots for f in formations], dtype=np.int64)

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from ground import clock
 from ground.config import write_private
 from ground.crypto import b64d, b64e, verify_signature
+from ground.i18n import _
 from scoring.receipts import canonical_json
 
 SIG_SUFFIX = ".sig"
@@ -26,7 +27,8 @@ SIG_FORMAT = "exam-engine-signature/1"
 
 
 class SignatureError(Exception):
-    """Verification failed; the message says exactly why."""
+    """Verification failed; the message says exactly why, in the reader's language (the request's, else the
+    installation's)."""
 
 
 def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
@@ -85,34 +87,38 @@ def verify_file(path: str | Path, public: Ed25519PublicKey, signature: str | Pat
     path = Path(path)
     sig = Path(signature) if signature is not None else sig_path(path)
     if not path.is_file():
-        raise SignatureError(f"{path}: no such file")
+        raise SignatureError(_("%(path)s: no such file", path=path))
     if not sig.is_file():
-        raise SignatureError(f"{sig}: signature file not found (expected beside the file as {sig.name})")
+        raise SignatureError(_("%(sig)s: signature file not found (expected beside the file as %(name)s)", sig=sig,
+                                name=sig.name))
     try:
         doc: Any = json.loads(sig.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise SignatureError(f"{sig}: not a signature file (not JSON: {exc})") from exc
+        raise SignatureError(_("%(sig)s: not a signature file (not JSON: %(why)s)", sig=sig, why=exc)) from exc
     if not isinstance(doc, dict) or doc.get("format") != SIG_FORMAT:
-        raise SignatureError(f"{sig}: not an exam-engine signature file (format {SIG_FORMAT} expected)")
+        raise SignatureError(_("%(sig)s: not an exam-engine signature file (format %(format)s expected)", sig=sig,
+                                format=SIG_FORMAT))
     missing = [k for k in ("alg", "sha256", "size", "key_id", "signed_at", "signature") if k not in doc]
     if missing:
-        raise SignatureError(f"{sig}: signature file lacks {', '.join(missing)}")
+        raise SignatureError(_("%(sig)s: signature file lacks %(fields)s", sig=sig, fields=", ".join(missing)))
     if doc["alg"] != "Ed25519":
-        raise SignatureError(f"{sig}: unsupported algorithm {doc['alg']!r}")
+        raise SignatureError(_("%(sig)s: unsupported algorithm %(alg)r", sig=sig, alg=doc["alg"]))
     claims = {k: v for k, v in doc.items() if k != "signature"}
     try:
         raw_sig = b64d(str(doc["signature"]))
     except ValueError as exc:
-        raise SignatureError(f"{sig}: the signature is not base64") from exc
+        raise SignatureError(_("%(sig)s: the signature is not base64", sig=sig)) from exc
     if doc["key_id"] != key_id(public):
-        raise SignatureError(
-            f"signed by another key (key id {doc['key_id']}; the public key given has id {key_id(public)})"
-        )
+        raise SignatureError(_("signed by another key (key id %(theirs)s; the public key given has id %(ours)s)",
+                               theirs=doc["key_id"], ours=key_id(public)))
     if not verify_signature(public, raw_sig, canonical_json(claims)):
-        raise SignatureError(f"{sig}: the signature does not match its own fields: the .sig file was altered")
+        raise SignatureError(_("%(sig)s: the signature does not match its own fields: the .sig file was altered",
+                                sig=sig))
     sha, size = _digest(path)
     if size != doc["size"]:
-        raise SignatureError(f"{path}: the file changed: {size} bytes now, {doc['size']} bytes when signed")
+        raise SignatureError(_("%(path)s: the file changed: %(now)s bytes now, %(then)s bytes when signed", path=path,
+                                now=size, then=doc["size"]))
     if sha != doc["sha256"]:
-        raise SignatureError(f"{path}: the file changed: SHA-256 {sha} now, {doc['sha256']} when signed")
+        raise SignatureError(_("%(path)s: the file changed: SHA-256 %(now)s now, %(then)s when signed", path=path,
+                                now=sha, then=doc["sha256"]))
     return Verified(path, sha, doc["key_id"], str(doc["signed_at"]))

@@ -228,6 +228,23 @@ HTTP |= {  # onboarding (issue 16): console pages; the demo exam has no records 
                                                        committee=(404, "unknown_record"),
                                                        admin=(404, "unknown_record"))),
 }
+HTTP |= {  # objections (issue 16): the candidates' public page (CSRF first; staff send the token, then an empty form
+    # names no exam: 400) and the committee's pages (a form without a choice: 400; no objection 0: 404)
+    ("GET", "/sanggah"): ("/sanggah", None, anyone(200)),
+    ("POST", "/sanggah"): ("/sanggah", {}, cells(400, anonymous=403, candidate=403)),
+    ("POST", "/sanggah/status"): ("/sanggah/status", {}, cells(400, anonymous=403, candidate=403)),
+    ("GET", "/committee/results/<code>/objections"): ("/committee/results/{exam}/objections", None, console_page(200)),
+    ("POST", "/committee/results/<code>/objections/window"): (
+        "/committee/results/{exam}/objections/window", {}, console_page(400)),
+    ("POST", "/committee/results/<code>/objections/<int(max=2147483647):objection_id>"): (
+        "/committee/results/{exam}/objections/0", {}, console_page(400)),
+    ("GET", "/committee/results/<code>/objections/<int(max=2147483647):objection_id>/attachment"): (
+        "/committee/results/{exam}/objections/0/attachment", None, console_page((404, "unknown_objection"))),
+    ("POST", "/committee/results/<code>/objections/announcement"): (
+        "/committee/results/{exam}/objections/announcement", {"format": "none"}, console_page(400)),
+    ("POST", "/committee/results/<code>/onboarding/export"): (  # the signed onboarding list (issue 16)
+        "/committee/results/{exam}/onboarding/export", {"format": "none"}, console_page(400)),
+}
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
 
 # the committee console (issue 15): pages for committee and admin only; a form without what it needs is refused on
@@ -391,8 +408,8 @@ def http_call(world: World, actor: str, key: tuple[str, str]) -> tuple[int, str 
     if key in SIGN_OUTS and actor in STAFF:
         client = world.sign_in(actor)  # a fresh sign-in to end, so the others stay signed in
     headers = {"Authorization": f"Bearer {world.token}"} if actor == "candidate" else None
-    kwargs: dict[str, Any] = {"json": body} if body is not None and not key[1].startswith(("/staff", "/receipt",
-                                                                                            "/committee/")) else {}
+    forms = ("/staff", "/receipt", "/committee/", "/sanggah")
+    kwargs: dict[str, Any] = {"json": body} if body is not None and not key[1].startswith(forms) else {}
     if body is not None and "json" not in kwargs:
         kwargs["data"] = body  # the HTML forms
     r = client.request(method, world.server.url + path, headers=headers, allow_redirects=False,

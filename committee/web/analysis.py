@@ -7,17 +7,17 @@ report shows every option's points, i.e. the answer key of items the bank will r
 from __future__ import annotations
 
 import json
-from html import escape
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request, url_for
+from markupsafe import Markup
 
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
 from ground.runtime import runtime
-from ground.staff.auth import csrf_field, staff_required
-from scoring.analysis.report import to_csv, to_html
+from ground.staff.auth import staff_required
+from scoring.analysis.report import heading_of, report_body, to_csv
 from scoring.analysis.responses import AnalysisInputError
 from scoring.store.analysis import exam_report
 
@@ -44,8 +44,9 @@ def index() -> Any:
 
 @bp.get("/<code>")
 @staff_required(*COMMITTEE)
-def report_page(code: str) -> Response:
-    """The report for exam ``code`` (computed now, not stored); ``?format=csv|json`` downloads it."""
+def report_page(code: str) -> Any:
+    """The report for exam ``code`` in the console's layout (computed now, not stored; the small-sample warning
+    first); ``?format=csv|json`` downloads it."""
     fmt = request.args.get("format", "html")
     if fmt not in ("html", "csv", "json"):
         raise AppError("bad_request", _("format must be html, csv or json"), 400)
@@ -55,14 +56,11 @@ def report_page(code: str) -> Response:
     if fmt == "csv":
         return Response(to_csv(report), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="analysis-{code}.csv"'})
-    html = to_html(report, zone=runtime().config.site_zone)
-    action = escape(url_for("analysis.store_statistics", code=code))
-    form = (f'<form method="post" action="{action}" style="margin:1rem 0">{csrf_field()}'
-            f'<button type="submit">{escape(_("Store these statistics in the bank"))}</button> '
-            f'<a href="?format=csv">CSV</a> · <a href="?format=json">JSON</a> · '
-            f'<a href="{escape(url_for("console_results.exam", code=code))}">{escape(_("Results"))}</a></form>')
-    html = html.replace("</h1>", "</h1>" + form, 1)
-    return Response(html, mimetype="text/html")
+    from committee.web.console import page
+
+    body = Markup(report_body(report, zone=runtime().config.site_zone))  # report_body escapes every value
+    return page("console_analysis_report.html", code=code, heading=heading_of(report), report_html=body,
+                warning=report.get("warning"))  # type: ignore[return-value]
 
 
 @bp.post("/<code>")

@@ -7,6 +7,7 @@ committee.audit_check); looking stores nothing, every change is a CSRF-checked P
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from committee.audit_check import check, report_lines
 from committee.web import uploads
 from committee.web.console import committee_only, done, in_session, page
 from committee.web.results import export_bundle
+from ground import zones
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
@@ -27,6 +29,7 @@ from ground.runtime import runtime
 from ground.staff.auth import signed_in_staff
 from ground.tables import TableError, cell_text, read_table
 from scoring.grading import fmt_score
+from scoring.integration import final_tie_notes
 from scoring.points import ANNUL_MODES
 from scoring.presets import RulesError
 from scoring.selection import SheetError, tie_notes
@@ -173,7 +176,7 @@ def _annul_input() -> tuple[list[int], str, str]:
 
 def _annul_page(code: str, status: int = 200, **extra: Any) -> Any:
     form = {"versions": request.form.getlist("version"), "mode": request.form.get("mode", ""),
-            "reason": request.form.get("reason", "")}
+            "reason": request.form.get("reason", request.args.get("reason", "")[:500])}  # an objection's, by link
     return page("console_results_annul.html", status=status, form=form,
                 **in_session(lambda s: _annul_form(s, code)), **extra)
 
@@ -226,8 +229,9 @@ def annul(code: str) -> Any:
 LOG_PAGE = 200
 
 
-def _log(s: Session, exam: str | None, actor: str, action: str) -> list[dict[str, Any]]:
-    """The newest audit rows matching the filters (an exam's code, an actor, an action prefix)."""
+def _log(s: Session, exam: str | None, actor: str, action: str, since: datetime | None = None,
+         until: datetime | None = None) -> list[dict[str, Any]]:
+    """The newest audit rows matching the filters (an exam's code, an actor, an action prefix, a time range)."""
     query = select(AuditEvent, Exam.code).outerjoin(Exam, Exam.id == AuditEvent.exam_id)
     if exam:
         query = query.where(Exam.code == exam)
@@ -235,18 +239,44 @@ def _log(s: Session, exam: str | None, actor: str, action: str) -> list[dict[str
         query = query.where(AuditEvent.actor == actor)
     if action:
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
     rows = s.execute(query.order_by(AuditEvent.id.desc()).limit(LOG_PAGE)).all()
     return [{"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "exam": code or "",
              "reason": e.reason or "", "details": e.details or {}, "sealed": bool(e.hash)} for e, code in rows]
 
 
+def _day_start(raw: str, zone: str, field: str) -> datetime | None:
+    """The start (00:00 in the site's zone, as UTC) of a day typed YYYY-MM-DD; AppError naming the field."""
+    if not raw:
+        return None
+    try:
+        return zones.parse_local(date.fromisoformat(raw).isoformat() + "T00:00", zone)
+    except ValueError:
+        raise AppError("bad_request", _("'%(v)s' is not a date (YYYY-MM-DD).", v=raw[:32]), 400,
+                       field=field) from None
+
+
 @bp.get("/audit")
 @committee_only
 def audit_page() -> Any:
-    """The audit log with filters, and the ``exam-engine audit check`` button (read only, changes nothing)."""
+    """The audit log filtered by exam, actor, action and days (from/to, in the site's zone), and the ``exam-engine
+    audit check`` button (read only, changes nothing)."""
     code = request.args.get("exam") or None
     actor = (request.args.get("actor") or "").strip()[:128]
     action = (request.args.get("action") or "").strip()[:64]
+    since_raw, until_raw = (request.args.get("from") or "").strip(), (request.args.get("to") or "").strip()
+    zone = runtime().config.site_zone
+    error, status = None, 200
+    try:
+        since = _day_start(since_raw, zone, "from")
+        last = _day_start(until_raw, zone, "to")
+        until = last + timedelta(days=1) if last is not None else None
+    except AppError as err:
+        since = until = None
+        error, status = err.message, err.status
     lines, ok = None, None
     if request.args.get("run"):
         public = runtime().signing_key.public_key()
@@ -257,9 +287,10 @@ def audit_page() -> Any:
             return report_lines(report), report.ok
 
         lines, ok = in_session(work)
-    return page("console_results_audit.html", exams=in_session(exam_list), exam=code, lines=lines, ok=ok,
-                actor=actor, action=action, log=in_session(lambda s: _log(s, code, actor, action)),
-                limit=LOG_PAGE)
+    log = [] if error else in_session(lambda s: _log(s, code, actor, action, since, until))
+    return page("console_results_audit.html", status=status, error=error, exams=in_session(exam_list), exam=code,
+                lines=lines, ok=ok, actor=actor, action=action, since=since_raw, until=until_raw, zone=zone,
+                log=log, limit=LOG_PAGE)
 
 
 @bp.app_template_filter("score")
@@ -279,8 +310,10 @@ def _final_view(s: Session, code: str) -> dict[str, Any]:
     except (RulesError, ValueError) as exc:
         raise AppError("rules_error", str(exc), 409) from None
     skb = s.scalar(select(func.count()).select_from(SkbScore).where(SkbScore.exam_id == exam.id)) or 0
+    rules = exam_integration(exam)
     return {"exam": {"code": exam.code, "title": exam.title}, "formations": formations, "skb": skb,
-            "decimals": exam_integration(exam).decimals}
+            "decimals": rules.decimals, "tie_break": rules.tie_break,
+            "notes": {f.label: final_tie_notes(f, rules.tie_break) for f in formations}}
 
 
 def _final_page(code: str, status: int = 200, **extra: Any) -> Any:
@@ -377,6 +410,24 @@ def final_announcement(code: str) -> Any:
     resp = Response(data, mimetype="application/zip")
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     return resp
+
+
+@bp.app_template_filter("tie_key")
+def tie_key(key: str) -> str:
+    """A final tie-break key as the committee reads it (a subtest's code stays as it is)."""
+    names = {"final": _("final score"), "skd_total": _("SKD total"), "skb": _("SKB score"), "gpa": _("GPA"),
+             "age": _("age (the older first)")}
+    return names.get(key, key)
+
+
+@bp.app_template_filter("tie_value")
+def tie_value(value: Any) -> str:
+    """A tie-break value as compared: a score without a trailing .0, a birth date, '-' for none (ranks last)."""
+    if value is None:
+        return "-"
+    if isinstance(value, int | float):
+        return fmt_score(value)
+    return str(value)
 
 
 @bp.app_template_filter("decimal")

@@ -3,15 +3,20 @@ the milestones the committee defines — through the functions ``exam-engine onb
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, Response, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from committee.web.console import committee_only, done, in_session, page
-from ground import clock, zones
+from ground import clock, db, zones
+from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import AuditEvent, Candidate, Exam, Result
@@ -26,12 +31,14 @@ from scoring.store.onboarding import (
     assign,
     complete_milestone,
     create_from_final,
+    export_signed,
     get_or_create_cohort,
     list_records,
     set_status,
 )
 
 # under the results (the console's "Results" entry stays current): after the final selection comes onboarding
+FORMATS = ("pdf", "xlsx", "csv")
 bp = Blueprint("console_onboarding", __name__, url_prefix="/committee/results", template_folder="templates")
 
 
@@ -54,8 +61,10 @@ def _day(raw: str | None) -> date | None:
 
 def _list(s: Session, code: str) -> dict[str, Any]:
     exam = _exam(s, code)
-    return {"exam": {"code": exam.code, "title": exam.title}, "records": list_records(s, exam),
-            "milestones": "\n".join(DEFAULT_MILESTONES)}
+    records = list_records(s, exam)
+    return {"exam": {"code": exam.code, "title": exam.title}, "records": records,
+            "milestones": "\n".join(DEFAULT_MILESTONES), "formats": FORMATS,
+            "cohorts": sorted({v.cohort.code for v in records if v.cohort is not None})}
 
 
 def _index(code: str, status: int = 200, error: str | None = None) -> Any:
@@ -93,6 +102,36 @@ def create(code: str) -> Any:
     except OnboardingError as exc:
         return _index(code, 409, str(exc))
     return done(_("%(n)s onboarding record(s) created.", n=count), url_for("console_onboarding.index", code=code))
+
+
+def _bundle(url: str, code: str, fmt: str, cohort: str | None, key: Any, actor: str, zone: str) -> tuple[str, bytes]:
+    """(file name, ZIP of the signed onboarding list and its .sig)."""
+    with db.session_scope(url) as s, tempfile.TemporaryDirectory() as tmp:
+        exam = _exam(s, code)
+        name = f"onboarding-{exam.code}{'-' + cohort if cohort else ''}.{fmt}"
+        out = Path(tmp) / name
+        sig = export_signed(s, exam, fmt, out, key, zone, cohort, actor)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(out, name)
+            z.write(sig, sig.name)
+        return name, buf.getvalue()
+
+
+@bp.post("/<code>/onboarding/export")
+@committee_only
+def export(code: str) -> Any:
+    """The records (of one cohort, or all) as a signed PDF, XLSX or CSV in a ZIP with its .sig; audited by name."""
+    fmt = request.form.get("format", "pdf")
+    cohort = (request.form.get("cohort") or "").strip()[:64] or None
+    if fmt not in FORMATS:
+        return _index(code, 400, _("format must be csv, xlsx or pdf."))
+    rt = runtime()
+    name, data = run_blocking(_bundle, rt.db_url, code, fmt, cohort, rt.signing_key, signed_in_staff().actor,
+                              rt.config.site_zone)
+    resp = Response(data, mimetype="application/zip")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    return resp
 
 
 def _person(s: Session, code: str, number: str) -> tuple[Exam, Candidate, OnboardingRecord]:

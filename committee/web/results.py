@@ -65,6 +65,7 @@ def export_bundle(url: str, code: str, stage: str, fmt: str, key: Any, actor: st
     """(file name, ZIP of the signed announcement and its .sig); the library refuses while a paper is open."""
     from scoring.store.announcement import export_skd
     from scoring.store.final import export_final
+    from scoring.store.objections import export_pasca_sanggah
 
     with db.session_scope(url) as session, tempfile.TemporaryDirectory() as tmp:
         exam = _exam(session, code)
@@ -72,6 +73,8 @@ def export_bundle(url: str, code: str, stage: str, fmt: str, key: Any, actor: st
         out = Path(tmp) / name
         if stage == "skd":
             sig = export_skd(session, exam, fmt, out, key, zone, actor)
+        elif stage == "pasca-sanggah":
+            sig = export_pasca_sanggah(session, exam, fmt, out, key, zone, actor)
         else:
             sig = export_final(session, exam, fmt, out, key, zone, actor)
         buf = io.BytesIO()

@@ -7,6 +7,7 @@ from ground.models.bank import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage  # noqa: F401  (issue 3)
 from ground.models.exam import Candidate, Exam, Room
 from ground.models.liveness import ConnectionHolder, ServerProcess
+from ground.models.objections import ExamObjection, ObjectionWindow  # noqa: F401  (issue 16)
 from ground.models.paper import Answer, Paper, Result
 from ground.models.registration import (  # noqa: F401  (issue 17)
     ApplicantAccount,

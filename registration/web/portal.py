@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from ground import clock, db, zones
+from ground import clock, db, files, zones
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
@@ -279,11 +279,7 @@ def card_pdf(code: str) -> Response:
         "Content-Disposition": f'attachment; filename="kartu-ujian-{code}.pdf"', "Cache-Control": "no-store"})
 
 
-def file_response(mime: str, data: bytes, name: str) -> Response:
-    """An uploaded file as a download only: never rendered as a page, never cached by a shared proxy."""
-    return Response(data, mimetype=mime, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store",
-        "Content-Security-Policy": "sandbox; default-src 'none'"})
+file_response = files.download  # an uploaded file as a download only (ground/files.py)
 
 
 @bp.get("/documents/<int(max=2147483647):doc_id>")

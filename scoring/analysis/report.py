@@ -184,14 +184,24 @@ details{margin:.3rem 0;border:1px solid #eee;padding:.3rem .6rem}summary{cursor:
 """
 
 
+def heading_of(report: dict[str, Any]) -> str:
+    """The report's title: "Item analysis — <exam code>"."""
+    exam = report.get("exam") or {}
+    return _("Item analysis") + (f" — {exam.get('code')}" if exam.get("code") else "")
+
+
 def to_html(report: dict[str, Any], title: str | None = None, zone: str = zones.DEFAULT_ZONE) -> str:
     """A self-contained page: summary, histogram, difficulty-vs-discrimination plot, items, option curves."""
-    exam = report.get("exam") or {}
+    heading = title or heading_of(report)
+    return (f'<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{escape(heading)}</title>'
+            f"<style>{STYLE}</style></head><body><h1>{escape(heading)}</h1>{report_body(report, zone)}</body></html>")
+
+
+def report_body(report: dict[str, Any], zone: str = zones.DEFAULT_ZONE) -> str:
+    """The report without page or title (the console shows it in its own layout): how to read it, the small-sample
+    warning, summary, histogram, difficulty-vs-discrimination plot, items, option curves."""
     generated = zones.local(clock.parse_iso(report["generated_at"]), zone) if report.get("generated_at") else "-"
-    heading = title or (_("Item analysis") + (f" — {exam.get('code')}" if exam.get("code") else ""))
-    out = [f'<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{escape(heading)}</title>'
-           f"<style>{STYLE}</style></head><body><h1>{escape(heading)}</h1>",
-           f'<p class="note">{escape(_("Generated"))}: {escape(generated)}. '
+    out = [f'<p class="note">{escape(_("Generated"))}: {escape(generated)}. '
            f'{escape(_("Difficulty p is the share answering correctly (mean points / maximum for weighted items); discrimination r is the correlation of the item with the total of the other items."))}</p>']  # noqa: E501
     if report.get("warning"):
         out.append(f'<p class="warning" role="alert" id="small-sample">{escape(report["warning"])}</p>')
@@ -274,5 +284,4 @@ def to_html(report: dict[str, Any], title: str | None = None, zone: str = zones.
             out.append(f"<details><summary>{escape(it['id'])}{mark}</summary>"
                        f'<div class="plots">{svg}{table}</div></details>')
         out.append("</section>")
-    out.append("</body></html>")
     return "".join(out)

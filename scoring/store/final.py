@@ -129,10 +129,11 @@ def _gpa(raw: str, row: int, column: str, problems: list[RowProblem]) -> float |
 def skb_from_exam(session: Session, exam: Exam, skb_exam: Exam, max_score: float | None = None) -> int:
     """Take SKB scores from an SKB exam run on this engine, matching candidates by participant number."""
     if skb_exam.id == exam.id:
-        raise ValueError("the SKB exam must be a different exam from the SKD exam")
+        raise ValueError(_("the SKB exam must be a different exam from the SKD exam"))
     maximum = max_score if max_score is not None else exam_rules(skb_exam).max_total
     if not maximum:
-        raise ValueError(f"exam {skb_exam.code} has no known maximum score; give the SKB maximum explicitly")
+        raise ValueError(_("exam %(exam)s has no known maximum score; give the SKB maximum explicitly",
+                           exam=skb_exam.code))
     finished = {
         c.participant_no: r
         for c, r in session.execute(

@@ -6,12 +6,14 @@ result and the final result, and moves through awaiting documents → in orienta
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +30,7 @@ DEFAULT_MILESTONES = ("documents verified", "orientation started", "latsar compl
 
 
 class OnboardingError(ValueError):
-    """An onboarding request that cannot be carried out; nothing was changed."""
+    """An onboarding request that cannot be carried out; nothing was changed (the message translated)."""
 
 
 def get_or_create_cohort(
@@ -41,9 +43,10 @@ def get_or_create_cohort(
 ) -> OrientationCohort:
     """The cohort with ``code``, created with the given name/dates/schedule if it does not exist yet."""
     if not code or not code.strip():
-        raise OnboardingError("a cohort needs a code")
+        raise OnboardingError(_("a cohort needs a code"))
     if starts_on and ends_on and ends_on < starts_on:
-        raise OnboardingError(f"cohort {code}: ends {ends_on} before it starts {starts_on}")
+        raise OnboardingError(_("cohort %(code)s: ends %(ends)s before it starts %(starts)s", code=code, ends=ends_on,
+                                starts=starts_on))
     cohort = session.scalar(select(OrientationCohort).where(OrientationCohort.code == code.strip()))
     if cohort is None:
         cohort = OrientationCohort(code=code.strip(), name=name or code.strip(), starts_on=starts_on, ends_on=ends_on,
@@ -67,7 +70,8 @@ def create_from_final(
         .order_by(FinalResult.formation, FinalResult.rank)
     ))
     if not finals:
-        raise OnboardingError(f"exam {exam.code} has no selected candidates: compute the final results first")
+        raise OnboardingError(_("exam %(exam)s has no selected candidates: compute the final results first",
+                                exam=exam.code))
     have = set(session.scalars(select(OnboardingRecord.candidate_id).where(OnboardingRecord.exam_id == exam.id)))
     cands = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.exam_id == exam.id))}
     now = clock.now()
@@ -95,7 +99,8 @@ def create_from_final(
 def set_status(session: Session, record: OnboardingRecord, status: str, actor: str = "system") -> None:
     """Move a record to ``status`` (one of :data:`STATUSES`)."""
     if status not in STATUSES:
-        raise OnboardingError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+        raise OnboardingError(_("status must be one of %(statuses)s, got %(status)r", statuses=", ".join(STATUSES),
+                                status=status))
     record.status = status
     record.updated_at = clock.now()
     audit.record(session, "onboarding_status", actor=actor, exam_id=record.exam_id,
@@ -142,7 +147,8 @@ def complete_milestone(session: Session, record: OnboardingRecord, name: str, on
             m["done_on"] = on.isoformat()
             break
     else:
-        raise OnboardingError(f"no milestone {name!r} (have: {', '.join(m['name'] for m in ms)})")
+        raise OnboardingError(_("no milestone %(name)r (have: %(have)s)", name=name,
+                                have=", ".join(m["name"] for m in ms)))
     record.milestones = ms
     record.updated_at = clock.now()
     audit.record(session, "onboarding_milestone_done", actor=actor, exam_id=record.exam_id,
@@ -201,4 +207,20 @@ def export_records(views: list[RecordView], out: Path, fmt: str) -> Path:
         rows = [[("; ".join(f"{m['name']}={m.get('done_on') or ''}" for m in d["milestones"]) if h == "milestones"
                   else ("" if d[h] is None else d[h])) for h in header] for d in data]
         return write_rows(out, header, rows)
-    raise OnboardingError(f"export format must be csv or json, got {fmt!r}")
+    raise OnboardingError(_("export format must be csv or json, got %(format)r", format=fmt))
+
+
+def export_signed(session: Session, exam: Exam, fmt: str, out: Path, key: Ed25519PrivateKey, zone: str,
+                  cohort: str | None = None, actor: str = "system") -> Path:
+    """The exam's onboarding records (of one cohort, when named) as a signed CSV, XLSX or PDF; audited with the
+    file's SHA-256. Returns the .sig."""
+    from scoring.exports import write_onboarding
+
+    views = list_records(session, exam)
+    if cohort:
+        views = [v for v in views if v.cohort is not None and v.cohort.code == cohort]
+    sig = write_onboarding([v.as_dict() for v in views], fmt, out, key, exam.title, exam.code, cohort or "",
+                           zone=zone)
+    audit.record(session, "onboarding_exported", actor=actor, exam_id=exam.id, cohort=cohort, format=fmt,
+                 records=len(views), file=out.name, sha256=hashlib.sha256(out.read_bytes()).hexdigest())
+    return sig

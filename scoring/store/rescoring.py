@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ground import audit, bank_seal, clock
+from ground.i18n import _
 from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Paper, Result
 from ground.models.scoring import RescoreLog
 from scoring.grading import grade
@@ -25,7 +26,7 @@ CHUNK = 900  # stay under SQLite's bound-parameter limit
 
 
 class RescoreError(ValueError):
-    """An annulment or rescoring request that cannot be carried out; nothing was changed."""
+    """An annulment or rescoring request that cannot be carried out; nothing was changed (the message translated)."""
 
 
 @dataclass(frozen=True)
@@ -62,19 +63,19 @@ def annul_items(
     """Record annulments (or change their mode); every version must have been on a paper of this exam."""
     ids = sorted(set(int(v) for v in version_ids))
     if mode not in ANNUL_MODES:
-        raise RescoreError(f"annulment mode must be one of {', '.join(ANNUL_MODES)}, got {mode!r}")
+        raise RescoreError(_("annulment mode must be one of %(modes)s, got %(mode)r", modes=", ".join(ANNUL_MODES),
+                             mode=mode))
     if not reason or not reason.strip():
-        raise RescoreError("an annulment needs a reason (it is published with the rescoring)")
+        raise RescoreError(_("an annulment needs a reason (it is published with the rescoring)"))
     if not ids:
-        raise RescoreError("name at least one item version to annul")
+        raise RescoreError(_("name at least one item version to annul"))
     shown: set[int] = set()
     for paper in session.scalars(select(Paper).where(Paper.exam_id == exam.id)):
         shown |= layout_versions(paper.layout)
     unknown = [v for v in ids if v not in shown]
     if unknown:
-        raise RescoreError(
-            f"item version(s) {', '.join(map(str, unknown))} were not on any paper of exam {exam.code}"
-        )
+        raise RescoreError(_("item version(s) %(versions)s were not on any paper of exam %(exam)s",
+                             versions=", ".join(map(str, unknown)), exam=exam.code))
     existing = {
         a.item_version_id: a
         for a in session.scalars(
@@ -106,7 +107,7 @@ def versions_of_items(session: Session, item_uids: Iterable[str]) -> list[int]:
     rows = list(session.execute(select(Item.uid, ItemVersion.id).join(ItemVersion).where(Item.uid.in_(uids))))
     missing = set(uids) - {u for u, _ in rows}
     if missing:
-        raise RescoreError(f"unknown item uid(s): {', '.join(sorted(missing))}")
+        raise RescoreError(_("unknown item uid(s): %(uids)s", uids=", ".join(sorted(missing))))
     return [v for _, v in rows]
 
 
@@ -138,7 +139,7 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
 def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system") -> RescoreReport:
     """Recompute every finished paper's result with the current annulments; log each change."""
     if not reason or not reason.strip():
-        raise RescoreError("a rescoring needs a reason (it is logged with every changed result)")
+        raise RescoreError(_("a rescoring needs a reason (it is logged with every changed result)"))
     rules = exam_rules(exam)
     papers = _papers(session, exam)
     annulled = {

@@ -48,6 +48,9 @@ def test_report_page_shows_plots_and_stores_on_post(app: Flask, db_exam: DbExam,
     page = res.get_data(as_text=True)
     assert page.count("<svg") == 19 and "TIU" in page and "TKP" in page and "key_suspect" in page
     assert f'name="csrf_token" value="{csrf}"' in page
+    # inside the console's layout: its navigation (this page's entry current), the report below the heading
+    assert 'id="nav-analysis" aria-current="page"' in page and 'id="nav-results"' in page
+    assert page.index("<h1>Item analysis") < page.index('id="analysis-report"') and page.count("<html") == 1
     assert _rows(db_url) == 0  # viewing does not write
     csv = client.get(f"/committee/analysis/{db_exam.code}?format=csv")
     assert csv.mimetype == "text/csv" and csv.get_data(as_text=True).count("\n") == 15

@@ -98,6 +98,16 @@ PLAIN |= {  # no body, no path value
     ("GET", "/daftar/account/data.json"), ("GET", "/verifikasi/"),
 }
 
+# objections (issue 16): the candidates' page and the committee's
+FORM_ROUTES += ["/sanggah", "/sanggah/status", "/committee/results/{code}/objections/window",
+                "/committee/results/{code}/objections/announcement", "/committee/results/{code}/onboarding/export"]
+GET_ROUTES += ["/committee/results/{code}/objections"]
+PLAIN |= {("GET", "/sanggah")}
+PORTAL_GET["/committee/results/SKD/objections/{v}/attachment"] = (
+    "/committee/results/<code>/objections/" + INT.format("objection_id") + "/attachment")
+PORTAL_FORM["/committee/results/SKD/objections/{v}"] = "/committee/results/<code>/objections/" + INT.format(
+    "objection_id")
+
 json_values = json_values_of(HTTP_KEYS)
 
 

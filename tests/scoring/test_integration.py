@@ -7,8 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from scoring.integration import FinalEntrant, final_score, integrate, parse_weights, resolve_integration
+from scoring.integration import (
+    FinalEntrant,
+    FinalTieNote,
+    final_score,
+    final_tie_notes,
+    integrate,
+    parse_weights,
+    resolve_integration,
+)
 from scoring.presets import RulesError
+
+pytestmark = pytest.mark.usefixtures("english")  # refusals asserted in their English source form
 
 SKD = {"TWK": 100.0, "TIU": 140.0, "TKP": 200.0}  # 440
 
@@ -103,3 +113,17 @@ def test_weights_and_bad_rules() -> None:
         integrate([fe("a")], {"tie_break": ["height"]})
     with pytest.raises(RulesError, match="SKB score 120 is outside 0–100"):
         integrate([fe("a", skb=120)])
+
+
+def test_tie_notes_name_the_key_that_ordered_each_equal_final_score() -> None:
+    """Equal finals: SKD total decides first, then TKP, TIU, TWK, then GPA, then age (the older first; unknown last);
+    equal on every key: a shared rank."""
+    low_tkp = {"TWK": 110.0, "TIU": 140.0, "TKP": 190.0}  # the same 440 with less TKP
+    older, younger = date(1990, 1, 1), date(1995, 1, 1)
+    (f,) = integrate([fe("A", gpa=3.9), fe("B", scores=low_tkp), fe("C", gpa=3.5), fe("D", gpa=3.5, birth_date=older),
+                      fe("E", gpa=3.5, birth_date=younger), fe("F", gpa=3.5, birth_date=younger)])
+    order = [r.entrant.participant_no for r in f.rows]
+    assert order == ["A", "D", "E", "F", "C", "B"]
+    assert final_tie_notes(f, resolve_integration(None).tie_break) == [
+        None, FinalTieNote("gpa", 3.9, 3.5), FinalTieNote("age", older, younger), FinalTieNote(None),
+        FinalTieNote("age", younger, None), FinalTieNote("TKP", 200.0, 190.0)]

@@ -127,7 +127,10 @@ def test_quota_zero_means_nobody_goes_on() -> None:
     assert f.slots == 0 and f.rows[0].code == "P" and f.rows[0].rank == 1
 
 
-def test_two_quotas_for_one_formation_is_an_error() -> None:
+def test_two_quotas_for_one_formation_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(RulesError, match="dua kuota: 1 dan 2"):  # in the installation's language (Indonesian)
+        select_entrants([e("a", 100, 100, 200, quota=1), e("b", 100, 100, 200, quota=2)], "skd-2024")
+    monkeypatch.setenv("EXAM_LOCALE", "en")
     with pytest.raises(RulesError, match="two quotas: 1 and 2"):
         select_entrants([e("a", 100, 100, 200, quota=1), e("b", 100, 100, 200, quota=2)], "skd-2024")
 

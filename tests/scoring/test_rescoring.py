@@ -12,6 +12,8 @@ from ground.models.scoring import Annulment, RescoreLog
 from scoring.store.announcement import announce_skd
 from scoring.store.rescoring import RescoreError, annul_items, rescore_exam, versions_of_items
 
+pytestmark = pytest.mark.usefixtures("english")  # the refusals are asserted in their English source form
+
 
 def results(session: Session, mini) -> dict[str, Result]:
     by_id = {c.id: no for no, c in mini.candidates.items()}

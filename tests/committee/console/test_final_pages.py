@@ -74,3 +74,15 @@ def test_skb_errors_in_indonesian(app: Flask, exam: str, monkeypatch: pytest.Mon
     client, _landed, csrf = sign_in_form(app, "ketua")
     text = _post_sheet(client, exam, csrf, "participant_no,skb\nA,abc\n").get_data(as_text=True)
     assert "bukan angka" in text and "tidak ada yang diubah" in text
+
+
+def test_final_page_says_why_each_equal_final_score_was_ordered(app: Flask, exam: str) -> None:  # noqa: F811
+    client, _landed, csrf = sign_in_form(app, "ketua")
+    r = _post_sheet(client, exam, csrf, "participant_no,skb\nA,80\nE,80\n")
+    upload_id = r.get_data(as_text=True).split('name="upload_id" value="')[1].split('"')[0]
+    client.post(f"/committee/results/{exam}/final/commit", data={"upload_id": upload_id, "csrf_token": csrf})
+    page = client.get(f"/committee/results/{exam}/final").get_data(as_text=True)
+    assert "first of these that differs: SKD total, TKP, TIU, TWK, GPA, age (the older first)" in page
+    rows = page[page.index('class="list final-table"'):]
+    assert rows.index("<td>E</td>") < rows.index("<td>A</td>")  # equal SKD total and TKP: E's TIU 10 beats A's 5
+    assert "equal final score; TIU 10 above, 5 here" in rows

@@ -1,22 +1,27 @@
 """The results pages in headless Chromium (issue 16): from a finished exam (seeded by the test) through the results,
 an annulment previewed then confirmed, the rankings with the tie-break chain, to the signed SKD announcement
-downloaded and verified; axe-core: 0 WCAG 2.1 AA violations on every page; screenshots at 1366×768 in
-test-output/results-*.png."""
+downloaded and verified; an objection filed by a candidate (card number, PIN, a PDF) on /sanggah, read and accepted
+by the committee, carried out by an annulment previewed first, the signed pasca-sanggah announcement verified on
+/verify; SKB scores, the final selection, onboarding with its signed cohort list, item analysis inside the console;
+axe-core: 0 WCAG 2.1 AA violations on every page; screenshots at 1366×768 in test-output/results-*.png."""
 
 from __future__ import annotations
 
 import io
 import re
 import zipfile
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from ground import db
+from ground import clock, db
 from ground.crypto import load_signing_key
-from ground.models import Item, ItemVersion
+from ground.keyring import pin_pepper_for
+from ground.models import Candidate, Item, ItemVersion
+from ground.passwords import hash_pin
 from scoring.signing import verify_file
 from tests.candidate.test_candidate_screen import axe_clean
 from tests.documents import pdf_words
@@ -48,6 +53,9 @@ def test_results_annulment_rankings_and_signed_announcement_in_the_browser(
         add_candidate(s, mini, "C", None, formation="Analis SDM", quota=1)
     with db.session_scope(live.db_url) as s:
         tiu1 = s.scalar(select(ItemVersion.id).join(Item).where(Item.uid == "SKD-T-TIU-1"))
+        twk1 = s.scalar(select(ItemVersion.id).join(Item).where(Item.uid == "SKD-T-TWK-1"))
+        s.execute(update(Candidate).where(Candidate.participant_no == "E")  # the PIN on E's card
+                  .values(pin_hash=hash_pin("246810", pin_pepper_for(s))))
 
     page = browser.new_context(viewport=VIEW, accept_downloads=True).new_page()
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
@@ -116,6 +124,77 @@ def test_results_annulment_rankings_and_signed_announcement_in_the_browser(
     page.wait_for_selector("#verify-result.bad")
     looked_at(page, "verify-changed")
 
+    # objections (sanggah): the committee opens a window; candidate E objects with the card's number and PIN and a
+    # PDF; the committee reads it, accepts it, is led to the annulment preview; after the window the signed
+    # pasca-sanggah announcement, checked on the verify page
+    page.goto(live.url + "/committee/results/SKD-T")
+    page.click("#objections-link")
+    page.wait_for_selector("#window-form")
+    wib = timezone(timedelta(hours=7))
+    page.fill("#opens", (clock.now() - timedelta(hours=1)).astimezone(wib).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#closes", (clock.now() + timedelta(hours=2)).astimezone(wib).strftime("%Y-%m-%dT%H:%M"))
+    page.click("#window-button")
+    page.wait_for_selector("#flash")
+    assert " WIB" in page.locator("#window-now").inner_text()
+    evidence = tmp_path / "bukti.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n% kunci TWK nomor 2 keliru\n%%EOF\n")
+    cand = browser.new_context(viewport=VIEW).new_page()
+    cand.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    cand.goto(live.url + "/sanggah")
+    cand.select_option("#exam", "SKD-T")
+    cand.fill("#participant_no", "E")
+    cand.fill("#pin", "246810")
+    cand.fill("#reason", "Kunci jawaban TWK nomor 2 keliru; pilihan saya benar menurut UUD 1945.")
+    cand.set_input_files("#attachment", str(evidence))
+    cand.click("#objection-submit")
+    cand.wait_for_selector("#filed")
+    looked_at(cand, "objection-filed")
+    page.reload()
+    page.wait_for_selector("article.objection")
+    oid = page.locator("article.objection").first.get_attribute("id").split("-")[1]
+    with page.expect_download() as dl:
+        page.click(f"#attachment-{oid}")
+    assert Path(dl.value.path()).read_bytes() == evidence.read_bytes()
+    looked_at(page, "objections")
+    page.check(f"#accept-{oid}")
+    page.fill(f"#answer-{oid}", "Kunci TWK nomor 2 memang keliru; soal dianulir untuk semua peserta.")
+    page.click(f"#answer-button-{oid}")
+    page.wait_for_selector(f"#decision-{oid}")
+    page.click(f"#annul-for-{oid}")
+    page.wait_for_selector("#annul-form")
+    assert page.locator("#annul-reason").input_value().startswith("Sanggahan E: Kunci TWK nomor 2")
+    page.check(f"#v{twk1}")
+    page.check("input[name=mode][value=award]")
+    page.click("#annul-preview-button")
+    page.wait_for_selector("#preview-table")
+    rows = page.locator("#preview-table tbody tr").all_inner_texts()
+    assert any(r.split("\t")[:3] == ["E", "24", "29"] for r in rows), rows
+    looked_at(page, "objection-annul-preview")
+    page.click("#annul-confirm-button")
+    page.wait_for_selector("#flash")
+    cand.goto(live.url + "/sanggah")
+    cand.select_option("#status-exam", "SKD-T")
+    cand.fill("#status-no", "E")
+    cand.fill("#status-pin", "246810")
+    cand.click("#status-submit")
+    cand.wait_for_selector("#mine")
+    assert "diterima" in cand.locator("#mine-decision").inner_text()
+    looked_at(cand, "objection-answer")
+    live.advance_clock(3 * 3600)  # the window closed
+    page.goto(live.url + "/committee/results/SKD-T/objections")
+    with page.expect_download() as dl:
+        page.click("#pasca-pdf")
+    zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes())).extractall(tmp_path)
+    pasca = tmp_path / "pengumuman-SKD-T-pasca-sanggah.pdf"
+    assert "PASCA SANGGAH" in pdf_words(pasca.read_bytes())
+    page.goto(live.url + "/verify")
+    page.set_input_files("#document", str(pasca))
+    page.set_input_files("#signature", str(tmp_path / "pengumuman-SKD-T-pasca-sanggah.pdf.sig"))
+    page.click("#verify-button")
+    page.wait_for_selector("#verify-result")
+    assert "SAH" in page.locator("#verify-result h2").inner_text()
+    looked_at(page, "pasca-sanggah-verified")
+
     # SKB scores: a bad row seen and fixed, imported, the final selection stored
     page.goto(live.url + "/committee/results/SKD-T")
     page.click("#final-link")
@@ -145,6 +224,13 @@ def test_results_annulment_rankings_and_signed_announcement_in_the_browser(
     page.click("#onboarding-create-button")
     page.wait_for_selector("#onboarding-records")
     looked_at(page, "onboarding")
+    page.select_option("#export-cohort", "LATSAR-1")
+    with page.expect_download() as dl:
+        page.click("#onboarding-export-pdf")
+    zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes())).extractall(tmp_path)
+    cohort_pdf = tmp_path / "onboarding-SKD-T-LATSAR-1.pdf"
+    assert verify_file(cohort_pdf, load_signing_key(live.data_dir).public_key()).key_id
+    assert "LATSAR-1" in pdf_words(cohort_pdf.read_bytes())
     page.click("#onboarding-records a >> nth=0")
     page.wait_for_selector("#milestones-table")
     page.fill("#unit", "Dinas Pendidikan")
@@ -162,6 +248,11 @@ def test_results_annulment_rankings_and_signed_announcement_in_the_browser(
     page.goto(live.url + "/committee/analysis/")
     page.wait_for_selector("#analysis-exams")
     looked_at(page, "analysis-index")
+    page.click("#analysis-exams a[href='/committee/analysis/SKD-T']")
+    page.wait_for_selector("#analysis-report")
+    assert page.locator("#nav-analysis").get_attribute("aria-current") == "page"
+    assert page.locator("#small-sample").is_visible()  # 3 papers: the figures are too noisy, and it says so
+    looked_at(page, "analysis-report")
     page.goto(live.url + "/committee/results/audit")
     page.click("#audit-run")
     page.wait_for_selector("#audit-verdict")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ground import db
 from ground.models import AuditEvent, Paper, Result
@@ -151,6 +152,18 @@ def test_audit_check_log_and_analysis_index(app: Flask, exam: str) -> None:
     rows = log[log.index('id="audit-log"'):]
     assert "announcement_signed" in rows and "staff:ketua" in rows and " WIB</td>" in rows
     assert "exam_rescored" not in rows
+    # days in the site's zone: the announcement at 2026-12-01 16:59 UTC is 23:59 WIB that day, 00:59 WITA the next
+    with db.session_scope(app.extensions["exam_engine"].db_url) as s:
+        s.execute(update(AuditEvent).where(AuditEvent.action == "announcement_signed")
+                  .values(at=datetime(2026, 12, 1, 16, 59, tzinfo=UTC)))
+    day = f"/committee/results/audit?exam={exam}&action=announcement&from=2026-12-01&to=2026-12-01"
+    assert "announcement_signed" in client.get(day).get_data(as_text=True)
+    later = f"/committee/results/audit?exam={exam}&action=announcement&from=2026-12-02"
+    assert "No rows match." in client.get(later).get_data(as_text=True)
+    earlier = "/committee/results/audit?action=announcement&to=2026-11-30"
+    assert "No rows match." in client.get(earlier).get_data(as_text=True)
+    bad = client.get("/committee/results/audit?from=1-12-2026")
+    assert bad.status_code == 400 and "&#39;1-12-2026&#39; is not a date" in bad.get_data(as_text=True)
     index = client.get("/committee/analysis/")
     assert index.status_code == 200 and f'href="/committee/analysis/{exam}"' in index.get_data(as_text=True)
 

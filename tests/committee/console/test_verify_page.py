@@ -37,3 +37,8 @@ def test_anyone_checks_an_announcement(app: Flask, exam: str) -> None:  # noqa: 
     assert "NOT VALID" in _upload(anyone, doc, b"{}").get_data(as_text=True)
     empty = anyone.post("/verify", data={})
     assert empty.status_code == 400 and "Choose the document and its .sig file." in empty.get_data(as_text=True)
+    # why not, in the reader's language: the same refusal in Indonesian (?lang=id)
+    indonesian = anyone.post("/verify?lang=id", data={"document": (io.BytesIO(doc + b" "), "pengumuman.csv"),
+                                                      "signature": (io.BytesIO(sig), "x.sig")},
+                             content_type="multipart/form-data").get_data(as_text=True)
+    assert "berkas telah berubah" in indonesian and "the file changed" not in indonesian
