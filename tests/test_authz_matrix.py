@@ -284,6 +284,18 @@ HTTP |= {
     ),
 }
 
+HTTP |= {  # exam sessions in the console (issue 15): the demo exam has no session NOPE; an empty form is refused
+    ("POST", "/committee/exams/<code>/sessions/"): ("/committee/exams/{exam}/sessions/", {}, CONSOLE_FORM_ERROR),
+    ("GET", "/committee/exams/<code>/sessions/<sitting>"): (
+        "/committee/exams/{exam}/sessions/NOPE", None, console_page((404, "unknown_session"))),
+    ("POST", "/committee/exams/<code>/sessions/<sitting>/rooms"): (
+        "/committee/exams/{exam}/sessions/NOPE/rooms", {}, console_page((404, "unknown_session"))),
+    ("POST", "/committee/exams/<code>/sessions/<sitting>/open"): (
+        "/committee/exams/{exam}/sessions/NOPE/open", {}, console_page((404, "unknown_session"))),
+    ("POST", "/committee/exams/<code>/sessions/<sitting>/close"): (
+        "/committee/exams/{exam}/sessions/NOPE/close", {}, console_page((404, "unknown_session"))),
+}
+
 
 @dataclass(frozen=True)
 class Surface:

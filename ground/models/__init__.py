@@ -5,7 +5,7 @@ from ground.models.analysis import ItemStatistic  # noqa: F401  (issue 5)
 from ground.models.audit import AuditChain, AuditEvent
 from ground.models.bank import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage  # noqa: F401  (issue 3)
-from ground.models.exam import Candidate, Exam, Room
+from ground.models.exam import Candidate, Exam, ExamSession, Room
 from ground.models.liveness import ConnectionHolder, ServerProcess
 from ground.models.paper import Answer, Paper, Result
 from ground.models.registration import (  # noqa: F401  (issue 17)
@@ -40,6 +40,7 @@ __all__ = [
     "Candidate",
     "ConnectionHolder",
     "Exam",
+    "ExamSession",
     "Item",
     "ItemVersion",
     "Option",

@@ -98,6 +98,15 @@ PLAIN |= {  # no body, no path value
     ("GET", "/daftar/account/data.json"), ("GET", "/verifikasi/"),
 }
 
+# the console's exam sessions (issue 15): a fuzzed exam code or session code in {v}
+PORTAL_GET |= {"/committee/exams/SKD/sessions/{v}": "/committee/exams/<code>/sessions/<sitting>"}
+PORTAL_FORM |= {
+    "/committee/exams/{v}/sessions/": "/committee/exams/<code>/sessions/",
+    "/committee/exams/SKD/sessions/{v}/rooms": "/committee/exams/<code>/sessions/<sitting>/rooms",
+    "/committee/exams/SKD/sessions/{v}/open": "/committee/exams/<code>/sessions/<sitting>/open",
+    "/committee/exams/SKD/sessions/{v}/close": "/committee/exams/<code>/sessions/<sitting>/close",
+}
+
 json_values = json_values_of(HTTP_KEYS)
 
 
