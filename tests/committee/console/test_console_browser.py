@@ -13,7 +13,7 @@ import pytest
 from proctor import roster
 from tests.candidate.test_candidate_screen import axe_clean
 from tests.committee.console.files import BROKEN_GIFT, FIXED_GIFT, roster_csv, skd_bank
-from tests.live import ROOT, LiveServer, log_in_on_page, start_on_page
+from tests.live import ROOT, LiveServer, log_in_on_page, start_on_page, wait_until
 from tests.proctor.clients import staff_creds
 
 pytestmark = pytest.mark.browser
@@ -94,22 +94,34 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     page.click("#nav-exams")
     looked_at(page, "exams")
 
-    # two sessions at sites in two zones (each start shown in its zone), a proctor for the first
+    # two sessions at sites in two zones (each start typed and shown in its zone, labelled), a room in each
+    page.click("text=SKD-2026")
+    for code, site, zone, start in (("S1", "Makassar", "WITA", "2026-12-01T08:00"),
+                                    ("S2", "Jakarta", "WIB", "2026-12-01T13:00")):
+        page.fill("#session-code", code)
+        page.fill("#session-label", f"Sesi {code[1]}")
+        page.fill("#session-site", site)
+        page.fill("#session-start", start)
+        page.select_option("#session-zone", zone)
+        page.click("#session-add")
+        page.wait_for_selector(f"#exam-sessions >> text={code} · Sesi {code[1]}")
+    sessions = page.locator("#exam-sessions").inner_text()
+    assert "2026-12-01 08:00 WITA" in sessions and "2026-12-01 13:00 WIB" in sessions
+    looked_at(page, "exam-sessions")
+    for code, room in (("S1", "R1-S1"), ("S2", "R2-S2")):
+        page.click(f"#exam-sessions >> text={code} · Sesi {code[1]}")
+        page.fill("#sroom-code", room)
+        page.fill("#sroom-name", f"Ruang {room}")
+        page.fill("#sroom-capacity", "40")
+        page.click("#sroom-add")
+        page.wait_for_selector(f"#session-room-{room}")
+        if code == "S1":
+            looked_at(page, "session-scheduled")
+        page.click("#nav-exams")
+        page.click("text=SKD-2026")
     page.click("#nav-rooms")
-    page.select_option("#room-exam", "SKD-2026")
-    page.fill("#room-code", "R1-S1")
-    page.fill("#room-name", "Ruang 1 Sesi 1")
-    page.fill("#room-capacity", "40")
-    page.fill("#room-start", "2026-12-01T08:00")
-    page.select_option("#room-zone", "WITA")
-    page.click("#room-add")
-    assert "2026-12-01 08:00 WITA" in page.locator("#room-list").inner_text()
-    page.select_option("#room-exam", "SKD-2026")
-    page.fill("#room-code", "R2-S2")
-    page.fill("#room-start", "2026-12-01T13:00")
-    page.select_option("#room-zone", "WIB")
-    page.click("#room-add")
-    assert "2026-12-01 13:00 WIB" in page.locator("#room-list").inner_text()
+    rooms = page.locator("#room-list").inner_text()
+    assert "2026-12-01 08:00 WITA" in rooms and "2026-12-01 13:00 WIB" in rooms
     looked_at(page, "rooms")
     page.fill("#staff-username", "pengawas9")
     page.fill("#staff-name", "Budi Pengawas")
@@ -144,18 +156,21 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     pdf = page.request.get(live.url + cards)
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
 
-    # open the exam: the code typed again
+    # open the first session: its code typed again (the exam key is released with it); the second stays scheduled
     page.click("#nav-exams")
     page.click("text=SKD-2026")
     assert page.locator("#unissued").inner_text() == "0"
-    page.fill("#open-confirm", "SKD")
-    page.click("#open-exam")
-    assert page.locator("#exam-error").is_visible()
-    page.fill("#open-confirm", "SKD-2026")
-    page.click("#open-exam")
+    page.click("#exam-sessions >> text=S1 · Sesi 1")
+    page.fill("#session-confirm", "S2")
+    page.click("#session-open")
+    assert page.locator("#session-error").is_visible()
+    page.fill("#session-confirm", "S1")
+    page.click("#session-open")
+    page.wait_for_selector("#session-opened")
+    assert "login dibuka" in page.locator("#session-room-R1-S1").inner_text()  # Indonesian first
+    page.click("#nav-exams")
+    page.click("text=SKD-2026")
     page.wait_for_selector("#opened")
-    sessions = page.locator("#exam-sessions").inner_text()
-    assert "2026-12-01 08:00 WITA" in sessions and "2026-12-01 13:00 WIB" in sessions
     looked_at(page, "exam-open")
 
     # the console in English too: the same pages, axe-clean
@@ -172,10 +187,7 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     proctor.fill("#password", proctor_password)
     proctor.click("#sign-in")
     proctor.wait_for_url(re.compile(r".*/proctor/$"))
-    proctor.wait_for_selector(".cell")  # the room's candidates: the dashboard has joined it
-    proctor.click("#open-button")
-    proctor.fill("#reason", "Sesi 1 dimulai")
-    proctor.click("#action-confirm")
+    proctor.wait_for_selector(".cell")  # the room's candidates: the dashboard has joined it (the session opened it)
     proctor.click("#reveal-token")
     proctor.wait_for_selector("#room-token:not([hidden])")
     token = proctor.locator("#room-token").inner_text().strip()
@@ -189,3 +201,17 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     start_on_page(candidate)
     candidate.wait_for_selector("#q-options .option")
     shot(candidate, "candidate-started")
+
+    # the session's overview: every room of it on one screen with its live state, linked to the proctor view
+    page.goto(live.url + "/committee/")
+    page.click("#home-sessions >> text=S1 · Sesi 1")
+
+    def working() -> bool:
+        page.reload()
+        return page.locator("#session-room-R1-S1 td").nth(3).inner_text() == "1"
+
+    wait_until(working, message="the started candidate counted as working on the overview")
+    assert "1" == page.locator("#session-room-R1-S1 td").nth(2).inner_text()  # present
+    looked_at(page, "session-overview")
+    href = page.locator("#session-room-R1-S1 a").get_attribute("href")
+    assert href and href.startswith("/proctor/?room=")
