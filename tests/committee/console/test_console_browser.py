@@ -79,6 +79,17 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
 
     # the SKD blueprint: asking more than the bank holds shows what is missing, then the exam from the checked blueprint
     page.click("#nav-blueprints")
+    # the live check as one types (no button): a draw of 5 TWK items 'umum'/'sulit' lacks 5 in its cell, 'sedang' fills
+    page.fill("#draw-TWK-0-count", "5")
+    page.fill("#draw-TWK-0-category", "umum")
+    page.fill("#draw-TWK-0-difficulty", "sulit")
+    page.wait_for_selector("#cell-TWK-0 >> text=5", state="attached")
+    page.wait_for_selector("#bp-problems")
+    assert page.url.endswith("/committee/blueprints/")  # the page itself did not move: the script asked
+    looked_at(page, "blueprints-cells")
+    page.fill("#draw-TWK-0-difficulty", "sedang")
+    page.wait_for_selector("#bp-ok")
+    assert page.locator("#cell-TWK-0").inner_text() == "30"
     page.fill("#count-TWK", "300")
     page.click("#bp-check")
     page.wait_for_selector("#bp-problems")

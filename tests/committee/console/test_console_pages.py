@@ -217,6 +217,21 @@ def test_a_blueprint_adjusted_checked_against_the_bank_and_made_an_exam(app: Fla
     with db.session_scope(db_url) as s:
         exam = s.scalar(select(Exam).where(Exam.code == "SKD-B"))
         assert [x["count"] for x in exam.blueprint["sections"]] == [20, 35, 45] and exam.duration_s == 5400
+    # draws per category/difficulty within a subtest: each cell shows what the bank holds and what it lacks
+    cell = "/committee/blueprints/?preset=skd&draws_TWK=1&draw_TWK_0_count=5&draw_TWK_0_category=umum"
+    page = client.get(cell + "&draw_TWK_0_difficulty=sulit").get_data(as_text=True)
+    assert 'id="bp-problems"' in page
+    assert re.search(r'id="cell-TWK-0">0 · <b class="error">missing 5</b>', page), page
+    page = client.get(cell + "&draw_TWK_0_difficulty=sedang").get_data(as_text=True)
+    assert 'id="bp-ok"' in page and 'id="cell-TWK-0">30</td>' in page
+    assert 'name="draw_TWK_0_difficulty" value="sedang"' in page  # carried into the exam's creation
+    r = client.post("/committee/exams/", data={"csrf_token": csrf, "code": "SKD-D", "preset": "skd", "draws_TWK": "1",
+                                               "draw_TWK_0_count": "5", "draw_TWK_0_category": "umum",
+                                               "draw_TWK_0_difficulty": "sedang", "draw_TWK_1_count": ""})
+    assert r.status_code == 302
+    with db.session_scope(db_url) as s:
+        stored = s.scalar(select(Exam.blueprint).where(Exam.code == "SKD-D"))
+        assert stored["sections"][0]["draws"] == [{"count": 5, "category": "umum", "difficulty": "sedang"}]
     bad = client.get("/committee/blueprints/?preset=skd&count_TWK=x")
     assert bad.status_code == 400 and 'id="bp-error"' in bad.get_data(as_text=True)
 
