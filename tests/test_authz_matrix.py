@@ -294,6 +294,15 @@ HTTP |= {  # exam sessions in the console (issue 15): the demo exam has no sessi
         "/committee/exams/{exam}/sessions/NOPE/open", {}, console_page((404, "unknown_session"))),
     ("POST", "/committee/exams/<code>/sessions/<sitting>/close"): (
         "/committee/exams/{exam}/sessions/NOPE/close", {}, console_page((404, "unknown_session"))),
+    # one candidate (photo, accommodations): nobody by that number in the demo exam
+    ("GET", "/committee/candidates/person/<code>/<number>"): (
+        "/committee/candidates/person/{exam}/NOPE", None, console_page((404, "unknown_candidate"))),
+    ("GET", "/committee/candidates/person/<code>/<number>/photo"): (
+        "/committee/candidates/person/{exam}/NOPE/photo", None, console_page((404, "unknown_candidate"))),
+    ("POST", "/committee/candidates/person/<code>/<number>/photo"): (
+        "/committee/candidates/person/{exam}/NOPE/photo", {}, console_page((404, "unknown_candidate"))),
+    ("POST", "/committee/candidates/person/<code>/<number>/accommodations"): (
+        "/committee/candidates/person/{exam}/NOPE/accommodations", {}, console_page((404, "unknown_candidate"))),
 }
 
 

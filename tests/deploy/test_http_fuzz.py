@@ -105,7 +105,12 @@ PORTAL_FORM |= {
     "/committee/exams/SKD/sessions/{v}/rooms": "/committee/exams/<code>/sessions/<sitting>/rooms",
     "/committee/exams/SKD/sessions/{v}/open": "/committee/exams/<code>/sessions/<sitting>/open",
     "/committee/exams/SKD/sessions/{v}/close": "/committee/exams/<code>/sessions/<sitting>/close",
+    "/committee/candidates/person/SKD/{v}/photo": "/committee/candidates/person/<code>/<number>/photo",
+    "/committee/candidates/person/SKD/{v}/accommodations":
+        "/committee/candidates/person/<code>/<number>/accommodations",
 }
+PORTAL_GET |= {"/committee/candidates/person/SKD/{v}": "/committee/candidates/person/<code>/<number>",
+               "/committee/candidates/person/{v}/1/photo": "/committee/candidates/person/<code>/<number>/photo"}
 
 json_values = json_values_of(HTTP_KEYS)
 
