@@ -303,6 +303,12 @@ HTTP |= {  # exam sessions in the console (issue 15): the demo exam has no sessi
         "/committee/candidates/person/{exam}/NOPE/photo", {}, console_page((404, "unknown_candidate"))),
     ("POST", "/committee/candidates/person/<code>/<number>/accommodations"): (
         "/committee/candidates/person/{exam}/NOPE/accommodations", {}, console_page((404, "unknown_candidate"))),
+    # staff password reset links: a console action; the link's page is anyone's (the token is the key)
+    ("POST", "/committee/rooms/staff/<code>/reset-link"): (
+        "/committee/rooms/staff/nobody/reset-link", {}, console_page(404)),
+    ("GET", "/staff/reset/<token>"): ("/staff/reset/NOPE", None, anyone(404)),
+    ("POST", "/staff/reset/<token>"): ("/staff/reset/NOPE", {}, cells(404, anonymous=(403, "csrf_failed"),
+                                                                       candidate=(403, "csrf_failed"))),
 }
 
 

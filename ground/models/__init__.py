@@ -30,7 +30,12 @@ from ground.models.scoring import (  # noqa: F401  (issue 4)
     RescoreLog,
     SkbScore,
 )
-from ground.models.staff import RoomAssignment, StaffSession, StaffUser  # noqa: F401  (issues 6, 11)
+from ground.models.staff import (  # noqa: F401  (issues 6, 11, 15)
+    RoomAssignment,
+    StaffResetLink,
+    StaffSession,
+    StaffUser,
+)
 
 __all__ = [
     "Answer",

@@ -109,6 +109,9 @@ PORTAL_FORM |= {
     "/committee/candidates/person/SKD/{v}/accommodations":
         "/committee/candidates/person/<code>/<number>/accommodations",
 }
+PORTAL_GET |= {"/staff/reset/{v}": "/staff/reset/<token>"}
+PORTAL_FORM |= {"/staff/reset/{v}": "/staff/reset/<token>",
+                "/committee/rooms/staff/{v}/reset-link": "/committee/rooms/staff/<code>/reset-link"}
 PORTAL_GET |= {"/committee/candidates/person/SKD/{v}": "/committee/candidates/person/<code>/<number>",
                "/committee/candidates/person/{v}/1/photo": "/committee/candidates/person/<code>/<number>/photo"}
 

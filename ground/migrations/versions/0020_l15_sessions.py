@@ -8,7 +8,7 @@ Create Date: 2026-12-01 02:10:00
 import sqlalchemy as sa
 from alembic import op
 
-from ground.db import UTCDateTime
+import ground.db
 
 revision = "0020_l15_sessions"
 down_revision = "0015_room_zone"
@@ -25,11 +25,11 @@ def upgrade() -> None:
         sa.Column("label", sa.String(length=255), nullable=False),
         sa.Column("site", sa.String(length=255), nullable=False),
         sa.Column("zone", sa.String(length=4), nullable=False),
-        sa.Column("starts_at", UTCDateTime(), nullable=False),
+        sa.Column("starts_at", ground.db.UTCDateTime(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("opened_at", UTCDateTime(), nullable=True),
+        sa.Column("opened_at", ground.db.UTCDateTime(), nullable=True),
         sa.Column("opened_by", sa.String(length=128), nullable=True),
-        sa.Column("closed_at", UTCDateTime(), nullable=True),
+        sa.Column("closed_at", ground.db.UTCDateTime(), nullable=True),
         sa.Column("closed_by", sa.String(length=128), nullable=True),
         sa.ForeignKeyConstraint(["exam_id"], ["exams.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
