@@ -307,6 +307,7 @@ HTTP |= {  # exam sessions in the console (issue 15): the demo exam has no sessi
     ("POST", "/committee/rooms/staff/<code>/reset-link"): (
         "/committee/rooms/staff/nobody/reset-link", {}, console_page(404)),
     ("GET", "/staff/reset/<token>"): ("/staff/reset/NOPE", None, anyone(404)),
+    ("GET", "/committee/bank/media/<code>"): ("/committee/bank/media/NOPE", None, console_page((404, "not_found"))),
     ("POST", "/staff/reset/<token>"): ("/staff/reset/NOPE", {}, cells(404, anonymous=(403, "csrf_failed"),
                                                                        candidate=(403, "csrf_failed"))),
 }

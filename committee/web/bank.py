@@ -6,10 +6,11 @@ rolls back, the commit runs it again on the same file and commits (audited under
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, Response, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from ground.models import Item
 from ground.staff.auth import signed_in_staff
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions, read_bytes
 from question_bank.items import ItemDraft, OptionDraft, check_draft
-from question_bank.store import BankImport, current_drafts, retire_items, retired_uids, try_import
+from question_bank.store import BankImport, current_drafts, get_image, retire_items, retired_uids, try_import
 from scoring.store.analysis import latest_difficulty
 
 bp = Blueprint("console_bank", __name__, url_prefix="/committee/bank", template_folder="templates")
@@ -204,3 +205,17 @@ def save_item(code: str) -> Any:
     message = _("%(uid)s saved as a new version.", uid=code) if tried.report.updated else _(
         "%(uid)s is unchanged.", uid=code)
     return done(message, url_for(".index", q=code))
+
+
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+@bp.get("/media/<code>")
+@committee_only
+def media(code: str) -> Response:
+    """A bank image, recording or video by its hash (``bank:<sha256>``), opened from its seal for the item preview;
+    the committee's eyes only, never cached. One not in the bank yet (a previewed import) is a 404."""
+    found = in_session(lambda s: get_image(s, code)) if SHA_RE.match(code) else None
+    if found is None:
+        raise AppError("not_found", _("That file is not in the bank."), 404)
+    return Response(found[1], mimetype=found[0], headers={"Cache-Control": "no-store, private"})

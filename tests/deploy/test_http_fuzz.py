@@ -109,7 +109,7 @@ PORTAL_FORM |= {
     "/committee/candidates/person/SKD/{v}/accommodations":
         "/committee/candidates/person/<code>/<number>/accommodations",
 }
-PORTAL_GET |= {"/staff/reset/{v}": "/staff/reset/<token>"}
+PORTAL_GET |= {"/staff/reset/{v}": "/staff/reset/<token>", "/committee/bank/media/{v}": "/committee/bank/media/<code>"}
 PORTAL_FORM |= {"/staff/reset/{v}": "/staff/reset/<token>",
                 "/committee/rooms/staff/{v}/reset-link": "/committee/rooms/staff/<code>/reset-link"}
 PORTAL_GET |= {"/committee/candidates/person/SKD/{v}": "/committee/candidates/person/<code>/<number>",
