@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from proctor import roster
 from tests.candidate.test_candidate_screen import axe_clean
@@ -141,6 +142,13 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     page.click("#staff-add")
     proctor_password = page.locator("#sheet-password").inner_text()
     looked_at(page, "password-sheet")
+    page.click("#nav-rooms")
+    page.click("#reset-link-pengawas9")  # the other way: a one-time link the person opens (not used here)
+    reset = page.locator("#sheet-link").inner_text()
+    page.goto(reset)
+    assert page.locator("#reset-username").inner_text() == "pengawas9"
+    looked_at(page, "staff-reset")
+    page.goto(live.url + "/committee/")
 
     # candidates: a file with a bad line is refused by line; the good one previewed, imported, papers issued
     rows = [(f"2026{i:06d}", f"Peserta {i}", "R1", "1") for i in range(3)]
@@ -166,6 +174,19 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     cards = page.locator(".cards-link").first.get_attribute("href")
     pdf = page.request.get(live.url + cards)
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+
+    # one candidate: a photo (on the attendance list) and 30 minutes of extra time
+    photo = tmp_path / "foto.png"
+    Image.new("RGB", (90, 120), (180, 40, 40)).save(photo, "PNG")
+    page.click("#people >> text=2026000001")
+    page.set_input_files("#photo-file", str(photo))
+    page.click("#photo-upload")
+    page.wait_for_selector("#person-photo")
+    page.fill("#acc-extra", "30")
+    page.check("#acc-large")
+    page.click("#acc-save")
+    assert page.locator("#acc-extra").input_value() == "30" and page.locator("#acc-large").is_checked()
+    looked_at(page, "candidate-person")
 
     # open the first session: its code typed again (the exam key is released with it); the second stays scheduled
     page.click("#nav-exams")
