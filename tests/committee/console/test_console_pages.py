@@ -315,6 +315,11 @@ def test_the_item_preview_shows_pictures_and_plays_recordings(app: Flask, tmp_pa
     path.write_text(json.dumps(doc), encoding="utf-8")
     page, _status = upload(client, "/committee/bank/preview", path, csrf)
     assert 'alt="grafik batang"' in page and "<audio controls" in page  # seen before it is stored
+    early = re.search(r'<img src="(/committee/bank/media/[0-9a-f]{64})"', page)
+    assert early and client.get(early.group(1)).data == png.getvalue()  # from beside the previewed file
+    assert app.test_client().get(early.group(1)).status_code == 302  # nobody else's (the sign-in page)
+    other, _landed, _csrf = sign_in_form(app, "admin1")
+    assert other.get(early.group(1)).status_code == 404  # another browser: not its preview
     client.post("/committee/bank/commit", data={"csrf_token": csrf, "upload_id": hidden(page, "upload_id")})
     listing = client.get("/committee/bank/?q=MEDIA-1").get_data(as_text=True)
     img = re.search(r'<img src="(/committee/bank/media/[0-9a-f]{64})" alt="grafik batang"', listing)
