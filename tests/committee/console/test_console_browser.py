@@ -224,6 +224,10 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     proctor.wait_for_selector("#room-token:not([hidden])")
     token = proctor.locator("#room-token").inner_text().strip()
     shot(proctor, "proctor")
+    # the session's overview: every room of it on one screen with its live state, linked to the proctor view
+    page.goto(live.url + "/committee/")
+    page.click("#home-sessions >> text=S1 · Sesi 1")
+    assert page.locator("#session-room-R1-S1 td").nth(3).inner_text() == "0"  # before the candidate starts
     pins = next(live.data_dir.glob("pins-SKD-2026-*.csv"))
     card = next(p for p in roster.read_pins(pins) if p.participant_no == "2026000000")
     candidate = browser.new_context(viewport=VIEW).new_page()
@@ -234,15 +238,9 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     candidate.wait_for_selector("#q-options .option")
     shot(candidate, "candidate-started")
 
-    # the session's overview: every room of it on one screen with its live state, linked to the proctor view
-    page.goto(live.url + "/committee/")
-    page.click("#home-sessions >> text=S1 · Sesi 1")
-
-    def working() -> bool:
-        page.reload()
-        return page.locator("#session-room-R1-S1 td").nth(3).inner_text() == "1"
-
-    wait_until(working, message="the started candidate counted as working on the overview")
+    # the page keeps itself current (static/js/live-refresh.js): no reload
+    wait_until(lambda: page.locator("#session-room-R1-S1 td").nth(3).inner_text() == "1", timeout=20,
+               message="the started candidate counted as working on the overview")
     assert "1" == page.locator("#session-room-R1-S1 td").nth(2).inner_text()  # present
     looked_at(page, "session-overview")
     href = page.locator("#session-room-R1-S1 a").get_attribute("href")
