@@ -127,6 +127,10 @@ def next_steps(s: Session, exams: list[dict[str, Any]], rooms: list[dict[str, An
             if short:
                 todo.append(_("Exam %(code)s: the bank can no longer fill every paper (see the exam).",
                               code=e["code"]))
+        for g in exam_sessions_view(s, e["code"], rooms):
+            if not g["rooms"] and g["state"] != "closed":
+                todo.append(_("Exam %(code)s: session %(session)s has no rooms yet.", code=e["code"],
+                              session=g["code"]))
         if not e["candidates"]:
             todo.append(_("Exam %(code)s has no candidates yet.", code=e["code"]))
         elif not e["released"]:

@@ -82,3 +82,11 @@ def test_session_add_room_open_close_list(data: Path) -> None:
         acts = list(s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("session.%"))
                               .order_by(AuditEvent.id)))
         assert acts == ["session.created", "session.opened", "session.closed"]
+
+
+def test_recruitment_export_takes_rooms_or_the_sites(data: Path) -> None:
+    out = run(data, "recruitment", "export", "CPNS-X", "--exam", "DEMO-SKD", "--pins", str(data / "p.csv"), ok=False)
+    assert "Give either --room or --by-site" in out
+    out = run(data, "recruitment", "export", "CPNS-X", "--exam", "DEMO-SKD", "--room", "DEMO-R1", "--by-site",
+              "--pins", str(data / "p.csv"), ok=False)
+    assert "Give either --room or --by-site" in out

@@ -38,6 +38,7 @@ def exam_with_two_sessions(client: FlaskClient, csrf: str, tmp_path: Path) -> No
         r = client.post("/committee/exams/SKD-2026/sessions/", data={
             "csrf_token": csrf, "session": code, "site": site, "zone": zone, "start": start, "label": f"Sesi {code}"})
         assert r.status_code == 302, r.get_data(as_text=True)
+    assert "session S2 has no rooms yet" in client.get("/committee/").get_data(as_text=True)  # a next step
     for sitting, room in (("S1", "R1-S1"), ("S2", "R1-S2")):
         r = client.post(f"/committee/exams/SKD-2026/sessions/{sitting}/rooms",
                         data={"csrf_token": csrf, "room": room, "name": f"Ruang {room}", "capacity": "40"})
