@@ -4,6 +4,7 @@ attendance list) and accommodations, each change audited with its actor."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,10 @@ def test_photo_and_accommodations(app: Flask, db_url: str, tmp_path: Path) -> No
     assert 'id="person-photo"' in client.get(PERSON).get_data(as_text=True)
     attendance = client.get("/committee/candidates/attendance/R1-S1")
     assert attendance.status_code == 200 and b"/Subtype /Image" in attendance.data  # the photo on the daftar hadir
+    listing = client.get("/committee/candidates/").get_data(as_text=True)
+    cards = client.get(re.search(r'href="(/committee/candidates/cards/[^"]+)"', listing).group(1)  # type: ignore[union-attr]
+                       .replace("&amp;", "&"))
+    assert cards.status_code == 200 and b"/Subtype /Image" in cards.data  # and on the login card
 
     # accommodations: 15 minutes more and larger text, audited with before and after; bad values change nothing
     for bad in ("x", "999"):
