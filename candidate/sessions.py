@@ -19,7 +19,7 @@ from ground.crypto import b64e
 from ground.errors import AppError
 from ground.i18n import _
 from ground.keyring import pin_pepper_for
-from ground.models import Answer, Candidate, ConnectionHolder, Exam, Paper, Result, Room, ServerProcess
+from ground.models import Answer, Candidate, ConnectionHolder, Exam, ExamSession, Paper, Result, Room, ServerProcess
 from ground.passwords import verify_pin
 
 FINISH_REASONS = ("submitted", "time_up", "proctor")
@@ -81,6 +81,10 @@ def login(session: Session, participant_no: str, pin: str, room_token: str) -> L
     if candidate.room_id is not None and candidate.room_id != room.id:
         raise AppError("wrong_room", _("You are registered in another room. Ask the proctor."), 403)
     paper = session.scalar(select(Paper).where(Paper.candidate_id == candidate.id))
+    if room.session_id is not None and (paper is None or paper.state == "issued"):
+        # a room of a session: new sign-ins only while the committee has the session open
+        if session.scalar(select(ExamSession.state).where(ExamSession.id == room.session_id)) != "open":
+            raise AppError("session_not_open", _("Your session is not open for login. Ask the proctor."), 403)
     if not room.is_open and (paper is None or paper.state == "issued"):
         # closing the room stops new sign-ins only: a started candidate back after a crash or a release gets in
         raise AppError("room_closed", _("This room is not open for login. Ask the proctor."), 403)

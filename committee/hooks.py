@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from committee.cli import audit_cmd, exam_cmd, relabel_difficulty_cmd
-from committee.web import bank, blueprints, candidates, console, exams, rooms
+from committee.web import bank, blueprints, candidates, console, exams, rooms, sessions
 from committee.web.analysis import bp as analysis_bp
 from committee.web.console_results import bp as console_results_bp
 from committee.web.objections import bp as objections_bp
@@ -38,6 +38,7 @@ def init_app(app: Flask, rt: Runtime) -> None:
     app.register_blueprint(bank.bp)
     app.register_blueprint(blueprints.bp)
     app.register_blueprint(exams.bp)
+    app.register_blueprint(sessions.bp)
     app.register_blueprint(rooms.bp)
     app.register_blueprint(candidates.bp)
     app.register_blueprint(analysis_bp)

@@ -13,8 +13,20 @@ from ground import zones
 from ground.documents import pdf_plain, pdf_text
 from ground.i18n import _
 from ground.models import Candidate, Room
+from proctor.people import photo_of
 
 ROW_MM = 18  # tall enough for a pasted photo and a signature
+
+
+def _photo_cell(session: Session, candidate: Candidate) -> Any:
+    """The candidate's photo (uploaded in the console) to compare with the face, or an empty box to paste one in."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image
+
+    photo = photo_of(session, candidate)
+    if photo is None:
+        return ""
+    return Image(io.BytesIO(photo[1]), width=12 * mm, height=16 * mm)
 
 
 def attendance_pdf(session: Session, room: Room) -> bytes:
@@ -40,7 +52,7 @@ def attendance_pdf(session: Session, room: Room) -> bytes:
         Spacer(1, 4 * mm),
     ]
     head = ["No", _("Participant number"), _("Name"), _("Photo"), _("Signature")]
-    body = [[str(i), pdf_plain(c.participant_no), Paragraph(pdf_text(c.name), small), "", ""]
+    body = [[str(i), pdf_plain(c.participant_no), Paragraph(pdf_text(c.name), small), _photo_cell(session, c), ""]
             for i, c in enumerate(people, 1)]
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("FONTSIZE", (0, 0), (-1, -1), 8),
                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

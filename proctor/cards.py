@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,16 +12,20 @@ from ground import zones
 from ground.documents import pdf_plain
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Room
+from ground.models import Candidate, Room
+from proctor.people import photo_of
 from proctor.roster import Issued
 
 COLS, ROWS = 2, 4
 
 
-def cards_pdf(exam_title: str, room_code: str, room_name: str, start: str | None, people: Sequence[Issued]) -> bytes:
-    """A PDF with one card per candidate: name, participant number, birth date, room, start and PIN."""
+def cards_pdf(exam_title: str, room_code: str, room_name: str, start: str | None, people: Sequence[Issued],
+              photos: Mapping[str, bytes] | None = None) -> bytes:
+    """A PDF with one card per candidate: name, participant number, birth date, room, start and PIN; the photo
+    (by participant number) when the committee has one."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen.canvas import Canvas
 
     buf = io.BytesIO()
@@ -59,6 +63,10 @@ def cards_pdf(exam_title: str, room_code: str, room_name: str, start: str | None
         pdf.drawString(tx, y + 12 * mm, "PIN")
         pdf.setFont("Courier-Bold", 18)
         pdf.drawString(tx + 30 * mm, y + 11 * mm, pdf_plain(person.pin))
+        photo = (photos or {}).get(person.participant_no)
+        if photo is not None:  # lower right, clear of the lines and the PIN
+            pdf.drawImage(ImageReader(io.BytesIO(photo)), x + cw - 18 * mm, y + 8 * mm, 15 * mm, 20 * mm,
+                          preserveAspectRatio=True)
         pdf.setFont("Helvetica-Oblique", 6.5)
         pdf.drawString(tx, y + 5 * mm, _("Keep this card secret. The room token is announced by the proctor."))
     if not people:
@@ -75,4 +83,10 @@ def room_cards(session: Session, room_code: str, people: Sequence[Issued]) -> by
         raise AppError("unknown_room", _("No room with code %(code)s.", code=room_code), 404)
     start = zones.local(room.scheduled_start, room.zone) if room.scheduled_start else None
     members = sorted(people, key=lambda p: p.participant_no)
-    return cards_pdf(room.exam.title, room.code, room.name, start, members)
+    photos = {}
+    for candidate in session.scalars(select(Candidate).where(Candidate.room_id == room.id,
+                                                             Candidate.photo_sha256.is_not(None))):
+        found = photo_of(session, candidate)
+        if found is not None:
+            photos[candidate.participant_no] = found[1]
+    return cards_pdf(room.exam.title, room.code, room.name, start, members, photos)

@@ -17,7 +17,7 @@ from ground.i18n import _
 from ground.models import Candidate, Room
 from ground.models.staff import STAFF_ROLES, RoomAssignment, StaffUser
 from ground.staff import accounts as staff_service
-from proctor import roster
+from proctor import exam_sessions, roster
 from proctor.attendance import attendance_pdf
 from proctor.cards import room_cards
 from proctor.moves import move_candidate
@@ -134,10 +134,12 @@ def room_cmd() -> None:
 @click.option("--start", default=None, help="Scheduled start, ISO-8601 with zone (2026-12-01T08:00+07:00).")
 @click.option("--zone", type=click.Choice(list(zones.ZONES)), default=None,
               help="The site's time zone, in which the room's times are shown (default: EXAM_SITE_ZONE, WIB).")
+@click.option("--session", "session_code", default=None,
+              help="The exam session (sesi) the room belongs to: its start and zone are the session's.")
 @pass_state
 def room_add(state: CliState, code: str, exam_code: str, name: str, capacity: int | None, start: str | None,
-             zone: str | None) -> None:
-    """Add a room (closed for login, with a token) to an exam."""
+             zone: str | None, session_code: str | None) -> None:
+    """Add a room (closed for login, with a token) to an exam, or to one of its sessions."""
     when = None
     if start:
         try:
@@ -149,9 +151,77 @@ def room_add(state: CliState, code: str, exam_code: str, name: str, capacity: in
         when = when.astimezone(UTC)
     state.init_db()
     with state.session() as s:
-        add_room(s, get_exam(s, exam_code), code, name=name, capacity=capacity, start=when,
-                 zone=zone or state.config.site_zone, actor=cli_actor())
+        exam = get_exam(s, exam_code)
+        sitting = exam_sessions.get_session(s, exam, session_code) if session_code else None
+        add_room(s, exam, code, name=name, capacity=capacity, start=when, zone=zone or state.config.site_zone,
+                 actor=cli_actor(), exam_session=sitting)
     click.echo(_("Added room %(code)s.", code=code))
+
+
+@click.group("session")
+def session_cmd() -> None:
+    """An exam's sessions (sesi): a start at a site in its zone; open and close them."""
+
+
+@session_cmd.command("add")
+@click.argument("code")
+@click.option("--exam", "exam_code", required=True)
+@click.option("--site", required=True, help="The site (lokasi) where the session's rooms are.")
+@click.option("--zone", type=click.Choice(list(zones.ZONES)), default=None,
+              help="The site's time zone (default: EXAM_SITE_ZONE, WIB).")
+@click.option("--start", required=True, help="The start, in the site's local time (2026-12-01T08:00).")
+@click.option("--label", default="")
+@pass_state
+def session_add(state: CliState, code: str, exam_code: str, site: str, zone: str | None, start: str,
+                label: str) -> None:
+    """Schedule a session of an exam."""
+    zone = zone or state.config.site_zone
+    try:
+        when = zones.parse_local(start, zone)
+    except ValueError:
+        raise click.ClickException(_("The start is a date and time, e.g. 2026-12-01 08:00.")) from None
+    state.init_db()
+    with state.session() as s:
+        exam_sessions.add_session(s, get_exam(s, exam_code), code, site=site, zone=zone, start=when, label=label,
+                                  actor=cli_actor())
+    click.echo(_("Added session %(code)s.", code=code))
+
+
+@session_cmd.command("open")
+@click.argument("code")
+@click.option("--exam", "exam_code", required=True)
+@pass_state
+def session_open(state: CliState, code: str, exam_code: str) -> None:
+    """Open a session: the exam key is released (once per exam) and its rooms open for login."""
+    state.init_db()
+    with state.session() as s:
+        exam_sessions.open_session(s, get_exam(s, exam_code), code, actor=cli_actor())
+    click.echo(_("Session %(code)s is open: its candidates can log in.", code=code))
+
+
+@session_cmd.command("close")
+@click.argument("code")
+@click.option("--exam", "exam_code", required=True)
+@pass_state
+def session_close(state: CliState, code: str, exam_code: str) -> None:
+    """Close a session: no new sign-ins in its rooms."""
+    state.init_db()
+    with state.session() as s:
+        exam_sessions.close_session(s, get_exam(s, exam_code), code, actor=cli_actor())
+    click.echo(_("Session %(code)s is closed.", code=code))
+
+
+@session_cmd.command("list")
+@click.option("--exam", "exam_code", required=True)
+@pass_state
+def session_list(state: CliState, exam_code: str) -> None:
+    """An exam's sessions: start in the site's zone, site, state, rooms."""
+    state.init_db()
+    with state.session() as s:
+        exam = get_exam(s, exam_code)
+        for row in exam_sessions.sessions(s, exam):
+            rooms = ",".join(r.code for r in exam_sessions.rooms_of(s, row)) or "-"
+            click.echo(f"{row.code}\t{zones.local(row.starts_at, row.zone)}\t{row.site}\t{row.state}\t{rooms}")
 
 
 @room_cmd.command("list")
@@ -256,4 +326,4 @@ def attendance_cmd(state: CliState, room_code: str, out: Path) -> None:
     click.echo(_("Attendance list: %(path)s", path=out))
 
 
-COMMANDS = (staff_cmd, room_cmd, candidates_cmd, cards_cmd, attendance_cmd)
+COMMANDS = (staff_cmd, room_cmd, session_cmd, candidates_cmd, cards_cmd, attendance_cmd)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ground import audit, zones
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Exam, Room
+from ground.models import Exam, ExamSession, Room
 from ground.passwords import new_room_token
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,60}$")
@@ -20,10 +20,19 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,60}$")
 def add_room(
     session: Session, exam: Exam, code: str, *, name: str = "", capacity: int | None = None,
     start: datetime | None = None, zone: str = zones.DEFAULT_ZONE, actor: str = "system",
+    exam_session: ExamSession | None = None,
 ) -> Room:
     """A new room of ``exam`` (closed, with a fresh token) whose session starts at ``start`` (timezone-aware, stored
-    as UTC) at a site in ``zone`` (WIB, WITA, WIT: every time of the room is shown there)."""
+    as UTC) at a site in ``zone`` (WIB, WITA, WIT: every time of the room is shown there). In ``exam_session`` the
+    room takes that session's start and zone."""
     code = code.strip()
+    if exam_session is not None:
+        if exam_session.exam_id != exam.id:
+            raise AppError("unknown_session", _("Exam %(exam)s has no session %(code)s.", exam=exam.code,
+                                                code=exam_session.code), 404)
+        if exam_session.state == "closed":
+            raise AppError("session_closed", _("Session %(code)s is closed.", code=exam_session.code), 409)
+        start, zone = exam_session.starts_at, exam_session.zone
     if not CODE_RE.match(code):
         raise AppError("bad_room_code", _("Room codes are short: letters, digits, dot, dash, underscore."), 400)
     if start is not None and start.tzinfo is None:
@@ -34,9 +43,12 @@ def add_room(
         raise AppError("bad_capacity", _("Capacity is a number of seats from 1 to 100000."), 400)
     if session.scalar(select(Room.id).where(Room.code == code)) is not None:
         raise AppError("room_exists", _("Room %(code)s exists already.", code=code), 409)
-    room = Room(exam_id=exam.id, code=code, name=name.strip() or code, token=new_room_token(), is_open=False,
-                capacity=capacity, scheduled_start=start, zone=zone)
+    room = Room(exam_id=exam.id, code=code, name=name.strip() or code, token=new_room_token(),
+                capacity=capacity, scheduled_start=start, zone=zone,
+                session_id=exam_session.id if exam_session is not None else None,
+                is_open=exam_session is not None and exam_session.state == "open")
     session.add(room)
     session.flush()
-    audit.record(session, "room.created", actor=actor, exam_id=exam.id, room_id=room.id, code=room.code)
+    audit.record(session, "room.created", actor=actor, exam_id=exam.id, room_id=room.id, code=room.code,
+                 sitting=exam_session.code if exam_session is not None else None)
     return room

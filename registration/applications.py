@@ -65,17 +65,22 @@ def _draft(session: Session, who: Applicant, code: str) -> tuple[Recruitment, Ap
     return rec, app
 
 
-def choose_formation(session: Session, who: Applicant, code: str, formation_id: int, entry_path: str) -> None:
-    """Apply to one formation of the recruitment on one of its entry paths."""
+def choose_formation(session: Session, who: Applicant, code: str, formation_id: int, entry_path: str,
+                     site: str = "") -> None:
+    """Apply to one formation of the recruitment on one of its entry paths, with the preferred test site (optional:
+    the exam planning seats the applicant in a session at that site)."""
     rec, app = _draft(session, who, code)
+    site = " ".join(site.split())
+    if len(site) > 255:
+        raise AppError("bad_site", _("The preferred test site is at most 255 characters."))
     formation = session.get(Formation, formation_id)
     if formation is None or formation.recruitment_id != rec.id:
         raise AppError("unknown_formation", _("Choose a formation of this recruitment."))
     if entry_path not in formation.entry_paths:
         raise AppError("bad_entry_path", _("Choose one of this formation's entry paths."))
-    app.formation_id, app.entry_path = formation.id, entry_path
+    app.formation_id, app.entry_path, app.site = formation.id, entry_path, site
     audit.record(session, "application.formation_chosen", actor=who.actor, application_id=app.id,
-                 formation=formation.code, entry_path=entry_path)
+                 formation=formation.code, entry_path=entry_path, site=site)
 
 
 def upload(session: Session, who: Applicant, code: str, requirement_id: int, upload: Upload) -> str:
@@ -127,8 +132,8 @@ def status(session: Session, app: Application | None) -> dict[str, Any]:
     checks = session.scalars(select(RequirementCheck).where(RequirementCheck.application_id == app.id))
     return {
         "application": {"id": app.id, "number": app.number, "state": app.state, "formation_id": app.formation_id,
-                        "entry_path": app.entry_path, "submitted_at": app.submitted_at, "result": app.result,
-                        "has_card": app.card_sealed is not None},
+                        "entry_path": app.entry_path, "site": app.site, "submitted_at": app.submitted_at,
+                        "result": app.result, "has_card": app.card_sealed is not None},
         "documents": {d.requirement_id: {"id": d.id, "sha256": d.sha256, "mime": mime, "size": size,
                                          "uploaded_at": d.uploaded_at} for d, mime, size in docs},
         "checks": {c.requirement_id: {"met": c.met, "reason": c.reason, "by": c.checked_by,

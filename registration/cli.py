@@ -79,18 +79,22 @@ def document_cmd(state: CliState, recruitment: str, code: str, name: str, kinds:
 @recruitment_cmd.command("export")
 @click.argument("recruitment")
 @click.option("--exam", "exam_code", required=True)
-@click.option("--room", "rooms", multiple=True, required=True,
+@click.option("--room", "rooms", multiple=True,
               help="Room code (as in 'candidates import'); repeated: existing rooms filled by capacity in order.")
+@click.option("--by-site", is_flag=True,
+              help="Seat everyone in the exam's sessions instead: each applicant at the preferred site, by capacity.")
 @click.option("--session", "sitting", default="", help="Session number.")
 @click.option("--pins", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the PIN list (owner-only) for 'exam-engine cards'.")
 @pass_state
-def export_cmd(state: CliState, recruitment: str, exam_code: str, rooms: tuple[str, ...], sitting: str,
+def export_cmd(state: CliState, recruitment: str, exam_code: str, rooms: tuple[str, ...], by_site: bool, sitting: str,
                pins: Path) -> None:
     """The eligible (MS) applicants not yet exported become candidates of the exam, with new PINs."""
+    if bool(rooms) == by_site:
+        raise click.UsageError(_("Give either --room or --by-site."))
     try:
         with state.session() as s:
-            room: str | list[str] = rooms[0] if len(rooms) == 1 else list(rooms)
+            room: str | list[str] | None = None if by_site else rooms[0] if len(rooms) == 1 else list(rooms)
             issued = export.export_eligible(s, recruitment, get_exam(s, exam_code), room, sitting, actor=cli_actor())
     except roster.RosterError as err:
         raise click.ClickException("\n".join(msg for _line, msg in err.problems)) from None

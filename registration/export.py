@@ -3,6 +3,8 @@ check and creation (proctor.roster): one way candidates are made, rooms and PINs
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,7 +14,7 @@ from ground.i18n import _
 from ground.models import Candidate, Exam, Room
 from ground.models.registration import Application, Formation, Person
 from ground.people_seal import card_aad, people_cipher, person_aad
-from proctor import roster
+from proctor import exam_sessions, roster
 from registration import recruitments
 from scoring.presets import RulesError
 from scoring.store.announcement import exam_rules
@@ -42,10 +44,76 @@ def seats(session: Session, exam: Exam, rooms: list[str], wanted: int) -> list[s
     return plan
 
 
-def export_eligible(session: Session, recruitment: str, exam: Exam, room: str | list[str], sitting: str, *,
+def _site_key(site: str) -> str:
+    return " ".join(site.split()).casefold()
+
+
+def plan_by_site(session: Session, exam: Exam, apps: list[Application]) -> list[str]:
+    """A room code per application, in order: the exam's sessions that are not closed, in the order they start, their
+    rooms (with a capacity) by free seats. An applicant with a preferred site sits in a session at that site (case and
+    spacing ignored), the others in the seats left, earliest session first. Refused, naming the sites, when a preferred
+    site has no session of the exam or too few seats: nobody is moved to another island without being asked."""
+    seats_by_site: dict[str, list[list[Any]]] = {}
+    order: list[list[Any]] = []  # every [room code, free seats] in session order; shared with seats_by_site
+    for sitting in exam_sessions.sessions(session, exam):
+        if sitting.state == "closed":
+            continue
+        for room in exam_sessions.rooms_of(session, sitting):
+            if room.capacity is None:
+                continue
+            taken = session.scalar(select(func.count()).select_from(Candidate)
+                                   .where(Candidate.room_id == room.id)) or 0
+            cell = [room.code, max(0, room.capacity - taken)]
+            seats_by_site.setdefault(_site_key(sitting.site), []).append(cell)
+            order.append(cell)
+    if not order:
+        raise AppError("no_sessions", _("Exam %(exam)s has no session with rooms and seats yet.", exam=exam.code), 409)
+
+    def take(cells: list[list[Any]]) -> str | None:
+        for cell in cells:
+            if cell[1] > 0:
+                cell[1] -= 1
+                return str(cell[0])
+        return None
+
+    plan: list[str | None] = [None] * len(apps)
+    unknown: dict[str, int] = {}
+    short: dict[str, int] = {}
+    for i, app in enumerate(apps):
+        key = _site_key(app.site)
+        if not key:
+            continue
+        shown = " ".join(app.site.split())
+        if key not in seats_by_site:
+            unknown[shown] = unknown.get(shown, 0) + 1
+            continue
+        plan[i] = take(seats_by_site[key])
+        if plan[i] is None:
+            short[shown] = short.get(shown, 0) + 1
+    if unknown:
+        named = ", ".join(f"{site} ({n})" for site, n in sorted(unknown.items()))
+        raise AppError("unknown_site", _("Exam %(exam)s has no session at the preferred site of some applicants: "
+                                         "%(sites)s; nobody was exported.", exam=exam.code, sites=named), 409,
+                       problems=sorted(unknown))
+    if short:
+        named = ", ".join(f"{site} ({n})" for site, n in sorted(short.items()))
+        raise AppError("no_seats_at_site", _("Too few seats at the preferred sites, missing: %(sites)s; nobody was "
+                                             "exported.", sites=named), 409, problems=sorted(short))
+    for i in range(len(apps)):
+        if plan[i] is None:
+            plan[i] = take(order)
+    missing = plan.count(None)
+    if missing:
+        raise AppError("no_seats", _("%(n)s eligible applicants but %(free)s free seats in these rooms.",
+                                     n=len(apps), free=len(apps) - missing), 409)
+    return [code for code in plan if code is not None]
+
+
+def export_eligible(session: Session, recruitment: str, exam: Exam, room: str | list[str] | None, sitting: str, *,
                     actor: str) -> list[roster.Issued]:
     """Every MS application not yet exported becomes a candidate in ``room`` (session ``sitting``), or in a list of
-    rooms filled by capacity; their PINs (also sealed on the application for the exam card in the portal)."""
+    rooms filled by capacity, or (``room`` None) in the exam's sessions by their site and each applicant's preferred
+    site (``plan_by_site``); their PINs (also sealed on the application for the exam card in the portal)."""
     rec = recruitments.by_code(session, recruitment)
     apps = list(session.scalars(select(Application).where(
         Application.recruitment_id == rec.id, Application.result == "MS", Application.candidate_id.is_(None)
@@ -64,7 +132,10 @@ def export_eligible(session: Session, recruitment: str, exam: Exam, room: str | 
                                                "them to its rules first; nobody was exported.", exam=exam.code,
                                                paths=", ".join(unknown)), 409, problems=unknown)
     # one room: made when missing (as the candidate import does); several: existing rooms filled by capacity in order
-    plan = [room] * len(apps) if isinstance(room, str) else seats(session, exam, room, len(apps))
+    if room is None:
+        plan = plan_by_site(session, exam, apps)
+    else:
+        plan = [room] * len(apps) if isinstance(room, str) else seats(session, exam, room, len(apps))
     if not isinstance(room, str):
         sitting = ""
     cipher = people_cipher(session)
@@ -88,5 +159,5 @@ def export_eligible(session: Session, recruitment: str, exam: Exam, room: str | 
         app.candidate_id = ids[number]
         app.card_sealed = cipher.seal(card_aad(app.id), {"participant_no": number, "pin": pins[number].pin})
     audit.record(session, "registration.exported", actor=actor, exam_id=exam.id, recruitment=rec.code,
-                 count=len(apps))
+                 count=len(apps), by_site=room is None)
     return issued

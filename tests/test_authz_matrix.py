@@ -301,6 +301,34 @@ HTTP |= {
     ),
 }
 
+HTTP |= {  # exam sessions in the console (issue 15): the demo exam has no session NOPE; an empty form is refused
+    ("POST", "/committee/exams/<code>/sessions/"): ("/committee/exams/{exam}/sessions/", {}, CONSOLE_FORM_ERROR),
+    ("GET", "/committee/exams/<code>/sessions/<sitting>"): (
+        "/committee/exams/{exam}/sessions/NOPE", None, console_page((404, "unknown_session"))),
+    ("POST", "/committee/exams/<code>/sessions/<sitting>/rooms"): (
+        "/committee/exams/{exam}/sessions/NOPE/rooms", {}, console_page((404, "unknown_session"))),
+    ("POST", "/committee/exams/<code>/sessions/<sitting>/open"): (
+        "/committee/exams/{exam}/sessions/NOPE/open", {}, console_page((404, "unknown_session"))),
+    ("POST", "/committee/exams/<code>/sessions/<sitting>/close"): (
+        "/committee/exams/{exam}/sessions/NOPE/close", {}, console_page((404, "unknown_session"))),
+    # one candidate (photo, accommodations): nobody by that number in the demo exam
+    ("GET", "/committee/candidates/person/<code>/<number>"): (
+        "/committee/candidates/person/{exam}/NOPE", None, console_page((404, "unknown_candidate"))),
+    ("GET", "/committee/candidates/person/<code>/<number>/photo"): (
+        "/committee/candidates/person/{exam}/NOPE/photo", None, console_page((404, "unknown_candidate"))),
+    ("POST", "/committee/candidates/person/<code>/<number>/photo"): (
+        "/committee/candidates/person/{exam}/NOPE/photo", {}, console_page((404, "unknown_candidate"))),
+    ("POST", "/committee/candidates/person/<code>/<number>/accommodations"): (
+        "/committee/candidates/person/{exam}/NOPE/accommodations", {}, console_page((404, "unknown_candidate"))),
+    # staff password reset links: a console action; the link's page is anyone's (the token is the key)
+    ("POST", "/committee/rooms/staff/<code>/reset-link"): (
+        "/committee/rooms/staff/nobody/reset-link", {}, console_page(404)),
+    ("GET", "/staff/reset/<token>"): ("/staff/reset/NOPE", None, anyone(404)),
+    ("GET", "/committee/bank/media/<code>"): ("/committee/bank/media/NOPE", None, console_page((404, "not_found"))),
+    ("POST", "/staff/reset/<token>"): ("/staff/reset/NOPE", {}, cells(404, anonymous=(403, "csrf_failed"),
+                                                                       candidate=(403, "csrf_failed"))),
+}
+
 
 @dataclass(frozen=True)
 class Surface:

@@ -6,10 +6,11 @@ rolls back, the commit runs it again on the same file and commits (audited under
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, Response, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from ground.models import Item
 from ground.staff.auth import signed_in_staff
 from question_bank.formats import FormatError, ParseResult, Problem, ReadOptions, read_bytes
 from question_bank.items import ItemDraft, OptionDraft, check_draft
-from question_bank.store import BankImport, current_drafts, retire_items, retired_uids, try_import
+from question_bank.store import BankImport, current_drafts, get_image, retire_items, retired_uids, try_import
 from scoring.store.analysis import latest_difficulty
 
 bp = Blueprint("console_bank", __name__, url_prefix="/committee/bank", template_folder="templates")
@@ -39,13 +40,15 @@ def _options() -> dict[str, Any]:
             "subtest": (request.form.get("subtest") or "").strip()[:16] or None, "points": points}
 
 
-def _try(path: Any, opts: dict[str, Any], commit: bool, actor: str) -> BankImport:
+def _try(path: Any, opts: dict[str, Any], commit: bool, actor: str, upload_id: str | None = None) -> BankImport:
     try:
         options = ReadOptions(subtest=opts["subtest"], max_points=opts["points"], base_dir=path.parent)
         parsed = read_bytes(path.read_bytes(), path.name, options=options)  # places named by the file, not the folder
     except FormatError as exc:
         message = _("Cannot read %(file)s: %(error)s", file=path.name, error=str(exc))
         raise AppError("unreadable", message, 400) from None
+    if upload_id is not None and parsed.images:  # a preview shows the file's pictures and recordings before storing
+        uploads.keep_media(upload_id, dict(parsed.images))
 
     def work(s: Session) -> BankImport:
         tried = try_import(s, parsed, update=opts["update"], skip_invalid=opts["skip_invalid"])
@@ -94,7 +97,7 @@ def preview() -> Any:
         uploads.discard(KIND)
         upload_id = uploads.keep(KIND, file.filename if file else "", file.read() if file else b"", **opts)
         path, _kept = uploads.pending(KIND, upload_id)
-        tried = _try(path, opts, commit=False, actor=signed_in_staff().actor)
+        tried = _try(path, opts, commit=False, actor=signed_in_staff().actor, upload_id=upload_id)
     except AppError as err:
         uploads.discard(KIND)
         return page("console_bank.html", status=err.status, error=err.message, q="", subtest="", shown=SHOWN,
@@ -204,3 +207,19 @@ def save_item(code: str) -> Any:
     message = _("%(uid)s saved as a new version.", uid=code) if tried.report.updated else _(
         "%(uid)s is unchanged.", uid=code)
     return done(message, url_for(".index", q=code))
+
+
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+@bp.get("/media/<code>")
+@committee_only
+def media(code: str) -> Response:
+    """A bank image, recording or video by its hash (``bank:<sha256>``), opened from its seal for the item preview;
+    the committee's eyes only, never cached; one of this browser's previewed file is shown from beside it."""
+    found = in_session(lambda s: get_image(s, code)) if SHA_RE.match(code) else None
+    if found is None and SHA_RE.match(code):
+        found = uploads.previewed_media(KIND, code)  # a previewed file's, not stored yet
+    if found is None:
+        raise AppError("not_found", _("That file is not in the bank."), 404)
+    return Response(found[1], mimetype=found[0], headers={"Cache-Control": "no-store, private"})

@@ -27,7 +27,7 @@ from ground.models import Candidate, Exam, Paper, Room
 from ground.runtime import runtime
 from ground.staff import accounts
 from ground.staff.auth import signed_in_staff
-from proctor import roster
+from proctor import people, roster
 from proctor.attendance import attendance_pdf
 from proctor.cards import room_cards
 from proctor.moves import move_candidate
@@ -81,7 +81,9 @@ def _people(exam_code: str, room_code: str) -> list[dict[str, Any]]:
         if room_code:
             q = q.where(Room.code == room_code)
         return [{"no": c.participant_no, "name": c.name, "formation": c.formation, "quota": c.formation_quota,
-                 "entry_path": c.entry_path, "room": code, "paper": state}
+                 "entry_path": c.entry_path, "room": code, "paper": state, "photo": bool(c.photo_sha256),
+                 "extra_min": (c.extra_time_s or 0) // 60, "large_text": c.large_text,
+                 "high_contrast": c.high_contrast}
                 for c, code, state in s.execute(q.order_by(Candidate.participant_no).limit(LISTED))]
 
     return in_session(load)
@@ -222,3 +224,82 @@ def attendance(code: str) -> Response:
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", code)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="daftar-hadir-{safe}.pdf"', "Cache-Control": "no-store"})
+
+
+PERSON = "/person/<code>/<number>"
+
+
+def _person(code: str, number: str) -> dict[str, Any]:
+    def load(s: Session) -> dict[str, Any]:
+        exam = get_exam(s, code)
+        c = people.candidate_of(s, exam, number)
+        room = s.get(Room, c.room_id) if c.room_id else None
+        state = s.scalar(select(Paper.state).where(Paper.candidate_id == c.id))
+        return {"exam": exam.code, "person": {
+            "no": c.participant_no, "name": c.name, "formation": c.formation, "entry_path": c.entry_path,
+            "room": room.code if room else None, "paper": state, "photo": bool(c.photo_sha256),
+            "extra_min": (c.extra_time_s or 0) // 60, "large_text": c.large_text, "high_contrast": c.high_contrast}}
+
+    return in_session(load)
+
+
+def _person_page(code: str, number: str, status: int = 200, **extra: Any) -> Any:
+    return page("console_candidate.html", status=status, max_kb=people.PHOTO_MAX_BYTES // 1024,
+                **_person(code, number), **extra)
+
+
+@bp.get(PERSON)
+@committee_only
+def person(code: str, number: str) -> Any:
+    """One candidate: where they sit, their photo and accommodations, both editable."""
+    return _person_page(code, number)
+
+
+@bp.post(PERSON + "/photo")
+@committee_only
+def person_photo(code: str, number: str) -> Any:
+    """Upload the candidate's photo (JPEG or PNG, size-capped, decoded to be sure), kept sealed."""
+    upload = request.files.get("photo")
+    data = upload.read(people.PHOTO_MAX_BYTES + 1) if upload is not None else b""
+    actor = signed_in_staff().actor
+    try:
+        in_session(lambda s: people.set_photo(s, get_exam(s, code), number, data, actor=actor))
+    except AppError as err:
+        return _person_page(code, number, err.status, photo_error=err.message)
+    return done(_("Photo of %(number)s saved.", number=number), url_for(".person", code=code, number=number))
+
+
+@bp.get(PERSON + "/photo")
+@committee_only
+def person_photo_image(code: str, number: str) -> Response:
+    """The candidate's photo, for the committee's eyes only (never cached)."""
+
+    def load(s: Session) -> tuple[str, bytes] | None:
+        return people.photo_of(s, people.candidate_of(s, get_exam(s, code), number))
+
+    found = in_session(load)
+    if found is None:
+        raise AppError("no_photo", _("No photo yet."), 404)
+    return Response(found[1], mimetype=found[0], headers={"Cache-Control": "no-store, private"})
+
+
+@bp.post(PERSON + "/accommodations")
+@committee_only
+def person_accommodations(code: str, number: str) -> Any:
+    """Extra time (minutes), larger text, high contrast: what the paper gives this candidate from its start."""
+    minutes = (request.form.get("extra_min") or "0").strip()
+    if not minutes.isdigit():
+        return _person_page(code, number, 400, acc_error=_("Extra time is 0 to %(n)s minutes.",
+                                                           n=roster.MAX_EXTRA_S // 60))
+    actor = signed_in_staff().actor
+    large, contrast = request.form.get("large_text") == "1", request.form.get("high_contrast") == "1"
+
+    def work(s: Session) -> None:
+        people.set_accommodations(s, get_exam(s, code), number, extra_time_s=int(minutes[:6]) * 60,
+                                  large_text=large, high_contrast=contrast, actor=actor)
+
+    try:
+        in_session(work)
+    except AppError as err:
+        return _person_page(code, number, err.status, acc_error=err.message)
+    return done(_("Accommodations of %(number)s saved.", number=number), url_for(".person", code=code, number=number))

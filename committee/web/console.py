@@ -22,6 +22,7 @@ from ground.models import AuditEvent, Candidate, Exam, Paper, Room
 from ground.models.staff import RoomAssignment
 from ground.runtime import runtime
 from ground.staff.auth import staff_required
+from proctor import exam_sessions
 from proctor.board import status
 from question_bank.blueprint import BlueprintError, load_blueprint
 
@@ -75,7 +76,8 @@ def room_states(s: Session) -> list[dict[str, Any]]:
     out = []
     for room in s.scalars(select(Room).order_by(Room.scheduled_start, Room.code)):
         out.append({
-            "id": room.id, "code": room.code, "name": room.name, "exam": room.exam.code, "is_open": room.is_open,
+            "id": room.id, "session_id": room.session_id, "code": room.code, "name": room.name,
+            "exam": room.exam.code, "is_open": room.is_open,
             "start": room.scheduled_start, "zone": room.zone, "capacity": room.capacity,
             "candidates": seated.get(room.id, 0), "proctors": proctors.get(room.id, 0),
             "states": counts.get(room.id, {}), "incidents": incidents.get(room.id, 0),
@@ -86,15 +88,18 @@ def room_states(s: Session) -> list[dict[str, Any]]:
     return out
 
 
-def sessions_of(rooms: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rooms that start together at sites of one zone form a session (*sesi*): its start, zone, rooms, seats taken."""
-    grouped: dict[tuple[Any, str], dict[str, Any]] = {}
-    for r in rooms:
-        g = grouped.setdefault((r["start"], r["zone"]), {"start": r["start"], "zone": r["zone"], "rooms": [],
-                                                          "candidates": 0})
-        g["rooms"].append(r["code"])
-        g["candidates"] += r["candidates"]
-    return sorted(grouped.values(), key=lambda g: (g["start"] is None, g["start"] or 0, g["zone"]))
+def exam_sessions_view(s: Session, exam_code: str, rooms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The exam's sessions, each with its rooms' counts (for the exam page and the home)."""
+    exam = s.scalar(select(Exam).where(Exam.code == exam_code))
+    if exam is None:
+        return []
+    out = []
+    for row in exam_sessions.sessions(s, exam):
+        mine = [r for r in rooms if r["session_id"] == row.id]
+        out.append({**exam_sessions.describe(row), "exam": exam.code, "rooms": [r["code"] for r in mine],
+                    "candidates": sum(r["candidates"] for r in mine), "capacity": sum(r["capacity"] or 0 for r in mine),
+                    "state_word": exam_sessions.state_word(row.state)})
+    return out
 
 
 def next_steps(s: Session, exams: list[dict[str, Any]], rooms: list[dict[str, Any]]) -> list[str]:
@@ -122,6 +127,10 @@ def next_steps(s: Session, exams: list[dict[str, Any]], rooms: list[dict[str, An
             if short:
                 todo.append(_("Exam %(code)s: the bank can no longer fill every paper (see the exam).",
                               code=e["code"]))
+        for g in exam_sessions_view(s, e["code"], rooms):
+            if not g["rooms"] and g["state"] != "closed":
+                todo.append(_("Exam %(code)s: session %(session)s has no rooms yet.", code=e["code"],
+                              session=g["code"]))
         if not e["candidates"]:
             todo.append(_("Exam %(code)s has no candidates yet.", code=e["code"]))
         elif not e["released"]:
@@ -132,12 +141,14 @@ def next_steps(s: Session, exams: list[dict[str, Any]], rooms: list[dict[str, An
 @bp.get("/")
 @committee_only
 def home() -> Any:
-    """Every exam and room at a glance, and what needs doing next."""
+    """Every exam, today's and upcoming sessions (each to its overview) and room at a glance, what needs doing next."""
 
     def load(s: Session) -> dict[str, Any]:
         exams = exam_overview(s)
         rooms = room_states(s)
-        return {"exams": exams, "rooms": rooms, "todo": next_steps(s, exams, rooms)}
+        sittings = sorted((g for e in exams for g in exam_sessions_view(s, e["code"], rooms) if g["state"] != "closed"),
+                          key=lambda g: (g["start"], g["exam"], g["code"]))
+        return {"exams": exams, "rooms": rooms, "sessions": sittings, "todo": next_steps(s, exams, rooms)}
 
     return page("console_home.html", **in_session(load))
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from candidate.exams import bank_problems, create_exam, exam_overview, get_exam
 from candidate.papers import issue_papers, release_exam
 from committee.web.blueprints import adjusted
-from committee.web.console import committee_only, done, in_session, page, room_states, sessions_of
+from committee.web.console import committee_only, done, exam_sessions_view, in_session, page, room_states
+from ground import zones
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Paper
@@ -71,17 +72,23 @@ def _detail(code: str) -> dict[str, Any]:
             "exam": overview, "released_at": exam.key_released_at, "unissued": unissued,
             "problems": bank_problems(s, load_blueprint(exam.blueprint)),
             "sections": exam.blueprint.get("sections", []),
-            "rooms": rooms, "sessions": sessions_of(rooms),
+            "rooms": rooms, "sessions": exam_sessions_view(s, exam.code, rooms),
         }
 
     return in_session(load)
+
+
+def detail_page(code: str, status: int = 200, **extra: Any) -> Any:
+    """The exam page, with a refusal or a form's values when given."""
+    return page("console_exam.html", status=status, zones=list(zones.ZONES), site_zone=runtime().config.site_zone,
+                **_detail(code), **extra)
 
 
 @bp.get(f"/{CODE}")
 @committee_only
 def detail(code: str) -> Any:
     """One exam: its blueprint, the bank check, rooms, papers; issue and open."""
-    return page("console_exam.html", **_detail(code))
+    return detail_page(code)
 
 
 @bp.post(f"/{CODE}/issue")
@@ -92,17 +99,18 @@ def issue(code: str) -> Any:
     try:
         n = in_session(lambda s: issue_papers(s, get_exam(s, code), master_key, actor=actor))
     except AppError as err:
-        return page("console_exam.html", status=err.status, error=err.message, **_detail(code))
+        return detail_page(code, err.status, error=err.message)
     return done(_("Issued %(n)s papers.", n=n), url_for(".detail", code=code))
 
 
 @bp.post(f"/{CODE}/open")
 @committee_only
 def open_exam(code: str) -> Any:
-    """Release the exam's key (``exam-engine exam open``): only when the code is typed again to confirm."""
+    """Release the exam's key (``exam-engine exam open``): only when the code is typed again to confirm. Rooms in a
+    session still wait for their session's opening (which releases the key itself when it is not yet)."""
     actor = signed_in_staff().actor
     if (request.form.get("confirm") or "").strip() != code:
         message = _("Type the exam code %(code)s to confirm the opening.", code=code)
-        return page("console_exam.html", status=400, error=message, **_detail(code))
+        return detail_page(code, 400, error=message)
     in_session(lambda s: release_exam(s, get_exam(s, code), actor=actor))
     return done(_("Exam %(code)s is open: candidates can start.", code=code), url_for(".detail", code=code))

@@ -160,3 +160,18 @@ def reset_password(code: str) -> Any:
     except AppError as err:
         return _page(err.status, error=err.message)
     return page("console_password.html", username=username, password=password, created=False)
+
+
+@bp.post(f"/staff/{USER}/reset-link")
+@committee_only
+def reset_link(code: str) -> Any:
+    """A one-time link (valid a day, used once; only its hash is kept) with which the person sets a new password
+    themselves; shown once, to hand over."""
+    username, actor = code, signed_in_staff().actor
+    try:
+        token = in_session(lambda s: accounts.issue_reset_link(s, username, actor=actor))
+    except AppError as err:
+        return _page(err.status, error=err.message)
+    return page("console_password.html", username=username.lower(), password=None, created=False,
+                link=url_for("staff.reset_page", token=token, _external=True),
+                hours=int(accounts.RESET_LINK_VALID.total_seconds() // 3600))

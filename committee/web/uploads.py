@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -45,7 +46,29 @@ def pending(kind: str, upload_id: str) -> tuple[Path, dict[str, object]]:
 
 
 def discard(kind: str) -> None:
-    """Forget this browser's upload of ``kind`` and delete its folder."""
+    """Forget this browser's upload of ``kind`` and delete its folder (and its media)."""
     kept = session.pop(f"upload_{kind}", None)
     if isinstance(kept, dict) and ID_RE.match(str(kept.get("id", ""))):
         shutil.rmtree(_root() / str(kept["id"]), ignore_errors=True)
+        shutil.rmtree(_root() / f"{kept['id']}.media", ignore_errors=True)
+
+
+def keep_media(upload_id: str, media: dict[str, tuple[str, bytes]]) -> None:
+    """The pictures and recordings a previewed file holds, beside it (owner-only), so the preview can show them."""
+    folder = private_dir(_root() / f"{upload_id}.media")
+    for sha, (_mime, data) in media.items():
+        write_private(folder / sha, data)
+    write_private(folder / "index.json", json.dumps({sha: mime for sha, (mime, _data) in media.items()}).encode())
+
+
+def previewed_media(kind: str, sha: str) -> tuple[str, bytes] | None:
+    """A medium of this browser's previewed upload of ``kind`` (its MIME type, bytes), or None."""
+    kept = session.get(f"upload_{kind}")
+    if not isinstance(kept, dict) or not ID_RE.match(str(kept.get("id", ""))):
+        return None
+    folder = _root() / f"{kept['id']}.media"
+    try:
+        mime = json.loads((folder / "index.json").read_text(encoding="utf-8")).get(sha)
+        return (str(mime), (folder / sha).read_bytes()) if mime else None
+    except (OSError, ValueError):
+        return None

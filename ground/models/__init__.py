@@ -5,7 +5,7 @@ from ground.models.analysis import ItemStatistic  # noqa: F401  (issue 5)
 from ground.models.audit import AuditChain, AuditEvent
 from ground.models.bank import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage  # noqa: F401  (issue 3)
-from ground.models.exam import Candidate, Exam, Room
+from ground.models.exam import Candidate, Exam, ExamSession, Room
 from ground.models.liveness import ConnectionHolder, ServerProcess
 from ground.models.objections import ExamObjection, ObjectionWindow  # noqa: F401  (issue 16)
 from ground.models.paper import Answer, Paper, Result
@@ -31,7 +31,12 @@ from ground.models.scoring import (  # noqa: F401  (issue 4)
     RescoreLog,
     SkbScore,
 )
-from ground.models.staff import RoomAssignment, StaffSession, StaffUser  # noqa: F401  (issues 6, 11)
+from ground.models.staff import (  # noqa: F401  (issues 6, 11, 15)
+    RoomAssignment,
+    StaffResetLink,
+    StaffSession,
+    StaffUser,
+)
 
 __all__ = [
     "Answer",
@@ -41,6 +46,7 @@ __all__ = [
     "Candidate",
     "ConnectionHolder",
     "Exam",
+    "ExamSession",
     "Item",
     "ItemVersion",
     "Option",

@@ -1,4 +1,4 @@
-"""Exams, rooms (sessions) and the candidates assigned to them."""
+"""Exams, their sessions (*sesi*: a start at a site), rooms and the candidates assigned to them."""
 
 from __future__ import annotations
 
@@ -42,8 +42,30 @@ class Exam(Base):
     rooms: Mapped[list[Room]] = relationship(back_populates="exam")
 
 
+class ExamSession(Base):
+    """One session (*sesi*) of an exam: a start at a site in its time zone; its rooms' candidates may log in only while
+    it is open (scheduled → open → closed). Rooms made before sessions existed have none and keep their own gate."""
+
+    __tablename__ = "exam_sessions"
+    __table_args__ = (UniqueConstraint("exam_id", "code", name="uq_exam_session_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(255), default="")
+    site: Mapped[str] = mapped_column(String(255))
+    zone: Mapped[str] = mapped_column(String(4), default="WIB")  # the site's: WIB, WITA, WIT
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | open | closed
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    opened_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
 class Room(Base):
-    """A room and session (*sesi*): where and when a group of candidates sits the exam."""
+    """A room: where a group of candidates sits the exam; in a session (its start and zone copied from it), or, made
+    before sessions, carrying its own start and zone."""
 
     __tablename__ = "rooms"
 
@@ -57,6 +79,8 @@ class Room(Base):
     scheduled_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     zone: Mapped[str] = mapped_column(String(4), default="WIB", server_default="WIB")  # the site's: WIB, WITA, WIT
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("exam_sessions.id", ondelete="SET NULL"), nullable=True,
+                                                   index=True)
 
     exam: Mapped[Exam] = relationship(back_populates="rooms")
 
@@ -84,3 +108,4 @@ class Candidate(Base):
     extra_time_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     large_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     high_contrast: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    photo_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a sealed reg_files row (JPEG/PNG)

@@ -108,6 +108,7 @@ class Application(Base):
     number: Mapped[str] = mapped_column(String(64), unique=True)
     formation_id: Mapped[int | None] = mapped_column(ForeignKey("reg_formations.id"), nullable=True)
     entry_path: Mapped[str] = mapped_column(String(32), default="")
+    site: Mapped[str] = mapped_column(String(255), default="", server_default="")  # preferred test site, or ""
     state: Mapped[str] = mapped_column(String(16), default="draft")  # draft | submitted
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     result: Mapped[str | None] = mapped_column(String(8), nullable=True)  # MS | TMS once every requirement is marked

@@ -6,19 +6,21 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ground import audit, clock
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Room
-from ground.models.staff import STAFF_ROLES, RoomAssignment, StaffSession, StaffUser
+from ground.models.staff import STAFF_ROLES, RoomAssignment, StaffResetLink, StaffSession, StaffUser
 from ground.passwords import hash_password, verify_password
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10
+RESET_LINK_VALID = timedelta(hours=24)  # a reset link works once, within a day
 # Roles that see and act on every room; a proctor sees only assigned rooms.
 ALL_ROOMS_ROLES = ("admin", "committee")
 # A hash to verify against when the username is unknown, so timing does not reveal which usernames exist.
@@ -163,6 +165,47 @@ def set_password(session: Session, username: str, password: str, *, actor: str =
     user.session_epoch += 1
     end_sessions(session, user.id)
     audit.record(session, "staff.password_changed", actor=actor, username=user.username)
+
+
+def issue_reset_link(session: Session, username: str, *, actor: str) -> str:
+    """A one-time reset link's token for an account (only its hash is kept; an older unused link stops working)."""
+    user = _by_name(session, username)
+    session.execute(delete(StaffResetLink).where(StaffResetLink.staff_id == user.id,
+                                                 StaffResetLink.used_at.is_(None)))
+    token, now = secrets.token_urlsafe(32), clock.now()
+    session.add(StaffResetLink(staff_id=user.id, token_hash=_token_hash(token), created_at=now,
+                               expires_at=now + RESET_LINK_VALID, created_by=actor))
+    audit.record(session, "staff.reset_link_issued", actor=actor, username=user.username,
+                 expires_at=(now + RESET_LINK_VALID).isoformat())
+    return token
+
+
+def reset_link_user(session: Session, token: str) -> tuple[StaffResetLink, StaffUser]:
+    """The unused, unexpired link behind ``token`` and its account; one refusal for unknown, used and expired."""
+    found = session.execute(
+        select(StaffResetLink, StaffUser).join(StaffUser, StaffUser.id == StaffResetLink.staff_id)
+        .where(StaffResetLink.token_hash == _token_hash(token))).first() if token else None
+    if found is None or found[0].used_at is not None or found[0].expires_at <= clock.now() or not found[1].active:
+        raise AppError("bad_reset_link", _("This reset link is not valid: it was used, it expired or it is unknown. "
+                                           "Ask the committee for a new one."), 404)
+    return found[0], found[1]
+
+
+def use_reset_link(session: Session, token: str, password: str) -> str:
+    """Set the account's password through its link, once (a racing second use finds it used); the username."""
+    link, user = reset_link_user(session, token)
+    if len(password) < MIN_PASSWORD:
+        raise AppError("weak_password", _("Passwords need at least %(n)s characters.", n=MIN_PASSWORD))
+    taken = session.execute(update(StaffResetLink).where(StaffResetLink.id == link.id,
+                                                         StaffResetLink.used_at.is_(None))
+                            .values(used_at=clock.now())).rowcount
+    if taken != 1:
+        raise AppError("bad_reset_link", _("This reset link is not valid: it was used, it expired or it is unknown. "
+                                           "Ask the committee for a new one."), 404)
+    set_password(session, user.username, password, actor=f"staff:{user.username}")
+    audit.record(session, "staff.reset_link_used", actor=f"staff:{user.username}", username=user.username,
+                 issued_by=link.created_by)
+    return user.username
 
 
 def set_active(session: Session, username: str, active: bool, *, actor: str = "system") -> None:

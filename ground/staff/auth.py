@@ -261,3 +261,45 @@ def api_whoami() -> Any:
 def api_sign_out() -> Any:
     sign_out(everywhere=request.args.get("everywhere") == "1")
     return jsonify({"ok": True})
+
+
+RESET = "/staff/reset/<token>"
+
+
+def _reset_account(token: str, password: str | None = None) -> str:
+    """The username a reset link belongs to; with ``password``, the link is used (once) to set it."""
+    db_url = runtime().db_url
+
+    def work() -> str:
+        with db.session_scope(db_url) as s:
+            if password is None:
+                return staff_service.reset_link_user(s, token)[1].username
+            return staff_service.use_reset_link(s, token, password)
+
+    return run_blocking(work)
+
+
+@bp.get(RESET)
+def reset_page(token: str) -> Any:
+    """A one-time reset link: the form for a new password (the token is checked, not used, by looking)."""
+    try:
+        username = _reset_account(token[:128])
+    except AppError as err:
+        return render_template("staff_reset.html", error=err.message, username=None, done=False), err.status
+    return render_template("staff_reset.html", error=None, username=username, done=False)
+
+
+@bp.post(RESET)
+def reset_form(token: str) -> Any:
+    """Set the new password through the link: typed twice; the link then works no more, every sign-in ends."""
+    check_csrf()
+    password, username = request.form.get("password", ""), None
+    try:
+        username = _reset_account(token[:128])
+        if password != request.form.get("confirm", ""):
+            raise AppError("passwords_differ", _("The two passwords differ."), 400)
+        _reset_account(token[:128], password)
+    except AppError as err:
+        username = username if err.code != "bad_reset_link" else None
+        return render_template("staff_reset.html", error=err.message, username=username, done=False), err.status
+    return render_template("staff_reset.html", error=None, username=username, done=True)

@@ -221,7 +221,8 @@ def formation_form(code: str) -> Any:
     formation, _sep, path = choice.partition(":")
     if not formation.isdigit():
         formation = "0"
-    return _apply(code, lambda s, who: applications.choose_formation(s, who, code, int(formation), path),
+    site = request.form.get("site", "")
+    return _apply(code, lambda s, who: applications.choose_formation(s, who, code, int(formation), path, site),
                   "formation")
 
 

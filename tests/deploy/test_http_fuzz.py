@@ -107,6 +107,22 @@ PORTAL_GET["/committee/results/SKD/objections/{v}/attachment"] = (
     "/committee/results/<code>/objections/" + INT.format("objection_id") + "/attachment")
 PORTAL_FORM["/committee/results/SKD/objections/{v}"] = "/committee/results/<code>/objections/" + INT.format(
     "objection_id")
+# the console's exam sessions (issue 15): a fuzzed exam code or session code in {v}
+PORTAL_GET |= {"/committee/exams/SKD/sessions/{v}": "/committee/exams/<code>/sessions/<sitting>"}
+PORTAL_FORM |= {
+    "/committee/exams/{v}/sessions/": "/committee/exams/<code>/sessions/",
+    "/committee/exams/SKD/sessions/{v}/rooms": "/committee/exams/<code>/sessions/<sitting>/rooms",
+    "/committee/exams/SKD/sessions/{v}/open": "/committee/exams/<code>/sessions/<sitting>/open",
+    "/committee/exams/SKD/sessions/{v}/close": "/committee/exams/<code>/sessions/<sitting>/close",
+    "/committee/candidates/person/SKD/{v}/photo": "/committee/candidates/person/<code>/<number>/photo",
+    "/committee/candidates/person/SKD/{v}/accommodations":
+        "/committee/candidates/person/<code>/<number>/accommodations",
+}
+PORTAL_GET |= {"/staff/reset/{v}": "/staff/reset/<token>", "/committee/bank/media/{v}": "/committee/bank/media/<code>"}
+PORTAL_FORM |= {"/staff/reset/{v}": "/staff/reset/<token>",
+                "/committee/rooms/staff/{v}/reset-link": "/committee/rooms/staff/<code>/reset-link"}
+PORTAL_GET |= {"/committee/candidates/person/SKD/{v}": "/committee/candidates/person/<code>/<number>",
+               "/committee/candidates/person/{v}/1/photo": "/committee/candidates/person/<code>/<number>/photo"}
 
 json_values = json_values_of(HTTP_KEYS)
 

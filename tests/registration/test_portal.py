@@ -97,8 +97,10 @@ def test_register_verify_apply_upload_submit(app: Flask, outbox: Outbox) -> None
     token = csrf(c, page)
     r = c.post(f"{page}/formation", data={"csrf_token": token, "choice": f"{known['f:PK-02']}:cum_laude"})
     assert r.status_code == 400 and "Pilih salah satu jenis formasi" in r.get_data(as_text=True)
-    r = c.post(f"{page}/formation", data={"csrf_token": token, "choice": f"{known['f:AK-01']}:cum_laude"})
-    assert r.status_code == 302 and "Formasi disimpan." in c.get(r.headers["Location"]).get_data(as_text=True)
+    r = c.post(f"{page}/formation", data={"csrf_token": token, "choice": f"{known['f:AK-01']}:cum_laude",
+                                          "site": "  Kota   Makassar "})
+    shown = c.get(r.headers["Location"]).get_data(as_text=True)
+    assert r.status_code == 302 and "Formasi disimpan." in shown and 'value="Kota Makassar"' in shown  # the site kept
 
     def upload(req: str, data: bytes, name: str, lang: str = "") -> tuple[int, str]:
         r = c.post(f"{page}/documents/{known['r:' + req]}{lang}", content_type="multipart/form-data",

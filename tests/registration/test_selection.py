@@ -186,3 +186,38 @@ def test_the_eligible_fill_rooms_by_capacity(world: tuple[Flask, int, int]) -> N
             assert refused.value.code == code and s.scalar(select(Candidate.id)) is None
         issued = export.export_eligible(s, "CPNS-2026", exam, ["RA", "RB"], "", actor="cli:test")
         assert [(i.participant_no, i.room_code) for i in issued] == [(f"R{a:08d}", "RA"), (f"R{b:08d}", "RB")]
+
+
+def test_the_eligible_are_seated_by_their_preferred_site(world: tuple[Flask, int, int]) -> None:
+    from datetime import UTC, datetime
+
+    from proctor import exam_sessions
+    from proctor.rooms import add_room
+
+    app, a, b = world
+    with db.session_scope(app.extensions["exam_engine"].db_url) as s:
+        for app_id in (a, b):
+            for r in selection.detail(s, app_id)["requirements"]:
+                selection.mark(s, app_id, r["id"], True, "", actor="staff:v")
+        exam = make_exam(s).exam
+        with pytest.raises(AppError) as refused:
+            export.export_eligible(s, "CPNS-2026", exam, None, "", actor="cli:test")
+        assert refused.value.code == "no_sessions"
+        for code, site, zone, hour, room in (("S1", "Makassar", "WITA", 0, "MK1"), ("S2", "Jakarta", "WIB", 6, "JK1")):
+            sitting = exam_sessions.add_session(s, exam, code, site=site, zone=zone, actor="cli:test",
+                                                start=datetime(2026, 12, 1, hour, tzinfo=UTC))
+            add_room(s, exam, room, capacity=1, exam_session=sitting, actor="cli:test")
+        first, second = s.get(Application, a), s.get(Application, b)
+        for prefs, code, named in ((("Sorong", ""), "unknown_site", "Sorong (1)"),
+                                   (("Jakarta", " jakarta "), "no_seats_at_site", "jakarta (1)")):
+            first.site, second.site = prefs
+            with pytest.raises(AppError) as refused:
+                export.export_eligible(s, "CPNS-2026", exam, None, "", actor="cli:test")
+            assert refused.value.code == code and named in refused.value.message
+            assert s.scalar(select(Candidate.id)) is None
+        first.site, second.site = "  JAKARTA", ""  # the second has no preference: the earliest session's free seat
+        issued = export.export_eligible(s, "CPNS-2026", exam, None, "", actor="cli:test")
+        assert [(i.participant_no, i.room_code) for i in issued] == [(f"R{a:08d}", "JK1"), (f"R{b:08d}", "MK1")]
+        seated = dict(s.execute(select(Candidate.participant_no, Room.session_id)
+                                .join(Room, Room.id == Candidate.room_id)).all())
+        assert seated[f"R{a:08d}"] == exam_sessions.get_session(s, exam, "S2").id

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from proctor import roster
 from tests.candidate.test_candidate_screen import axe_clean
 from tests.committee.console.files import BROKEN_GIFT, FIXED_GIFT, roster_csv, skd_bank
-from tests.live import ROOT, LiveServer, log_in_on_page, start_on_page
+from tests.live import ROOT, LiveServer, log_in_on_page, start_on_page, wait_until
 from tests.proctor.clients import staff_creds
 
 pytestmark = pytest.mark.browser
@@ -79,6 +80,17 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
 
     # the SKD blueprint: asking more than the bank holds shows what is missing, then the exam from the checked blueprint
     page.click("#nav-blueprints")
+    # the live check as one types (no button): a draw of 5 TWK items 'umum'/'sulit' lacks 5 in its cell, 'sedang' fills
+    page.fill("#draw-TWK-0-count", "5")
+    page.fill("#draw-TWK-0-category", "umum")
+    page.fill("#draw-TWK-0-difficulty", "sulit")
+    page.wait_for_selector("#cell-TWK-0 >> text=5", state="attached")
+    page.wait_for_selector("#bp-problems")
+    assert page.url.endswith("/committee/blueprints/")  # the page itself did not move: the script asked
+    looked_at(page, "blueprints-cells")
+    page.fill("#draw-TWK-0-difficulty", "sedang")
+    page.wait_for_selector("#bp-ok")
+    assert page.locator("#cell-TWK-0").inner_text() == "30"
     page.fill("#count-TWK", "300")
     page.click("#bp-check")
     page.wait_for_selector("#bp-problems")
@@ -94,22 +106,34 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     page.click("#nav-exams")
     looked_at(page, "exams")
 
-    # two sessions at sites in two zones (each start shown in its zone), a proctor for the first
+    # two sessions at sites in two zones (each start typed and shown in its zone, labelled), a room in each
+    page.click("text=SKD-2026")
+    for code, site, zone, start in (("S1", "Makassar", "WITA", "2026-12-01T08:00"),
+                                    ("S2", "Jakarta", "WIB", "2026-12-01T13:00")):
+        page.fill("#session-code", code)
+        page.fill("#session-label", f"Sesi {code[1]}")
+        page.fill("#session-site", site)
+        page.fill("#session-start", start)
+        page.select_option("#session-zone", zone)
+        page.click("#session-add")
+        page.wait_for_selector(f"#exam-sessions >> text={code} · Sesi {code[1]}")
+    sessions = page.locator("#exam-sessions").inner_text()
+    assert "2026-12-01 08:00 WITA" in sessions and "2026-12-01 13:00 WIB" in sessions
+    looked_at(page, "exam-sessions")
+    for code, room in (("S1", "R1-S1"), ("S2", "R2-S2")):
+        page.click(f"#exam-sessions >> text={code} · Sesi {code[1]}")
+        page.fill("#sroom-code", room)
+        page.fill("#sroom-name", f"Ruang {room}")
+        page.fill("#sroom-capacity", "40")
+        page.click("#sroom-add")
+        page.wait_for_selector(f"#session-room-{room}")
+        if code == "S1":
+            looked_at(page, "session-scheduled")
+        page.click("#nav-exams")
+        page.click("text=SKD-2026")
     page.click("#nav-rooms")
-    page.select_option("#room-exam", "SKD-2026")
-    page.fill("#room-code", "R1-S1")
-    page.fill("#room-name", "Ruang 1 Sesi 1")
-    page.fill("#room-capacity", "40")
-    page.fill("#room-start", "2026-12-01T08:00")
-    page.select_option("#room-zone", "WITA")
-    page.click("#room-add")
-    assert "2026-12-01 08:00 WITA" in page.locator("#room-list").inner_text()
-    page.select_option("#room-exam", "SKD-2026")
-    page.fill("#room-code", "R2-S2")
-    page.fill("#room-start", "2026-12-01T13:00")
-    page.select_option("#room-zone", "WIB")
-    page.click("#room-add")
-    assert "2026-12-01 13:00 WIB" in page.locator("#room-list").inner_text()
+    rooms = page.locator("#room-list").inner_text()
+    assert "2026-12-01 08:00 WITA" in rooms and "2026-12-01 13:00 WIB" in rooms
     looked_at(page, "rooms")
     page.fill("#staff-username", "pengawas9")
     page.fill("#staff-name", "Budi Pengawas")
@@ -118,6 +142,13 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     page.click("#staff-add")
     proctor_password = page.locator("#sheet-password").inner_text()
     looked_at(page, "password-sheet")
+    page.click("#nav-rooms")
+    page.click("#reset-link-pengawas9")  # the other way: a one-time link the person opens (not used here)
+    reset = page.locator("#sheet-link").inner_text()
+    page.goto(reset)
+    assert page.locator("#reset-username").inner_text() == "pengawas9"
+    looked_at(page, "staff-reset")
+    page.goto(live.url + "/committee/")
 
     # candidates: a file with a bad line is refused by line; the good one previewed, imported, papers issued
     rows = [(f"2026{i:06d}", f"Peserta {i}", "R1", "1") for i in range(3)]
@@ -144,18 +175,34 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     pdf = page.request.get(live.url + cards)
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
 
-    # open the exam: the code typed again
+    # one candidate: a photo (on the attendance list) and 30 minutes of extra time
+    photo = tmp_path / "foto.png"
+    Image.new("RGB", (90, 120), (180, 40, 40)).save(photo, "PNG")
+    page.click("#people >> text=2026000001")
+    page.set_input_files("#photo-file", str(photo))
+    page.click("#photo-upload")
+    page.wait_for_selector("#person-photo")
+    page.fill("#acc-extra", "30")
+    page.check("#acc-large")
+    page.click("#acc-save")
+    assert page.locator("#acc-extra").input_value() == "30" and page.locator("#acc-large").is_checked()
+    looked_at(page, "candidate-person")
+
+    # open the first session: its code typed again (the exam key is released with it); the second stays scheduled
     page.click("#nav-exams")
     page.click("text=SKD-2026")
     assert page.locator("#unissued").inner_text() == "0"
-    page.fill("#open-confirm", "SKD")
-    page.click("#open-exam")
-    assert page.locator("#exam-error").is_visible()
-    page.fill("#open-confirm", "SKD-2026")
-    page.click("#open-exam")
+    page.click("#exam-sessions >> text=S1 · Sesi 1")
+    page.fill("#session-confirm", "S2")
+    page.click("#session-open")
+    assert page.locator("#session-error").is_visible()
+    page.fill("#session-confirm", "S1")
+    page.click("#session-open")
+    page.wait_for_selector("#session-opened")
+    assert "login dibuka" in page.locator("#session-room-R1-S1").inner_text()  # Indonesian first
+    page.click("#nav-exams")
+    page.click("text=SKD-2026")
     page.wait_for_selector("#opened")
-    sessions = page.locator("#exam-sessions").inner_text()
-    assert "2026-12-01 08:00 WITA" in sessions and "2026-12-01 13:00 WIB" in sessions
     looked_at(page, "exam-open")
 
     # the console in English too: the same pages, axe-clean
@@ -172,14 +219,15 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     proctor.fill("#password", proctor_password)
     proctor.click("#sign-in")
     proctor.wait_for_url(re.compile(r".*/proctor/$"))
-    proctor.wait_for_selector(".cell")  # the room's candidates: the dashboard has joined it
-    proctor.click("#open-button")
-    proctor.fill("#reason", "Sesi 1 dimulai")
-    proctor.click("#action-confirm")
+    proctor.wait_for_selector(".cell")  # the room's candidates: the dashboard has joined it (the session opened it)
     proctor.click("#reveal-token")
     proctor.wait_for_selector("#room-token:not([hidden])")
     token = proctor.locator("#room-token").inner_text().strip()
     shot(proctor, "proctor")
+    # the session's overview: every room of it on one screen with its live state, linked to the proctor view
+    page.goto(live.url + "/committee/")
+    page.click("#home-sessions >> text=S1 · Sesi 1")
+    assert page.locator("#session-room-R1-S1 td").nth(3).inner_text() == "0"  # before the candidate starts
     pins = next(live.data_dir.glob("pins-SKD-2026-*.csv"))
     card = next(p for p in roster.read_pins(pins) if p.participant_no == "2026000000")
     candidate = browser.new_context(viewport=VIEW).new_page()
@@ -189,3 +237,11 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     start_on_page(candidate)
     candidate.wait_for_selector("#q-options .option")
     shot(candidate, "candidate-started")
+
+    # the page keeps itself current (static/js/live-refresh.js): no reload
+    wait_until(lambda: page.locator("#session-room-R1-S1 td").nth(3).inner_text() == "1", timeout=20,
+               message="the started candidate counted as working on the overview")
+    assert "1" == page.locator("#session-room-R1-S1 td").nth(2).inner_text()  # present
+    looked_at(page, "session-overview")
+    href = page.locator("#session-room-R1-S1 a").get_attribute("href")
+    assert href and href.startswith("/proctor/?room=")

@@ -60,3 +60,33 @@ def test_room_zone_move_unassign_and_attendance(data: Path) -> None:
         assert s.scalar(select(RoomAssignment.id).where(RoomAssignment.staff_id == proctor)) is None
         unassigned = s.scalars(select(AuditEvent.actor).where(AuditEvent.action == "staff.unassigned")).one()
         assert unassigned.startswith("cli")
+
+
+def test_session_add_room_open_close_list(data: Path) -> None:
+    url = Config(data_dir=data).sqlalchemy_url
+    run(data, "session", "add", "S2", "--exam", "DEMO-SKD", "--site", "Jayapura", "--zone", "WIT",
+        "--start", "2026-12-01T10:00")
+    out = run(data, "session", "add", "S2", "--exam", "DEMO-SKD", "--site", "X", "--start", "2026-12-01T10:00",
+              ok=False)
+    assert "has a session S2 already" in out
+    out = run(data, "session", "open", "S2", "--exam", "DEMO-SKD", ok=False)
+    assert "has no rooms yet" in out
+    run(data, "room", "add", "JAY-1", "--exam", "DEMO-SKD", "--capacity", "30", "--session", "S2")
+    run(data, "session", "open", "S2", "--exam", "DEMO-SKD")
+    listing = run(data, "session", "list", "--exam", "DEMO-SKD")
+    assert "S2\t2026-12-01 10:00 WIT\tJayapura\topen\tJAY-1" in listing
+    run(data, "session", "close", "S2", "--exam", "DEMO-SKD")
+    with db.session_scope(url) as s:
+        room = s.scalar(select(Room).where(Room.code == "JAY-1"))
+        assert room.zone == "WIT" and room.scheduled_start.strftime("%H:%M") == "01:00" and not room.is_open
+        acts = list(s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("session.%"))
+                              .order_by(AuditEvent.id)))
+        assert acts == ["session.created", "session.opened", "session.closed"]
+
+
+def test_recruitment_export_takes_rooms_or_the_sites(data: Path) -> None:
+    out = run(data, "recruitment", "export", "CPNS-X", "--exam", "DEMO-SKD", "--pins", str(data / "p.csv"), ok=False)
+    assert "Give either --room or --by-site" in out
+    out = run(data, "recruitment", "export", "CPNS-X", "--exam", "DEMO-SKD", "--room", "DEMO-R1", "--by-site",
+              "--pins", str(data / "p.csv"), ok=False)
+    assert "Give either --room or --by-site" in out

@@ -217,6 +217,21 @@ def test_a_blueprint_adjusted_checked_against_the_bank_and_made_an_exam(app: Fla
     with db.session_scope(db_url) as s:
         exam = s.scalar(select(Exam).where(Exam.code == "SKD-B"))
         assert [x["count"] for x in exam.blueprint["sections"]] == [20, 35, 45] and exam.duration_s == 5400
+    # draws per category/difficulty within a subtest: each cell shows what the bank holds and what it lacks
+    cell = "/committee/blueprints/?preset=skd&draws_TWK=1&draw_TWK_0_count=5&draw_TWK_0_category=umum"
+    page = client.get(cell + "&draw_TWK_0_difficulty=sulit").get_data(as_text=True)
+    assert 'id="bp-problems"' in page
+    assert re.search(r'id="cell-TWK-0">0 · <b class="error">missing 5</b>', page), page
+    page = client.get(cell + "&draw_TWK_0_difficulty=sedang").get_data(as_text=True)
+    assert 'id="bp-ok"' in page and 'id="cell-TWK-0">30</td>' in page
+    assert 'name="draw_TWK_0_difficulty" value="sedang"' in page  # carried into the exam's creation
+    r = client.post("/committee/exams/", data={"csrf_token": csrf, "code": "SKD-D", "preset": "skd", "draws_TWK": "1",
+                                               "draw_TWK_0_count": "5", "draw_TWK_0_category": "umum",
+                                               "draw_TWK_0_difficulty": "sedang", "draw_TWK_1_count": ""})
+    assert r.status_code == 302
+    with db.session_scope(db_url) as s:
+        stored = s.scalar(select(Exam.blueprint).where(Exam.code == "SKD-D"))
+        assert stored["sections"][0]["draws"] == [{"count": 5, "category": "umum", "difficulty": "sedang"}]
     bad = client.get("/committee/blueprints/?preset=skd&count_TWK=x")
     assert bad.status_code == 400 and 'id="bp-error"' in bad.get_data(as_text=True)
 
@@ -272,3 +287,46 @@ def test_edit_an_item_as_a_new_version(app: Flask, db_url: str, tmp_path: Path) 
     shown = client.get("/committee/bank/item/TIU-002").get_data(as_text=True)
     assert "Soal TIU nomor 3, diperbaiki." in shown
     assert client.get("/committee/bank/item/NOPE").status_code == 404
+
+
+def test_the_item_preview_shows_pictures_and_plays_recordings(app: Flask, tmp_path: Path) -> None:
+    import base64
+    import io
+    import json
+    import wave
+
+    from PIL import Image
+
+    client, _landed, csrf = sign_in_form(app, "ketua")
+    png, wav = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (40, 30), (0, 90, 200)).save(png, "PNG")
+    with wave.open(wav, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\0\0" * 800)
+
+    def uri(mime: str, data: bytes) -> str:
+        return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+    doc = {"format": "exam-engine-bank", "version": 1, "items": [{
+        "uid": "MEDIA-1", "subtest": "TIU", "text": "Dengarkan dan lihat grafik berikut.",
+        "media": [{"src": uri("image/png", png.getvalue()), "alt": "grafik batang"},
+                  {"src": uri("audio/wav", wav.getvalue()), "alt": "rekaman"}],
+        "options": [{"text": "A", "points": 5}, {"text": "B", "points": 0}]}]}
+    path = tmp_path / "media.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    page, _status = upload(client, "/committee/bank/preview", path, csrf)
+    assert 'alt="grafik batang"' in page and "<audio controls" in page  # seen before it is stored
+    early = re.search(r'<img src="(/committee/bank/media/[0-9a-f]{64})"', page)
+    assert early and client.get(early.group(1)).data == png.getvalue()  # from beside the previewed file
+    assert app.test_client().get(early.group(1)).status_code == 302  # nobody else's (the sign-in page)
+    other, _landed, _csrf = sign_in_form(app, "admin1")
+    assert other.get(early.group(1)).status_code == 404  # another browser: not its preview
+    client.post("/committee/bank/commit", data={"csrf_token": csrf, "upload_id": hidden(page, "upload_id")})
+    listing = client.get("/committee/bank/?q=MEDIA-1").get_data(as_text=True)
+    img = re.search(r'<img src="(/committee/bank/media/[0-9a-f]{64})" alt="grafik batang"', listing)
+    audio = re.search(r'<audio controls preload="none" src="(/committee/bank/media/[0-9a-f]{64})"', listing)
+    assert img and audio, listing[-3000:]
+    got = client.get(img.group(1))
+    assert got.data == png.getvalue() and got.mimetype == "image/png" and "no-store" in got.headers["Cache-Control"]
+    assert client.get(audio.group(1)).mimetype == "audio/wav"
+    assert client.get("/committee/bank/media/" + "0" * 64).status_code == 404
+    assert client.get("/committee/bank/media/nope").status_code == 404
