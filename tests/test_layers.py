@@ -25,9 +25,11 @@ ALLOWED: dict[str, set[str]] = {
     "candidate": {"ground", "question_bank", "scoring", "candidate"},
     "proctor": {"ground", "question_bank", "scoring", "candidate", "proctor"},
     "registration": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration"},
-    "committee": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "committee"},
-    "exam_engine": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "committee",
-                    "exam_engine"},
+    "assessment": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "assessment"},
+    "committee": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "assessment",
+                  "committee"},
+    "exam_engine": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "assessment",
+                    "committee", "exam_engine"},
 }
 LIBRARIES = ("question_bank", "scoring")
 # In a library, only these modules may touch the database; the rest take and return plain data.
