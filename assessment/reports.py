@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessment import history as histories
-from assessment.programmes import competencies
+from assessment.programmes import competencies, in_target
 from assessment.staff import invited
 from ground import audit, clock, zones
 from ground.config import write_private
@@ -53,7 +53,8 @@ def unit_report(session: Session, programme: AssessmentProgramme, unit: str = ""
     the sittings, the latest distribution, the gap to the standard; per person the latest scores and whether they are
     due for reassessment (never sat, or their last sitting is ``period_months`` ago by the clock)."""
     comps = competencies(programme)
-    people = [p for p in invited(session, programme) if not unit or p["unit"] == unit]
+    people = [p for p in invited(session, programme)
+              if (not unit or p["unit"] == unit) and in_target(programme, p["unit"], p["position"])]
     sittings = list(session.execute(
         select(AssessmentSitting, Exam.code).join(Exam, Exam.id == AssessmentSitting.exam_id)
         .where(AssessmentSitting.programme_id == programme.id)
@@ -85,7 +86,8 @@ def unit_report(session: Session, programme: AssessmentProgramme, unit: str = ""
                           "latest": latest_scores, "n": len(latest_scores), "below": below,
                           "mean": mean, "gap": None if mean is None else round(mean - c.standard, 2)})
     return {"programme": programme, "unit": unit, "labels": labels, "competencies": out_comps, "people": rows,
-            "due": [r for r in rows if r["due"]], "units": sorted({p["unit"] for p in invited(session, programme)})}
+            "due": [r for r in rows if r["due"]], "units": sorted({p["unit"] for p in invited(session, programme)
+                            if in_target(programme, p["unit"], p["position"])})}
 
 
 def _bins(values: list[float], top: float, count: int = 8) -> list[tuple[float, float, int]]:

@@ -65,7 +65,8 @@ def create(session: Session, programme: AssessmentProgramme, code: str, room: st
                                 created_by=actor, created_at=clock.now())
     session.add(sitting)
     session.flush()
-    ids = dict(session.execute(select(Candidate.participant_no, Candidate.id).where(Candidate.exam_id == exam.id)))
+    ids = {no: cid for no, cid in session.execute(
+        select(Candidate.participant_no, Candidate.id).where(Candidate.exam_id == exam.id))}
     for m in members:
         session.add(AssessmentSeat(sitting_id=sitting.id, staff_id=m.id, candidate_id=ids[participant_no(m.id)]))
     issue_papers(session, exam, master_key, actor=actor)
