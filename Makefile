@@ -38,7 +38,7 @@ test: install
 
 bench: install
 	$(BIN)/python -m pytest -m slow
-	for b in exam_load bank_import assembly ranking analysis proctor_fanout; do \
+	for b in exam_load bank_import assembly ranking analysis ability proctor_fanout; do \
 		[ -f benchmarks/$$b.py ] && $(BIN)/python benchmarks/$$b.py || true; done
 
 lint: install
