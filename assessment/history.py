@@ -18,17 +18,16 @@ from ground.models import Exam, Paper, Result
 from ground.models.assessment import AssessmentProgramme, AssessmentSeat, AssessmentSitting, StaffMember
 from ground.models.registration import Application
 from ground.models.scoring import OnboardingRecord
+from scoring.store.ability import Ability, paper_ability
 
 
-def ability(session: Session, exam: Exam, paper: Paper | None) -> tuple[float, float] | None:
-    """(theta, se) of a finished paper when the exam's items have a stored 2PL calibration, else None."""
+def abilities(session: Session, paper: Paper | None, scale_exam_id: int) -> dict[str, Ability]:
+    """A finished paper's EAP ability (theta, se) per subtest on the scale of the programme's first sitting (linked
+    on anchor items when its own exam is calibrated too), for the subtests whose items have a stored 2PL calibration;
+    empty when there is none."""
     if paper is None or paper.state != "finished":
-        return None
-    try:  # the psychometrics of the scoring library (issue 18, lane l18a), when present
-        from scoring.store.ability import paper_ability
-    except ImportError:
-        return None
-    return paper_ability(session, exam, paper)
+        return {}
+    return paper_ability(session, paper.id, scale_exam_id=scale_exam_id) or {}
 
 
 def _milestones(session: Session, member: StaffMember) -> list[dict[str, Any]]:
@@ -53,19 +52,27 @@ def entries(session: Session, member_id: int) -> list[dict[str, Any]]:
         .join(AssessmentProgramme, AssessmentProgramme.id == AssessmentSitting.programme_id)
         .join(Exam, Exam.id == AssessmentSitting.exam_id)
         .where(AssessmentSeat.staff_id == member_id).order_by(AssessmentSitting.held_at, AssessmentSitting.id))
+    scales: dict[int, int] = {}
     for seat, sitting, programme, exam in rows:
+        if programme.id not in scales:  # the programme's first sitting is its common scale
+            scales[programme.id] = session.scalar(select(AssessmentSitting.exam_id).where(
+                AssessmentSitting.programme_id == programme.id).order_by(AssessmentSitting.held_at,
+                                                                         AssessmentSitting.id).limit(1)) or exam.id
         result = session.scalar(select(Result).where(Result.candidate_id == seat.candidate_id))
         paper = session.scalar(select(Paper).where(Paper.candidate_id == seat.candidate_id))
+        thetas = abilities(session, paper, scales[programme.id]) if result is not None else {}
         scores = []
         for c in competencies(programme):
             score = None if result is None else float((result.subtests or {}).get(c.subtest, 0.0))
             scores.append({"code": c.code, "name": c.name, "standard": c.standard, "score": score,
                            "gap": None if score is None else round(score - c.standard, 3),
-                           "met": None if score is None else score >= c.standard})
+                           "met": None if score is None else score >= c.standard,
+                           "theta": thetas[c.subtest].theta if c.subtest in thetas else None,
+                           "se": thetas[c.subtest].se if c.subtest in thetas else None})
         out.append({"programme": programme.code, "programme_name": programme.name, "practice": programme.practice,
                     "exam": exam.code, "held_at": sitting.held_at, "state": paper.state if paper else "absent",
                     "total": None if result is None else float(result.total), "scores": scores,
-                    "ability": ability(session, exam, paper) if result is not None else None})
+                    "calibrated": bool(thetas)})
     return out
 
 

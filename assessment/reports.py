@@ -205,12 +205,12 @@ def write_person(session: Session, member_id: int, out: Path, key: Ed25519Privat
     blocks = []
     for e in data["sittings"]:
         rows = [[s["code"], s["name"], _score(s["standard"]), _score(s["score"]), _score(s["gap"]),
+                 "-" if s["theta"] is None else f"{s['theta']:.2f} ± {s['se']:.2f}",
                  "-" if s["met"] is None else ("memenuhi" if s["met"] else "belum memenuhi")] for s in e["scores"]]
-        ability = e["ability"]
-        theta = f"; kemampuan (theta) {ability[0]:.2f} ± {ability[1]:.2f}" if ability else ""
-        blocks.append((f"{zones.local(e['held_at'], zone, '%d-%m-%Y')} {zone} — {e['programme_name']} ({e['exam']}): "
-                       f"total {_score(e['total'])}{theta}",
-                       ["Kode", "Kompetensi", "Standar", "Nilai", "Selisih", "Keterangan"], rows))
+        blocks.append((f"{zones.local(e['held_at'], zone, '%d-%m-%Y')} — {e['programme_name']} ({e['exam']}): "
+                       f"total {_score(e['total'])}",
+                       ["Kode", "Kompetensi", "Standar", "Nilai", "Selisih", "Kemampuan (theta ± SE)", "Keterangan"],
+                       rows))
     for rec in data["onboarding"]:
         blocks.append((f"Orientasi: {rec['formation']} ({rec['status']})", ["Tahap", "Tenggat", "Selesai"],
                        [[m.get("name", ""), m.get("due") or "-", m.get("done_on") or "-"] for m in rec["milestones"]]))

@@ -22,6 +22,7 @@ from ground.errors import AppError
 from ground.models import AuditEvent, Exam, Paper
 from ground.models.assessment import AssessmentSeat, StaffMember
 from scoring.signing import verify_file
+from scoring.store.analysis import analyse_exam
 from tests.assessment.helpers import nip as make_nip
 from tests.assessment.helpers import sit, staff_csv
 
@@ -73,20 +74,23 @@ def test_two_sittings_a_year_apart_history_reports_and_due(demo: Config, tmp_pat
         p = programmes.create(s, code="AK-2025", name="Asesmen Kompetensi", blueprint="skd_demo",
                               competencies_text=COMPETENCIES, units="Biro Umum, Biro Keuangan", period_months=12,
                               actor="staff:ketua")
-        assert staff.import_rows(s, p, staff.check(tables.read_table(staff_csv(tmp_path / "s.csv", 9))), "t") == 9
+        assert staff.import_rows(s, p, staff.check(tables.read_table(staff_csv(tmp_path / "s.csv", 78))), "t") == 78
         exam, issued = sittings.create(s, p, "AK-2025-1", "ASN-R1", master, actor="staff:ketua")
-        assert len(issued) == 6  # the Inspektorat is outside the target group
+        assert len(issued) == 52  # the Inspektorat is outside the target group (50 papers: enough for a 2PL fit)
         ids = {m.id: m for m in s.scalars(select(StaffMember))}
         seats = {seat.staff_id: seat.candidate_id for seat in s.scalars(select(AssessmentSeat))}
     first = min(seats)
-    assert sit(url, "AK-2025-1", key, {seats[first]: 0.2}) == 6
+    assert sit(url, "AK-2025-1", key, {seats[first]: 0.2}) == 52
+    with db.session_scope(url) as s:
+        assert [e["calibrated"] for e in history.entries(s, first)] == [False]  # no calibration yet: raw scores only
+    analyse_exam(url, "AK-2025-1")  # the item analysis stores the 2PL parameters: the programme's common scale
     clock.advance(timedelta(days=365))
     with db.session_scope(url) as s:
         sittings.create(s, programmes.by_code(s, "AK-2025"), "AK-2026-1", "ASN-R2", master, actor="staff:ketua")
         seats2 = {seat.staff_id: seat.candidate_id for seat in s.scalars(
             select(AssessmentSeat).where(AssessmentSeat.candidate_id.not_in(list(seats.values()))))}
     last = max(seats2)
-    assert sit(url, "AK-2026-1", key, {seats2[first]: 1.0}, absent={seats2[last]}) == 5
+    assert sit(url, "AK-2026-1", key, {seats2[first]: 1.0}, absent={seats2[last]}) == 51
 
     with db.session_scope(url) as s:
         h = history.person(s, first)
@@ -97,15 +101,20 @@ def test_two_sittings_a_year_apart_history_reports_and_due(demo: Config, tmp_pat
         assert tek[1] == 50 and tek[0] < tek[1]  # all TIU right in the second year
         assert h["sittings"][1]["scores"][0]["met"] is True
         assert len(h["trend"]["TEK"]["points"]) == 2
+        # the ability next to the raw score, for the right/wrong subtests (TIU, TWK), on the first sitting's scale
+        for e in h["sittings"]:
+            tek_, man_ = e["scores"][0], e["scores"][1]
+            assert tek_["theta"] is not None and 0 < tek_["se"] < 2 and man_["theta"] is None  # TKP has no 2PL
+        assert h["sittings"][1]["scores"][0]["theta"] > h["sittings"][0]["scores"][0]["theta"]
 
         clock.advance(timedelta(days=300))  # not yet a year after the second sitting: only the absent one is due
         report = reports.unit_report(s, programmes.by_code(s, "AK-2025"), "")
         assert [r["id"] for r in report["due"]] == [last]
         assert report["labels"] == ["2025-11-03 WIB", "2026-11-03 WIB"]
         tek_c = report["competencies"][0]
-        assert tek_c["n"] == 5 and tek_c["gap"] == round(tek_c["mean"] - 25, 2) and len(tek_c["means"]) == 2
+        assert tek_c["n"] == 51 and tek_c["gap"] == round(tek_c["mean"] - 25, 2) and len(tek_c["means"]) == 2
         clock.advance(timedelta(days=70))  # past the period: everyone
-        assert len(reports.unit_report(s, programmes.by_code(s, "AK-2025"), "")["due"]) == 6
+        assert len(reports.unit_report(s, programmes.by_code(s, "AK-2025"), "")["due"]) == 52
         charts = reports.unit_charts(report)
         assert charts["trend"].startswith("<svg") and "Teknis" in charts["trend"] and "TEK" in charts
         assert "<polyline" in reports.person_chart(h)
