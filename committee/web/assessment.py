@@ -27,6 +27,7 @@ from question_bank.blueprint import preset_names
 bp = Blueprint("console_assessment", __name__, url_prefix="/committee/assessment", template_folder="templates")
 KIND = "assessment_staff"
 CODE = "<code>"
+MEMBER = "<int(max=2147483647):member>"
 DEFAULT_COMPETENCIES = "TEK; Teknis; TIU; 25\nMAN; Manajerial; TKP; 35\nSOS; Sosial kultural; TWK; 25"
 
 
@@ -163,15 +164,16 @@ def sitting(code: str) -> Any:
                   "page.", exam=exam_code, n=n), url_for(".programme", code=code))
 
 
-@bp.get(f"/{CODE}/staff/<int:member>")
+@bp.get(f"/{CODE}/staff/{MEMBER}")
 @committee_only
 def person(code: str, member: int) -> Any:
     """One person's history: every sitting, scores against the standards, the trend, ability, onboarding."""
     zone = _zone()
 
     def load(s: Session) -> dict[str, Any]:
+        programme = programmes.by_code(s, code)
         data = history.person(s, member)
-        return {"programme": programmes.by_code(s, code), "data": data, "chart": reports.person_chart(data, zone)}
+        return {"programme": programme, "data": data, "chart": reports.person_chart(data, zone)}
 
     return page("console_assessment_person.html", zone=zone, **in_session(load))
 
@@ -189,13 +191,16 @@ def _zip(name: str, write: Any) -> Response:
     return resp
 
 
-@bp.post(f"/{CODE}/staff/<int:member>/report")
+@bp.post(f"/{CODE}/staff/{MEMBER}/report")
 @committee_only
 def person_report(code: str, member: int) -> Response:
     """The person's printable report (PDF) with its .sig, in a ZIP; verifiable on /verify."""
     key, zone, actor = runtime().signing_key, _zone(), signed_in_staff().actor
-    return _zip(f"laporan-asesmen-{code}-{member}.pdf",
-                lambda s, out: reports.write_person(s, member, out, key, zone=zone, actor=actor))
+    def write(s: Session, out: Path) -> Path:
+        programmes.by_code(s, code)
+        return reports.write_person(s, member, out, key, zone=zone, actor=actor)
+
+    return _zip(f"laporan-asesmen-{code}-{member}.pdf", write)
 
 
 @bp.get(f"/{CODE}/report")
