@@ -58,9 +58,10 @@ def test_a_staff_file_is_refused_at_its_bad_line(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Config:
+def demo(db_url: str, tmp_path: Path) -> Config:
+    """The demo (its sample bank fills the skd_demo blueprint) on SQLite, and on PostgreSQL when configured."""
     clock.freeze(clock.parse_iso("2025-11-03T01:00:00+00:00"))
-    config = Config(data_dir=tmp_path / "inst")
+    config = Config(data_dir=tmp_path, database_url=db_url)
     seed_demo(config, candidates=3)
     return config
 
@@ -156,3 +157,37 @@ def test_review_only_after_a_practice_sitting(demo: Config, tmp_path: Path) -> N
         with pytest.raises(AppError, match="allows no review") as refused:
             review(s, selection)
         assert refused.value.status == 403
+
+
+def test_a_person_of_the_records_invited_carries_their_onboarding_milestones(demo: Config) -> None:
+    """Someone who came in through this installation's own selection: invited from the person records (name and birth
+    date from the sealed record), their history shows the onboarding milestones of their selection."""
+    from ground.models import Candidate
+    from ground.models.registration import Application, Recruitment
+    from ground.models.scoring import OnboardingRecord
+    from tests.registration.factory import WOMAN, make_recruitment, register
+
+    url = demo.sqlalchemy_url
+    with db.session_scope(url) as s:
+        make_recruitment(s)
+        applicant = register(s)
+        cand = s.scalars(select(Candidate).join(Exam).where(Exam.code == DEMO_EXAM)).first()
+        rec = s.scalar(select(Recruitment))
+        s.add(Application(recruitment_id=rec.id, person_id=applicant.person_id, number="R-1", state="submitted",
+                          result="MS", candidate_id=cand.id, created_at=clock.now()))
+        s.add(OnboardingRecord(exam_id=cand.exam_id, candidate_id=cand.id, formation="Analis SDM", unit="Biro Umum",
+                               status="in_orientation", created_at=clock.now(), updated_at=clock.now(),
+                               milestones=[{"name": "Latsar", "due": None, "done_on": "2025-10-01"},
+                                           {"name": "SK PNS", "due": None, "done_on": None}]))
+        p = programmes.create(s, code="AK", name="AK", blueprint="skd_demo", competencies_text=COMPETENCIES,
+                              actor="t")
+        assert [c["name"] for c in staff.people_choices(s)] == [WOMAN[1]]
+        assert staff.invite_people(s, p, [applicant.person_id], "Biro Umum", "Analis SDM", "staff:ketua") == 1
+        assert staff.invite_people(s, p, [applicant.person_id], "Biro Umum", "Analis SDM", "staff:ketua") == 0
+        member = s.scalar(select(StaffMember))
+        h = history.person(s, member.id)
+        assert h["person"]["name"] == WOMAN[1] and h["person"]["birth_date"] == WOMAN[2].isoformat()
+        assert h["sittings"] == [] and h["onboarding"][0]["status"] == "in_orientation"
+        assert [m["done_on"] for m in h["onboarding"][0]["milestones"]] == ["2025-10-01", None]
+        _exam, issued = sittings.create(s, p, "AK-1", "AK-R1", load_master_key(demo.data_dir), actor="t")
+        assert [i.name for i in issued] == [WOMAN[1]]
