@@ -1,19 +1,11 @@
-"""What the assessment area hands the top: the practice review endpoint and ``exam-engine assessment …`` (the
-committee's console pages for it live in committee/web/assessment.py)."""
+"""What the assessment area hands the top: ``exam-engine assessment …`` (the committee's console pages for it live in
+committee/web/assessment.py; a practice sitting's review is the candidate engine's, ``Exam.practice``)."""
 
 from __future__ import annotations
 
 import click
-from flask import Flask
 
 from assessment.cli import COMMANDS
-from assessment.web.review import bp as review_bp
-from ground.runtime import Runtime
-
-
-def init_app(app: Flask, rt: Runtime) -> None:
-    """``GET /api/v1/practice/review``."""
-    app.register_blueprint(review_bp)
 
 
 def register_commands(group: click.Group) -> None:

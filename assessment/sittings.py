@@ -49,6 +49,7 @@ def create(session: Session, programme: AssessmentProgramme, code: str, room: st
                                            code=programme.code), 409)
     title = f"{programme.name} — {code}"
     exam = create_exam(session, code, title, load_preset(programme.blueprint), master_key, actor=actor)
+    exam.practice = programme.practice  # a tryout's candidates may see the review after finishing; no ranking
     rows = []
     for line, m in enumerate(members, start=2):
         fields = opened(session, m)
@@ -84,10 +85,3 @@ def listing(session: Session, programme: AssessmentProgramme) -> list[dict[str, 
         seats = len(list(session.scalars(select(AssessmentSeat.id).where(AssessmentSeat.sitting_id == sitting.id))))
         out.append({"exam": exam.code, "state": exam.state, "held_at": sitting.held_at, "seats": seats})
     return out
-
-
-def practice_exam(session: Session, exam_id: int) -> bool:
-    """Whether the exam is a sitting of a practice (tryout) programme: a selection exam never is."""
-    return bool(session.scalar(select(AssessmentProgramme.practice).join(
-        AssessmentSitting, AssessmentSitting.programme_id == AssessmentProgramme.id).where(
-        AssessmentSitting.exam_id == exam_id)))

@@ -250,8 +250,8 @@ HTTP |= {  # competency assessment (issue 18): console pages (no programme in th
         "/committee/assessment/NOPE/report", None, console_page((404, "unknown_programme"))),
     ("POST", "/committee/assessment/<code>/report"): (
         "/committee/assessment/NOPE/report", {}, console_page((404, "unknown_programme"))),
-    ("GET", "/api/v1/practice/review"): (
-        "/api/v1/practice/review", None, cells((401, "bad_token"), candidate=(403, "review_refused"))),
+    ("GET", "/api/v1/candidate/review"): (
+        "/api/v1/candidate/review", None, cells((401, "bad_token"), candidate=(403, "review_refused"))),
 }
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from assessment import history, nip, programmes, reports, sittings, staff
-from assessment.review import review
+from candidate.review import review
 from exam_engine.demo import DEMO_EXAM, seed_demo
 from ground import clock, db, tables
 from ground.config import Config

@@ -19,13 +19,14 @@ from sqlalchemy import select
 
 from ground import clock, db
 from ground.crypto import load_signing_key
-from ground.models import Candidate, Exam
+from ground.models import Candidate, Exam, Room
 from ground.models.assessment import AssessmentSeat
+from proctor import roster
 from scoring.signing import verify_file
 from tests.assessment.helpers import sit, staff_csv
 from tests.candidate.test_candidate_screen import axe_clean
 from tests.documents import pdf_words
-from tests.live import ROOT, LiveServer
+from tests.live import ROOT, LiveServer, finish_on_page, log_in_on_page, start_on_page
 from tests.proctor.clients import staff_creds
 
 pytestmark = pytest.mark.browser
@@ -178,3 +179,36 @@ def test_a_programme_thirty_staff_two_sittings_a_year_apart_history_and_unit_rep
     live.advance_clock((YEAR + timedelta(days=2)).total_seconds())
     page.reload()
     assert page.locator("#due tbody tr").count() == 10
+
+    # a tryout (practice programme) for one of them: after finishing on the candidate page, the review with the best
+    # answers and the items' explanations (a selection exam refuses it: tests/test_authz_matrix.py, test_assessment)
+    # made with the commands (``exam-engine assessment …``, the console's functions), as an operator would
+    live._cli("assessment", "create", "TRYOUT", "--name", "Tryout SKD", "--blueprint", "skd_demo", "--practice",
+              "--competency", "TEK; Teknis; TIU; 25")
+    live._cli("assessment", "import", "TRYOUT", str(staff_csv(tmp_path / "satu.csv", 1)))  # Pegawai 01 again
+    pins = tmp_path / "pins-tryout.csv"
+    live._cli("assessment", "sitting", "TRYOUT", "TRYOUT-1", "--room", "TRY-R1", "--pins", str(pins))
+    live._cli("exam", "open", "TRYOUT-1", "--by", "ketua-panitia")
+    issued = roster.read_pins(pins)
+    assert [i.name for i in issued] == ["Pegawai 01"]
+    with db.session_scope(live.db_url) as s:  # the proctor opens the room for login
+        room = s.scalar(select(Room).where(Room.code == "TRY-R1"))
+        room.is_open, token = True, room.token
+    cand = browser.new_context(viewport=VIEW).new_page()
+    cand.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    log_in_on_page(cand, live.url + "/?lang=id", {"participant_no": issued[0].participant_no,
+                                                  "pin": issued[0].pin, "room_token": token})
+    cand.wait_for_selector("#start-button:visible")
+    start_on_page(cand)
+    cand.wait_for_selector("#q-options .option")
+    cand.locator("#q-options .option").nth(0).click()
+    finish_on_page(cand)
+    cand.wait_for_selector("#result-view:visible")
+    cand.click("#review-button")
+    cand.wait_for_selector("#review-list > li")
+    assert cand.locator("#review-list > li").count() == 30
+    assert cand.locator("#review-list .review-explanation").count() > 0
+    assert cand.locator("#review-list li.chosen").count() == 1  # the one answer given
+    assert cand.locator("#review-list > li").first.locator("li.best").count() >= 1
+    cand.locator("#review-title").evaluate("(e) => e.scrollIntoView()")
+    looked_at(cand, "tryout-review")

@@ -103,7 +103,7 @@ FORM_ROUTES += ["/committee/assessment/", "/committee/assessment/{code}/import",
                 "/committee/assessment/{code}/import/commit", "/committee/assessment/{code}/invite",
                 "/committee/assessment/{code}/sittings", "/committee/assessment/{code}/report"]
 GET_ROUTES += ["/committee/assessment/{code}", "/committee/assessment/{code}/report"]
-PLAIN |= {("GET", "/committee/assessment/"), ("GET", "/api/v1/practice/review")}
+PLAIN |= {("GET", "/committee/assessment/"), ("GET", "/api/v1/candidate/review")}
 PORTAL_GET |= {"/committee/assessment/X/staff/{v}": "/committee/assessment/<code>/staff/" + INT.format("member")}
 PORTAL_FORM |= {"/committee/assessment/X/staff/{v}/report": "/committee/assessment/<code>/staff/" + INT.format("member")
                 + "/report"}

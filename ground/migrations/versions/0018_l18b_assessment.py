@@ -1,4 +1,5 @@
-"""assessment: programmes, staff (sealed, found by keyed fingerprints), invitations, sittings and seats (issue 18)
+"""assessment: exams.practice (review after finishing), programmes, staff (sealed, found by keyed fingerprints),
+invitations, sittings and seats (issue 18)
 
 Revision ID: 0018_l18b_assessment
 Revises: 0001_core
@@ -19,6 +20,8 @@ T = ground.db.UTCDateTime
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("exams", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("practice", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "asm_programmes",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -82,3 +85,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("asm_seats", "asm_sittings", "asm_invitations", "asm_staff", "asm_programmes"):
         op.drop_table(table)
+    with op.batch_alter_table("exams", schema=None) as batch_op:
+        batch_op.drop_column("practice")
