@@ -21,8 +21,10 @@ from ground.crypto import load_master_key, load_signing_key
 from ground.errors import AppError
 from ground.models import AuditEvent, Exam, Paper
 from ground.models.assessment import AssessmentSeat, StaffMember
+from scoring.presets import RulesError
 from scoring.signing import verify_file
 from scoring.store.analysis import analyse_exam
+from scoring.store.announcement import export_skd
 from tests.assessment.helpers import nip as make_nip
 from tests.assessment.helpers import sit, staff_csv
 
@@ -153,6 +155,8 @@ def test_review_only_after_a_practice_sitting(demo: Config, tmp_path: Path) -> N
         assert len(shown["questions"]) == 30 and shown["ranked"] is False
         assert any(q["explanation"] for q in shown["questions"])
         assert all(sum(o["chosen"] for o in q["options"]) == 1 for q in shown["questions"])
+        with pytest.raises(RulesError, match="practice exam: it has no ranking"):  # a tryout ranks nobody
+            export_skd(s, s.scalar(select(Exam).where(Exam.code == "TRY-1")), "csv", tmp_path / "x.csv", key, "WIB")
         selection = s.scalars(select(Paper).join(Exam).where(Exam.code == DEMO_EXAM)).first()
         with pytest.raises(AppError, match="allows no review") as refused:
             review(s, selection)
