@@ -195,3 +195,29 @@ def test_a_person_of_the_records_invited_carries_their_onboarding_milestones(dem
         assert [m["done_on"] for m in h["onboarding"][0]["milestones"]] == ["2025-10-01", None]
         _exam, issued = sittings.create(s, p, "AK-1", "AK-R1", load_master_key(demo.data_dir), actor="t")
         assert [i.name for i in issued] == [WOMAN[1]]
+
+
+def test_the_commands(tmp_path: Path) -> None:
+    """``exam-engine assessment create|import|sitting|report``: the console's functions; a bad line named."""
+    from click.testing import CliRunner
+
+    from exam_engine.cli import main
+
+    config = Config(data_dir=tmp_path / "inst")
+    seed_demo(config, candidates=2)
+
+    def run(*args: str, ok: bool = True) -> str:
+        res = CliRunner().invoke(main, ["--data-dir", str(config.data_dir), "assessment", *args])
+        assert (res.exit_code == 0) == ok, res.output
+        return res.output
+
+    run("create", "AK", "--name", "Asesmen", "--blueprint", "skd_demo", "--competency", "TEK; Teknis; TIU; 25",
+        "--units", "Biro Umum")
+    assert "line 3: NIP" in run("import", "AK", str(staff_csv(tmp_path / "bad.csv", 4, bad_line=3)), ok=False)
+    assert "4 staff read, 4 newly invited." in run("import", "AK", str(staff_csv(tmp_path / "ok.csv", 4)))
+    pins = tmp_path / "pins.csv"
+    assert "2 candidates added" in run("sitting", "AK", "AK-1", "--room", "R1", "--pins", str(pins))
+    assert (pins.stat().st_mode & 0o777) == 0o600
+    out = tmp_path / "unit.xlsx"
+    run("report", "AK", "--unit", "Biro Umum", "--format", "xlsx", "--out", str(out))
+    assert verify_file(out, load_signing_key(config.data_dir).public_key()).key_id
