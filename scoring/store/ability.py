@@ -7,7 +7,10 @@ the scale of its own exam's calibration or, with ``scale_exam_id``, on another e
 
 - the paper's exam has its own calibration: it is linked to the scale exam per subtest by Stocking-Lord on the
   anchor items (the item versions calibrated in both), and all the paper's calibrated items are scored;
-- the paper's exam has none: the scale exam's own parameters score the items the paper shares with it.
+- the paper's exam has none (for that subtest): the scale exam's own parameters score the items the paper
+  shares with it.
+
+The prior is N(0, 1) on the scale exam's scale (its population).
 
 A subtest with no usable calibration (e.g. TKP, whose items are not right/wrong; or fewer than ``MIN_ANCHORS``
 anchors) is left out: its ability would not be comparable. Annulled item versions are not scored. See
@@ -128,9 +131,13 @@ def _scales(session: Session, exam_id: int, scale_exam_id: int | None) -> dict[s
     ref = stored_parameters(session, target)
     if ref is None:
         return {}
-    if own is None:  # the items carry the scale exam's parameters: no linking needed
-        return {s: _SubtestScale(ref.subtest(s), False, 1.0, 0.0) for s in dict.fromkeys(ref.subtests)}
     out: dict[str, _SubtestScale] = {}
+    mine_subtests = set() if own is None else set(own.subtests)
+    for s in dict.fromkeys(ref.subtests):
+        if s not in mine_subtests:  # no calibration of its own: the scale exam's parameters, no linking needed
+            out[s] = _SubtestScale(ref.subtest(s), False, 1.0, 0.0)
+    if own is None:
+        return out
     for s in dict.fromkeys(own.subtests):
         mine, theirs = own.subtest(s), ref.subtest(s)
         pos = {v: j for j, v in enumerate(theirs.item_version_ids)}

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ground import clock, db
 from ground.models import Candidate, Paper
+from ground.models.analysis import ItemStatistic
 from ground.models.scoring import Annulment
 from scoring.store.ability import exam_abilities, paper_ability, stored_parameters
 from scoring.store.analysis import analyse_exam
@@ -94,10 +95,15 @@ def test_second_form_on_the_first_forms_scale(db_url: str, db_exam: DbExam) -> N
         assert np.isfinite(ab["TIU"].theta) and 0 < ab["TIU"].se < 1
         # Too few anchors: no link, no (incomparable) ability.
         keep = set(db_exam.tiu_versions[:4])
-        from ground.models.analysis import ItemStatistic
-
         for row in s.scalars(select(ItemStatistic).where(ItemStatistic.exam_id == db_exam.exam_id)):
             if row.item_version_id not in keep:
                 row.irt_a = row.irt_b = None
         s.flush()
         assert exam_abilities(s, second.exam_id, scale_exam_id=db_exam.exam_id) == {}
+        # A subtest its own exam did not calibrate is scored with the scale exam's parameters (the 4 left).
+        for row in s.scalars(select(ItemStatistic).where(ItemStatistic.exam_id == second.exam_id)):
+            row.irt_a = None
+        s.flush()
+        fallback = exam_abilities(s, second.exam_id, scale_exam_id=db_exam.exam_id)
+        assert fallback and all(not ab["TIU"].linked and 1 <= ab["TIU"].n_items <= 4 for ab in fallback.values())
+        assert exam_abilities(s, second.exam_id) == {}
