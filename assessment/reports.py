@@ -105,9 +105,9 @@ def unit_charts(report: dict[str, Any]) -> dict[str, str]:
     charts = {"trend": trend_svg([(c["name"], c["means"], c["standard"]) for c in report["competencies"]],
                                  _("Mean score per sitting"), report["labels"], _("Sitting"), _("Mean score"))}
     for c in report["competencies"]:
-        charts[c["code"]] = histogram_svg(_bins(c["latest"], c["standard"]), _("%(name)s: latest sitting",
-                                                                                 name=c["name"]),
-                                          _("Score"), _("People"), width=360, height=220)
+        charts[c["code"]] = histogram_svg(_bins(c["latest"], c["standard"]),
+                                          _("%(name)s: latest sitting", name=c["name"]), _("Score"), _("People"),
+                                          width=360, height=220, marks=((c["standard"], _("Standard")),))
     return charts
 
 

@@ -75,8 +75,9 @@ class _Axes:
 
 
 def histogram_svg(bins: list[tuple[float, float, int]], title: str, x_label: str, y_label: str,
-                  width: int = 520, height: int = 260) -> str:
-    """Bars of the score distribution; each bar's tooltip gives its range and count."""
+                  width: int = 520, height: int = 260, marks: tuple[tuple[float, str], ...] = ()) -> str:
+    """Bars of the score distribution; each bar's tooltip gives its range and count; ``marks`` (value, label) are
+    dashed vertical lines, e.g. a standard to reach."""
     if not bins:
         return _frame(width, height, title, [])
     top = max(c for _, _, c in bins) or 1
@@ -87,6 +88,11 @@ def histogram_svg(bins: list[tuple[float, float, int]], title: str, x_label: str
         y = ax.y(c)
         body.append(f'<rect x="{x0 + 0.5:.1f}" y="{y:.1f}" width="{max(x1 - x0 - 1, 0.5):.1f}" '
                     f'height="{ax.y(0) - y:.1f}" fill="#4c78a8"><title>{_fmt(lo)}–{_fmt(hi)}: {c}</title></rect>')
+    for value, label in marks:
+        px = ax.x(value)
+        body.append(f'<line x1="{px:.1f}" y1="{ax.top}" x2="{px:.1f}" y2="{ax.y(0):.1f}" stroke="#b91c1c" '
+                    f'stroke-width="2" stroke-dasharray="5 4"><title>{escape(label)}: {_fmt(value)}</title></line>')
+        body.append(f'<text x="{px + 4:.1f}" y="{ax.top + 10}" {FONT} fill="#b91c1c">{escape(label)}</text>')
     return _frame(width, height, title, body)
 
 

@@ -179,6 +179,9 @@ def test_a_programme_thirty_staff_two_sittings_a_year_apart_history_and_unit_rep
     live.advance_clock((YEAR + timedelta(days=2)).total_seconds())
     page.reload()
     assert page.locator("#due tbody tr").count() == 10
+    page.goto(page.url + "&lang=en")  # the same page in English, as clean
+    assert "Due for reassessment (10)" in page.locator("#due-h").inner_text()
+    axe_clean(page, "unit report in English")
 
     # a tryout (practice programme) for one of them: after finishing on the candidate page, the review with the best
     # answers and the items' explanations (a selection exam refuses it: tests/test_authz_matrix.py, test_assessment)
