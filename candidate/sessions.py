@@ -57,7 +57,7 @@ def candidate_public(candidate: Candidate) -> dict[str, Any]:
 
 def exam_public(exam: Exam) -> dict[str, Any]:
     """What the candidate page may show about the exam."""
-    return {"code": exam.code, "title": exam.title, "duration_s": exam.duration_s}
+    return {"code": exam.code, "title": exam.title, "duration_s": exam.duration_s, "practice": bool(exam.practice)}
 
 
 def paper_outline(paper: Paper) -> list[dict[str, Any]]:

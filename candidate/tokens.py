@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from ground import clock
 from ground.errors import AppError
@@ -22,8 +22,16 @@ class AccessClaims:
     session_id: str
 
 
+class _ClockSigner(TimestampSigner):
+    """Stamps a token with the one clock (ground.clock), the clock its age is read on: a test server whose clock was
+    moved forward (months between two sittings) still issues tokens that are fresh on that clock."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
 def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=_SALT)
+    return URLSafeTimedSerializer(secret, salt=_SALT, signer=_ClockSigner)
 
 
 def issue(secret: str, claims: AccessClaims) -> str:

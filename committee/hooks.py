@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from committee.cli import audit_cmd, exam_cmd, relabel_difficulty_cmd
-from committee.web import bank, blueprints, candidates, console, exams, rooms, sessions
+from committee.web import assessment, bank, blueprints, candidates, console, exams, rooms, sessions
 from committee.web.analysis import bp as analysis_bp
 from committee.web.console_results import bp as console_results_bp
 from committee.web.objections import bp as objections_bp
@@ -28,6 +28,7 @@ CONSOLE_NAV = (
     ("candidates", lazy_gettext("Candidates"), "console_candidates.index", 60),
     ("results", lazy_gettext("Results"), "console_results.index", 70),
     ("analysis", lazy_gettext("Item analysis"), "analysis.index", 75),
+    ("assessment", lazy_gettext("Assessment"), "console_assessment.index", 80),
 )
 
 
@@ -47,6 +48,7 @@ def init_app(app: Flask, rt: Runtime) -> None:
     app.register_blueprint(verify_bp)
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(objections_bp)
+    app.register_blueprint(assessment.bp)
     for key, label, endpoint, order in CONSOLE_NAV:
         nav.add_entry(app, key, label, endpoint, order=order)
     nav.set_home(app, console.COMMITTEE, "console.home")

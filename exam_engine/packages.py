@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-PACKAGES = ("ground", "question_bank", "scoring", "candidate", "proctor", "registration", "committee")
+PACKAGES = ("ground", "question_bank", "scoring", "candidate", "proctor", "registration", "assessment",
+            "committee")
 
 
 def hooks(name: str) -> Iterator[Callable[..., Any]]:

@@ -660,3 +660,15 @@ def encrypt_bank(session: Session) -> EncryptReport:
             report.images += 1
     session.flush()
     return report
+
+
+def explanations(session: Session, version_ids: Iterable[int]) -> dict[int, str | None]:
+    """The explanation (feedback) of the given versions, opened: for a practice exam's review after the paper is
+    finished — never sent while a paper is open."""
+    out: dict[int, str | None] = {}
+    lazy = LazyCipher(session)
+    q = select(Item, ItemVersion).join(Item, Item.id == ItemVersion.item_id)
+    for chunk in _chunks(sorted(set(version_ids))):
+        for item, version in session.execute(q.where(ItemVersion.id.in_(chunk))):
+            out[version.id] = _open_version(lazy, item, version, with_options=False).explanation
+    return out

@@ -245,6 +245,31 @@ HTTP |= {  # objections (issue 16): the candidates' public page (CSRF first; sta
     ("POST", "/committee/results/<code>/onboarding/export"): (  # the signed onboarding list (issue 16)
         "/committee/results/{exam}/onboarding/export", {"format": "none"}, console_page(400)),
 }
+HTTP |= {  # competency assessment (issue 18): console pages (no programme in the demo); the practice review refuses a
+    # selection exam's candidate and wants a candidate's token
+    ("GET", "/committee/assessment/"): ("/committee/assessment/", None, console_page(200)),
+    ("POST", "/committee/assessment/"): ("/committee/assessment/", {}, console_page(400)),
+    ("GET", "/committee/assessment/<code>"): (
+        "/committee/assessment/NOPE", None, console_page((404, "unknown_programme"))),
+    ("POST", "/committee/assessment/<code>/import"): (
+        "/committee/assessment/NOPE/import", {}, console_page((404, "unknown_programme"))),
+    ("POST", "/committee/assessment/<code>/import/commit"): (
+        "/committee/assessment/NOPE/import/commit", {}, console_page((409, "no_upload"))),
+    ("POST", "/committee/assessment/<code>/invite"): (
+        "/committee/assessment/NOPE/invite", {}, console_page((404, "unknown_programme"))),
+    ("POST", "/committee/assessment/<code>/sittings"): (
+        "/committee/assessment/NOPE/sittings", {}, console_page((404, "unknown_programme"))),
+    ("GET", "/committee/assessment/<code>/staff/<int(max=2147483647):member>"): (
+        "/committee/assessment/NOPE/staff/1", None, console_page((404, "unknown_programme"))),
+    ("POST", "/committee/assessment/<code>/staff/<int(max=2147483647):member>/report"): (
+        "/committee/assessment/NOPE/staff/1/report", {}, console_page((404, "unknown_programme"))),
+    ("GET", "/committee/assessment/<code>/report"): (
+        "/committee/assessment/NOPE/report", None, console_page((404, "unknown_programme"))),
+    ("POST", "/committee/assessment/<code>/report"): (
+        "/committee/assessment/NOPE/report", {}, console_page((404, "unknown_programme"))),
+    ("GET", "/api/v1/candidate/review"): (
+        "/api/v1/candidate/review", None, cells((401, "bad_token"), candidate=(403, "review_refused"))),
+}
 SIGN_OUTS = {("DELETE", "/api/v1/staff/session"), ("POST", "/staff/logout")}
 
 # the committee console (issue 15): pages for committee and admin only; a form without what it needs is refused on

@@ -1,8 +1,9 @@
 """The house is one-way: each package imports only the layers below it (docs/architecture.md, "Layers").
 
 ground < libraries (question_bank, scoring: neither imports the other) < delivery (candidate < proctor < registration
-< committee) < top (exam_engine). Every import counts, at module level or inside a function. Also: no ``_private``
-name is imported from another package, and the libraries' pure modules touch neither the database nor Flask.
+< assessment < committee) < top (exam_engine). Every import counts, at module level or inside a function. Also: no
+``_private`` name is imported from another package, and the libraries' pure modules touch neither the database nor
+Flask.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ ALLOWED: dict[str, set[str]] = {
     "candidate": {"ground", "question_bank", "scoring", "candidate"},
     "proctor": {"ground", "question_bank", "scoring", "candidate", "proctor"},
     "registration": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration"},
-    "committee": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "committee"},
-    "exam_engine": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "committee",
-                    "exam_engine"},
+    "assessment": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "assessment"},
+    "committee": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "assessment",
+                  "committee"},
+    "exam_engine": {"ground", "question_bank", "scoring", "candidate", "proctor", "registration", "assessment",
+                    "committee", "exam_engine"},
 }
 LIBRARIES = ("question_bank", "scoring")
 # In a library, only these modules may touch the database; the rest take and return plain data.

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, load_only
 from candidate import lockouts, sessions, tokens
 from candidate.answers import WRITER
 from candidate.papers import paper_labels
+from candidate.review import review as paper_review
 from ground import db, events
 from ground.concurrency import run_blocking
 from ground.errors import AppError
@@ -171,3 +172,20 @@ def media(label: str) -> Response:
 
     mime, data = run_blocking(load)
     return Response(data, mimetype=mime, headers={"Cache-Control": "private, max-age=86400"})
+
+
+@bp.get("/api/v1/candidate/review")
+def review() -> Any:
+    """A finished practice paper's review for its candidate (best answers, explanations); refused for a selection
+    exam (``review_refused``) and before the paper is finished."""
+    rt = runtime()
+    claims = tokens.read(rt.secret, bearer_token(), rt.config.token_ttl_s)
+
+    def load() -> dict[str, Any]:
+        with db.session_scope(rt.db_url) as session:
+            paper = session.get(Paper, claims.paper_id)
+            if paper is None or paper.session_id != claims.session_id:
+                raise AppError("session_replaced", _("You logged in elsewhere or were released: log in again."), 401)
+            return paper_review(session, paper)
+
+    return jsonify(run_blocking(load))

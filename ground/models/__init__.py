@@ -2,6 +2,13 @@
 
 from ground.db import Base
 from ground.models.analysis import ItemStatistic  # noqa: F401  (issue 5)
+from ground.models.assessment import (  # noqa: F401  (issue 18)
+    AssessmentInvitation,
+    AssessmentProgramme,
+    AssessmentSeat,
+    AssessmentSitting,
+    StaffMember,
+)
 from ground.models.audit import AuditChain, AuditEvent
 from ground.models.bank import Item, ItemVersion, Option
 from ground.models.bank_images import BankImage  # noqa: F401  (issue 3)

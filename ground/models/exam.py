@@ -38,6 +38,9 @@ class Exam(Base):
     data_key_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     key_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # a practice (tryout) exam, e.g. an assessment programme's: after finishing, the candidate may see a review with
+    # the best answers and explanations; a selection exam never (issue 18)
+    practice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     rooms: Mapped[list[Room]] = relationship(back_populates="exam")
 

@@ -75,8 +75,9 @@ class _Axes:
 
 
 def histogram_svg(bins: list[tuple[float, float, int]], title: str, x_label: str, y_label: str,
-                  width: int = 520, height: int = 260) -> str:
-    """Bars of the score distribution; each bar's tooltip gives its range and count."""
+                  width: int = 520, height: int = 260, marks: tuple[tuple[float, str], ...] = ()) -> str:
+    """Bars of the score distribution; each bar's tooltip gives its range and count; ``marks`` (value, label) are
+    dashed vertical lines, e.g. a standard to reach."""
     if not bins:
         return _frame(width, height, title, [])
     top = max(c for _, _, c in bins) or 1
@@ -87,6 +88,11 @@ def histogram_svg(bins: list[tuple[float, float, int]], title: str, x_label: str
         y = ax.y(c)
         body.append(f'<rect x="{x0 + 0.5:.1f}" y="{y:.1f}" width="{max(x1 - x0 - 1, 0.5):.1f}" '
                     f'height="{ax.y(0) - y:.1f}" fill="#4c78a8"><title>{_fmt(lo)}–{_fmt(hi)}: {c}</title></rect>')
+    for value, label in marks:
+        px = ax.x(value)
+        body.append(f'<line x1="{px:.1f}" y1="{ax.top}" x2="{px:.1f}" y2="{ax.y(0):.1f}" stroke="#b91c1c" '
+                    f'stroke-width="2" stroke-dasharray="5 4"><title>{escape(label)}: {_fmt(value)}</title></line>')
+        body.append(f'<text x="{px + 4:.1f}" y="{ax.top + 10}" {FONT} fill="#b91c1c">{escape(label)}</text>')
     return _frame(width, height, title, body)
 
 
@@ -141,4 +147,35 @@ def option_curves_svg(curves: list[tuple[str, list[float], bool]], title: str, x
         label = f"{name} ✓" if key else name
         body.append(f'<text x="{lx + 8:.1f}" y="{ly + 4:.1f}" {FONT} fill="{colour}" '
                     f'font-weight="{700 if key else 400}">{escape(label)}</text>')
+    return _frame(width, height, title, body)
+
+
+def trend_svg(series: list[tuple[str, list[float | None], float | None]], title: str, x_labels: list[str],
+              x_label: str, y_label: str, width: int = 560, height: int = 280) -> str:
+    """Scores over time, one line per series (a competency), each with its standard as a dashed line of its colour;
+    a missing score (absent) leaves a gap. Each point's tooltip gives the series, the time and the score."""
+    values = [v for _n, vs, _s in series for v in vs if v is not None and math.isfinite(v)]
+    values += [s for _n, _vs, s in series if s is not None]
+    top = max(values + [1.0]) * 1.1
+    ax = _Axes(width, height, (0.5, max(len(x_labels), 1) + 0.5), (0.0, top))
+    ax.right = 110
+    body = ax.draw(title, x_label, y_label, x_ticks=[])
+    yb = ax.h - ax.bottom
+    for g, lab in enumerate(x_labels, start=1):
+        body.append(f'<text x="{ax.x(g):.1f}" y="{yb + 15}" text-anchor="middle" {FONT}>{escape(lab)}</text>')
+    for i, (name, scores, standard) in enumerate(series):
+        colour = PALETTE[i % len(PALETTE)]
+        if standard is not None:
+            body.append(f'<line x1="{ax.left}" y1="{ax.y(standard):.1f}" x2="{ax.w - ax.right}" '
+                        f'y2="{ax.y(standard):.1f}" stroke="{colour}" stroke-dasharray="5 4">'
+                        f'<title>{escape(name)}: {_fmt(standard)}</title></line>')
+        pts = [(g, v) for g, v in enumerate(scores, start=1) if v is not None and math.isfinite(v)]
+        if len(pts) > 1:
+            path = " ".join(f"{ax.x(g):.1f},{ax.y(v):.1f}" for g, v in pts)
+            body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.4"/>')
+        for g, v in pts:
+            body.append(f'<circle cx="{ax.x(g):.1f}" cy="{ax.y(v):.1f}" r="3.5" fill="{colour}">'
+                        f'<title>{escape(name)} · {escape(x_labels[g - 1])}: {_fmt(round(v, 2))}</title></circle>')
+        body.append(f'<text x="{ax.w - ax.right + 8}" y="{ax.top + 14 * (i + 1)}" {FONT} fill="{colour}" '
+                    f'font-weight="600">{escape(name)}</text>')
     return _frame(width, height, title, body)

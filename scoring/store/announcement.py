@@ -140,6 +140,8 @@ def export_skd(session: Session, exam: Exam, fmt: str, out: Path, key: Ed25519Pr
     open. Returns the .sig."""
     from scoring.exports import write_skd
 
+    if exam.practice:  # a tryout ranks nobody (issue 18)
+        raise RulesError(_("%(exam)s is a practice exam: it has no ranking to announce.", exam=exam.code))
     formations = announce_skd(session, exam)
     sig = write_skd(formations, exam_rules(exam).subtests, fmt, out, key, exam.title, exam.code, zone=zone)
     record_signed(session, exam, "skd", out, actor)

@@ -873,7 +873,51 @@ function showResult(reason, result, receipt) {
   $("result-pass").className = "verdict " + (result.passed ? "pass" : "fail");
   $("receipt").textContent = receipt;
   showReceiptQr(receipt);
+  $("review-box").hidden = !(st.exam && st.exam.practice);  // a practice exam only: a selection exam never
   show("result-view");
+}
+
+// A practice exam's review: every question with the candidate's answer, the best answer and the explanation,
+// fetched from the server once the paper is finished (it refuses any other exam).
+async function showReview() {
+  let res;
+  try {
+    res = await fetch("/api/v1/candidate/review", { headers: { Authorization: `Bearer ${st.token}` } });
+  } catch (e) { return; }
+  const body = await res.json();
+  if (!res.ok) { say(body.error ? body.error.message : "", true); return; }
+  const items = body.questions.map((q) => {
+    const li = document.createElement("li");
+    const stem = document.createElement("p");
+    stem.className = "review-stem";
+    stem.textContent = q.text;
+    const options = document.createElement("ul");
+    for (const o of q.options) {
+      const item = document.createElement("li");
+      const marks = [o.chosen ? T.your_answer : "", o.best ? T.best_answer : ""].filter(Boolean);
+      item.textContent = o.text + (marks.length ? ` (${marks.join(", ")})` : "");
+      if (o.best) item.classList.add("best");
+      if (o.chosen) item.classList.add("chosen");
+      options.append(item);
+    }
+    li.append(stem, options);
+    if (!q.options.some((o) => o.chosen)) {
+      const none = document.createElement("p");
+      none.textContent = T.no_answer;
+      li.append(none);
+    }
+    if (q.explanation) {
+      const why = document.createElement("p");
+      why.className = "review-explanation";
+      why.textContent = `${T.explanation}: ${q.explanation}`;
+      li.append(why);
+    }
+    return li;
+  });
+  $("review-list").replaceChildren(...items);
+  $("review").hidden = false;
+  $("review-button").hidden = true;
+  $("review-title").focus();
 }
 
 // One row of the score slip: the score against its passing grade (none: the rules set no minimum there).
@@ -913,11 +957,16 @@ function clearSlip() {
   }
   $("receipt-qr").hidden = true;
   $("receipt-qr").removeAttribute("src");
+  $("review-list").replaceChildren();
+  $("review").hidden = true;
+  $("review-button").hidden = false;
+  $("review-box").hidden = true;
   if (qrUrl) URL.revokeObjectURL(qrUrl);
   qrUrl = null;
 }
 
 $("print-button").addEventListener("click", () => window.print());
+$("review-button").addEventListener("click", showReview);
 // Keluar: the PC is ready for the next candidate (this one's session is forgotten; their closed paper left nothing
 // waiting in the queue, and another candidate's queue is kept under its own owner key)
 $("exit-button").addEventListener("click", () => logout(""));

@@ -123,6 +123,15 @@ PORTAL_FORM |= {"/staff/reset/{v}": "/staff/reset/<token>",
                 "/committee/rooms/staff/{v}/reset-link": "/committee/rooms/staff/<code>/reset-link"}
 PORTAL_GET |= {"/committee/candidates/person/SKD/{v}": "/committee/candidates/person/<code>/<number>",
                "/committee/candidates/person/{v}/1/photo": "/committee/candidates/person/<code>/<number>/photo"}
+# competency assessment (issue 18)
+FORM_ROUTES += ["/committee/assessment/", "/committee/assessment/{code}/import",
+                "/committee/assessment/{code}/import/commit", "/committee/assessment/{code}/invite",
+                "/committee/assessment/{code}/sittings", "/committee/assessment/{code}/report"]
+GET_ROUTES += ["/committee/assessment/{code}", "/committee/assessment/{code}/report"]
+PLAIN |= {("GET", "/committee/assessment/"), ("GET", "/api/v1/candidate/review")}
+PORTAL_GET |= {"/committee/assessment/X/staff/{v}": "/committee/assessment/<code>/staff/" + INT.format("member")}
+PORTAL_FORM |= {"/committee/assessment/X/staff/{v}/report": "/committee/assessment/<code>/staff/" + INT.format("member")
+                + "/report"}
 
 json_values = json_values_of(HTTP_KEYS)
 
