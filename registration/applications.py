@@ -97,22 +97,7 @@ def upload(session: Session, who: Applicant, code: str, requirement_id: int, upl
     req = session.get(Requirement, requirement_id)
     if req is None or req.recruitment_id != rec.id:
         raise AppError("unknown_requirement", _("This recruitment does not ask for that document."), 404)
-    if not upload.data:
-        raise AppError("empty_file", _("Choose a file to upload."))
-    if len(upload.data) > req.max_bytes:
-        raise AppError("file_too_large", _("%(doc)s may be at most %(kb)s KB; this file is %(size)s KB.", doc=req.name,
-                                           kb=req.max_bytes // 1024, size=-(-len(upload.data) // 1024)), 413)
-    kind = sniff(upload.data)
-    if kind is None or kind not in req.kinds:
-        allowed = " / ".join(k.upper() for k in req.kinds)
-        raise AppError("file_type", _("%(doc)s must be a %(kinds)s file; this file is not.", doc=req.name,
-                                      kinds=allowed), 415)
-    sha = hashlib.sha256(upload.data).hexdigest()
-    mime = recruitments.KINDS[kind]
-    if session.get(StoredFile, sha) is None:
-        sealed = people_cipher(session).seal_bytes(file_aad(sha, mime), upload.data)
-        session.add(StoredFile(sha256=sha, mime=mime, size=len(upload.data), sealed=sealed))
-        session.flush()
+    sha = store_file(session, upload.data, req.name, list(req.kinds), req.max_bytes)
     doc = session.scalar(select(ApplicationDocument).where(ApplicationDocument.application_id == app.id,
                                                            ApplicationDocument.requirement_id == req.id))
     if doc is None:
@@ -123,6 +108,36 @@ def upload(session: Session, who: Applicant, code: str, requirement_id: int, upl
     audit.record(session, "application.document_uploaded", actor=who.actor, application_id=app.id,
                  requirement=req.code, sha256=sha, size=len(upload.data))
     return sha
+
+
+def store_file(session: Session, data: bytes, what: str, kinds: list[str], max_bytes: int) -> str:
+    """Check a file (not empty, at most ``max_bytes``, really one of ``kinds`` by its first bytes), store it sealed
+    once by its SHA-256 and return the hash; refused with the reason naming ``what`` otherwise."""
+    if not data:
+        raise AppError("empty_file", _("Choose a file to upload."))
+    if len(data) > max_bytes:
+        raise AppError("file_too_large", _("%(doc)s may be at most %(kb)s KB; this file is %(size)s KB.", doc=what,
+                                           kb=max_bytes // 1024, size=-(-len(data) // 1024)), 413)
+    kind = sniff(data)
+    if kind is None or kind not in kinds:
+        allowed = " / ".join(k.upper() for k in kinds)
+        raise AppError("file_type", _("%(doc)s must be a %(kinds)s file; this file is not.", doc=what,
+                                      kinds=allowed), 415)
+    sha = hashlib.sha256(data).hexdigest()
+    mime = recruitments.KINDS[kind]
+    if session.get(StoredFile, sha) is None:
+        sealed = people_cipher(session).seal_bytes(file_aad(sha, mime), data)
+        session.add(StoredFile(sha256=sha, mime=mime, size=len(data), sealed=sealed))
+        session.flush()
+    return sha
+
+
+def open_file(session: Session, sha: str) -> tuple[str, bytes]:
+    """A stored file's (mime, bytes), opened."""
+    stored = session.get(StoredFile, sha)
+    if stored is None:
+        raise AppError("unknown_document", _("No such document."), 404)
+    return stored.mime, people_cipher(session).open_bytes(file_aad(stored.sha256, stored.mime), stored.sealed)
 
 
 def submit(session: Session, who: Applicant, code: str) -> None:
@@ -169,9 +184,8 @@ def document(session: Session, doc_id: int, *, person_id: int | None) -> tuple[s
     app = session.get(Application, doc.application_id) if doc is not None else None
     if doc is None or app is None or (person_id is not None and app.person_id != person_id):
         raise AppError("unknown_document", _("No such document."), 404)
-    stored = session.get(StoredFile, doc.sha256)
     req = session.get(Requirement, doc.requirement_id)
-    assert stored is not None and req is not None
-    data = people_cipher(session).open_bytes(file_aad(stored.sha256, stored.mime), stored.sealed)
-    ext = "pdf" if stored.mime == "application/pdf" else "jpg"
-    return stored.mime, data, f"{app.number}-{req.code}.{ext}"
+    assert req is not None
+    mime, data = open_file(session, doc.sha256)
+    ext = "pdf" if mime == "application/pdf" else "jpg"
+    return mime, data, f"{app.number}-{req.code}.{ext}"

@@ -53,18 +53,20 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
     app, a, b = world
     url = app.extensions["exam_engine"].db_url
     key = load_signing_key(tmp_path)
-    out, final = tmp_path / "hasil.csv", tmp_path / "final.csv"
+    out, final = (announcements.published(tmp_path, REC, stage, "csv") for stage in ("result", "final"))
     until = clock.now() + timedelta(days=3)
     with db.session_scope(url) as s:
         with pytest.raises(AppError) as undecided:
-            announcements.announce_result(s, REC, out, until, key, actor="cli:ketua")
+            announcements.announce_result(s, REC, tmp_path, until, key, actor="cli:ketua")
         assert undecided.value.code == "undecided" and len(undecided.value.details["problems"]) == 2
         for app_id, photo_ok in ((a, False), (b, True)):
             for r in selection.detail(s, app_id)["requirements"]:
                 met = photo_ok or r["code"] != "foto"
                 selection.mark(s, app_id, r["id"], met, "" if met else "Latar foto bukan merah", actor="staff:v")
-        assert announcements.announce_result(s, REC, out, until, key, actor="cli:ketua") == 2
+        assert announcements.announce_result(s, REC, tmp_path, until, key, actor="cli:ketua") == 2
     assert verify_file(out, key.public_key()).sha256
+    pdf = out.with_suffix(".pdf")  # the same list as PDF, signed too, for the portal's announcement page
+    assert pdf.read_bytes()[:4] == b"%PDF" and verify_file(pdf, key.public_key()).sha256
     listed = {r["registration_number"]: r for r in rows(out)}
     assert listed["CPNS-2026-000001"]["result"] == "TMS" and "Pas foto: Latar foto bukan merah" in listed[
         "CPNS-2026-000001"]["reasons"]
@@ -80,7 +82,7 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
             retention.purge(s, REC, actor="cli:ketua")
         assert early.value.code == "not_final"
         with pytest.raises(AppError) as still_open:
-            announcements.announce_final(s, REC, final, key, actor="cli:ketua")
+            announcements.announce_final(s, REC, tmp_path, key, actor="cli:ketua")
         assert still_open.value.code == "objections_open"
 
     # the TMS applicant objects in the portal (the MS one may not)
@@ -128,9 +130,9 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
     clock.freeze(until + timedelta(seconds=1))
     try:
         with db.session_scope(url) as s:
-            assert announcements.announce_final(s, REC, final, key, actor="cli:ketua") == 2
+            assert announcements.announce_final(s, REC, tmp_path, key, actor="cli:ketua") == 2
             with pytest.raises(AppError):
-                announcements.announce_final(s, REC, final, key, actor="cli:ketua")
+                announcements.announce_final(s, REC, tmp_path, key, actor="cli:ketua")
     finally:
         clock.reset()
     assert [r["registration_number"] for r in rows(final)] == ["CPNS-2026-000001", "CPNS-2026-000002"]

@@ -76,7 +76,7 @@ def test_people_survive_a_master_key_rotation(run: Callable[..., Result]) -> Non
 def test_announcements_from_the_shell(run: Callable[..., Result], tmp_path: Path) -> None:
     assert run("recruitment", "create", "R", "--opens", "2026-11-01T08:00+07:00", "--closes",
                "2026-12-31T23:59+07:00").exit_code == 0
-    out = tmp_path / "hasil.csv"
+    out = tmp_path / "pengumuman"
     missing = run("recruitment", "announce", "R", "--stage", "result", "--out", str(out))
     assert missing.exit_code != 0 and "--objections-until" in missing.output
     early = run("recruitment", "announce", "R", "--stage", "final", "--out", str(out))
@@ -84,4 +84,5 @@ def test_announcements_from_the_shell(run: Callable[..., Result], tmp_path: Path
     done = run("recruitment", "announce", "R", "--stage", "result", "--objections-until", "2099-01-01T00:00+07:00",
                "--out", str(out))
     assert done.exit_code == 0 and "0 applicants listed" in done.output
-    assert run("verify", str(out)).exit_code == 0  # signed like every announcement
+    for name in ("seleksi-R-result.csv", "seleksi-R-result.pdf"):  # signed like every announcement
+        assert run("verify", str(out / name)).exit_code == 0

@@ -164,7 +164,7 @@ def test_an_applicant_registers_uploads_submits_and_a_verifier_marks(
 
     # the committee announces (signed list, three days to object); the applicant objects; the committee accepts
     with db.session_scope(live.db_url) as s:
-        announcements.announce_result(s, "CPNS-2026", live.data_dir / "hasil.csv", clock.now() + timedelta(days=3),
+        announcements.announce_result(s, "CPNS-2026", live.data_dir, clock.now() + timedelta(days=3),
                                       load_signing_key(live.data_dir), actor="cli:test")
     page.reload()
     axe_clean(page, "objection form")
