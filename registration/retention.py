@@ -71,6 +71,12 @@ def request_erasure(session: Session, who: Applicant) -> None:
         audit.record(session, "applicant.erasure_requested", actor=who.actor, person_id=person.id)
 
 
+def erasure_requested(session: Session, person_id: int) -> bool:
+    """Whether the person asked for erasure (not carried out yet)."""
+    person = session.get(Person, person_id)
+    return person is not None and person.erasure_requested_at is not None
+
+
 def requests(session: Session) -> list[dict[str, Any]]:
     """Erasure requests not carried out yet, oldest first (the person's id and their registration numbers only)."""
     out = []
