@@ -100,12 +100,15 @@ def applicant(i: int, url: str, reader: CodeReader, ids: dict[str, int], pdf: by
         t0 = time.perf_counter()
         try:
             r = s.request(method, url + path, allow_redirects=False, timeout=120, **kw)
-        except requests.RequestException:
+        except requests.RequestException as exc:
             failures[step] += 1
+            failures[f"{step}: {type(exc).__name__}"] += 1
             return None
         out[step].append(time.perf_counter() - t0)
         if r.status_code != ok:
             failures[step] += 1
+            error = re.search(r'id="error">([^<]*)<', r.text) if r.status_code < 500 else None
+            failures[f"{step}: {r.status_code} {error.group(1) if error else ''}".strip()] += 1
             return None
         return r
 
@@ -196,6 +199,12 @@ def main() -> None:
             now_mb, peak_mb = rss(live.proc.pid)
         finally:
             live.stop()
+        text = live.log.read_text(errors="replace")
+        errors = [line for line in text.splitlines() if " ERROR " in line]
+        print(f"server log: {len(errors)} errors" + "".join(f"\n  {line[:200]}" for line in errors[:3]))
+        if errors:
+            (ROOT / "test-output").mkdir(exist_ok=True)
+            (ROOT / "test-output" / "registration_load-server.log").write_text(text)
     merged: dict[str, list[float]] = defaultdict(list)
     failed: dict[str, int] = defaultdict(int)
     for out, failures in results:
@@ -207,14 +216,20 @@ def main() -> None:
     print(f"{args.applicants} applicants, {concurrency} at a time ({args.processes} processes x {args.threads} "
           f"threads), {'PostgreSQL' if args.database_url else 'SQLite'}: {wall:.1f} s wall, "
           f"{args.applicants / wall:.1f} complete registrations/s")
-    print(f"{'step':<16}{'requests':>9}{'failed':>8}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    print(f"{'step':<16}{'requests':>9}{'failed':>8}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}"
+          f"{'p50 x base':>12}{'p99 x base':>12}")
+    base = merged.get("static baseline") or [1.0]
+    base50, base99 = statistics.median(base), pct(base, 0.99)
     for step in STEPS:
         values = merged.get(step, [])
         if values:
-            print(f"{step:<16}{len(values):>9}{failed.get(step, 0):>8}{statistics.median(values) * 1000:>10.1f}"
-                  f"{pct(values, 0.99) * 1000:>10.1f}{max(values) * 1000:>10.1f}")
+            p50, p99 = statistics.median(values), pct(values, 0.99)
+            print(f"{step:<16}{len(values):>9}{failed.get(step, 0):>8}{p50 * 1000:>10.1f}"
+                  f"{p99 * 1000:>10.1f}{max(values) * 1000:>10.1f}{p50 / base50:>12.1f}{p99 / base99:>12.1f}")
         else:
             print(f"{step:<16}{0:>9}{failed.get(step, 0):>8}")
+    for why in sorted(k for k in failed if ":" in k):
+        print(f"  failed {why}: {failed[why]}")
     print(f"server RSS: {now_mb} MB at the end, {peak_mb} MB peak")
     print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ground import audit, clock
@@ -126,9 +128,12 @@ def store_file(session: Session, data: bytes, what: str, kinds: list[str], max_b
     sha = hashlib.sha256(data).hexdigest()
     mime = recruitments.KINDS[kind]
     if session.get(StoredFile, sha) is None:
+        # two applicants may send the same bytes at once: the second insert is a no-op, not an integrity error
         sealed = people_cipher(session).seal_bytes(file_aad(sha, mime), data)
-        session.add(StoredFile(sha256=sha, mime=mime, size=len(data), sealed=sealed))
-        session.flush()
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(StoredFile).values(sha256=sha, mime=mime, size=len(data), sealed=sealed)
+                        .on_conflict_do_nothing(index_elements=["sha256"]))
     return sha
 
 

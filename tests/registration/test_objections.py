@@ -5,6 +5,7 @@ accepted objection makes the application MS; the signed final list waits for the
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from ground.models.registration import Application, Objection, Person, StoredFil
 from ground.staff.accounts import create_staff
 from registration import announcements, retention, selection
 from scoring.signing import verify_file
-from tests.registration.factory import MAN, PASSWORD, WOMAN
+from tests.registration.factory import MAN, PASSWORD, WOMAN, jpeg
 from tests.registration.test_selection import STAFF_PASSWORD, submitted
 
 REC = "CPNS-2026"
@@ -97,8 +98,18 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
     assert r.status_code == 400 and "10 sampai 2000 karakter" in r.get_data(as_text=True)
     assert c.post(f"/daftar/r/{REC}/objection", data={"text": "Foto saya berlatar merah, lihat ulang."}
                   ).status_code == 403
-    r = c.post(f"/daftar/r/{REC}/objection", data={"csrf_token": token, "text": "Foto saya berlatar merah, lihat."})
+    r = c.post(f"/daftar/r/{REC}/objection", data={"csrf_token": token, "text": "Foto saya berlatar merah, lihat.",
+                                                    "file": (io.BytesIO(b"<html>bukan foto</html>"), "foto.jpg")})
+    assert r.status_code == 415 and "Lampiran harus berupa berkas PDF / JPEG" in r.get_data(as_text=True)
+    big = jpeg() + b"\0" * announcements.MAX_ATTACHMENT
+    r = c.post(f"/daftar/r/{REC}/objection", data={"csrf_token": token, "text": "Foto saya berlatar merah, lihat.",
+                                                    "file": (io.BytesIO(big), "foto.jpg")})
+    assert r.status_code == 413 and "Lampiran paling besar 2048 KB" in r.get_data(as_text=True)
+    photo = jpeg((90, 120))
+    r = c.post(f"/daftar/r/{REC}/objection", data={"csrf_token": token, "text": "Foto saya berlatar merah, lihat.",
+                                                    "file": (io.BytesIO(photo), "foto-asli.jpg")})
     assert r.status_code == 302
+    assert 'id="objection-attached"' in c.get(f"/daftar/r/{REC}").get_data(as_text=True)
     r = c.post(f"/daftar/r/{REC}/objection", data={"csrf_token": token, "text": "Sekali lagi, mohon dilihat ulang."})
     assert r.status_code == 409 and "sudah mengajukan sanggah" in r.get_data(as_text=True)
     assert "Panitia belum menjawab." in c.get(f"/daftar/r/{REC}").get_data(as_text=True)
@@ -109,6 +120,9 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
         client.environ_base["HTTP_X_CSRF_TOKEN"] = r.json["csrf_token"]
     seen = verifier.get(f"/verifikasi/applications/{a}").get_data(as_text=True)
     assert "Foto saya berlatar merah, lihat." in seen and 'id="answer-form"' not in seen
+    attached = verifier.get(f"/verifikasi/applications/{a}/objection/attachment")  # verifiers only, as a download
+    assert attached.data == photo and attached.headers["Content-Disposition"].startswith("attachment")
+    assert c.get(f"/verifikasi/applications/{a}/objection/attachment").status_code == 302  # not the applicant
     assert verifier.post(f"/verifikasi/applications/{a}/objection", data={"accepted": "1", "answer": "x"}
                          ).status_code == 403
     r = committee.post(f"/verifikasi/applications/{a}/objection", data={"accepted": "1", "answer": ""})
@@ -123,6 +137,8 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
     with db.session_scope(url) as s:
         sealed = s.scalar(select(Objection.sealed))
         assert b"berlatar" not in sealed  # the objection and its answer are sealed like the person
+        stored = s.get(StoredFile, s.scalar(select(Objection.attachment_sha256)))
+        assert stored.mime == "image/jpeg" and photo not in stored.sealed  # sealed like the uploads
         assert s.get(Application, a).result == "MS"
         actions = [e for e in s.scalars(select(AuditEvent.action).where(AuditEvent.action.in_(
             ["application.objected", "selection.objection_answered", "selection.announced"])))]
@@ -138,8 +154,8 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
     assert [r["registration_number"] for r in rows(final)] == ["CPNS-2026-000001", "CPNS-2026-000002"]
     assert verify_file(final, key.public_key()).sha256
 
-    with db.session_scope(url) as s:  # retention after the final list: 4 documents in 3 files (one photo shared)
-        assert retention.purge(s, REC, actor="cli:ketua") == {"documents": 4, "files": 3, "objections": 1,
+    with db.session_scope(url) as s:  # retention: 4 documents in 3 files (a photo shared), 1 attachment
+        assert retention.purge(s, REC, actor="cli:ketua") == {"documents": 4, "files": 4, "objections": 1,
                                                               "applications": 2}
         assert s.scalar(select(func.count()).select_from(StoredFile)) == 0
         assert s.get(Application, a).result == "MS" and s.scalar(select(func.count()).select_from(Person)) == 2
