@@ -1,7 +1,7 @@
 """The portal in headless Chromium (issue 17): an applicant registers, verifies with the code from the server's log
 (the log sender), fills the profile, chooses a formation, has a wrongly typed file refused with the reason, uploads,
 submits and downloads the summary; a verifier signs in, opens the application and marks the photo not met with a
-reason; the committee, in the console, adds a formation (a zero quota refused) and announces the MS/TMS list; the
+reason; the committee, in the console, adds a formation (a taken code refused) and announces the MS/TMS list; the
 applicant sees the result and objects (sanggah) with an attachment; the committee downloads it and accepts, then
 announces the final list, downloaded from the portal's public announcement page; exported into the demo exam, the
 applicant downloads the exam card, logs in on the candidate page with its PIN and sits the exam.
@@ -174,12 +174,13 @@ def test_an_applicant_registers_uploads_submits_and_a_verifier_marks(
     committee.click("#sign-in")
     committee.wait_for_selector("#formation-add")
     assert committee.locator("#nav-recruitments").get_attribute("aria-current") == "page"
-    committee.fill("#f-code", "PK-03")
+    committee.fill("#f-code", "AK-01")
     committee.fill("#f-name", "Pranata Komputer Ahli Muda")
-    committee.fill("#f-quota", "0")
-    committee.click("#formation-save")
-    assert committee.locator("#rec-error").inner_text() == "Kuota paling sedikit 1."
     committee.fill("#f-quota", "2")
+    committee.click("#formation-save")
+    assert committee.locator("#rec-error").inner_text() == "Formasi AK-01 sudah ada."
+    assert committee.locator("#f-name").input_value() == "Pranata Komputer Ahli Muda"  # kept to correct
+    committee.fill("#f-code", "PK-03")
     committee.click("#formation-save")
     committee.wait_for_selector("#formation-PK-03")
     committee.click("#state-TMS")
@@ -259,5 +260,7 @@ def test_an_applicant_registers_uploads_submits_and_a_verifier_marks(
     finish_on_page(exam)
     exam.wait_for_selector("#result-view:visible")
     shot(exam, "registration-candidate-finished.png")
-    history = page.request.get(live.url + "/daftar/account/data.json").json()["applications"][0]["exam"]
+    mine = page.request.get(live.url + "/daftar/account/data.json")
+    assert "applications" in mine.json(), mine.text()
+    history = mine.json()["applications"][0]["exam"]
     assert history["participant_no"] == number and history["scores"]["total"] is not None  # the person's history
