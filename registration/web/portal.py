@@ -73,8 +73,14 @@ def register_form() -> Any:
         if password != request.form.get("password2", ""):
             raise AppError("password_mismatch", _("The two passwords differ."))
         send = sender(runtime().config)
-        who = _db(lambda s: people.register(s, nik=form["nik"], name=form["name"], birth_date=born,
-                                            login=form["login"], password=password, sender=send))
+        db_url = runtime().db_url
+
+        def work() -> people.Applicant:
+            with db.session_scope(db_url) as s:
+                return people.register(s, nik=form["nik"], name=form["name"], birth_date=born, login=form["login"],
+                                       password=password, sender=send)
+
+        who = signin.hashing(work)
     except AppError as err:
         return _form_error("portal_register.html", err, form=form)
     signin.start(who)
