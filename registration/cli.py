@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from candidate.exams import get_exam
+from ground import clock
 from ground.cli_state import CliState, cli_actor, pass_state
 from ground.config import write_private
 from ground.crypto import load_signing_key
@@ -177,6 +178,26 @@ def expire_cmd(state: CliState, recruitment: str, yes: bool) -> None:
         counts = retention.expire(s, recruitment, actor=cli_actor())
     click.echo(_("Erased %(people)s people; deleted %(documents)s documents and %(objections)s objections.",
                  **counts))
+
+
+@recruitment_cmd.command("erasures")
+@pass_state
+def erasures_cmd(state: CliState) -> None:
+    """The erasure requests waiting for the committee: person id, when asked, registration numbers."""
+    with state.session() as s:
+        rows = retention.requests(s)
+    for row in rows:
+        click.echo(f"{row['person_id']}\t{clock.isoformat(row['requested_at'])}\t{' '.join(row['numbers'])}")
+
+
+@recruitment_cmd.command("erase")
+@click.argument("person_id", type=int)
+@pass_state
+def erase_cmd(state: CliState, person_id: int) -> None:
+    """Carry out a person's erasure request (see ``recruitment erasures``)."""
+    with state.session() as s:
+        counts = retention.erase(s, person_id, actor=cli_actor())
+    click.echo(_("Erased: %(documents)s documents, %(objections)s objections.", **counts))
 
 
 COMMANDS = (recruitment_cmd,)
