@@ -69,23 +69,26 @@ def _write_signed(data_dir: Path, rec: Recruitment, stage: str, header: list[str
 
 
 def _pdf(rec: Recruitment, stage: str, header: list[str], rows: list[list[Any]]) -> bytes:
-    """The list on landscape A4 pages: title, stage, one line per applicant (long reasons cut to the width)."""
+    """The list on landscape A4 pages: title, stage, a row per applicant (its last column, the reasons, wraps)."""
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen.canvas import Canvas
 
     title = _("MS/TMS result of the administrative selection") if stage == "result" else _(
         "Final list of the eligible (MS)")
+    labels = {"registration_number": _("Registration number"), "name": _("Name"), "formation": _("Formation"),
+              "result": _("Result"), "reasons": _("Reasons"), "entry_path": _("Entry path")}
     buf = io.BytesIO()
     pdf = Canvas(buf, pagesize=landscape(A4), pageCompression=1)
     pdf.setTitle(f"{title} · {rec.code}")
     width, height = landscape(A4)
-    left, usable = 15 * mm, width - 30 * mm
-    shares = [0.17, 0.28, 0.27, 0.06, 0.22] if len(header) == 5 else [0.2, 0.35, 0.3, 0.15]
+    left, usable, line = 15 * mm, width - 30 * mm, 4.2 * mm
+    shares = [0.15, 0.22, 0.22, 0.05, 0.36] if len(header) == 5 else [0.2, 0.35, 0.3, 0.15]
     xs = [left + usable * sum(shares[:i]) for i in range(len(shares))]
 
-    def fit(text: str, w: float, font: str) -> str:
+    def fit(text: Any, w: float, font: str) -> str:
         text = pdf_plain(text)
         while text and stringWidth(text, font, 8.5) > w - 2 * mm:
             text = text[:-2] + "…"
@@ -97,20 +100,24 @@ def _pdf(rec: Recruitment, stage: str, header: list[str], rows: list[list[Any]])
         pdf.setFont("Helvetica", 10)
         pdf.drawString(left, height - 25 * mm, pdf_plain(f"{rec.name} ({rec.code})"))
         y = height - 35 * mm
-        for x, label, share in zip(xs, header, shares, strict=True):
-            pdf.setFont("Helvetica-Bold", 8.5)
-            pdf.drawString(x, y, fit(label, usable * share, "Helvetica-Bold"))
+        pdf.setFont("Helvetica-Bold", 8.5)
+        for x, key, share in zip(xs, header, shares, strict=True):
+            pdf.drawString(x, y, fit(labels.get(key, key), usable * share, "Helvetica-Bold"))
         return y - 6 * mm
 
     y = head()
     for row in rows:
-        if y < 15 * mm:
+        # the last column (the reasons of a TMS) wraps; the others are cut to their width
+        last = simpleSplit(pdf_plain(row[-1]), "Helvetica", 8.5, usable * shares[-1] - 2 * mm) or [""]
+        if y - line * (len(last) - 1) < 15 * mm:
             pdf.showPage()
             y = head()
-        for x, cell, share in zip(xs, row, shares, strict=True):
-            pdf.setFont("Helvetica", 8.5)
+        pdf.setFont("Helvetica", 8.5)
+        for x, cell, share in zip(xs[:-1], row[:-1], shares[:-1], strict=True):
             pdf.drawString(x, y, fit(cell, usable * share, "Helvetica"))
-        y -= 5 * mm
+        for i, text in enumerate(last):
+            pdf.drawString(xs[-1], y - i * line, text)
+        y -= line * len(last) + 1 * mm
     pdf.setFont("Helvetica-Oblique", 7.5)
     pdf.drawString(left, 8 * mm, _("Signed by the committee's server: check it with its .sig on the verify page."))
     pdf.showPage()
