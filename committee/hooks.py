@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from committee.cli import audit_cmd, exam_cmd, relabel_difficulty_cmd
-from committee.web import assessment, bank, blueprints, candidates, console, exams, rooms, sessions
+from committee.web import assessment, bank, blueprints, candidates, console, exams, recruitments, rooms, sessions
 from committee.web.analysis import bp as analysis_bp
 from committee.web.console_results import bp as console_results_bp
 from committee.web.objections import bp as objections_bp
@@ -26,6 +26,7 @@ CONSOLE_NAV = (
     ("exams", lazy_gettext("Exams & sessions"), "console_exams.index", 40),
     ("rooms", lazy_gettext("Rooms & staff"), "console_rooms.index", 50),
     ("candidates", lazy_gettext("Candidates"), "console_candidates.index", 60),
+    ("recruitments", lazy_gettext("Recruitments"), "console_recruitments.index", 62),
     ("results", lazy_gettext("Results"), "console_results.index", 70),
     ("analysis", lazy_gettext("Item analysis"), "analysis.index", 75),
     ("assessment", lazy_gettext("Assessment"), "console_assessment.index", 80),
@@ -42,6 +43,7 @@ def init_app(app: Flask, rt: Runtime) -> None:
     app.register_blueprint(sessions.bp)
     app.register_blueprint(rooms.bp)
     app.register_blueprint(candidates.bp)
+    app.register_blueprint(recruitments.bp)
     app.register_blueprint(analysis_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(console_results_bp)

@@ -47,6 +47,16 @@ class Config:
     trusted_proxies: int = field(default_factory=lambda: _env_int("TRUSTED_PROXIES", 0))
     secure_cookies: bool = field(default_factory=lambda: _env("SECURE_COOKIES", "0") == "1")  # behind HTTPS
     site_zone: str = field(default_factory=lambda: _env("SITE_ZONE", "WIB") or "WIB")  # WIB, WITA or WIT: times shown
+    # where the portal's verification codes go (registration/senders.py): log, mail, sms or mail+sms
+    code_sender: str = field(default_factory=lambda: _env("CODE_SENDER", "log") or "log")
+    smtp_host: str | None = field(default_factory=lambda: _env("SMTP_HOST"))
+    smtp_port: int = field(default_factory=lambda: _env_int("SMTP_PORT", 587))
+    smtp_user: str | None = field(default_factory=lambda: _env("SMTP_USER"))
+    smtp_password: str | None = field(default_factory=lambda: _env("SMTP_PASSWORD"))
+    smtp_from: str | None = field(default_factory=lambda: _env("SMTP_FROM"))
+    smtp_starttls: bool = field(default_factory=lambda: _env("SMTP_STARTTLS", "1") != "0")
+    sms_url: str | None = field(default_factory=lambda: _env("SMS_URL"))
+    sms_token: str | None = field(default_factory=lambda: _env("SMS_TOKEN"))
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()

@@ -9,6 +9,8 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ground.errors import AppError
@@ -50,9 +52,11 @@ def store(session: Session, data: bytes, mime: str) -> str:
     """Seal and keep the bytes once (by SHA-256, bound into the seal with the type); their SHA-256."""
     sha = hashlib.sha256(data).hexdigest()
     if session.get(StoredFile, sha) is None:
+        # two people may send the same bytes at once: the second insert is a no-op, not an integrity error
         sealed = people_cipher(session).seal_bytes(file_aad(sha, mime), data)
-        session.add(StoredFile(sha256=sha, mime=mime, size=len(data), sealed=sealed))
-        session.flush()
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(StoredFile).values(sha256=sha, mime=mime, size=len(data), sealed=sealed)
+                        .on_conflict_do_nothing(index_elements=["sha256"]))
     return sha
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from candidate.exams import get_exam
+from ground import clock
 from ground.cli_state import CliState, cli_actor, pass_state
+from ground.config import write_private
 from ground.crypto import load_signing_key
 from ground.i18n import _
 from proctor import roster
@@ -37,13 +39,33 @@ def recruitment_cmd() -> None:
 @click.option("--name", default="", help="Title shown to applicants.")
 @click.option("--opens", required=True, help="Registration opens (ISO time with zone).")
 @click.option("--closes", required=True, help="Registration closes (ISO time with zone).")
+@click.option("--retain-until", "retain", default=None,
+              help="Applicants' personal data are erased after (ISO time with zone; 'recruitment expire').")
 @pass_state
-def create_cmd(state: CliState, code: str, name: str, opens: str, closes: str) -> None:
+def create_cmd(state: CliState, code: str, name: str, opens: str, closes: str, retain: str | None) -> None:
     """Add a recruitment."""
     state.init_db()
     with state.session() as s:
-        recruitments.create(s, code, name, _when(opens), _when(closes), actor=cli_actor())
+        recruitments.create(s, code, name, _when(opens), _when(closes), actor=cli_actor(),
+                            retain_until=_when(retain) if retain else None)
     click.echo(_("Recruitment %(code)s created.", code=code))
+
+
+@recruitment_cmd.command("edit")
+@click.argument("code")
+@click.option("--name", default=None)
+@click.option("--opens", default=None, help="Registration opens (ISO time with zone).")
+@click.option("--closes", default=None, help="Registration closes (ISO time with zone).")
+@click.option("--retain-until", "retain", default=None, help="Applicants' personal data are erased after.")
+@pass_state
+def edit_cmd(state: CliState, code: str, name: str | None, opens: str | None, closes: str | None,
+             retain: str | None) -> None:
+    """Change a recruitment's title, period or retention date."""
+    with state.session() as s:
+        recruitments.edit(s, code, name=name, opens_at=_when(opens) if opens else None,
+                          closes_at=_when(closes) if closes else None,
+                          retain_until=_when(retain) if retain else None, actor=cli_actor())
+    click.echo(_("Recruitment %(code)s changed.", code=code))
 
 
 @recruitment_cmd.command("formation")
@@ -53,12 +75,14 @@ def create_cmd(state: CliState, code: str, name: str, opens: str, closes: str) -
 @click.option("--quota", type=int, required=True)
 @click.option("--education", default="", help="Education required, e.g. 'S1 Teknik Informatika'.")
 @click.option("--path", "paths", multiple=True, help="Entry path (repeatable): general, cum_laude, disability…")
+@click.option("--update", is_flag=True, help="Change the formation if it exists.")
 @pass_state
 def formation_cmd(state: CliState, recruitment: str, code: str, name: str, quota: int, education: str,
-                  paths: tuple[str, ...]) -> None:
-    """Add a formation with its quota, education requirement and entry paths."""
+                  paths: tuple[str, ...], update: bool) -> None:
+    """Add (or with --update change) a formation with its quota, education requirement and entry paths."""
     with state.session() as s:
-        recruitments.add_formation(s, recruitment, code, name, quota, education, list(paths), actor=cli_actor())
+        recruitments.add_formation(s, recruitment, code, name, quota, education, list(paths), actor=cli_actor(),
+                                   replace=update)
     click.echo(_("Formation %(code)s added.", code=code))
 
 
@@ -108,20 +132,29 @@ def export_cmd(state: CliState, recruitment: str, exam_code: str, rooms: tuple[s
 @click.option("--stage", type=click.Choice(["result", "final"]), required=True,
               help="result: the MS/TMS list, opening the objection window; final: the eligible after it.")
 @click.option("--objections-until", "until", default=None, help="End of the objection window (ISO time with zone).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The CSV to publish; its signature is written beside it (.sig).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A folder to copy the signed CSV and PDF (with their .sig) to.")
 @pass_state
-def announce_cmd(state: CliState, recruitment: str, stage: str, until: str | None, out: Path) -> None:
-    """Announce the administrative selection, signed like every announcement (``exam-engine verify`` checks it)."""
-    key = load_signing_key(state.config.data_dir)
+def announce_cmd(state: CliState, recruitment: str, stage: str, until: str | None, out: Path | None) -> None:
+    """Announce the administrative selection, signed like every announcement (``exam-engine verify`` checks it) and
+    published on the portal's announcement page (/daftar/pengumuman)."""
+    data_dir = state.config.data_dir
+    key = load_signing_key(data_dir)
     with state.session() as s:
         if stage == "result":
             if until is None:
                 raise click.UsageError(_("The result needs --objections-until."))
-            n = announcements.announce_result(s, recruitment, out, _when(until), key, actor=cli_actor())
+            n = announcements.announce_result(s, recruitment, data_dir, _when(until), key, actor=cli_actor())
         else:
-            n = announcements.announce_final(s, recruitment, out, key, actor=cli_actor())
-    click.echo(_("%(n)s applicants listed in %(path)s (signed).", n=n, path=out))
+            n = announcements.announce_final(s, recruitment, data_dir, key, actor=cli_actor())
+    path = announcements.published(data_dir, recruitment, stage, "csv")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for ext in ("csv", "csv.sig", "pdf", "pdf.sig"):
+            src = announcements.published(data_dir, recruitment, stage, ext)
+            write_private(out / src.name, src.read_bytes())
+        path = out / path.name
+    click.echo(_("%(n)s applicants listed in %(path)s (signed).", n=n, path=path))
 
 
 @recruitment_cmd.command("purge")
@@ -135,6 +168,40 @@ def purge_cmd(state: CliState, recruitment: str, yes: bool) -> None:
     with state.session() as s:
         counts = retention.purge(s, recruitment, actor=cli_actor())
     click.echo(_("Deleted %(documents)s documents (%(files)s files) and %(objections)s objections.", **counts))
+
+
+@recruitment_cmd.command("expire")
+@click.argument("recruitment")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def expire_cmd(state: CliState, recruitment: str, yes: bool) -> None:
+    """Past the retention date: erase the recruitment's applicants' personal data (numbers and results stay)."""
+    if not yes:
+        click.confirm(_("Erase the personal data of every applicant of %(code)s?", code=recruitment), abort=True)
+    with state.session() as s:
+        counts = retention.expire(s, recruitment, actor=cli_actor())
+    click.echo(_("Erased %(people)s people; deleted %(documents)s documents and %(objections)s objections.",
+                 **counts))
+
+
+@recruitment_cmd.command("erasures")
+@pass_state
+def erasures_cmd(state: CliState) -> None:
+    """The erasure requests waiting for the committee: person id, when asked, registration numbers."""
+    with state.session() as s:
+        rows = retention.requests(s)
+    for row in rows:
+        click.echo(f"{row['person_id']}\t{clock.isoformat(row['requested_at'])}\t{' '.join(row['numbers'])}")
+
+
+@recruitment_cmd.command("erase")
+@click.argument("person_id", type=int)
+@pass_state
+def erase_cmd(state: CliState, person_id: int) -> None:
+    """Carry out a person's erasure request (see ``recruitment erasures``)."""
+    with state.session() as s:
+        counts = retention.erase(s, person_id, actor=cli_actor())
+    click.echo(_("Erased: %(documents)s documents, %(objections)s objections.", **counts))
 
 
 COMMANDS = (recruitment_cmd,)

@@ -24,6 +24,6 @@ def init_app(app: Flask, rt: Runtime) -> None:
 
 
 def register_commands(group: click.Group) -> None:
-    """``recruitment create|formation|document|export``."""
+    """``recruitment create|edit|formation|document|announce|export|purge|expire|erasures|erase``."""
     for command in COMMANDS:
         group.add_command(command)

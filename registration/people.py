@@ -93,6 +93,7 @@ def register(
         raise AppError("nik_taken", _("This NIK already has an account. Sign in instead."), 409)
     if session.scalar(select(ApplicantAccount.id).where(ApplicantAccount.login_fp == login_fp)) is not None:
         raise AppError("login_taken", _("This email address or mobile number already has an account."), 409)
+    password_hash = hash_password(password)  # argon2 is slow on purpose: before any write (SQLite's one writer)
     now = clock.now()
     fields = {"nik": parsed.number, "name": name, "birth_date": birth_date.isoformat(), "sex": parsed.sex,
               "email": login if "@" in login else "", "phone": "" if "@" in login else login,
@@ -102,7 +103,7 @@ def register(
     session.flush()
     account = ApplicantAccount(
         person_id=person.id, login_fp=login_fp, login_sealed=cipher.seal(login_aad(login_fp), login),
-        password_hash=hash_password(password), code_attempts=0, session_epoch=0, created_at=now,
+        password_hash=password_hash, code_attempts=0, session_epoch=0, created_at=now,
     )
     session.add(account)
     session.flush()

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ground import audit, clock
 from ground.errors import AppError
 from ground.files import KINDS  # the only uploads accepted
 from ground.i18n import _
-from ground.models.registration import Formation, Recruitment, Requirement
+from ground.models.registration import Application, Formation, Recruitment, Requirement
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 PATH_RE = re.compile(r"^[a-z][a-z_]{1,30}$")
@@ -45,19 +45,43 @@ def _code(value: str) -> str:
     return value
 
 
-def create(session: Session, code: str, name: str, opens_at: datetime, closes_at: datetime, *, actor: str) -> int:
-    """A new recruitment; refused when the code is taken or the period is empty."""
-    code = _code(code)
+def _period(opens_at: datetime, closes_at: datetime, retain_until: datetime | None) -> None:
     if closes_at <= opens_at:
         raise AppError("bad_period", _("The registration must close after it opens."))
+    if retain_until is not None and retain_until <= closes_at:
+        raise AppError("bad_retention", _("Applicants' data must be kept at least until the registration closes."))
+
+
+def create(session: Session, code: str, name: str, opens_at: datetime, closes_at: datetime, *, actor: str,
+           retain_until: datetime | None = None) -> int:
+    """A new recruitment; refused when the code is taken or the period is empty. ``retain_until``: when the
+    applicants' personal data of this recruitment are erased (``recruitment expire``)."""
+    code = _code(code)
+    _period(opens_at, closes_at, retain_until)
     if session.scalar(select(Recruitment.id).where(Recruitment.code == code)) is not None:
         raise AppError("duplicate_recruitment", _("A recruitment %(code)s exists already.", code=code), 409)
     row = Recruitment(code=code, name=name.strip() or code, opens_at=opens_at, closes_at=closes_at,
-                      created_at=clock.now())
+                      retain_until=retain_until, created_at=clock.now())
     session.add(row)
     session.flush()
     audit.record(session, "recruitment.created", actor=actor, recruitment=code)
     return row.id
+
+
+def edit(session: Session, code: str, *, name: str | None = None, opens_at: datetime | None = None,
+         closes_at: datetime | None = None, retain_until: datetime | None = None, actor: str) -> None:
+    """Change a recruitment's title, period or retention date (what is not given stays)."""
+    rec = by_code(session, code)
+    opens, closes = opens_at or rec.opens_at, closes_at or rec.closes_at
+    keep = retain_until if retain_until is not None else rec.retain_until
+    _period(opens, closes, keep)
+    changed = {k: v for k, v in (("name", name), ("opens_at", opens_at), ("closes_at", closes_at),
+                                  ("retain_until", retain_until)) if v is not None}
+    if "name" in changed:
+        changed["name"] = (name or "").strip() or rec.code
+    for key, value in changed.items():
+        setattr(rec, key, value)
+    audit.record(session, "recruitment.edited", actor=actor, recruitment=rec.code, fields=sorted(changed))
 
 
 def by_code(session: Session, code: str) -> Recruitment:
@@ -69,8 +93,9 @@ def by_code(session: Session, code: str) -> Recruitment:
 
 
 def add_formation(session: Session, recruitment: str, code: str, name: str, quota: int, education: str,
-                  entry_paths: list[str], *, actor: str) -> int:
-    """A formation of the recruitment (quota at least 1; entry paths like general, cum_laude, disability)."""
+                  entry_paths: list[str], *, actor: str, replace: bool = False) -> int:
+    """A formation of the recruitment (quota at least 1; entry paths like general, cum_laude, disability);
+    ``replace`` changes an existing one instead of refusing it."""
     rec = by_code(session, recruitment)
     code = _code(code)
     if quota < 1:
@@ -78,7 +103,13 @@ def add_formation(session: Session, recruitment: str, code: str, name: str, quot
     paths = list(dict.fromkeys(entry_paths or ["general"]))
     if not all(PATH_RE.match(p) for p in paths):
         raise AppError("bad_entry_path", _("Entry paths are codes like general or cum_laude."))
-    if session.scalar(select(Formation.id).where(Formation.recruitment_id == rec.id, Formation.code == code)):
+    old = session.scalar(select(Formation).where(Formation.recruitment_id == rec.id, Formation.code == code))
+    if old is not None and replace:
+        old.name, old.quota, old.education, old.entry_paths = name.strip() or code, quota, education.strip(), paths
+        audit.record(session, "recruitment.formation_changed", actor=actor, recruitment=rec.code, formation=code,
+                     quota=quota, entry_paths=paths)
+        return old.id
+    if old is not None:
         raise AppError("duplicate_formation", _("The formation %(code)s exists already.", code=code), 409)
     row = Formation(recruitment_id=rec.id, code=code, name=name.strip() or code, quota=quota,
                     education=education.strip(), entry_paths=paths)
@@ -119,6 +150,20 @@ def view(session: Session, rec: Recruitment) -> RecruitmentView:
         [{"id": r.id, "code": r.code, "name": r.name, "kinds": list(r.kinds), "max_bytes": r.max_bytes}
          for r in reqs],
     )
+
+
+def listing(session: Session) -> list[dict[str, Any]]:
+    """Every recruitment, newest first, with its applications counted by state (draft, submitted, MS, TMS)."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = session.execute(select(Application.recruitment_id, Application.state, Application.result, func.count())
+                           .group_by(Application.recruitment_id, Application.state, Application.result))
+    for rec_id, state, result, n in rows:
+        c = counts.setdefault(rec_id, {})
+        key = result if state == "submitted" and result else state
+        c[key] = c.get(key, 0) + n
+    return [{"code": r.code, "name": r.name, "opens_at": r.opens_at, "closes_at": r.closes_at,
+             "retain_until": r.retain_until, "counts": counts.get(r.id, {})}
+            for r in session.scalars(select(Recruitment).order_by(Recruitment.created_at.desc(), Recruitment.code))]
 
 
 def open_now(session: Session) -> list[RecruitmentView]:

@@ -14,6 +14,7 @@ from ground.i18n import _
 from ground.models.registration import (
     Application,
     Formation,
+    Objection,
     Person,
     Recruitment,
     Requirement,
@@ -43,6 +44,30 @@ def queue(session: Session) -> list[dict[str, Any]]:
     return [{"id": a.id, "number": a.number, "recruitment": code, "formation": formation or "",
              "submitted_at": a.submitted_at, "marked": n, "total": totals.get(a.recruitment_id, 0), "result": a.result}
             for a, code, formation, n in rows]
+
+
+STATES = ("draft", "undecided", "MS", "TMS", "objected")  # the console's lists of a recruitment's applications
+
+
+def by_state(session: Session, recruitment_id: int, state: str) -> list[dict[str, Any]]:
+    """A recruitment's applications in one of ``STATES``, in number order (no personal fields)."""
+    query = (select(Application, Formation.name).outerjoin(Formation, Formation.id == Application.formation_id)
+             .where(Application.recruitment_id == recruitment_id).order_by(Application.number))
+    if state == "draft":
+        query = query.where(Application.state == "draft")
+    elif state == "undecided":
+        query = query.where(Application.state == "submitted", Application.result.is_(None))
+    elif state in ("MS", "TMS"):
+        query = query.where(Application.state == "submitted", Application.result == state)
+    elif state == "objected":
+        query = query.where(Application.id.in_(select(Objection.application_id)))
+    else:
+        raise AppError("bad_state", _("Choose one of: %(states)s.", states=", ".join(STATES)))
+    objected = set(session.scalars(select(Objection.application_id).join(
+        Application, Application.id == Objection.application_id).where(Application.recruitment_id == recruitment_id)))
+    return [{"id": a.id, "number": a.number, "formation": f or "", "entry_path": a.entry_path, "state": a.state,
+             "result": a.result, "submitted_at": a.submitted_at, "objected": a.id in objected}
+            for a, f in session.execute(query)]
 
 
 def _submitted(session: Session, application_id: int) -> Application:

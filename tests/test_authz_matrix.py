@@ -353,6 +353,32 @@ HTTP |= {  # exam sessions in the console (issue 15): the demo exam has no sessi
     ("POST", "/staff/reset/<token>"): ("/staff/reset/NOPE", {}, cells(404, anonymous=(403, "csrf_failed"),
                                                                        candidate=(403, "csrf_failed"))),
 }
+# the console's recruitment pages and the portal's announcements and erasure request (issue 17, lane l17): a form
+# without its times is refused on the page; an unknown recruitment or person is a 404; the published lists are public
+NO_RECRUITMENT = console_page((404, "unknown_recruitment"))
+HTTP |= {
+    ("GET", "/committee/recruitments/"): ("/committee/recruitments/", None, console_page(200)),
+    ("POST", "/committee/recruitments/"): ("/committee/recruitments/", {}, CONSOLE_FORM_ERROR),
+    ("POST", "/committee/recruitments/erasure/<int(max=2147483647):person_id>"): (
+        "/committee/recruitments/erasure/1", {}, console_page(404)),
+    ("GET", "/committee/recruitments/<code>"): ("/committee/recruitments/NOPE", None, NO_RECRUITMENT),
+    ("POST", "/committee/recruitments/<code>"): ("/committee/recruitments/NOPE", {}, NO_RECRUITMENT),
+    ("POST", "/committee/recruitments/<code>/formations"): (
+        "/committee/recruitments/NOPE/formations", {}, NO_RECRUITMENT),
+    ("POST", "/committee/recruitments/<code>/documents"): (
+        "/committee/recruitments/NOPE/documents", {}, NO_RECRUITMENT),
+    ("POST", "/committee/recruitments/<code>/announce"): (
+        "/committee/recruitments/NOPE/announce", {}, NO_RECRUITMENT),
+    ("POST", "/committee/recruitments/<code>/expire"): ("/committee/recruitments/NOPE/expire", {}, NO_RECRUITMENT),
+    ("GET", "/daftar/pengumuman"): ("/daftar/pengumuman", None, anyone(200)),
+    ("GET", "/daftar/pengumuman/<code>/<name>"): (
+        "/daftar/pengumuman/NOPE/result.pdf", None, anyone((404, "unknown_announcement"))),
+    ("POST", "/daftar/account/erasure"): ("/daftar/account/erasure", {}, PORTAL_PAGE),
+    ("GET", "/verifikasi/applications/<int(max=2147483647):application_id>/objection/attachment"): (
+        "/verifikasi/applications/1/objection/attachment", None,
+        cells((302, "/staff/login"), other_proctor=403, proctor=403, committee=(404, "unknown_document"),
+              admin=(404, "unknown_document"))),
+}
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ class Person(Base):
     sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {nik, name, birth_date, sex, phone, email, education, ...}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the person's erasure request (UU PDP: right to erasure) and when the committee carried it out
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ApplicantAccount(Base):
@@ -65,6 +68,7 @@ class Recruitment(Base):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retain_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # applicants' data kept until
 
 
 class Formation(Base):
@@ -182,6 +186,7 @@ class Objection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("reg_applications.id", ondelete="CASCADE"), unique=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"text": ..., "answer": ...}
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a StoredFile, verifiers only
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # None until answered
     answered_by: Mapped[str | None] = mapped_column(String(128), nullable=True)

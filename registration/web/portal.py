@@ -15,7 +15,7 @@ from ground.errors import AppError
 from ground.i18n import _
 from ground.runtime import runtime
 from ground.staff.auth import check_csrf
-from registration import announcements, applications, card, people, recruitments, summary
+from registration import announcements, applications, card, people, recruitments, retention, summary
 from registration.senders import sender
 from registration.web import signin
 from registration.web.signin import applicant_required, current_applicant, signed_in
@@ -72,8 +72,15 @@ def register_form() -> Any:
         password = request.form.get("password", "")
         if password != request.form.get("password2", ""):
             raise AppError("password_mismatch", _("The two passwords differ."))
-        who = _db(lambda s: people.register(s, nik=form["nik"], name=form["name"], birth_date=born,
-                                            login=form["login"], password=password, sender=sender()))
+        send = sender(runtime().config)
+        db_url = runtime().db_url
+
+        def work() -> people.Applicant:
+            with db.session_scope(db_url) as s:
+                return people.register(s, nik=form["nik"], name=form["name"], birth_date=born, login=form["login"],
+                                       password=password, sender=send)
+
+        who = signin.hashing(work)
     except AppError as err:
         return _form_error("portal_register.html", err, form=form)
     signin.start(who)
@@ -109,7 +116,11 @@ def resend_code() -> Any:
         count()
     except AppError as err:
         return _form_error("portal_verify.html", err, sent=False)
-    _db(lambda s: people.resend_code(s, who.account_id, sender()))
+    send = sender(runtime().config)
+    try:
+        _db(lambda s: people.resend_code(s, who.account_id, send))
+    except AppError as err:
+        return _form_error("portal_verify.html", err, sent=False)
     return redirect(url_for("registration.verify_page", sent=1))
 
 
@@ -146,7 +157,8 @@ def _account_view(s: Session, who: people.Applicant) -> dict[str, Any]:
         assert row is not None
         state = applications.status(s, applications.application_for(s, who, row, create=False))
         apps.append({"recruitment": rec, **state})
-    return {"person": people.person_fields(s, who.person_id), "recruitments": apps}
+    return {"person": people.person_fields(s, who.person_id), "recruitments": apps,
+            "erasure_requested": retention.erasure_requested(s, who.person_id)}
 
 
 @bp.get("/account")
@@ -171,6 +183,18 @@ def profile_form() -> Any:
     return redirect(url_for("registration.account", saved=1))
 
 
+@bp.post("/account/erasure")
+@applicant_required
+def erasure_form() -> Any:
+    """Ask the committee to erase one's personal data (it confirms; what a signed list named stays)."""
+    who = signed_in()
+    if request.form.get("confirm") != "1":
+        err = AppError("not_confirmed", _("Tick the box to confirm you want your data erased."))
+        return _form_error("portal_account.html", err, saved=False, **_db(lambda s: _account_view(s, who)))
+    _db(lambda s: retention.request_erasure(s, who))
+    return redirect(url_for("registration.account", saved=1))
+
+
 @bp.get("/account/data.json")
 @applicant_required
 def own_data() -> Response:
@@ -189,7 +213,8 @@ def _apply_view(s: Session, who: people.Applicant, code: str) -> dict[str, Any]:
     window = shown.objections_until if shown is not None else None
     return {"rec": rec, "open": rec.is_open(clock.now()), **applications.status(s, app),
             "objection": announcements.objection_of(s, app.id) if app is not None else None,
-            "objections_until": window, "may_object": window is not None and clock.now() < window}
+            "objections_until": window, "may_object": window is not None and clock.now() < window,
+            "max_attachment": announcements.MAX_ATTACHMENT}
 
 
 def _apply(code: str, action: Any, notice: str) -> Any:
@@ -255,8 +280,9 @@ def submit_form(code: str) -> Any:
 @bp.post("/r/<code>/objection")
 @applicant_required
 def objection_form(code: str) -> Any:
-    text = request.form.get("text", "")
-    return _apply(code, lambda s, who: announcements.object_to(s, who, code, text), "objection")
+    text, file = request.form.get("text", ""), request.files.get("file")
+    attachment = applications.Upload(file.read(), file.filename or "") if file is not None else None
+    return _apply(code, lambda s, who: announcements.object_to(s, who, code, text, attachment), "objection")
 
 
 @bp.get("/r/<code>/summary.pdf")
@@ -278,6 +304,30 @@ def card_pdf(code: str) -> Response:
     pdf = _db(lambda s: card.for_applicant(s, who, code, data_dir))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="kartu-ujian-{code}.pdf"', "Cache-Control": "no-store"})
+
+
+PUBLISHED = {"csv": "text/csv", "pdf": "application/pdf", "csv.sig": "application/json",
+             "pdf.sig": "application/json"}
+
+
+@bp.get("/pengumuman")
+def announcements_page() -> Any:
+    """The signed MS/TMS and final lists, each as PDF and CSV with its .sig, and where to check them."""
+    return render_template("portal_announcements.html", lists=_db(announcements.published_lists))
+
+
+@bp.get("/pengumuman/<code>/<name>")
+def announcement_file(code: str, name: str) -> Response:
+    """One published list or its signature (``result.pdf``, ``final.csv.sig``…), as a download; 404 for anything
+    not announced."""
+    stage, _dot, ext = name.partition(".")
+    known = {(a["code"], a["stage"]) for a in _db(announcements.published_lists)}
+    path = announcements.published(runtime().config.data_dir, code, stage, ext)
+    if (code, stage) not in known or ext not in PUBLISHED or not path.is_file():
+        raise AppError("unknown_announcement", _("No such announcement."), 404)
+    return Response(path.read_bytes(), mimetype=PUBLISHED[ext], headers={
+        "Content-Disposition": f'attachment; filename="{path.name}"', "Cache-Control": "public, max-age=300",
+        "X-Content-Type-Options": "nosniff"})
 
 
 file_response = files.download  # an uploaded file as a download only (ground/files.py)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -20,6 +21,15 @@ from registration.people import Applicant
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_KEY = "applicant"  # [account id, session epoch]
+# argon2 takes 64 MiB per hash (the library's defaults): at most this many sign-ups and sign-ins hash at once in a
+# process, so a burst of applicants queues instead of multiplying the server's memory (gevent's semaphore under serve)
+HASHING = threading.BoundedSemaphore(4)
+
+
+def hashing(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` (which hashes or checks a password) on the thread pool, a few at a time."""
+    with HASHING:
+        return run_blocking(fn)
 
 
 def current_applicant() -> Applicant | None:
@@ -107,7 +117,7 @@ def sign_in(login: str, password: str) -> Applicant:
             return people.authenticate(s, login, password)
 
     try:
-        who = run_blocking(attempt)
+        who = hashing(attempt)
     except AppError as err:
         if err.code == "bad_credentials":
             guard.failed(key, address)

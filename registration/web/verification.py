@@ -47,16 +47,11 @@ def _detail(s: Any, application_id: int) -> dict[str, Any]:
     return {**selection.detail(s, application_id), "objection": announcements.objection_of(s, application_id)}
 
 
-@bp.post("/applications/<int(max=2147483647):application_id>/requirements/<int(max=2147483647):requirement_id>")
-@staff_required(*ROLES)
-def mark(application_id: int, requirement_id: int) -> Any:
-    actor = signed_in_staff().actor
-    met = request.form.get("met")
+def _change(application_id: int, work: Any) -> Any:
+    """Run one change to the application; a refusal re-renders its page with the reason (a 404 stays a 404), a
+    success returns to it."""
     try:
-        if met not in ("1", "0"):
-            raise AppError("bad_mark", _("Choose met or not met."))
-        _db(lambda s: selection.mark(s, application_id, requirement_id, met == "1", request.form.get("reason", ""),
-                                     actor=actor))
+        _db(work)
     except AppError as err:
         if err.status == 404:
             raise
@@ -64,6 +59,25 @@ def mark(application_id: int, requirement_id: int) -> Any:
                                a=_db(lambda s: _detail(s, application_id)))
         return page, err.status
     return redirect(url_for("verification.application", application_id=application_id))
+
+
+def _choice(value: str | None, code: str, message: str) -> bool:
+    """A two-way form choice ("1" or "0"), or the refusal naming what to choose."""
+    if value not in ("1", "0"):
+        raise AppError(code, message)
+    return value == "1"
+
+
+@bp.post("/applications/<int(max=2147483647):application_id>/requirements/<int(max=2147483647):requirement_id>")
+@staff_required(*ROLES)
+def mark(application_id: int, requirement_id: int) -> Any:
+    actor, reason, choice = signed_in_staff().actor, request.form.get("reason", ""), request.form.get("met")
+
+    def work(s: Any) -> Any:
+        met = _choice(choice, "bad_mark", _("Choose met or not met."))
+        return selection.mark(s, application_id, requirement_id, met, reason, actor=actor)
+
+    return _change(application_id, work)
 
 
 @bp.post("/applications/<int(max=2147483647):application_id>/requirements/<int(max=2147483647):requirement_id>"
@@ -72,35 +86,27 @@ def mark(application_id: int, requirement_id: int) -> Any:
 def confirm(application_id: int, requirement_id: int) -> Any:
     """A second verifier confirms a mark."""
     actor = signed_in_staff().actor
-    try:
-        _db(lambda s: selection.confirm(s, application_id, requirement_id, actor=actor))
-    except AppError as err:
-        if err.status == 404:
-            raise
-        page = render_template("verify_application.html", error=err.message,
-                               a=_db(lambda s: _detail(s, application_id)))
-        return page, err.status
-    return redirect(url_for("verification.application", application_id=application_id))
+    return _change(application_id, lambda s: selection.confirm(s, application_id, requirement_id, actor=actor))
 
 
 @bp.post("/applications/<int(max=2147483647):application_id>/objection")
 @staff_required("committee", "admin")
 def answer_objection(application_id: int) -> Any:
     """The committee's answer to an objection (accepted: the application becomes MS)."""
-    actor = signed_in_staff().actor
-    accepted = request.form.get("accepted")
-    try:
-        if accepted not in ("1", "0"):
-            raise AppError("bad_answer", _("Accept or reject the objection."))
-        _db(lambda s: announcements.answer(s, application_id, accepted == "1", request.form.get("answer", ""),
-                                           actor=actor))
-    except AppError as err:
-        if err.status == 404:
-            raise
-        page = render_template("verify_application.html", error=err.message,
-                               a=_db(lambda s: _detail(s, application_id)))
-        return page, err.status
-    return redirect(url_for("verification.application", application_id=application_id))
+    actor, text, choice = signed_in_staff().actor, request.form.get("answer", ""), request.form.get("accepted")
+
+    def work(s: Any) -> Any:
+        accepted = _choice(choice, "bad_answer", _("Accept or reject the objection."))
+        return announcements.answer(s, application_id, accepted, text, actor=actor)
+
+    return _change(application_id, work)
+
+
+@bp.get("/applications/<int(max=2147483647):application_id>/objection/attachment")
+@staff_required(*ROLES)
+def objection_attachment(application_id: int) -> Response:
+    """The objection's attachment: verifiers and the committee only, as a download."""
+    return file_response(*_db(lambda s: announcements.attachment(s, application_id)))
 
 
 @bp.get("/documents/<int(max=2147483647):doc_id>")

@@ -97,6 +97,19 @@ PLAIN |= {  # no body, no path value
     ("POST", "/daftar/verify/resend"), ("POST", "/daftar/logout"), ("GET", "/daftar/account"),
     ("GET", "/daftar/account/data.json"), ("GET", "/verifikasi/"),
 }
+# the console's recruitment pages, the portal's announcements and erasure request (issue 17, lane l17)
+FORM_ROUTES += ["/committee/recruitments/", "/committee/recruitments/{code}",
+                "/committee/recruitments/{code}/formations", "/committee/recruitments/{code}/documents",
+                "/committee/recruitments/{code}/announce",
+                "/committee/recruitments/{code}/expire"]
+GET_ROUTES += ["/committee/recruitments/{code}"]
+PORTAL_GET |= {
+    "/daftar/pengumuman/{v}/result.pdf": "/daftar/pengumuman/<code>/<name>",
+    "/verifikasi/applications/{v}/objection/attachment": "/verifikasi/applications/" + INT.format("application_id")
+    + "/objection/attachment",
+}
+PORTAL_FORM |= {"/committee/recruitments/erasure/{v}": "/committee/recruitments/erasure/" + INT.format("person_id")}
+PLAIN |= {("GET", "/committee/recruitments/"), ("GET", "/daftar/pengumuman"), ("POST", "/daftar/account/erasure")}
 
 # objections (issue 16): the candidates' page and the committee's
 FORM_ROUTES += ["/sanggah", "/sanggah/status", "/committee/results/{code}/objections/window",

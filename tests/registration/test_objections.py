@@ -5,6 +5,7 @@ accepted objection makes the application MS; the signed final list waits for the
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from ground.models.registration import Application, Objection, Person, StoredFil
 from ground.staff.accounts import create_staff
 from registration import announcements, retention, selection
 from scoring.signing import verify_file
-from tests.registration.factory import MAN, PASSWORD, WOMAN
+from tests.registration.factory import MAN, PASSWORD, WOMAN, jpeg
 from tests.registration.test_selection import STAFF_PASSWORD, submitted
 
 REC = "CPNS-2026"
@@ -53,18 +54,20 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
     app, a, b = world
     url = app.extensions["exam_engine"].db_url
     key = load_signing_key(tmp_path)
-    out, final = tmp_path / "hasil.csv", tmp_path / "final.csv"
+    out, final = (announcements.published(tmp_path, REC, stage, "csv") for stage in ("result", "final"))
     until = clock.now() + timedelta(days=3)
     with db.session_scope(url) as s:
         with pytest.raises(AppError) as undecided:
-            announcements.announce_result(s, REC, out, until, key, actor="cli:ketua")
+            announcements.announce_result(s, REC, tmp_path, until, key, actor="cli:ketua")
         assert undecided.value.code == "undecided" and len(undecided.value.details["problems"]) == 2
         for app_id, photo_ok in ((a, False), (b, True)):
             for r in selection.detail(s, app_id)["requirements"]:
                 met = photo_ok or r["code"] != "foto"
                 selection.mark(s, app_id, r["id"], met, "" if met else "Latar foto bukan merah", actor="staff:v")
-        assert announcements.announce_result(s, REC, out, until, key, actor="cli:ketua") == 2
+        assert announcements.announce_result(s, REC, tmp_path, until, key, actor="cli:ketua") == 2
     assert verify_file(out, key.public_key()).sha256
+    pdf = out.with_suffix(".pdf")  # the same list as PDF, signed too, for the portal's announcement page
+    assert pdf.read_bytes()[:4] == b"%PDF" and verify_file(pdf, key.public_key()).sha256
     listed = {r["registration_number"]: r for r in rows(out)}
     assert listed["CPNS-2026-000001"]["result"] == "TMS" and "Pas foto: Latar foto bukan merah" in listed[
         "CPNS-2026-000001"]["reasons"]
@@ -80,7 +83,7 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
             retention.purge(s, REC, actor="cli:ketua")
         assert early.value.code == "not_final"
         with pytest.raises(AppError) as still_open:
-            announcements.announce_final(s, REC, final, key, actor="cli:ketua")
+            announcements.announce_final(s, REC, tmp_path, key, actor="cli:ketua")
         assert still_open.value.code == "objections_open"
 
     # the TMS applicant objects in the portal (the MS one may not)
@@ -95,8 +98,18 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
     assert r.status_code == 400 and "10 sampai 2000 karakter" in r.get_data(as_text=True)
     assert c.post(f"/daftar/r/{REC}/objection", data={"text": "Foto saya berlatar merah, lihat ulang."}
                   ).status_code == 403
-    r = c.post(f"/daftar/r/{REC}/objection", data={"csrf_token": token, "text": "Foto saya berlatar merah, lihat."})
+    r = c.post(f"/daftar/r/{REC}/objection", data={"csrf_token": token, "text": "Foto saya berlatar merah, lihat.",
+                                                    "file": (io.BytesIO(b"<html>bukan foto</html>"), "foto.jpg")})
+    assert r.status_code == 415 and "Lampiran harus berupa berkas PDF / JPEG" in r.get_data(as_text=True)
+    big = jpeg() + b"\0" * announcements.MAX_ATTACHMENT
+    r = c.post(f"/daftar/r/{REC}/objection", data={"csrf_token": token, "text": "Foto saya berlatar merah, lihat.",
+                                                    "file": (io.BytesIO(big), "foto.jpg")})
+    assert r.status_code == 413 and "Lampiran paling besar 2048 KB" in r.get_data(as_text=True)
+    photo = jpeg((90, 120))
+    r = c.post(f"/daftar/r/{REC}/objection", data={"csrf_token": token, "text": "Foto saya berlatar merah, lihat.",
+                                                    "file": (io.BytesIO(photo), "foto-asli.jpg")})
     assert r.status_code == 302
+    assert 'id="objection-attached"' in c.get(f"/daftar/r/{REC}").get_data(as_text=True)
     r = c.post(f"/daftar/r/{REC}/objection", data={"csrf_token": token, "text": "Sekali lagi, mohon dilihat ulang."})
     assert r.status_code == 409 and "sudah mengajukan sanggah" in r.get_data(as_text=True)
     assert "Panitia belum menjawab." in c.get(f"/daftar/r/{REC}").get_data(as_text=True)
@@ -107,6 +120,9 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
         client.environ_base["HTTP_X_CSRF_TOKEN"] = r.json["csrf_token"]
     seen = verifier.get(f"/verifikasi/applications/{a}").get_data(as_text=True)
     assert "Foto saya berlatar merah, lihat." in seen and 'id="answer-form"' not in seen
+    attached = verifier.get(f"/verifikasi/applications/{a}/objection/attachment")  # verifiers only, as a download
+    assert attached.data == photo and attached.headers["Content-Disposition"].startswith("attachment")
+    assert c.get(f"/verifikasi/applications/{a}/objection/attachment").status_code == 302  # not the applicant
     assert verifier.post(f"/verifikasi/applications/{a}/objection", data={"accepted": "1", "answer": "x"}
                          ).status_code == 403
     r = committee.post(f"/verifikasi/applications/{a}/objection", data={"accepted": "1", "answer": ""})
@@ -121,6 +137,8 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
     with db.session_scope(url) as s:
         sealed = s.scalar(select(Objection.sealed))
         assert b"berlatar" not in sealed  # the objection and its answer are sealed like the person
+        stored = s.get(StoredFile, s.scalar(select(Objection.attachment_sha256)))
+        assert stored.mime == "image/jpeg" and photo not in stored.sealed  # sealed like the uploads
         assert s.get(Application, a).result == "MS"
         actions = [e for e in s.scalars(select(AuditEvent.action).where(AuditEvent.action.in_(
             ["application.objected", "selection.objection_answered", "selection.announced"])))]
@@ -128,16 +146,16 @@ def test_announce_object_answer_and_the_final_list(world: tuple[Flask, int, int]
     clock.freeze(until + timedelta(seconds=1))
     try:
         with db.session_scope(url) as s:
-            assert announcements.announce_final(s, REC, final, key, actor="cli:ketua") == 2
+            assert announcements.announce_final(s, REC, tmp_path, key, actor="cli:ketua") == 2
             with pytest.raises(AppError):
-                announcements.announce_final(s, REC, final, key, actor="cli:ketua")
+                announcements.announce_final(s, REC, tmp_path, key, actor="cli:ketua")
     finally:
         clock.reset()
     assert [r["registration_number"] for r in rows(final)] == ["CPNS-2026-000001", "CPNS-2026-000002"]
     assert verify_file(final, key.public_key()).sha256
 
-    with db.session_scope(url) as s:  # retention after the final list: 4 documents in 3 files (one photo shared)
-        assert retention.purge(s, REC, actor="cli:ketua") == {"documents": 4, "files": 3, "objections": 1,
+    with db.session_scope(url) as s:  # retention: 4 documents in 3 files (a photo shared), 1 attachment
+        assert retention.purge(s, REC, actor="cli:ketua") == {"documents": 4, "files": 4, "objections": 1,
                                                               "applications": 2}
         assert s.scalar(select(func.count()).select_from(StoredFile)) == 0
         assert s.get(Application, a).result == "MS" and s.scalar(select(func.count()).select_from(Person)) == 2

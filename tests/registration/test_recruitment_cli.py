@@ -14,7 +14,7 @@ from exam_engine.cli import main
 from ground import db
 from ground.models import AuditEvent
 from ground.models.registration import Formation, Recruitment, Requirement
-from registration import people
+from registration import people, retention
 from tests.registration.factory import WOMAN, register
 
 
@@ -61,6 +61,35 @@ def test_a_recruitment_from_the_shell(run: Callable[..., Result]) -> None:
     assert empty.exit_code != 0 and "at least 1" in empty.output
     gif = run("recruitment", "document", "CPNS-2026", "ktp", "--type", "gif", "--max-kb", "100")
     assert gif.exit_code != 0
+    assert run("recruitment", "formation", "CPNS-2026", "PK-02", "--quota", "5", "--path", "general",
+               "--update").exit_code == 0
+    edited = run("recruitment", "edit", "CPNS-2026", "--closes", "2027-01-15T16:00+07:00", "--retain-until",
+                 "2026-12-01T00:00+07:00")
+    assert edited.exit_code != 0 and "at least until the registration closes" in edited.output
+    assert run("recruitment", "edit", "CPNS-2026", "--closes", "2027-01-15T16:00+07:00", "--retain-until",
+               "2028-01-15T00:00+07:00").exit_code == 0
+    early = run("recruitment", "expire", "CPNS-2026", "--yes")
+    assert early.exit_code != 0 and "has not passed" in early.output
+    with db.session_scope(run.url) as s:  # type: ignore[attr-defined]
+        rec = s.scalar(select(Recruitment))
+        assert rec.closes_at.isoformat() == "2027-01-15T09:00:00+00:00" and rec.retain_until.year == 2028
+        assert s.scalar(select(Formation).where(Formation.code == "PK-02")).quota == 5
+
+
+def test_erasure_requests_from_the_shell(run: Callable[..., Result]) -> None:
+    assert run("init").exit_code == 0
+    with db.session_scope(run.url) as s:  # type: ignore[attr-defined]
+        who = register(s, WOMAN, "siti@contoh.id")
+    assert run("recruitment", "erase", str(who.person_id)).exit_code != 0  # nobody asked
+    with db.session_scope(run.url) as s:  # type: ignore[attr-defined]
+        retention.request_erasure(s, who)
+    listed = run("recruitment", "erasures")
+    assert listed.exit_code == 0 and listed.output.startswith(f"{who.person_id}\t")
+    done = run("recruitment", "erase", str(who.person_id))
+    assert done.exit_code == 0 and "Erased" in done.output, done.output
+    assert run("recruitment", "erasures").output == ""
+    again = run("recruitment", "erase", str(who.person_id))
+    assert again.exit_code != 0 and "erased already" in again.output
 
 
 def test_people_survive_a_master_key_rotation(run: Callable[..., Result]) -> None:
@@ -76,7 +105,7 @@ def test_people_survive_a_master_key_rotation(run: Callable[..., Result]) -> Non
 def test_announcements_from_the_shell(run: Callable[..., Result], tmp_path: Path) -> None:
     assert run("recruitment", "create", "R", "--opens", "2026-11-01T08:00+07:00", "--closes",
                "2026-12-31T23:59+07:00").exit_code == 0
-    out = tmp_path / "hasil.csv"
+    out = tmp_path / "pengumuman"
     missing = run("recruitment", "announce", "R", "--stage", "result", "--out", str(out))
     assert missing.exit_code != 0 and "--objections-until" in missing.output
     early = run("recruitment", "announce", "R", "--stage", "final", "--out", str(out))
@@ -84,4 +113,5 @@ def test_announcements_from_the_shell(run: Callable[..., Result], tmp_path: Path
     done = run("recruitment", "announce", "R", "--stage", "result", "--objections-until", "2099-01-01T00:00+07:00",
                "--out", str(out))
     assert done.exit_code == 0 and "0 applicants listed" in done.output
-    assert run("verify", str(out)).exit_code == 0  # signed like every announcement
+    for name in ("seleksi-R-result.csv", "seleksi-R-result.pdf"):  # signed like every announcement
+        assert run("verify", str(out / name)).exit_code == 0

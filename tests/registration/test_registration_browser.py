@@ -1,9 +1,11 @@
 """The portal in headless Chromium (issue 17): an applicant registers, verifies with the code from the server's log
 (the log sender), fills the profile, chooses a formation, has a wrongly typed file refused with the reason, uploads,
 submits and downloads the summary; a verifier signs in, opens the application and marks the photo not met with a
-reason; the applicant sees it, objects (sanggah) after the announcement and the committee accepts; exported into the
-demo exam, the applicant downloads the exam card, logs in on the candidate page with its PIN and sits the exam.
-axe-core: 0 WCAG 2.1 AA violations on every portal and verifier page, in Indonesian and in English."""
+reason; the committee, in the console, adds a formation (a taken code refused) and announces the MS/TMS list; the
+applicant sees the result and objects (sanggah) with an attachment; the committee downloads it and accepts, then
+announces the final list, downloaded from the portal's public announcement page; exported into the demo exam, the
+applicant downloads the exam card, logs in on the candidate page with its PIN and sits the exam.
+axe-core: 0 WCAG 2.1 AA violations on every portal, verifier and console page, in Indonesian and in English."""
 
 from __future__ import annotations
 
@@ -14,11 +16,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ground import clock, db
-from ground.crypto import load_signing_key
+from ground import clock, db, zones
 from ground.models import Room
 from ground.staff.accounts import create_staff
-from registration import announcements
 from tests.live import ROOT, LiveServer, finish_on_page, log_in_on_page, start_on_page, wait_until
 from tests.proctor.clients import staff_creds
 from tests.registration.factory import PASSWORD, WOMAN, jpeg, make_recruitment, pdf
@@ -162,24 +162,48 @@ def test_an_applicant_registers_uploads_submits_and_a_verifier_marks(
     assert "Latar belakang foto bukan merah" in page.locator("#req-foto").inner_text()
     shot(page, "registration-result.png")
 
-    # the committee announces (signed list, three days to object); the applicant objects; the committee accepts
-    with db.session_scope(live.db_url) as s:
-        announcements.announce_result(s, "CPNS-2026", live.data_dir / "hasil.csv", clock.now() + timedelta(days=3),
-                                      load_signing_key(live.data_dir), actor="cli:test")
-    page.reload()
-    axe_clean(page, "objection form")
-    page.fill("#objection-text", "Foto saya berlatar merah sesuai ketentuan.")
-    page.click("#object")
-    page.wait_for_selector("#objection")
-    assert "Panitia belum menjawab." in page.locator("#objection").inner_text()
-    committee = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    # the committee, in the console, adds a formation and announces (signed list, half an hour to object); the
+    # applicant objects with an attachment; the committee reads it beside the application and accepts; once the window
+    # closed it announces the final list, published signed on the portal's public announcement page
+    committee = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     committee.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    committee.goto(staff.url)
+    committee.goto(live.url + "/committee/recruitments/CPNS-2026?lang=id")
     username, password = staff_creds(live, "committee")
     committee.fill("#username", username)
     committee.fill("#password", password)
     committee.click("#sign-in")
+    committee.wait_for_selector("#formation-add")
+    assert committee.locator("#nav-recruitments").get_attribute("aria-current") == "page"
+    committee.fill("#f-code", "AK-01")
+    committee.fill("#f-name", "Pranata Komputer Ahli Muda")
+    committee.fill("#f-quota", "2")
+    committee.click("#formation-save")
+    assert committee.locator("#rec-error").inner_text() == "Formasi AK-01 sudah ada."
+    assert committee.locator("#f-name").input_value() == "Pranata Komputer Ahli Muda"  # kept to correct
+    committee.fill("#f-code", "PK-03")
+    committee.click("#formation-save")
+    committee.wait_for_selector("#formation-PK-03")
+    committee.click("#state-TMS")
+    assert "CPNS-2026-" in committee.locator("#application-list").inner_text()
+    axe_clean(committee, "console recruitment")
+    until = zones.local(clock.now() + timedelta(minutes=30), "WIB", "%Y-%m-%dT%H:%M").split()[0]
+    committee.fill("#objections-until", until)
+    committee.click("#announce-result-button")
+    committee.wait_for_selector("#announced-result")
+    shot(committee, "console-recruitment.png")
+    page.reload()
+    axe_clean(page, "objection form")
+    page.fill("#objection-text", "Foto saya berlatar merah sesuai ketentuan.")
+    page.set_input_files("#objection-file", {"name": "foto-asli.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
+    page.click("#object")
+    page.wait_for_selector("#objection")
+    assert "Panitia belum menjawab." in page.locator("#objection").inner_text()
+    assert page.locator("#objection-attached").count() == 1
+    committee.goto(staff.url)
     committee.wait_for_selector("#answer-form")
+    with committee.expect_download() as download:
+        committee.click("#objection-attachment")
+    assert open(download.value.path(), "rb").read(3) == b"\xff\xd8\xff"
     axe_clean(committee, "objection to answer")
     committee.fill("#answer", "Diperiksa ulang: foto memenuhi ketentuan.")
     committee.click("#accept")
@@ -191,6 +215,23 @@ def test_an_applicant_registers_uploads_submits_and_a_verifier_marks(
     assert "Diterima: Diperiksa ulang" in page.locator("#objection").inner_text()
     axe_clean(page, "objection answered")
     shot(page, "registration-objection-accepted.png")
+    live.advance_clock(3600)  # the objection window closed
+    committee.goto(live.url + "/committee/recruitments/CPNS-2026")
+    committee.click("#announce-final-button")
+    committee.wait_for_selector("#announced-final")
+    public = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    public.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    public.goto(live.url + "/daftar/?lang=id")
+    public.click("#to-announcements")
+    public.wait_for_selector("#ann-CPNS-2026-final")
+    axe_clean(public, "announcements")
+    shot(public, "registration-announcements.png")
+    with public.expect_download() as download:
+        public.click("#dl-CPNS-2026-final-pdf")
+    assert download.value.suggested_filename == "seleksi-CPNS-2026-final.pdf"
+    assert open(download.value.path(), "rb").read(4) == b"%PDF"
+    public.goto(live.url + "/daftar/pengumuman?lang=en")
+    axe_clean(public, "announcements in English")
 
     # into the exam: the committee exports the eligible into the demo room and issues papers; the applicant downloads
     # the exam card, logs in on the candidate page with its PIN and sits the exam
@@ -219,5 +260,7 @@ def test_an_applicant_registers_uploads_submits_and_a_verifier_marks(
     finish_on_page(exam)
     exam.wait_for_selector("#result-view:visible")
     shot(exam, "registration-candidate-finished.png")
-    history = page.request.get(live.url + "/daftar/account/data.json").json()["applications"][0]["exam"]
+    mine = page.request.get(live.url + "/daftar/account/data.json")
+    assert "applications" in mine.json(), mine.text()
+    history = mine.json()["applications"][0]["exam"]
     assert history["participant_no"] == number and history["scores"]["total"] is not None  # the person's history
