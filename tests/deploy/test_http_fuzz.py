@@ -123,6 +123,9 @@ PORTAL_FORM |= {"/staff/reset/{v}": "/staff/reset/<token>",
                 "/committee/rooms/staff/{v}/reset-link": "/committee/rooms/staff/<code>/reset-link"}
 PORTAL_GET |= {"/committee/candidates/person/SKD/{v}": "/committee/candidates/person/<code>/<number>",
                "/committee/candidates/person/{v}/1/photo": "/committee/candidates/person/<code>/<number>/photo"}
+# seating the eligible by site (issue 15): a fuzzed exam code, or a fuzzed recruitment in the form
+GET_ROUTES += ["/committee/exams/{code}/seating/"]
+FORM_ROUTES += ["/committee/exams/{code}/seating/preview", "/committee/exams/{code}/seating/"]
 
 json_values = json_values_of(HTTP_KEYS)
 
