@@ -12,6 +12,7 @@ from committee.web.console_results import bp as console_results_bp
 from committee.web.objections import bp as objections_bp
 from committee.web.onboarding import bp as onboarding_bp
 from committee.web.results import bp as results_bp
+from committee.web.seating import bp as seating_bp
 from committee.web.verify import bp as verify_bp
 from ground.i18n import lazy_gettext
 from ground.runtime import Runtime
@@ -51,6 +52,7 @@ def init_app(app: Flask, rt: Runtime) -> None:
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(objections_bp)
     app.register_blueprint(assessment.bp)
+    app.register_blueprint(seating_bp)
     for key, label, endpoint, order in CONSOLE_NAV:
         nav.add_entry(app, key, label, endpoint, order=order)
     nav.set_home(app, console.COMMITTEE, "console.home")

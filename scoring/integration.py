@@ -56,37 +56,38 @@ def resolve_integration(spec: str | Mapping[str, Any] | IntegrationRules | None)
     if spec is None or isinstance(spec, str):
         name = spec or "skd-skb-2024"
         if name not in INTEGRATION_PRESETS:
-            raise RulesError(f"unknown integration preset {name!r} (known: {', '.join(INTEGRATION_PRESETS)})")
+            raise RulesError(_("unknown integration preset %(name)r (known: %(known)s)", name=name,
+                               known=", ".join(INTEGRATION_PRESETS)))
         return INTEGRATION_PRESETS[name]
     fields = set(IntegrationRules.__dataclass_fields__)
     unknown = set(spec) - fields - {"preset"}
     if unknown:
-        raise RulesError(f"unknown integration key(s): {', '.join(sorted(unknown))}")
+        raise RulesError(_("unknown integration key(s): %(keys)s", keys=", ".join(sorted(unknown))))
     base = resolve_integration(spec.get("preset"))
     changes: dict[str, Any] = {}
     for key in ("skd_weight", "skb_weight", "skd_max", "skb_max", "quota_multiplier"):
         if key in spec:
             v = spec[key]
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
-                raise RulesError(f"integration {key} must be a number ≥ 0, got {v!r}")
+                raise RulesError(_("integration %(key)s must be a number ≥ 0, got %(value)r", key=key, value=v))
             changes[key] = float(v)
     if "decimals" in spec:
         d = spec["decimals"]
         if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6:
-            raise RulesError(f"integration decimals must be a whole number 0–6, got {d!r}")
+            raise RulesError(_("integration decimals must be a whole number 0–6, got %(value)r", value=d))
         changes["decimals"] = d
     if "tie_break" in spec:
         tb = spec["tie_break"]
         if not isinstance(tb, list | tuple) or not all(isinstance(k, str) and k for k in tb):
-            raise RulesError("integration tie_break must be a list of key names")
+            raise RulesError(_("integration tie_break must be a list of key names"))
         changes["tie_break"] = tuple(tb)
     if "name" in spec:
         changes["name"] = str(spec["name"])
     rules = replace(base, **changes)
     if rules.skd_weight + rules.skb_weight <= 0:
-        raise RulesError("integration weights must not both be zero")
+        raise RulesError(_("integration weights must not both be zero"))
     if rules.skd_max <= 0 or rules.skb_max <= 0:
-        raise RulesError("integration maxima must be > 0")
+        raise RulesError(_("integration maxima must be > 0"))
     return rules
 
 
@@ -96,9 +97,9 @@ def parse_weights(text: str) -> tuple[float, float]:
     try:
         a, b = (float(p) for p in parts)
     except ValueError as exc:
-        raise RulesError(f"weights must look like 40/60, got {text!r}") from exc
+        raise RulesError(_("weights must look like 40/60, got %(text)r", text=text)) from exc
     if a < 0 or b < 0 or a + b <= 0:
-        raise RulesError(f"weights must be ≥ 0 and not both zero, got {text!r}")
+        raise RulesError(_("weights must be ≥ 0 and not both zero, got %(text)r", text=text))
     return a, b
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ground.i18n import _
+
 GENERAL = "general"
 
 
@@ -47,7 +49,8 @@ class Rules:
         rule = self.paths.get(key)
         if rule is None:
             known = ", ".join(sorted(self.paths))
-            raise RulesError(f"entry path {entry_path!r} has no passing grades in {self.name} (known: {known})")
+            raise RulesError(_("entry path %(path)r has no passing grades in %(rules)s (known: %(known)s)",
+                               path=entry_path, rules=self.name, known=known))
         return rule
 
     @property
@@ -145,7 +148,8 @@ def preset(name: str) -> Rules:
     """A named preset; :class:`RulesError` listing the known names otherwise."""
     rules = PRESETS.get(str(name).strip().lower())
     if rules is None:
-        raise RulesError(f"unknown grading preset {name!r} (known: {', '.join(sorted(PRESETS))})")
+        raise RulesError(_("unknown grading preset %(name)r (known: %(known)s)", name=name,
+                           known=", ".join(sorted(PRESETS))))
     return rules
 
 
@@ -153,10 +157,10 @@ def _number(value: Any, where: str, *, allow_none: bool = False) -> float | None
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RulesError(f"{where} must be a number, got {value!r}")
+        raise RulesError(_("%(where)s must be a number, got %(value)r", where=where, value=value))
     f = float(value)
     if not math.isfinite(f) or f < 0:
-        raise RulesError(f"{where} must be a finite number ≥ 0, got {value!r}")
+        raise RulesError(_("%(where)s must be a finite number ≥ 0, got %(value)r", where=where, value=value))
     return f
 
 
@@ -167,7 +171,8 @@ _OTHER_STAGES = {"integration"}  # read by scoring.store.final from the same Exa
 def _from_mapping(spec: Mapping[str, Any]) -> Rules:
     unknown = set(spec) - _KEYS - _OTHER_STAGES
     if unknown:
-        raise RulesError(f"unknown grading key(s): {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_KEYS))})")
+        raise RulesError(_("unknown grading key(s): %(keys)s (allowed: %(allowed)s)", keys=", ".join(sorted(unknown)),
+                           allowed=", ".join(sorted(_KEYS))))
     base = preset(spec["preset"]) if spec.get("preset") else None
     name = str(spec.get("name") or (base.name if base else "custom"))
     subtests = list(base.subtests) if base else []
@@ -181,13 +186,13 @@ def _from_mapping(spec: Mapping[str, Any]) -> Rules:
         if isinstance(raw, list | tuple):  # just the codes, no thresholds
             raw = {code: {} for code in raw}
         if not isinstance(raw, Mapping) or not raw:
-            raise RulesError("grading 'subtests' must be a non-empty mapping {code: {min, max}} or a list of codes")
+            raise RulesError(_("grading 'subtests' must be a non-empty mapping {code: {min, max}} or a list of codes"))
         if base is None or not set(map(str, raw)) <= set(subtests):  # a new subtest list replaces the preset's
             subtests, maxima, general_min = [], {}, {}
         for code, conf in raw.items():
             code = str(code)
             if not code.strip():
-                raise RulesError("a subtest code is empty")
+                raise RulesError(_("a subtest code is empty"))
             if code not in subtests:
                 subtests.append(code)
             if conf is None:
@@ -195,7 +200,8 @@ def _from_mapping(spec: Mapping[str, Any]) -> Rules:
             if isinstance(conf, int | float) and not isinstance(conf, bool):
                 conf = {"min": conf}
             if not isinstance(conf, Mapping) or set(conf) - {"min", "max"}:
-                raise RulesError(f"grading subtest {code!r} must be a number or {{'min': .., 'max': ..}}, got {conf!r}")
+                raise RulesError(_("grading subtest %(code)r must be a number or {'min': .., 'max': ..}, got %(conf)r",
+                                   code=code, conf=conf))
             if "min" in conf:
                 m = _number(conf["min"], f"subtests.{code}.min", allow_none=True)
                 if m is None:
@@ -212,17 +218,17 @@ def _from_mapping(spec: Mapping[str, Any]) -> Rules:
     if "paths" in spec:
         raw_paths = spec["paths"]
         if not isinstance(raw_paths, Mapping):
-            raise RulesError("grading 'paths' must be a mapping {entry_path: {min: {...}, total_min: ..}}")
+            raise RulesError(_("grading 'paths' must be a mapping {entry_path: {min: {...}, total_min: ..}}"))
         for pname, pconf in raw_paths.items():
             key = normalise_path(pname)
             if pconf is None:  # remove a preset's path
                 paths.pop(key, None)
                 continue
             if not isinstance(pconf, Mapping) or set(pconf) - {"min", "total_min"}:
-                raise RulesError(f"grading path {pname!r} must be {{'min': {{code: n}}, 'total_min': n}}")
+                raise RulesError(_("grading path %(path)r must be {'min': {code: n}, 'total_min': n}", path=pname))
             mins_raw = pconf.get("min") or {}
             if not isinstance(mins_raw, Mapping):
-                raise RulesError(f"paths.{pname}.min must be a mapping {{code: number}}")
+                raise RulesError(_("paths.%(path)s.min must be a mapping {code: number}", path=pname))
             mins = {str(c): _number(v, f"paths.{pname}.min.{c}") for c, v in mins_raw.items()}
             paths[key] = PathRule(
                 {c: float(v) for c, v in mins.items() if v is not None},
@@ -231,18 +237,19 @@ def _from_mapping(spec: Mapping[str, Any]) -> Rules:
 
     tie_break = tuple(spec.get("tie_break", base.tie_break if base else tuple(subtests)))
     if not isinstance(spec.get("tie_break", []), list | tuple):
-        raise RulesError("grading 'tie_break' must be a list of subtest codes")
+        raise RulesError(_("grading 'tie_break' must be a list of subtest codes"))
     quota = spec.get("quota_multiplier", base.quota_multiplier if base else 3.0)
     quota_f = _number(quota, "quota_multiplier")
     if not subtests:
-        raise RulesError("grading rules name no subtests: give 'preset' or 'subtests'")
+        raise RulesError(_("grading rules name no subtests: give 'preset' or 'subtests'"))
     for code in tie_break:
         if code not in subtests:
-            raise RulesError(f"tie_break key {code!r} is not a subtest ({', '.join(subtests)})")
+            raise RulesError(_("tie_break key %(key)r is not a subtest (%(subtests)s)", key=code,
+                               subtests=", ".join(subtests)))
     for pname, rule in paths.items():
         for code in rule.minimums:
             if code not in subtests:
-                raise RulesError(f"path {pname!r} has a minimum for unknown subtest {code!r}")
+                raise RulesError(_("path %(path)r has a minimum for unknown subtest %(code)r", path=pname, code=code))
     return Rules(
         name=name,
         subtests=tuple(subtests),
@@ -270,11 +277,11 @@ def resolve_rules(rules: str | Mapping[str, Any] | Rules | None) -> Rules:
     if isinstance(rules, str):
         return preset(rules)
     if not isinstance(rules, Mapping):
-        raise RulesError(f"grading rules must be a preset name or a mapping, got {type(rules).__name__}")
+        raise RulesError(_("grading rules must be a preset name or a mapping, got %(kind)s", kind=type(rules).__name__))
     import json
 
     try:
         key = json.dumps(rules)  # not sort_keys: the order of 'subtests' is the order scores are announced in
     except (TypeError, ValueError) as exc:
-        raise RulesError(f"grading rules are not plain JSON data: {exc}") from exc
+        raise RulesError(_("grading rules are not plain JSON data: %(why)s", why=str(exc))) from exc
     return _cached(key)

@@ -380,6 +380,13 @@ HTTP |= {
               admin=(404, "unknown_document"))),
 }
 
+HTTP |= {  # seating a recruitment's eligible by site (issue 15): the empty form names no recruitment (the page, 404)
+    ("GET", "/committee/exams/<code>/seating/"): ("/committee/exams/{exam}/seating/", None, console_page(200)),
+    ("POST", "/committee/exams/<code>/seating/preview"): (
+        "/committee/exams/{exam}/seating/preview", {}, console_page(404)),
+    ("POST", "/committee/exams/<code>/seating/"): ("/committee/exams/{exam}/seating/", {}, console_page(404)),
+}
+
 
 @dataclass(frozen=True)
 class Surface:

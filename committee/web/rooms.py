@@ -1,5 +1,5 @@
-"""The console's rooms and staff page: add rooms with their start in a site's zone, proctor accounts, who sees
-which room, disable, reset a password.
+"""The console's rooms and staff page: add rooms (in a session of the exam, or with their start in a site's zone
+for an exam without sessions), proctor accounts, who sees which room, disable, reset a password.
 
 Each action is the function ``exam-engine room …`` / ``staff …`` calls (proctor.rooms, ground.staff.accounts),
 audited under the staff member's name. A new or reset password is shown once, on a page meant to be printed.
@@ -24,6 +24,7 @@ from ground.models.staff import RoomAssignment, StaffUser
 from ground.runtime import runtime
 from ground.staff import accounts
 from ground.staff.auth import signed_in_staff
+from proctor import exam_sessions
 from proctor.rooms import add_room
 
 bp = Blueprint("console_rooms", __name__, url_prefix="/committee/rooms", template_folder="templates")
@@ -42,8 +43,10 @@ def _staff(s: Session) -> list[dict[str, Any]]:
 
 def _page(status: int = 200, **extra: Any) -> Any:
     def load(s: Session) -> dict[str, Any]:
-        return {"rooms": room_states(s), "staff": _staff(s),
-                "exams": list(s.scalars(select(Exam.code).order_by(Exam.created_at)))}
+        exams = list(s.scalars(select(Exam).order_by(Exam.created_at)))
+        return {"rooms": room_states(s), "staff": _staff(s), "exams": [e.code for e in exams],
+                "sittings": [(e.code, [exam_sessions.describe(g) for g in exam_sessions.sessions(s, e)
+                                       if g.state != "closed"]) for e in exams]}
 
     return page("console_rooms.html", status=status, zones=list(zones.ZONES), site_zone=runtime().config.site_zone,
                 roles=ROLES, form=extra.pop("form", {}), **in_session(load), **extra)
@@ -68,8 +71,10 @@ def index() -> Any:
 @bp.post("/")
 @committee_only
 def create_room() -> Any:
-    """Add a room to an exam; its start is typed in the chosen zone (WIB, WITA, WIT) and kept in UTC."""
-    form = {k: (request.form.get(k) or "").strip() for k in ("exam", "code", "name", "capacity", "start", "zone")}
+    """Add a room to an exam, in one of its sessions (the room takes the session's start and zone); an exam without
+    sessions has rooms of their own, their start typed in the chosen zone (WIB, WITA, WIT) and kept in UTC."""
+    form = {k: (request.form.get(k) or "").strip()
+            for k in ("exam", "session", "code", "name", "capacity", "start", "zone")}
     actor = signed_in_staff().actor
     try:
         start = zones.parse_local(form["start"], form["zone"]) if form["start"] else None
@@ -80,8 +85,13 @@ def create_room() -> Any:
     capacity = int(form["capacity"]) if form["capacity"] else None
 
     def work(s: Session) -> None:
-        add_room(s, get_exam(s, form["exam"]), form["code"], name=form["name"], capacity=capacity, start=start,
-                 zone=form["zone"] or zones.DEFAULT_ZONE, actor=actor)
+        exam = get_exam(s, form["exam"])
+        sitting = exam_sessions.get_session(s, exam, form["session"]) if form["session"] else None
+        if sitting is None and exam_sessions.sessions(s, exam):
+            raise AppError("session_needed", _("Exam %(exam)s has sessions: choose the session of the room.",
+                                               exam=exam.code), 400)
+        add_room(s, exam, form["code"], name=form["name"], capacity=capacity, start=start,
+                 zone=form["zone"] or zones.DEFAULT_ZONE, actor=actor, exam_session=sitting)
 
     try:
         in_session(work)

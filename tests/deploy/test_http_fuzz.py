@@ -145,6 +145,9 @@ PLAIN |= {("GET", "/committee/assessment/"), ("GET", "/api/v1/candidate/review")
 PORTAL_GET |= {"/committee/assessment/X/staff/{v}": "/committee/assessment/<code>/staff/" + INT.format("member")}
 PORTAL_FORM |= {"/committee/assessment/X/staff/{v}/report": "/committee/assessment/<code>/staff/" + INT.format("member")
                 + "/report"}
+# seating the eligible by site (issue 15): a fuzzed exam code, or a fuzzed recruitment in the form
+GET_ROUTES += ["/committee/exams/{code}/seating/"]
+FORM_ROUTES += ["/committee/exams/{code}/seating/preview", "/committee/exams/{code}/seating/"]
 
 json_values = json_values_of(HTTP_KEYS)
 

@@ -8,6 +8,8 @@ import pytest
 from scoring.grading import grade, grade_matrix, path_codes, reasons_for
 from scoring.presets import PRESETS, RulesError, normalise_path, preset, resolve_rules
 
+pytestmark = pytest.mark.usefixtures("english")  # refusals asserted in their English source form
+
 
 def test_skd_2024_pass_exactly_at_every_threshold() -> None:
     out = grade({"TWK": 65, "TIU": 80, "TKP": 166}, "skd-2024")
@@ -138,3 +140,16 @@ def test_every_preset_round_trips_as_explicit_dict() -> None:
     for rules in PRESETS.values():
         again = resolve_rules({k: v for k, v in rules.as_dict().items() if k != "name"} | {"name": rules.name})
         assert again.paths == rules.paths and again.maxima == rules.maxima and again.tie_break == rules.tie_break
+
+
+def test_rules_refusals_speak_the_installation_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The grading rules' refusals in Indonesian (the default) too, with the values named."""
+    monkeypatch.setenv("EXAM_LOCALE", "id")
+    for rules, message in (("skd-1999", "preset penilaian 'skd-1999' tidak dikenal"),
+                           ({"subtests": {"A": {"min": -1}}}, "subtests.A.min harus berupa angka terhingga ≥ 0"),
+                           ({"subtests": {"A": 1}, "tie_break": ["B"]}, r"kunci tie_break 'B' bukan subtes \(A\)"),
+                           ({"total_min": 10}, "aturan penilaian tidak menyebut subtes")):
+        with pytest.raises(RulesError, match=message):
+            resolve_rules(rules)
+    with pytest.raises(RulesError, match="jalur masuk 'cum_laude' tidak memiliki nilai ambang batas dalam skd-2019"):
+        preset("skd-2019").path("cum_laude")

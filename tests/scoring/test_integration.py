@@ -115,6 +115,16 @@ def test_weights_and_bad_rules() -> None:
         integrate([fe("a", skb=120)])
 
 
+def test_integration_rules_refusals_in_indonesian(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXAM_LOCALE", "id")  # the installation's default language
+    with pytest.raises(RulesError, match="bobot harus berbentuk seperti 40/60, bukan 'forty'"):
+        parse_weights("forty")
+    with pytest.raises(RulesError, match="kunci integrasi tidak dikenal: colour"):
+        resolve_integration({"colour": 1})
+    with pytest.raises(RulesError, match="jumlah desimal integrasi harus bilangan bulat 0–6, bukan 1.5"):
+        resolve_integration({"decimals": 1.5})
+
+
 def test_tie_notes_name_the_key_that_ordered_each_equal_final_score() -> None:
     """Equal finals: SKD total decides first, then TKP, TIU, TWK, then GPA, then age (the older first; unknown last);
     equal on every key: a shared rank."""

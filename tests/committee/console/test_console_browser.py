@@ -210,6 +210,8 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
         page.goto(live.url + path)
         axe_clean(page, f"{path} en")
     assert page.locator("#nav-home").inner_text() == "Home"
+    page.goto(live.url + "/committee/exams/SKD-2026/seating/")  # seating a recruitment by site: no recruitment yet
+    looked_at(page, "seating")
 
     # the proctor (the sheet's password) opens the room for login; a candidate logs in with the card and starts
     proctor = browser.new_context(viewport=VIEW).new_page()

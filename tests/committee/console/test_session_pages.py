@@ -131,3 +131,33 @@ def test_session_posts_need_the_csrf_token_and_the_committee(app: Flask, db_url:
     proctor, _landed, csrf = sign_in_form(app, "pengawas")
     for url in urls:
         assert proctor.post(url, data={"csrf_token": csrf}).status_code == 403, url
+
+
+def test_the_rooms_page_adds_a_room_to_a_session(app: Flask, db_url: str, tmp_path: Path) -> None:
+    """Rooms & staff: a room made there joins a session of its exam and takes its start and zone; an exam with
+    sessions gets no room outside them; a session of another exam (or none) is refused at its place."""
+    client, _landed, csrf = sign_in_form(app, "ketua")
+    exam_with_two_sessions(client, csrf, tmp_path)
+    rooms_page = client.get("/committee/rooms/").get_data(as_text=True)
+    assert '<optgroup label="SKD-2026"><option value="S1"' in rooms_page
+    assert ">S1 · Makassar · 2026-12-01 08:00 WITA</option>" in rooms_page
+    before = count(db_url, Room)
+    for form, status, words in (({"session": ""}, 400, "SKD-2026 has sessions: choose the session of the room"),
+                                ({"session": "S9"}, 404, "has no session S9")):
+        r = client.post("/committee/rooms/", data={"csrf_token": csrf, "exam": "SKD-2026", "code": "R2-S2",
+                                                   "capacity": "30", "start": "2026-12-02T09:00", "zone": "WIT",
+                                                   **form})
+        assert r.status_code == status and 'id="rooms-error"' in r.get_data(as_text=True), form
+        assert words in r.get_data(as_text=True) and 'value="R2-S2"' in r.get_data(as_text=True)
+    assert count(db_url, Room) == before
+    r = client.post("/committee/rooms/", data={"csrf_token": csrf, "exam": "SKD-2026", "session": "S2",
+                                               "code": "R2-S2", "name": "Ruang 2", "capacity": "30",
+                                               "start": "2026-12-02T09:00", "zone": "WIT"})  # the session's time wins
+    assert r.status_code == 302
+    with db.session_scope(db_url) as s:
+        room = s.scalar(select(Room).where(Room.code == "R2-S2"))
+        sitting = s.scalar(select(ExamSession).where(ExamSession.code == "S2"))
+        assert (room.session_id, room.zone, room.scheduled_start, room.capacity) == (
+            sitting.id, "WIB", sitting.starts_at, 30)
+    assert 'id="session-room-R2-S2"' in client.get("/committee/exams/SKD-2026/sessions/S2").get_data(as_text=True)
+    assert actors(db_url, "room.created")[-1] == "staff:ketua"
