@@ -19,6 +19,7 @@ import asyncio
 import multiprocessing as mp
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -243,6 +244,8 @@ def main() -> None:
     ap.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite in a temp folder)")
     ap.add_argument("--client-procs", type=int, default=None, help="client processes (default: one per 500)")
     ap.add_argument("--no-echo", action="store_true", help="skip the echo baseline")
+    ap.add_argument("--profile", default=None, metavar="FILE",
+                    help="sample the server with py-spy (pip install py-spy) into FILE (collapsed stacks)")
     args = ap.parse_args()
     procs = args.client_procs or max(2, min(16, args.candidates // 500))
     plan = {"arrivals": args.spike if args.arrivals is None else args.arrivals, "spike": args.spike,
@@ -270,8 +273,15 @@ def main() -> None:
             live.start(timeout=120)
         try:
             fp = Footprint(live.proc.pid)  # type: ignore[union-attr]
+            spy = None if not args.profile else subprocess.Popen(
+                [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(live.proc.pid),  # type: ignore[union-attr]
+                 "--format", "raw", "--rate", "50", "--subprocesses", "--nonblocking", "-o", args.profile],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             engine = run_room(live.url, [live.candidate(i) for i in range(args.candidates)], plan, procs)
             rss, cpu, wall = fp.finish()
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
         finally:
             live.stop()
     print(line("exam-engine", engine, rss, cpu, wall), flush=True)
