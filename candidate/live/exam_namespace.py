@@ -72,7 +72,7 @@ def _start_state(
     db_url: str, paper_id: int, master_key: bytes, signing_key: Ed25519PrivateKey
 ) -> tuple[dict[str, Any], PaperMap | None]:
     """Start (once) and gather everything a (re)starting client needs, plus the paper's labels."""
-    with db.session_scope(db_url) as session:
+    with db.session_scope(db_url, grouped=True) as session:  # a room presses Start at once: shared fsyncs
         paper = session.get(Paper, paper_id)
         if paper is None:
             raise AppError("unknown_paper", _("This paper does not exist."), 404)
