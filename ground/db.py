@@ -212,15 +212,7 @@ def wait_durable(wal: str | None) -> None:
 
 
 def _wal_of(engine: Engine) -> str | None:
-    if engine.dialect.name != "sqlite":
-        return None
-    path = engine.url.database
-    return f"{path}-wal" if path and path != ":memory:" else None
-
-
-def _wal_path(session: Session) -> str | None:
     """The write-ahead log of a file SQLite database in WAL mode (``None``: not SQLite, or in memory)."""
-    engine = session.get_bind()
     if engine.dialect.name != "sqlite":
         return None
     path = engine.url.database
@@ -239,7 +231,7 @@ def session_scope(url: str, durable: bool = True, grouped: bool = False) -> Iter
     once: on SQLite the commit joins a shared fsync of the log (see :class:`_WalSync`); PostgreSQL groups its own
     WAL flushes already."""
     session = session_factory(url)()
-    wal = _wal_path(session) if grouped and durable else None
+    wal = _wal_of(session.get_bind()) if grouped and durable else None  # type: ignore[arg-type]
     try:
         if not durable or wal:
             _relaxed(session)
