@@ -81,11 +81,13 @@ def _start_state(
         assert exam is not None and candidate is not None
         data_key = unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped) if exam.data_key_wrapped else None
         pmap = PaperMap(PaperLabels(data_key, paper.seed), paper.layout) if data_key else None
+        # read before the start's changes: no query after them, so they reach the database only at the commit and
+        # the write lock (SQLite) is held for the commit alone
+        answers, flags, seq = sessions.resume_state(session, paper.id)
         locked = bool(paper.locked) and paper.state != "finished"
         if not locked:  # a locked candidate's clock does not start; the page shows the locked screen and waits
             sessions.start(session, paper, exam)
         now = clock.now()
-        answers, flags, seq = sessions.resume_state(session, paper.id)
         state: dict[str, Any] = {
             "ok": True,
             "aad": f"exam:{exam.code}|candidate:{candidate.participant_no}",
