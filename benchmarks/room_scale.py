@@ -240,7 +240,8 @@ def main() -> None:
     ap.add_argument("--spike", type=float, default=5.0, help="everybody presses Start within this many seconds")
     ap.add_argument("--arrivals", type=float, default=None, help="arrival window in seconds (default: --spike)")
     ap.add_argument("--answers", type=int, default=6, help="answers per candidate")
-    ap.add_argument("--workers", type=int, default=None, help="exam-engine serve --workers N (default: one process)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="exam-engine serve --workers N, behind its load balancer (default: one process)")
     ap.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite in a temp folder)")
     ap.add_argument("--client-procs", type=int, default=None, help="client processes (default: one per 500)")
     ap.add_argument("--no-echo", action="store_true", help="skip the echo baseline")
