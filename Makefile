@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python -m pytest -m slow
 	for b in exam_load bank_import assembly ranking analysis ability proctor_fanout; do \
 		[ -f benchmarks/$$b.py ] && $(BIN)/python benchmarks/$$b.py || true; done
+	$(BIN)/python benchmarks/room_scale.py --candidates 1000 --pace 30 --spike 5 --answers 3
 
 lint: install
 	$(BIN)/ruff check .

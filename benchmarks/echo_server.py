@@ -1,4 +1,4 @@
-"""The baseline: a bare python-socketio server under gevent that acks ``answer`` with no work at all."""
+"""The baseline: a bare python-socketio server under gevent that acks every event with no work at all."""
 
 from gevent import monkey
 
@@ -15,6 +15,12 @@ sio = socketio.Server(async_mode="gevent")
 @sio.on("answer", namespace="/exam")
 def answer(sid, data):  # type: ignore[no-untyped-def]
     return {"ok": True, "seq": data.get("seq")}
+
+
+@sio.on("*", namespace="/exam")
+def anything(event, sid, data=None):  # type: ignore[no-untyped-def]
+    """prefetch, start, submit (benchmarks/room_scale.py): the same round trip, nothing done."""
+    return {"ok": True}
 
 
 @sio.on("connect", namespace="/exam")

@@ -35,7 +35,7 @@ def close_paper(
     db_url: str, paper_id: int, reason: str, key: Ed25519PrivateKey, *, actor: str = "system", note: str | None = None
 ) -> Closed:
     """Finish (if not yet), score, sign; a second call returns the same result and receipt."""
-    with db.session_scope(db_url) as session:
+    with db.session_scope(db_url, grouped=True) as session:  # many finish at once at the deadline
         paper = session.get(Paper, paper_id)
         if paper is None:
             raise AppError("unknown_paper", _("This paper does not exist."), 404)

@@ -203,9 +203,15 @@ def release_binding(session: Session, paper: Paper) -> str | None:
     return sid
 
 
-def package(paper: Paper) -> dict[str, str]:
-    """The paper as sealed for this candidate (safe to hand out before the start: no key inside)."""
-    return {"alg": "AES-256-GCM", "nonce": b64e(paper.package_nonce), "ciphertext": b64e(paper.package_ciphertext)}
+def stored_package(session: Session, paper_id: int) -> dict[str, str]:
+    """The paper as sealed for this candidate at issue (safe to hand out before the start: no key inside), read as
+    stored in one query: nothing is rebuilt or sealed again (the two columns are deferred on a loaded paper)."""
+    row = session.execute(
+        select(Paper.package_nonce, Paper.package_ciphertext).where(Paper.id == paper_id)
+    ).first()
+    if row is None:
+        raise AppError("unknown_paper", _("This paper does not exist."), 404)
+    return {"alg": "AES-256-GCM", "nonce": b64e(row[0]), "ciphertext": b64e(row[1])}
 
 
 def remaining_ms(paper: Paper, now: datetime | None = None) -> int:
@@ -235,8 +241,9 @@ def start(session: Session, paper: Paper, exam: Exam) -> None:
         return
     if exam.key_released_at is None:
         raise AppError("not_released", _("The exam has not been opened yet. Please wait for the proctor."), 403)
-    room = session.get(Room, paper_room_id(session, paper))
-    candidate = session.get(Candidate, paper.candidate_id)
+    candidate = session.get(Candidate, paper.candidate_id)  # usually loaded already: the room comes with it
+    room_id = candidate.room_id if candidate is not None else None
+    room = session.get(Room, room_id) if room_id is not None else None
     accommodated_ms = int(candidate.extra_time_s or 0) * 1000 if candidate else 0  # set in advance (the import)
     now = clock.now()
     paper.started_at = now
@@ -261,12 +268,14 @@ def paper_room_id(session: Session, paper: Paper) -> int | None:
     return session.scalar(select(Candidate.room_id).where(Candidate.id == paper.candidate_id))
 
 
-def saved_state(session: Session, paper_id: int) -> tuple[dict[int, int | tuple[int, ...]], list[int]]:
-    """Every stored answer {version id: option id, or the chosen set} and the flagged version ids, for resuming."""
+def resume_state(session: Session, paper_id: int) -> tuple[dict[int, int | tuple[int, ...]], list[int], int]:
+    """Every stored answer {version id: option id, or the chosen set}, the flagged version ids and the highest seq
+    applied (:func:`last_seq`), in one read: what a (re)starting page needs."""
     answers: dict[int, int | tuple[int, ...]] = {}
     flags: list[int] = []
+    top = 0
     for row in session.execute(
-        select(Answer.item_version_id, Answer.option_id, Answer.option_ids, Answer.flagged)
+        select(Answer.item_version_id, Answer.option_id, Answer.option_ids, Answer.flagged, Answer.seq, Answer.flag_seq)
         .where(Answer.paper_id == paper_id)
     ):
         if row.option_id is not None:
@@ -275,6 +284,13 @@ def saved_state(session: Session, paper_id: int) -> tuple[dict[int, int | tuple[
             answers[row.item_version_id] = tuple(row.option_ids)
         if row.flagged:
             flags.append(row.item_version_id)
+        top = max(top, int(row.seq or 0), int(row.flag_seq or 0))
+    return answers, flags, top
+
+
+def saved_state(session: Session, paper_id: int) -> tuple[dict[int, int | tuple[int, ...]], list[int]]:
+    """Every stored answer {version id: option id, or the chosen set} and the flagged version ids, for resuming."""
+    answers, flags, _top = resume_state(session, paper_id)
     return answers, flags
 
 

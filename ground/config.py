@@ -40,7 +40,7 @@ class Config:
     login_attempts: int = field(default_factory=lambda: _env_int("LOGIN_ATTEMPTS", 10))
     login_window_s: int = field(default_factory=lambda: _env_int("LOGIN_WINDOW_S", 300))
     token_ttl_s: int = field(default_factory=lambda: _env_int("TOKEN_TTL_S", 12 * 3600))
-    time_push_s: int = field(default_factory=lambda: _env_int("TIME_PUSH_S", 5))
+    time_push_s: int = field(default_factory=lambda: _env_int("TIME_PUSH_S", 60))  # the slow resync
     max_upload_bytes: int = field(default_factory=lambda: _env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
     testing_clock: bool = field(default_factory=lambda: _env("TESTING_CLOCK", "0") == "1")
     # how many reverse proxies (nginx) stand in front: their X-Forwarded-* headers are believed, no one else's

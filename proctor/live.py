@@ -366,9 +366,9 @@ class ProctorNamespace(GuardedNamespace):
         """Push what the action did: to the candidates first, then to every proctor watching the room."""
         for pid, payload in out.times.items():
             push_time(pid, payload)
-        if out.notice is not None:
-            for pid in out.paper_ids:
-                socketio.emit("proctor_action", out.notice, to=paper_channel(pid), namespace=EXAM_NAMESPACE)
+        if out.notice is not None and out.paper_ids:  # one emit (encoded once) to every affected paper's channel
+            socketio.emit("proctor_action", out.notice, to=[paper_channel(pid) for pid in out.paper_ids],
+                          namespace=EXAM_NAMESPACE)
         for sid in out.drop_sids:
             socketio.server.disconnect(sid, namespace=EXAM_NAMESPACE)
         for pid in out.ended:

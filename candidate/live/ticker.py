@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time as _time
+from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy import select
@@ -32,7 +33,7 @@ class Ticker:
         self._kick = threading.Event()
         self._ticks = 0
         self._tick_done = threading.Condition()
-        self._last_push = 0.0
+        self._last_slot = -1
 
     def kick(self, wait: bool = False, timeout: float = 30.0) -> int:
         """Run a tick now; with ``wait``, return after it has finished."""
@@ -71,10 +72,17 @@ class Ticker:
                     push_ended(paper_id, closed.reason)
         if leads:
             run_blocking(self._seal, rt.db_url)
-        mono = _time.monotonic()
-        if force_push or mono - self._last_push >= rt.config.time_push_s:
-            self._last_push = mono
+        # the page counts down by itself from the ``time`` of its start; a deadline that changes (extension, pause,
+        # resume) is pushed at once by whoever changed it. What is left here is a slow resync: every connection once
+        # per ``time_push_s``, spread over that period (a slice of the papers each second), not all in one burst
+        period = max(1, int(rt.config.time_push_s))
+        if force_push:
             self.push_times()
+        else:
+            slot = int(_time.monotonic() / self.interval_s) % period
+            if slot != self._last_slot:
+                self._last_slot = slot
+                self.push_times(lambda paper_id: paper_id % period == slot)
 
     @staticmethod
     def _expired(db_url: str) -> list[int]:
@@ -86,10 +94,12 @@ class Ticker:
         with db.session_scope(db_url) as session:
             audit.seal_pending(session)
 
-    def push_times(self) -> None:
-        """Send every connected candidate of this process their remaining time, from the database."""
+    def push_times(self, due: Callable[[int], bool] | None = None) -> None:
+        """Send the connected candidates of this process (those whose paper is ``due``, default all) their remaining
+        time, from the database."""
         rt = runtime(self.app)
-        conns = dict(rt.connections)
+        conns = {sid: info for sid, info in list(rt.connections.items())
+                 if "paper_id" in info and (due is None or due(info["paper_id"]))}
         if not conns:
             return
         paper_ids = {info["paper_id"] for info in conns.values()}

@@ -49,7 +49,11 @@ function show(view) {
   const a = document.activeElement;
   if (!a || a === document.body || !a.offsetParent) $(FOCUS_ON[view])?.focus();
 }
-function say(text, bad = false) { st.note = text || ""; st.noteBad = bad; refresh(); }
+function say(text, bad = false) {
+  st.note = text || ""; st.noteBad = bad; refresh();
+  // a passing note (back online, resumed, unlocked) goes by itself: the server's `time` resync is only once a minute
+  if ([T.reconnected, T.resumed, T.unlocked].includes(text)) setTimeout(() => { if (st.note === text) say(""); }, 8000);
+}
 
 // ---- the durable queue (IndexedDB) ---------------------------------------------------------------------
 let dbPromise = null;
