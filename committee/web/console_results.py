@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from candidate.exams import get_exam
 from committee.audit_check import check, report_lines
 from committee.web import uploads
 from committee.web.console import committee_only, done, in_session, page
-from committee.web.results import export_bundle
+from committee.web.results import export_bundle, zip_download
 from ground import zones
 from ground.concurrency import run_blocking
 from ground.errors import AppError
@@ -124,9 +124,7 @@ def announcement(code: str) -> Any:
         return _exam_page(code, 409, str(exc))
     except RulesError as exc:
         return _exam_page(code, 409, str(exc))
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
-    return resp
+    return zip_download(name, data)
 
 
 def _rankings(s: Session, code: str) -> dict[str, Any]:
@@ -401,9 +399,7 @@ def final_announcement(code: str) -> Any:
                                   signed_in_staff().actor, rt.config.site_zone)
     except (RulesError, ValueError) as exc:
         return _final_page(code, 409, error=str(exc))
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
-    return resp
+    return zip_download(name, data)
 
 
 @bp.app_template_filter("tie_key")

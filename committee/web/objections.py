@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from candidate.exams import get_exam
 from committee.web.console import committee_only, done, in_session, page
-from committee.web.results import export_bundle
+from committee.web.results import export_bundle, zip_download
 from ground import files, zones
 from ground.concurrency import run_blocking
 from ground.errors import AppError
@@ -119,6 +119,4 @@ def announcement(code: str) -> Any:
         return _page(code, err.status, err.message)
     except RulesError as exc:
         return _page(code, 409, str(exc))
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
-    return resp
+    return zip_download(name, data)

@@ -10,12 +10,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from candidate.exams import get_exam
 from committee.web.console import committee_only, done, in_session, page
+from committee.web.results import zip_download
 from ground import clock, db, zones
 from ground.concurrency import run_blocking
 from ground.errors import AppError
@@ -123,9 +124,7 @@ def export(code: str) -> Any:
     rt = runtime()
     name, data = run_blocking(_bundle, rt.db_url, code, fmt, cohort, rt.signing_key, signed_in_staff().actor,
                               rt.config.site_zone)
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
-    return resp
+    return zip_download(name, data)
 
 
 def _person(s: Session, code: str, number: str) -> tuple[Exam, Candidate, OnboardingRecord]:

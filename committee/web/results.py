@@ -53,6 +53,13 @@ def _final(url: str, code: str, actor: str | None) -> dict[str, Any]:
             for f in formations]}
 
 
+def zip_download(name: str, data: bytes) -> Response:
+    """A signed bundle (``name``.zip: the document and its .sig, from :func:`export_bundle`) as an attachment."""
+    resp = Response(data, mimetype="application/zip")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    return resp
+
+
 def export_bundle(url: str, code: str, stage: str, fmt: str, key: Any, actor: str, zone: str) -> tuple[str, bytes]:
     """(file name, ZIP of the signed announcement and its .sig); the library refuses while a paper is open."""
     from scoring.store.announcement import export_skd
@@ -124,6 +131,4 @@ def export(code: str) -> Response:
     rt = runtime()
     name, data = _guarded(export_bundle, rt.db_url, code, stage, fmt, rt.signing_key, signed_in_staff().actor,
                           rt.config.site_zone)
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
-    return resp
+    return zip_download(name, data)
