@@ -34,7 +34,8 @@ class StockError(ValueError):
         self.problems = problems
 
 
-def _matches(draw: Draw, item: PoolItem) -> bool:
+def matches(draw: Draw, item: PoolItem) -> bool:
+    """Whether ``item`` may fill ``draw`` (its category and difficulty, where the draw names them)."""
     return (draw.category is None or item.category == draw.category) and (
         draw.difficulty is None or item.difficulty == draw.difficulty
     )
@@ -113,7 +114,7 @@ class _SectionPlan:
         for i, it in enumerate(items):
             classes.setdefault((it.category, it.difficulty), []).append(i)
         keys = list(classes)
-        edges = [[c for c, k in enumerate(keys) if _matches(d, items[classes[k][0]])] for d in section.draws]
+        edges = [[c for c, k in enumerate(keys) if matches(d, items[classes[k][0]])] for d in section.draws]
         for d, e in zip(section.draws, edges, strict=True):
             have = sum(len(classes[keys[c]]) for c in e)
             if have < d.count:
