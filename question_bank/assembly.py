@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ground.i18n import _
 from question_bank.blueprint import Blueprint, Draw, Section
 
 _PERM_LIMIT = 6  # option orders for up to 6 options are precomputed (720 permutations) and picked by index
@@ -33,19 +34,20 @@ class StockError(ValueError):
         self.problems = problems
 
 
-def _matches(draw: Draw, item: PoolItem) -> bool:
+def matches(draw: Draw, item: PoolItem) -> bool:
+    """Whether ``item`` may fill ``draw`` (its category and difficulty, where the draw names them)."""
     return (draw.category is None or item.category == draw.category) and (
         draw.difficulty is None or item.difficulty == draw.difficulty
     )
 
 
 def _describe(draw: Draw) -> str:
-    parts = []
-    if draw.category is not None:
-        parts.append(f"category {draw.category!r}")
-    if draw.difficulty is not None:
-        parts.append(f"difficulty {draw.difficulty!r}")
-    return " and ".join(parts)
+    category, difficulty = repr(draw.category), repr(draw.difficulty)
+    if draw.difficulty is None:
+        return _("category %(category)s", category=category)
+    if draw.category is None:
+        return _("difficulty %(difficulty)s", difficulty=difficulty)
+    return _("category %(category)s and difficulty %(difficulty)s", category=category, difficulty=difficulty)
 
 
 def _max_flow(needs: Sequence[int], sizes: Sequence[int], edges: Sequence[Sequence[int]]) -> list[dict[int, int]]:
@@ -53,7 +55,7 @@ def _max_flow(needs: Sequence[int], sizes: Sequence[int], edges: Sequence[Sequen
     alloc: list[dict[int, int]] = [dict.fromkeys(e, 0) for e in edges]
     used = [0] * len(sizes)
     for d in range(len(needs)):
-        for _ in range(needs[d]):
+        for _unit in range(needs[d]):
             # BFS from draw d to a class with spare room, possibly re-routing other draws' units
             parent: dict[tuple[str, int], tuple[str, int] | None] = {("d", d): None}
             queue = [("d", d)]
@@ -100,16 +102,31 @@ class _SectionPlan:
         self.by_class: list[tuple[list[int], int]] = []  # (class indices, how many) from the allocation
         code = section.code
         if len(items) < section.count:
-            self.problems.append(f"{code}: {section.count} items needed, {len(items)} in the bank")
+            self.problems.append(
+                _(
+                    "%(code)s: %(needed)s items needed, %(have)s in the bank",
+                    code=code,
+                    needed=section.count,
+                    have=len(items),
+                )
+            )
         classes: dict[tuple[str | None, str | None], list[int]] = {}
         for i, it in enumerate(items):
             classes.setdefault((it.category, it.difficulty), []).append(i)
         keys = list(classes)
-        edges = [[c for c, k in enumerate(keys) if _matches(d, items[classes[k][0]])] for d in section.draws]
+        edges = [[c for c, k in enumerate(keys) if matches(d, items[classes[k][0]])] for d in section.draws]
         for d, e in zip(section.draws, edges, strict=True):
             have = sum(len(classes[keys[c]]) for c in e)
             if have < d.count:
-                self.problems.append(f"{code}: {d.count} items of {_describe(d)} needed, {have} in the bank")
+                self.problems.append(
+                    _(
+                        "%(code)s: %(needed)s items of %(what)s needed, %(have)s in the bank",
+                        code=code,
+                        needed=d.count,
+                        what=_describe(d),
+                        have=have,
+                    )
+                )
         self.pinned = sum(d.count for d in section.draws)
         self.rest = section.count - self.pinned
         if self.problems or not section.draws:
@@ -118,7 +135,12 @@ class _SectionPlan:
         alloc = _max_flow([d.count for d in section.draws], [len(classes[k]) for k in keys], edges)
         if not alloc:
             self.problems.append(
-                f"{code}: the draws overlap and the bank cannot fill all of them at once ({self.pinned} items pinned)"
+                _(
+                    "%(code)s: the draws overlap and the bank cannot fill all of them at once"
+                    " (%(pinned)s items pinned)",
+                    code=code,
+                    pinned=self.pinned,
+                )
             )
             return
         need_by_class: dict[int, int] = {}

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from ground.i18n import _
+
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 
 
@@ -67,49 +69,57 @@ def _str(value: Any, where: str, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise BlueprintError(f"{where}: must be a non-empty text")
+        raise BlueprintError(_("%(where)s: must be a non-empty text", where=where))
     return value.strip()
 
 
 def _int(value: Any, where: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BlueprintError(f"{where}: must be a whole number, got {value!r}")
+        raise BlueprintError(_("%(where)s: must be a whole number, got %(value)s", where=where, value=repr(value)))
     if value < minimum:
-        raise BlueprintError(f"{where}: must be at least {minimum}, got {value}")
+        raise BlueprintError(
+            _("%(where)s: must be at least %(minimum)s, got %(value)s", where=where, minimum=minimum, value=value)
+        )
     return value
 
 
 def _bool(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
-        raise BlueprintError(f"{where}: must be true or false, got {value!r}")
+        raise BlueprintError(_("%(where)s: must be true or false, got %(value)s", where=where, value=repr(value)))
     return value
 
 
 def _unknown(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
     extra = sorted(set(raw) - allowed)
     if extra:
-        raise BlueprintError(f"{where}{extra[0]}: unknown field (allowed: {', '.join(sorted(allowed))})")
+        raise BlueprintError(
+            _(
+                "%(where)s: unknown field (allowed: %(allowed)s)",
+                where=f"{where}{extra[0]}",
+                allowed=", ".join(sorted(allowed)),
+            )
+        )
 
 
 def _section(raw: Any, i: int) -> Section:
     where = f"sections[{i}]"
     if not isinstance(raw, Mapping):
-        raise BlueprintError(f"{where}: must be a mapping with code, title, count")
+        raise BlueprintError(_("%(where)s: must be a mapping with code, title, count", where=where))
     _unknown(raw, _SECTION, f"{where}.")
     code = _str(raw.get("code"), f"{where}.code")
     assert code is not None
     if len(code) > 32:
-        raise BlueprintError(f"{where}.code: at most 32 characters")
+        raise BlueprintError(_("%(where)s: at most 32 characters", where=f"{where}.code"))
     title = _str(raw.get("title", code), f"{where}.title")
     count = _int(raw.get("count"), f"{where}.count", 1)
     draws_raw = raw.get("draws", []) or []
     if not isinstance(draws_raw, list):
-        raise BlueprintError(f"{where}.draws: must be a list")
+        raise BlueprintError(_("%(where)s: must be a list", where=f"{where}.draws"))
     draws: list[Draw] = []
     for j, d in enumerate(draws_raw):
         dw = f"{where}.draws[{j}]"
         if not isinstance(d, Mapping):
-            raise BlueprintError(f"{dw}: must be a mapping with count and category and/or difficulty")
+            raise BlueprintError(_("%(where)s: must be a mapping with count and category and/or difficulty", where=dw))
         _unknown(d, _DRAW, f"{dw}.")
         draw = Draw(
             _int(d.get("count"), f"{dw}.count", 1),
@@ -117,32 +127,41 @@ def _section(raw: Any, i: int) -> Section:
             _str(d.get("difficulty"), f"{dw}.difficulty", optional=True),
         )
         if draw.category is None and draw.difficulty is None:
-            raise BlueprintError(f"{dw}: give a category or a difficulty (the rest of the section is drawn freely)")
+            raise BlueprintError(
+                _("%(where)s: give a category or a difficulty (the rest of the section is drawn freely)", where=dw)
+            )
         draws.append(draw)
     pinned = sum(d.count for d in draws)
     if pinned > count:
-        raise BlueprintError(f"{where}.draws: {pinned} items drawn but the section has count {count}")
+        raise BlueprintError(
+            _(
+                "%(where)s: %(pinned)s items drawn but the section has count %(count)s",
+                where=f"{where}.draws",
+                pinned=pinned,
+                count=count,
+            )
+        )
     return Section(code, title or code, count, tuple(draws))
 
 
 def _from_mapping(raw: Mapping[str, Any]) -> Blueprint:
     if not isinstance(raw, Mapping):
-        raise BlueprintError("blueprint: must be a mapping")
+        raise BlueprintError(_("%(where)s: must be a mapping", where="blueprint"))
     _unknown(raw, _TOP, "")
     code = _str(raw.get("code"), "code")
     title = _str(raw.get("title", code), "title")
     duration = _int(raw.get("duration_s"), "duration_s", 60)
     secs = raw.get("sections")
     if not isinstance(secs, list) or not secs:
-        raise BlueprintError("sections: must be a non-empty list")
+        raise BlueprintError(_("%(where)s: must be a non-empty list", where="sections"))
     sections = tuple(_section(s, i) for i, s in enumerate(secs))
     codes = [s.code for s in sections]
     for c in codes:
         if codes.count(c) > 1:
-            raise BlueprintError(f"sections: code {c!r} appears more than once")
+            raise BlueprintError(_("%(where)s: code %(code)s appears more than once", where="sections", code=repr(c)))
     grading = raw.get("grading", {"preset": "skd-2024"})
     if not isinstance(grading, Mapping):
-        raise BlueprintError("grading: must be a mapping, e.g. {preset: skd-2024}")
+        raise BlueprintError(_("%(where)s: must be a mapping, e.g. {preset: skd-2024}", where="grading"))
     return Blueprint(
         code=code,  # type: ignore[arg-type]
         title=title,  # type: ignore[arg-type]
@@ -162,13 +181,15 @@ def load_blueprint(source: str | Path | Mapping[str, Any]) -> Blueprint:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise BlueprintError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise BlueprintError(_("%(where)s: cannot be read (%(why)s)", where=str(path), why=exc.strerror)) from exc
     try:
         raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise BlueprintError(f"{path}: not valid YAML/JSON: {exc}") from exc
+        raise BlueprintError(_("%(where)s: not valid YAML/JSON: %(why)s", where=str(path), why=str(exc))) from exc
     if not isinstance(raw, Mapping):
-        raise BlueprintError(f"{path}: must hold a mapping with code, title, duration_s, sections")
+        raise BlueprintError(
+            _("%(where)s: must hold a mapping with code, title, duration_s, sections", where=str(path))
+        )
     return _from_mapping(raw)
 
 
@@ -207,5 +228,7 @@ def load_preset(name: str) -> Blueprint:
     """A shipped blueprint by name, e.g. ``skd`` (TWK 30, TIU 35, TKP 45, 100 minutes)."""
     path = PRESETS_DIR / f"{name}.yaml"
     if not path.is_file():
-        raise BlueprintError(f"preset {name!r} not found (available: {', '.join(preset_names())})")
+        raise BlueprintError(
+            _("preset %(name)s not found (available: %(names)s)", name=repr(name), names=", ".join(preset_names()))
+        )
     return load_blueprint(path)

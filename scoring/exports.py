@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ground import clock, zones
 from ground.config import write_private
 from ground.documents import pdf_plain, pdf_text
+from ground.i18n import _
 from ground.tables import TableError, write_rows
 from scoring.grading import fmt_score
 from scoring.integration import FinalFormation
@@ -182,7 +183,7 @@ def write_skd(
             sections.append((heading, header, rows, [10, 32, 80, *[16] * len(subtests), 18, 20, 16]))
         _pdf(out, title, _subtitle(exam_title, exam_code, zone), sections, SKD_LEGEND, _signer(key, out), note)
     else:
-        raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+        raise _unknown_format(fmt)
     return sign_file(out, key)
 
 
@@ -212,13 +213,17 @@ def write_final(
         _pdf(out, "PENGUMUMAN HASIL AKHIR SELEKSI", _subtitle(exam_title, exam_code, zone), sections, FINAL_LEGEND,
              _signer(key, out))
     else:
-        raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+        raise _unknown_format(fmt)
     return sign_file(out, key)
+
+
+def _unknown_format(fmt: str) -> TableError:
+    return TableError(_("unknown export format %(fmt)s (use %(formats)s)", fmt=repr(fmt), formats=", ".join(FORMATS)))
 
 
 def _tabular(out: Path, fmt: str, header: list[str], rows: list[list[Any]]) -> None:
     if out.suffix.lower() != f".{fmt}":
-        raise TableError(f"{out}: the file name must end in .{fmt} for --format {fmt}")
+        raise TableError(_("%(file)s: the file name must end in .%(fmt)s for --format %(fmt)s", file=str(out), fmt=fmt))
     write_rows(out, header, rows, title="pengumuman")
 
 
@@ -262,5 +267,5 @@ def write_onboarding(rows: Sequence[dict[str, Any]], fmt: str, out: Path, key: E
              [(heading, ["No", "Nomor Peserta", "Nama", "Unit Kerja", "Mentor", "Angkatan", "Status", "Tahapan"],
                pdf_rows, [10, 28, 46, 40, 32, 24, 24, 66])] if pdf_rows else [], [], _signer(key, out), wrap=(2, 3, 7))
     else:
-        raise TableError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+        raise _unknown_format(fmt)
     return sign_file(out, key)

@@ -16,6 +16,7 @@ from candidate.exams import bank_problems
 from committee.web.console import committee_only, in_session, page
 from ground.errors import AppError
 from ground.i18n import _
+from question_bank.assembly import matches
 from question_bank.blueprint import Blueprint as ExamBlueprint
 from question_bank.blueprint import BlueprintError, blueprint_to_dict, load_blueprint, load_preset, preset_names
 from question_bank.store import load_pool
@@ -71,8 +72,7 @@ def stock(s: Session, blueprint: ExamBlueprint) -> dict[str, Any]:
         mine = [p for p in pool if p.subtest == sec.code]
         cells = []
         for d in sec.draws:
-            have = sum(1 for p in mine if (d.category is None or p.category == d.category)
-                       and (d.difficulty is None or p.difficulty == d.difficulty))
+            have = sum(1 for p in mine if matches(d, p))
             cells.append({"have": have, "missing": max(0, d.count - have)})
         out[sec.code] = {"have": len(mine), "missing": max(0, sec.count - len(mine)), "cells": cells}
     return out

@@ -11,14 +11,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from candidate.exams import get_exam
 from committee.audit_check import check, report_lines
 from committee.web import uploads
 from committee.web.console import committee_only, done, in_session, page
-from committee.web.results import export_bundle
+from committee.web.results import export_bundle, zip_download
 from ground import zones
 from ground.concurrency import run_blocking
 from ground.errors import AppError
@@ -42,13 +43,6 @@ CODE = "<code>"
 FORMATS = ("pdf", "xlsx", "csv")
 
 
-def _exam(s: Session, code: str) -> Exam:
-    exam = s.scalar(select(Exam).where(Exam.code == code))
-    if exam is None:
-        raise AppError("unknown_exam", _("No exam with code %(code)s.", code=code), 404)
-    return exam
-
-
 def _looked(s: Session, exam: Exam) -> list[Any]:
     """The announcement as it stands (nothing stored); a rule the scores break is the page's error."""
     try:
@@ -68,7 +62,7 @@ def exam_list(s: Session) -> list[dict[str, Any]]:
 
 def _results(s: Session, code: str, room: str) -> dict[str, Any]:
     """Every candidate of the exam (or of one room/session): paper state, score per subtest, pass/fail, code."""
-    exam = _exam(s, code)
+    exam = get_exam(s, code)
     rules = exam_rules(exam)
     states = dict(s.execute(select(Paper.candidate_id, Paper.state).where(Paper.exam_id == exam.id)).all())
     rooms = dict(s.execute(select(Room.id, Room.code).where(Room.exam_id == exam.id).order_by(Room.code)).all())
@@ -130,13 +124,11 @@ def announcement(code: str) -> Any:
         return _exam_page(code, 409, str(exc))
     except RulesError as exc:
         return _exam_page(code, 409, str(exc))
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
-    return resp
+    return zip_download(name, data)
 
 
 def _rankings(s: Session, code: str) -> dict[str, Any]:
-    exam = _exam(s, code)
+    exam = get_exam(s, code)
     rules = exam_rules(exam)
     formations = [{"label": f.label, "quota": f.quota, "slots": f.slots,
                    "rows": list(zip(f.rows, tie_notes(f, rules.tie_break), strict=True))}
@@ -154,7 +146,7 @@ def rankings(code: str) -> Any:
 
 
 def _annul_form(s: Session, code: str) -> dict[str, Any]:
-    exam = _exam(s, code)
+    exam = get_exam(s, code)
     return {"exam": {"code": exam.code, "title": exam.title}, "items": shown_items(s, exam), "modes": ANNUL_MODES}
 
 
@@ -195,7 +187,7 @@ def annul_preview(code: str) -> Any:
     actor = signed_in_staff().actor
     try:
         versions, mode, reason = _annul_input()
-        report = in_session(lambda s: preview_annulment(s, _exam(s, code), versions, mode, reason, actor))
+        report = in_session(lambda s: preview_annulment(s, get_exam(s, code), versions, mode, reason, actor))
     except AppError as err:
         return _annul_page(code, err.status, error=err.message)
     except RescoreError as exc:
@@ -212,7 +204,7 @@ def annul(code: str) -> Any:
         versions, mode, reason = _annul_input()
 
         def work(s: Session) -> tuple[int, int]:
-            exam = _exam(s, code)
+            exam = get_exam(s, code)
             annul_items(s, exam, versions, mode, reason, actor)
             report = rescore_exam(s, exam, reason, actor)
             return len(report.changed), report.checked
@@ -304,7 +296,7 @@ SKB_KIND = "skb"
 
 def _final_view(s: Session, code: str) -> dict[str, Any]:
     """The integrated selection as it stands (nothing stored) and how many SKB scores are in."""
-    exam = _exam(s, code)
+    exam = get_exam(s, code)
     try:
         formations = compute_final(s, exam, store=False)
     except (RulesError, ValueError) as exc:
@@ -347,7 +339,7 @@ def skb_preview(code: str) -> Any:
         def check_sheet(s: Session) -> int:
             savepoint = s.begin_nested()
             try:
-                return import_skb(s, _exam(s, code), read_table(path), f"import:{kept['name']}", actor=actor)
+                return import_skb(s, get_exam(s, code), read_table(path), f"import:{kept['name']}", actor=actor)
             finally:
                 savepoint.rollback()
 
@@ -372,7 +364,7 @@ def skb_commit(code: str) -> Any:
     actor = signed_in_staff().actor
     try:
         path, kept = uploads.pending(SKB_KIND, request.form.get("upload_id", ""))
-        count = in_session(lambda s: import_skb(s, _exam(s, code), read_table(path), f"import:{kept['name']}",
+        count = in_session(lambda s: import_skb(s, get_exam(s, code), read_table(path), f"import:{kept['name']}",
                                                 actor=actor))
     except AppError as err:
         return _final_page(code, err.status, error=err.message)
@@ -388,7 +380,7 @@ def final_store(code: str) -> Any:
     """Store the final selection (replacing the exam's), as ``exam-engine results final``, audited by name."""
     actor = signed_in_staff().actor
     try:
-        rows = in_session(lambda s: sum(len(f.rows) for f in compute_final(s, _exam(s, code), actor=actor)))
+        rows = in_session(lambda s: sum(len(f.rows) for f in compute_final(s, get_exam(s, code), actor=actor)))
     except (RulesError, ValueError) as exc:
         return _final_page(code, 409, error=str(exc))
     return done(_("Final results stored for %(n)s candidate(s).", n=rows), url_for("console_results.final", code=code))
@@ -407,9 +399,7 @@ def final_announcement(code: str) -> Any:
                                   signed_in_staff().actor, rt.config.site_zone)
     except (RulesError, ValueError) as exc:
         return _final_page(code, 409, error=str(exc))
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
-    return resp
+    return zip_download(name, data)
 
 
 @bp.app_template_filter("tie_key")

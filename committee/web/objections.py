@@ -8,16 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from candidate.exams import get_exam
 from committee.web.console import committee_only, done, in_session, page
-from committee.web.results import export_bundle
+from committee.web.results import export_bundle, zip_download
 from ground import files, zones
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Exam
 from ground.runtime import runtime
 from ground.staff.auth import signed_in_staff
 from scoring.presets import RulesError
@@ -28,13 +27,6 @@ bp = Blueprint("console_objections", __name__, url_prefix="/committee/results", 
 FORMATS = ("pdf", "xlsx", "csv")
 
 
-def _exam(s: Session, code: str) -> Exam:
-    exam = s.scalar(select(Exam).where(Exam.code == code))
-    if exam is None:
-        raise AppError("unknown_exam", _("No exam with code %(code)s.", code=code), 404)
-    return exam
-
-
 def _local_input(dt: Any, zone: str) -> str:
     """A stored time as the datetime-local input shows it in the site's zone."""
     return dt.astimezone(zones.tz(zone)).strftime("%Y-%m-%dT%H:%M") if dt is not None else ""
@@ -42,7 +34,7 @@ def _local_input(dt: Any, zone: str) -> str:
 
 def _view(s: Session, code: str) -> dict[str, Any]:
     zone = runtime().config.site_zone
-    exam = _exam(s, code)
+    exam = get_exam(s, code)
     win = objections.window_of(s, exam)
     return {"exam": {"code": exam.code, "title": exam.title}, "window": win, "is_open": objections.is_open(win),
             "opens_value": _local_input(win.opens_at if win else None, zone),
@@ -73,7 +65,7 @@ def set_window(code: str) -> Any:
             closes = zones.parse_local(request.form.get("closes", ""), zone)
         except ValueError:
             raise AppError("bad_request", _("Give the start and the end as a date and time."), 400) from None
-        in_session(lambda s: objections.set_window(s, _exam(s, code), opens, closes, actor=actor))
+        in_session(lambda s: objections.set_window(s, get_exam(s, code), opens, closes, actor=actor))
     except AppError as err:
         if err.status == 404:
             raise
@@ -91,7 +83,7 @@ def answer(code: str, objection_id: int) -> Any:
     try:
         if decision not in ("accept", "reject"):
             raise AppError("bad_request", _("Choose accept or reject."), 400, field="decision")
-        in_session(lambda s: objections.answer(s, _exam(s, code), objection_id, decision == "accept",
+        in_session(lambda s: objections.answer(s, get_exam(s, code), objection_id, decision == "accept",
                                                request.form.get("answer", ""), actor=actor))
     except AppError as err:
         if err.status == 404:
@@ -106,7 +98,7 @@ def answer(code: str, objection_id: int) -> Any:
 @committee_only
 def attachment(code: str, objection_id: int) -> Response:
     """The objection's attachment, as a download only (never rendered, never cached)."""
-    return files.download(*in_session(lambda s: objections.attachment(s, _exam(s, code), objection_id)))
+    return files.download(*in_session(lambda s: objections.attachment(s, get_exam(s, code), objection_id)))
 
 
 @bp.post("/<code>/objections/announcement")
@@ -127,6 +119,4 @@ def announcement(code: str) -> Any:
         return _page(code, err.status, err.message)
     except RulesError as exc:
         return _page(code, 409, str(exc))
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
-    return resp
+    return zip_download(name, data)

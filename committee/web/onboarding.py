@@ -10,11 +10,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from candidate.exams import get_exam
 from committee.web.console import committee_only, done, in_session, page
+from committee.web.results import zip_download
 from ground import clock, db, zones
 from ground.concurrency import run_blocking
 from ground.errors import AppError
@@ -42,13 +44,6 @@ FORMATS = ("pdf", "xlsx", "csv")
 bp = Blueprint("console_onboarding", __name__, url_prefix="/committee/results", template_folder="templates")
 
 
-def _exam(s: Session, code: str) -> Exam:
-    exam = s.scalar(select(Exam).where(Exam.code == code))
-    if exam is None:
-        raise AppError("unknown_exam", _("No exam with code %(code)s.", code=code), 404)
-    return exam
-
-
 def _day(raw: str | None) -> date | None:
     """A date typed as YYYY-MM-DD (the date input's value), or AppError in the person's language."""
     if not raw:
@@ -60,7 +55,7 @@ def _day(raw: str | None) -> date | None:
 
 
 def _list(s: Session, code: str) -> dict[str, Any]:
-    exam = _exam(s, code)
+    exam = get_exam(s, code)
     records = list_records(s, exam)
     return {"exam": {"code": exam.code, "title": exam.title}, "records": records,
             "milestones": "\n".join(DEFAULT_MILESTONES), "formats": FORMATS,
@@ -89,7 +84,7 @@ def create(code: str) -> Any:
         starts, ends = _day(form.get("starts")), _day(form.get("ends"))
 
         def work(s: Session) -> int:
-            exam = _exam(s, code)
+            exam = get_exam(s, code)
             cohort = None
             if (form.get("cohort") or "").strip():
                 cohort = get_or_create_cohort(s, form["cohort"], form.get("cohort_name") or None, starts, ends)
@@ -107,7 +102,7 @@ def create(code: str) -> Any:
 def _bundle(url: str, code: str, fmt: str, cohort: str | None, key: Any, actor: str, zone: str) -> tuple[str, bytes]:
     """(file name, ZIP of the signed onboarding list and its .sig)."""
     with db.session_scope(url) as s, tempfile.TemporaryDirectory() as tmp:
-        exam = _exam(s, code)
+        exam = get_exam(s, code)
         name = f"onboarding-{exam.code}{'-' + cohort if cohort else ''}.{fmt}"
         out = Path(tmp) / name
         sig = export_signed(s, exam, fmt, out, key, zone, cohort, actor)
@@ -129,13 +124,11 @@ def export(code: str) -> Any:
     rt = runtime()
     name, data = run_blocking(_bundle, rt.db_url, code, fmt, cohort, rt.signing_key, signed_in_staff().actor,
                               rt.config.site_zone)
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
-    return resp
+    return zip_download(name, data)
 
 
 def _person(s: Session, code: str, number: str) -> tuple[Exam, Candidate, OnboardingRecord]:
-    exam = _exam(s, code)
+    exam = get_exam(s, code)
     row = s.execute(select(Candidate, OnboardingRecord).join(OnboardingRecord,
                                                              OnboardingRecord.candidate_id == Candidate.id)
                     .where(Candidate.exam_id == exam.id, Candidate.participant_no == number)).first()

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy import select
 
+from candidate.exams import get_exam
 from ground import db
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Exam
 from ground.runtime import runtime
 from ground.staff.auth import signed_in_staff, staff_required
 from scoring.presets import RulesError
@@ -30,18 +29,11 @@ bp = Blueprint("results", __name__, url_prefix="/api/v1/committee/exams")
 COMMITTEE = ("admin", "committee")
 
 
-def _exam(session: Any, code: str) -> Exam:
-    exam = session.scalar(select(Exam).where(Exam.code == code))
-    if exam is None:
-        raise AppError("unknown_exam", _("No exam with code %(code)s.", code=code), 404)
-    return exam
-
-
 def _announcement(url: str, code: str) -> dict[str, Any]:
     from scoring.store.announcement import announce_skd
 
     with db.session_scope(url) as session:
-        return ranking_json(announce_skd(session, _exam(session, code), store=False))
+        return ranking_json(announce_skd(session, get_exam(session, code), store=False))
 
 
 def _final(url: str, code: str, actor: str | None) -> dict[str, Any]:
@@ -49,7 +41,7 @@ def _final(url: str, code: str, actor: str | None) -> dict[str, Any]:
     from scoring.store.final import compute_final
 
     with db.session_scope(url) as session:
-        exam = _exam(session, code)
+        exam = get_exam(session, code)
         formations = compute_final(session, exam, actor=actor or "", store=actor is not None)
         return {"formations": [
             {"formation": f.label, "quota": f.quota, "slots": f.slots, "ranking": [
@@ -61,6 +53,13 @@ def _final(url: str, code: str, actor: str | None) -> dict[str, Any]:
             for f in formations]}
 
 
+def zip_download(name: str, data: bytes) -> Response:
+    """A signed bundle (``name``.zip: the document and its .sig, from :func:`export_bundle`) as an attachment."""
+    resp = Response(data, mimetype="application/zip")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    return resp
+
+
 def export_bundle(url: str, code: str, stage: str, fmt: str, key: Any, actor: str, zone: str) -> tuple[str, bytes]:
     """(file name, ZIP of the signed announcement and its .sig); the library refuses while a paper is open."""
     from scoring.store.announcement import export_skd
@@ -68,7 +67,7 @@ def export_bundle(url: str, code: str, stage: str, fmt: str, key: Any, actor: st
     from scoring.store.objections import export_pasca_sanggah
 
     with db.session_scope(url) as session, tempfile.TemporaryDirectory() as tmp:
-        exam = _exam(session, code)
+        exam = get_exam(session, code)
         name = f"pengumuman-{exam.code}-{stage}.{fmt}"
         out = Path(tmp) / name
         if stage == "skd":
@@ -132,6 +131,4 @@ def export(code: str) -> Response:
     rt = runtime()
     name, data = _guarded(export_bundle, rt.db_url, code, stage, fmt, rt.signing_key, signed_in_staff().actor,
                           rt.config.site_zone)
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
-    return resp
+    return zip_download(name, data)

@@ -8,6 +8,7 @@ audited under the staff member's name. A new or reset password is shown once, on
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, request, url_for
@@ -126,31 +127,31 @@ def create_staff() -> Any:
     return page("console_password.html", username=form["username"].lower(), password=password, created=True)
 
 
+def _room_change(username: str, change: Callable[..., Any], message: Callable[[str], str]) -> Any:
+    """``change`` (accounts.assign or unassign) of the form's room for ``username``; ``message(room)`` after."""
+    room, actor = request.form.get("room", ""), signed_in_staff().actor
+    return _act(lambda s: change(s, username, room, actor=actor), message(room))
+
+
 @bp.post(f"/staff/{USER}/assign")
 @committee_only
 def assign(code: str) -> Any:
-    username = code
     """Give a proctor a room."""
-    room, actor = request.form.get("room", ""), signed_in_staff().actor
-    return _act(lambda s: accounts.assign(s, username, room, actor=actor),
-                _("Assigned %(rooms)s to %(name)s.", rooms=room, name=username))
+    return _room_change(code, accounts.assign, lambda room: _("Assigned %(rooms)s to %(name)s.", rooms=room, name=code))
 
 
 @bp.post(f"/staff/{USER}/unassign")
 @committee_only
 def unassign(code: str) -> Any:
-    username = code
     """Take a room from a proctor."""
-    room, actor = request.form.get("room", ""), signed_in_staff().actor
-    return _act(lambda s: accounts.unassign(s, username, room, actor=actor),
-                _("Took %(rooms)s from %(name)s.", rooms=room, name=username))
+    return _room_change(code, accounts.unassign, lambda room: _("Took %(rooms)s from %(name)s.", rooms=room, name=code))
 
 
 @bp.post(f"/staff/{USER}/active")
 @committee_only
 def set_active(code: str) -> Any:
-    username = code
     """Disable an account (its sign-ins end at once) or enable it again."""
+    username = code
     who = signed_in_staff()
     enable = request.form.get("active") == "1"
     if username == who.username and not enable:
@@ -162,8 +163,8 @@ def set_active(code: str) -> Any:
 @bp.post(f"/staff/{USER}/password")
 @committee_only
 def reset_password(code: str) -> Any:
-    username = code
     """A new generated password, shown once to print; the account's sign-ins end."""
+    username = code
     actor, password = signed_in_staff().actor, _new_password()
     try:
         in_session(lambda s: accounts.set_password(s, username, password, actor=actor))

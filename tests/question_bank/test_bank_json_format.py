@@ -7,6 +7,7 @@ import pytest
 
 from question_bank.formats import FormatError, read_bank
 from question_bank.formats.json_format import bank_document, json_item_lines, validator, write_json
+from tests.question_bank.drafts import fingerprint
 
 SAMPLE = Path(__file__).resolve().parents[2] / "question_bank" / "samples" / "skd_demo.json"
 
@@ -33,34 +34,7 @@ def test_round_trip_through_write_json(tmp_path: Path):
     out = tmp_path / "copy.json"
     write_json(items, out, title="copy")
     again = read_bank(out).items
-    strip = [
-        (
-            d.uid,
-            d.subtest,
-            d.text,
-            d.kind,
-            d.category,
-            d.tags,
-            d.difficulty,
-            d.explanation,
-            [(o.text, o.points) for o in d.options],
-        )
-        for d in items
-    ]
-    assert strip == [
-        (
-            d.uid,
-            d.subtest,
-            d.text,
-            d.kind,
-            d.category,
-            d.tags,
-            d.difficulty,
-            d.explanation,
-            [(o.text, o.points) for o in d.options],
-        )
-        for d in again
-    ]
+    assert [fingerprint(d) for d in again] == [fingerprint(d) for d in items]
 
 
 def test_schema_errors_are_reported_per_item_with_uid(tmp_path: Path):

@@ -192,3 +192,26 @@ def test_annul_and_rescore_via_cli(session: Session, cli) -> None:
     assert "0 of 3 results changed" in res.output
     res = cli("results", "annul", "--exam", "SKD-T", "--item", "SKD-T-TWK-0", "--mode", "void", "--reason", "x")
     assert res.exit_code == 2
+
+
+def test_export_format_and_file_name_refusals_speak_the_installation_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ground.tables import TableError
+    from scoring.exports import write_final, write_onboarding, write_skd
+
+    key = Ed25519PrivateKey.generate()
+    monkeypatch.setenv("EXAM_LOCALE", "id")
+    out = tmp_path / "out.xml"
+    for write in (lambda: write_skd([], ["TWK"], "xml", out, key), lambda: write_final([], "xml", out, key),
+                  lambda: write_onboarding([], "xml", out, key)):
+        with pytest.raises(TableError, match=r"^format ekspor 'xml' tidak dikenal \(gunakan csv, xlsx, pdf\)$"):
+            write()
+    with pytest.raises(TableError, match=r"nama berkas harus berakhiran \.csv untuk --format csv$"):
+        write_final([], "csv", tmp_path / "out.txt", key)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("EXAM_LOCALE", "en")
+    with pytest.raises(TableError, match=r"^unknown export format 'xml' \(use csv, xlsx, pdf\)$"):
+        write_final([], "xml", tmp_path / "out.xml", key)

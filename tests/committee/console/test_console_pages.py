@@ -195,6 +195,10 @@ def test_errors_speak_indonesian(app: Flask, monkeypatch: pytest.MonkeyPatch) ->
     r = client.post("/committee/exams/", data={"csrf_token": csrf, "code": "SKD-X", "preset": "skd"})
     page = r.get_data(as_text=True)
     assert r.status_code == 409 and "Bank soal tidak cukup untuk ujian ini:" in page
+    assert "TWK: perlu 30 soal, di bank ada 0" in page  # the library's stock message, in the page's language
+    r = client.get("/committee/blueprints/?preset=skd&count_TWK=0")
+    assert r.status_code == 400
+    assert "Kisi-kisi tidak sah: sections[0].count: paling sedikit 1, tertulis 0" in r.get_data(as_text=True)
     r = client.post("/committee/rooms/staff", data={"csrf_token": csrf, "username": "X!", "role": "proctor"})
     assert r.status_code == 400 and "Nama pengguna" in r.get_data(as_text=True)
     assert csrf_of(client.get("/committee/rooms/").get_data(as_text=True)) == csrf
