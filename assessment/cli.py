@@ -68,7 +68,8 @@ def sitting_cmd(state: CliState, programme: str, exam_code: str, room: str, pins
     """A sitting: the exam made from the programme's blueprint, every invited staff member a candidate."""
     with state.session() as s:
         _exam, issued = sittings.create(s, programmes.by_code(s, programme), exam_code, room,
-                                        load_master_key(state.config.data_dir), actor=cli_actor())
+                                        load_master_key(state.config.data_dir), zone=state.config.site_zone,
+                                        actor=cli_actor())
     roster.write_pins(pins, issued)
     click.echo(_("%(n)s candidates added; PIN list in %(path)s.", n=len(issued), path=pins))
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ground import audit, clock
+from ground import audit, clock, zones
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models.assessment import AssessmentProgramme
@@ -81,6 +81,17 @@ def parse_windows(text: str) -> list[dict[str, str]]:
                                            "YYYY-MM-DD, the last not before the first.", n=number))
         out.append({"opens": opens.isoformat(), "closes": closes.isoformat()})
     return out
+
+
+def check_window(programme: AssessmentProgramme, when: datetime, zone: str) -> None:
+    """A sitting is held inside one of the programme's windows (days as the site reads them); a programme without
+    windows may sit any day. Refused, naming the windows, rather than a sitting quietly out of its period."""
+    windows = programme.windows or []
+    day = date.fromisoformat(zones.local(when, zone, "%Y-%m-%d").split()[0])
+    if not windows or any(date.fromisoformat(w["opens"]) <= day <= date.fromisoformat(w["closes"]) for w in windows):
+        return
+    raise AppError("outside_window", _("%(day)s is outside the programme's windows (%(windows)s).", day=day.isoformat(),
+                                       windows=", ".join(f"{w['opens']} – {w['closes']}" for w in windows)), 409)
 
 
 def _names(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from assessment import programmes
 from assessment.staff import opened
 from candidate.exams import create_exam
 from candidate.papers import issue_papers
-from ground import audit, clock, tables
+from ground import audit, clock, tables, zones
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Exam
@@ -37,9 +37,13 @@ def participant_no(member_id: int) -> str:
 
 
 def create(session: Session, programme: AssessmentProgramme, code: str, room: str, master_key: bytes, *,
-           held_at: datetime | None = None, actor: str) -> tuple[Exam, list[roster.Issued]]:
+           held_at: datetime | None = None, zone: str = zones.DEFAULT_ZONE, actor: str
+           ) -> tuple[Exam, list[roster.Issued]]:
     """An exam from the programme's blueprint with every invited staff member of the target group as a candidate in
-    ``room`` (made when missing), papers issued; the PINs for the cards. Refused whole, with the reason."""
+    ``room`` (made when missing), papers issued; the PINs for the cards. Refused whole, with the reason (a day
+    outside the programme's windows, as the site in ``zone`` reads it, included)."""
+    held_at = held_at or clock.now()
+    programmes.check_window(programme, held_at, zone)
     members = [m for m in session.scalars(select(StaffMember).join(
         AssessmentInvitation, AssessmentInvitation.staff_id == StaffMember.id).where(
         AssessmentInvitation.programme_id == programme.id).order_by(StaffMember.id))
@@ -62,7 +66,7 @@ def create(session: Session, programme: AssessmentProgramme, code: str, room: st
         issued = roster.add(session, exam, checked, actor=actor)
     except roster.RosterError as exc:
         raise AppError("roster_refused", "; ".join(f"{line}: {msg}" for line, msg in exc.problems), 409) from None
-    sitting = AssessmentSitting(programme_id=programme.id, exam_id=exam.id, held_at=held_at or clock.now(),
+    sitting = AssessmentSitting(programme_id=programme.id, exam_id=exam.id, held_at=held_at,
                                 created_by=actor, created_at=clock.now())
     session.add(sitting)
     session.flush()

@@ -150,9 +150,11 @@ def sitting(code: str) -> Any:
     room, papers issued; the PIN list written to the data folder for the cards (the candidates page prints them)."""
     exam_code, room = ((request.form.get(k) or "").strip() for k in ("exam", "room"))
     actor, master_key, data_dir = signed_in_staff().actor, runtime().master_key, runtime().config.data_dir
+    zone = runtime().config.site_zone
 
     def work(s: Session) -> int:
-        exam, issued = sittings.create(s, programmes.by_code(s, code), exam_code, room, master_key, actor=actor)
+        exam, issued = sittings.create(s, programmes.by_code(s, code), exam_code, room, master_key, zone=zone,
+                                       actor=actor)
         roster.write_pins(data_dir / f"pins-{exam.code}-{clock.now():%Y%m%dT%H%M%S}.csv", issued)
         return len(issued)
 

@@ -221,3 +221,23 @@ def test_the_commands(tmp_path: Path) -> None:
     out = tmp_path / "unit.xlsx"
     run("report", "AK", "--unit", "Biro Umum", "--format", "xlsx", "--out", str(out))
     assert verify_file(out, load_signing_key(config.data_dir).public_key()).key_id
+
+
+def test_a_sitting_outside_the_programmes_windows_is_refused(demo: Config, tmp_path: Path) -> None:
+    """The windows are days as the site reads them: 2025-11-03 01:00 UTC is 08:00 WIB but 10:00 WIT on the same day;
+    at 20:00 UTC it is already the 4th in every zone. A refused sitting leaves no exam behind."""
+    url, master = demo.sqlalchemy_url, load_master_key(demo.data_dir)
+    with db.session_scope(url) as s:
+        p = programmes.create(s, code="W", name="Windowed", blueprint="skd_demo", competencies_text=COMPETENCIES,
+                              windows="2025-11-04 2025-11-30\n2026-11-02 2026-11-27", actor="t")
+        staff.import_rows(s, p, staff.check(tables.read_table(staff_csv(tmp_path / "s.csv", 6))), "t")
+    with db.session_scope(url) as s, pytest.raises(AppError) as refused:
+        sittings.create(s, programmes.by_code(s, "W"), "W-1", "W-R1", master, zone="WIT", actor="t")
+    assert refused.value.code == "outside_window" and refused.value.status == 409
+    assert "2025-11-03" in refused.value.message and "2025-11-04 – 2025-11-30" in refused.value.message
+    with db.session_scope(url) as s:
+        assert s.scalar(select(Exam.id).where(Exam.code == "W-1")) is None
+    clock.advance(timedelta(hours=19))  # 2025-11-03 20:00 UTC: the 4th in WIB
+    with db.session_scope(url) as s:
+        exam, issued = sittings.create(s, programmes.by_code(s, "W"), "W-1", "W-R1", master, zone="WIB", actor="t")
+        assert exam.code == "W-1" and issued

@@ -81,7 +81,11 @@ def test_a_programme_thirty_staff_two_sittings_a_year_apart_history_and_unit_rep
     page.click("#p-create")
     assert "tidak memiliki subtes XYZ" in page.locator("#assessment-error").inner_text()
     page.fill("#p-competencies", "TEK; Teknis; TIU; 25\nMAN; Manajerial; TKP; 35\nSOS; Sosial kultural; TWK; 25")
-    page.fill("#p-windows", "2026-01-05 2026-01-30")
+    # two windows: around today and around a year from now (the second sitting's day on the test clock)
+    today = clock.now().date()
+    windows = [(today - timedelta(days=3), today + timedelta(days=3)),
+               (today + YEAR - timedelta(days=3), today + YEAR + timedelta(days=3))]
+    page.fill("#p-windows", "\n".join(f"{a.isoformat()} {b.isoformat()}" for a, b in windows))
     page.click("#p-create")
     page.wait_for_selector("#import-form")
     assert "Program AK-2025 dibuat." in page.locator("#flash").inner_text()
