@@ -8,12 +8,13 @@ from flask import Flask
 from ground import events
 from ground.extensions import socketio
 from ground.i18n import lazy_gettext
-from ground.models.staff import STAFF_ROLES
 from ground.runtime import Runtime
 from ground.staff import nav
 from proctor import live
 from proctor.cli import COMMANDS
 from proctor.web import bp as proctor_bp
+
+WATCHERS = ("admin", "committee", "proctor")  # who watches rooms: a verifier (registration) has none, so no link
 
 
 def _drop_connections(_name: str, payload: dict) -> None:
@@ -23,7 +24,7 @@ def _drop_connections(_name: str, payload: dict) -> None:
 def init_app(app: Flask, rt: Runtime) -> None:
     """Dashboard, summaries and score board; live namespaces; close the dashboards of a sign-in that ended."""
     app.register_blueprint(proctor_bp)
-    nav.add_entry(app, "proctor", lazy_gettext("Proctor dashboard"), "proctor.dashboard", roles=STAFF_ROLES, order=80)
+    nav.add_entry(app, "proctor", lazy_gettext("Proctor dashboard"), "proctor.dashboard", roles=WATCHERS, order=80)
     nav.set_home(app, ("proctor",), "proctor.dashboard")
     socketio.on_namespace(live.ProctorNamespace(live.NAMESPACE))
     socketio.on_namespace(live.BoardNamespace(live.BOARD_NAMESPACE))

@@ -73,6 +73,7 @@ def test_a_verifier_marks_each_requirement(world: tuple[Flask, int, int]) -> Non
     v = staff(app, "verifikator1")
     assert v.get("/staff/").headers["Location"] == "/verifikasi/"  # a verifier's home is the queue
     queue = v.get("/verifikasi/").get_data(as_text=True)
+    assert 'id="nav-selection"' in queue and 'id="nav-proctor"' not in queue  # no rooms to watch: no dashboard link
     assert "CPNS-2026-000001" in queue and "CPNS-2026-000002" in queue and "0 / 2" in queue
 
     page = f"/verifikasi/applications/{a}"
