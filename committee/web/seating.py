@@ -11,6 +11,7 @@ import does) and is audited under the staff member's name (``registration.export
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, request, url_for
@@ -108,15 +109,9 @@ def preview(code: str) -> Any:
         finally:
             savepoint.rollback()  # a preview changes nothing
 
-    try:
-        seats = in_session(work)
-    except roster.RosterError as err:
-        return _page(code, 422, error=_("The eligible applicants cannot be seated:"), problems=err.problems,
-                     recruitment=recruitment)
-    except AppError as err:
-        if err.status == 404 and err.code == "unknown_exam":
-            raise
-        return _page(code, err.status, error=err.message, recruitment=recruitment)
+    seats, refused = _attempt(code, recruitment, work)
+    if refused is not None:
+        return refused
     if not seats:
         return _page(code, 409, error=_("Recruitment %(code)s has no eligible applicants left to seat.",
                                         code=recruitment), recruitment=recruitment)
@@ -125,6 +120,19 @@ def preview(code: str) -> Any:
         per_session[(p["session"], p["site"])] = per_session.get((p["session"], p["site"]), 0) + 1
     return _page(code, recruitment=recruitment, seats=seats, digest=_digest(seats),
                  per_session=sorted(per_session.items()))
+
+
+def _attempt(code: str, recruitment: str, work: Callable[[Session], Any]) -> tuple[Any, Any]:
+    """Run a seating step; a refusal comes back as the page saying why (an unknown exam stays a 404)."""
+    try:
+        return in_session(work), None
+    except roster.RosterError as err:
+        return None, _page(code, 422, error=_("The eligible applicants cannot be seated:"), problems=err.problems,
+                           recruitment=recruitment)
+    except AppError as err:
+        if err.status == 404 and err.code == "unknown_exam":
+            raise
+        return None, _page(code, err.status, error=err.message, recruitment=recruitment)
 
 
 @bp.post("/")
@@ -143,14 +151,8 @@ def commit(code: str) -> Any:
         roster.write_pins(data_dir / f"pins-{exam.code}-{clock.now():%Y%m%dT%H%M%S}.csv", issued)
         return len(issued)  # the PIN list written inside the transaction: no PIN file, no candidates
 
-    try:
-        n = in_session(work)
-    except roster.RosterError as err:
-        return _page(code, 422, error=_("The eligible applicants cannot be seated:"), problems=err.problems,
-                     recruitment=recruitment)
-    except AppError as err:
-        if err.status == 404 and err.code == "unknown_exam":
-            raise
-        return _page(code, err.status, error=err.message, recruitment=recruitment)
+    n, refused = _attempt(code, recruitment, work)
+    if refused is not None:
+        return refused
     return done(_("Seated %(n)s eligible applicants of %(code)s by site; their login cards are on the candidates "
                   "page.", n=n, code=recruitment), url_for("console_exams.detail", code=code))
