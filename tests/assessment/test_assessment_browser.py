@@ -27,7 +27,7 @@ from tests.assessment.helpers import sit, staff_csv
 from tests.candidate.test_candidate_screen import axe_clean
 from tests.documents import pdf_words
 from tests.live import ROOT, LiveServer, finish_on_page, log_in_on_page, start_on_page
-from tests.proctor.clients import staff_creds
+from tests.proctor.clients import sign_in_on_page
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "test-output"
@@ -63,11 +63,7 @@ def test_a_programme_thirty_staff_two_sittings_a_year_apart_history_and_unit_rep
     key = load_signing_key(live.data_dir)
     page = browser.new_context(viewport=VIEW, accept_downloads=True).new_page()
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    page.goto(live.url + "/staff/login?lang=id")
-    username, password = staff_creds(live, "committee")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#sign-in")
+    sign_in_on_page(page, live, "committee")
     page.wait_for_url(re.compile(r".*/committee/$"))
     assert page.locator("#nav-assessment").inner_text() == "Asesmen"
     page.click("#nav-assessment")

@@ -70,3 +70,12 @@ class Proctor:
 def staff_creds(server: LiveServer, role: str) -> tuple[str, str]:
     s = next(s for s in server.creds["staff"] if s["role"] == role)
     return s["username"], s["password"]
+
+
+def sign_in_on_page(page: Any, server: LiveServer, role: str, path: str = "/staff/login?lang=id") -> None:
+    """Sign the demo's staff member of ``role`` in through the form at ``path``, as a person types it."""
+    page.goto(server.url + path)
+    username, password = staff_creds(server, role)
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#sign-in")

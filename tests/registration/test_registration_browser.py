@@ -20,7 +20,7 @@ from ground import clock, db, zones
 from ground.models import Room
 from ground.staff.accounts import create_staff
 from tests.live import ROOT, LiveServer, finish_on_page, log_in_on_page, start_on_page, wait_until
-from tests.proctor.clients import staff_creds
+from tests.proctor.clients import sign_in_on_page
 from tests.registration.factory import PASSWORD, WOMAN, jpeg, make_recruitment, pdf
 
 pytestmark = pytest.mark.browser
@@ -167,11 +167,7 @@ def test_an_applicant_registers_uploads_submits_and_a_verifier_marks(
     # closed it announces the final list, published signed on the portal's public announcement page
     committee = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     committee.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    committee.goto(live.url + "/committee/recruitments/CPNS-2026?lang=id")
-    username, password = staff_creds(live, "committee")
-    committee.fill("#username", username)
-    committee.fill("#password", password)
-    committee.click("#sign-in")
+    sign_in_on_page(committee, live, "committee", "/committee/recruitments/CPNS-2026?lang=id")
     committee.wait_for_selector("#formation-add")
     assert committee.locator("#nav-recruitments").get_attribute("aria-current") == "page"
     committee.fill("#f-code", "AK-01")

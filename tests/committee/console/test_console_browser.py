@@ -15,7 +15,7 @@ from proctor import roster
 from tests.candidate.test_candidate_screen import axe_clean
 from tests.committee.console.files import BROKEN_GIFT, FIXED_GIFT, roster_csv, skd_bank
 from tests.live import ROOT, LiveServer, log_in_on_page, start_on_page, wait_until
-from tests.proctor.clients import staff_creds
+from tests.proctor.clients import sign_in_on_page
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "test-output"
@@ -40,11 +40,7 @@ def test_a_committee_prepares_and_opens_an_exam_in_the_browser(
     page = browser.new_context(viewport=VIEW).new_page()
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
 
-    page.goto(live.url + "/staff/login?lang=id")
-    username, password = staff_creds(live, "committee")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#sign-in")
+    sign_in_on_page(page, live, "committee")
     page.wait_for_url(re.compile(r".*/committee/$"))
     assert page.locator("#nav-home").get_attribute("aria-current") == "page"
     looked_at(page, "home")

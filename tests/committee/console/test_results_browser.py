@@ -26,7 +26,7 @@ from scoring.signing import verify_file
 from tests.candidate.test_candidate_screen import axe_clean
 from tests.documents import pdf_words
 from tests.live import ROOT, LiveServer
-from tests.proctor.clients import staff_creds
+from tests.proctor.clients import sign_in_on_page
 from tests.scoring.scoring_factory import add_candidate, make_exam
 
 pytestmark = pytest.mark.browser
@@ -59,11 +59,7 @@ def test_results_annulment_rankings_and_signed_announcement_in_the_browser(
 
     page = browser.new_context(viewport=VIEW, accept_downloads=True).new_page()
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    page.goto(live.url + "/staff/login?lang=id")
-    username, password = staff_creds(live, "committee")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#sign-in")
+    sign_in_on_page(page, live, "committee")
     page.wait_for_url(re.compile(r".*/committee/$"))
 
     page.goto(live.url + "/committee/results/")  # the console home is another page's business
