@@ -140,6 +140,7 @@ def test_a_keyboard_only_exam_from_login_to_result_and_keluar(sqlite_server: Liv
     page.keyboard.press("r")
     page.wait_for_selector("#grid .cell:nth-child(3).flagged", state="attached")
     assert page.is_checked("#flag-box")
+    page.locator("#save-state", has_text="Tersimpan").wait_for()  # the flag acknowledged: the cell no longer unsent
     page.keyboard.press("g")
     assert page.evaluate("() => document.activeElement.classList.contains('current')")
     assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Soal 3, dijawab, ragu-ragu"
