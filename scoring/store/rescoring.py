@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ground import audit, bank_seal, clock
@@ -53,10 +53,6 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield ids[i : i + CHUNK]
 
 
-def _papers(session: Session, exam: Exam) -> list[Paper]:
-    return list(session.scalars(select(Paper).where(Paper.exam_id == exam.id, Paper.state == "finished")))
-
-
 def annul_items(
     session: Session, exam: Exam, version_ids: Iterable[int], mode: str, reason: str, actor: str = "system"
 ) -> list[Annulment]:
@@ -70,8 +66,8 @@ def annul_items(
     if not ids:
         raise RescoreError(_("name at least one item version to annul"))
     shown: set[int] = set()
-    for paper in session.scalars(select(Paper).where(Paper.exam_id == exam.id)):
-        shown |= layout_versions(paper.layout)
+    for layout in session.scalars(select(Paper.layout).where(Paper.exam_id == exam.id)):
+        shown |= layout_versions(layout)
     unknown = [v for v in ids if v not in shown]
     if unknown:
         raise RescoreError(_("item version(s) %(versions)s were not on any paper of exam %(exam)s",
@@ -136,55 +132,91 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(abs(float(a["subtests"][k]) - float(b["subtests"][k])) <= 1e-9 for k in a["subtests"])
 
 
+def _answers(session: Session, exam: Exam) -> dict[int, dict[int, Choice]]:
+    """Every finished paper's choices in one streamed query (paper id → item version → choice)."""
+    chosen: dict[int, dict[int, Choice]] = defaultdict(dict)
+    rows = session.execute(
+        select(Answer.paper_id, Answer.item_version_id, Answer.option_id, Answer.option_ids)
+        .join(Paper, Paper.id == Answer.paper_id)
+        .where(Paper.exam_id == exam.id, Paper.state == "finished"),
+        execution_options={"yield_per": 50_000},
+    )
+    for pid, v, o, many in rows:
+        chosen[pid][v] = stored_choice(o, many)
+    return chosen
+
+
 def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system") -> RescoreReport:
-    """Recompute every finished paper's result with the current annulments; log each change."""
+    """Recompute every finished paper's result with the current annulments; log each change.
+
+    Columns, not ORM objects, are read, and the changed results and their log rows are written in batches: an
+    exam of 100,000 papers is one pass, not 100,000 flushes."""
     if not reason or not reason.strip():
         raise RescoreError(_("a rescoring needs a reason (it is logged with every changed result)"))
+    why = reason.strip()
+    session.flush()
     rules = exam_rules(exam)
-    papers = _papers(session, exam)
-    annulled = {
-        a.item_version_id: a.mode for a in session.scalars(select(Annulment).where(Annulment.exam_id == exam.id))
-    }
+    papers = session.execute(
+        select(Paper.id, Paper.candidate_id, Paper.layout).where(Paper.exam_id == exam.id, Paper.state == "finished")
+    ).all()
+    annulled = dict(session.execute(
+        select(Annulment.item_version_id, Annulment.mode).where(Annulment.exam_id == exam.id)
+    ).all())
     versions: set[int] = set()
     for p in papers:
         versions |= layout_versions(p.layout)
     points: dict[int, dict[int, float]] = defaultdict(dict, bank_seal.option_points(session, versions))
     bounds = bank_seal.score_bounds(session, versions)
-    chosen: dict[int, dict[int, Choice]] = defaultdict(dict)
-    for chunk in _chunks(p.id for p in papers):
-        for pid, v, o, many in session.execute(
-            select(Answer.paper_id, Answer.item_version_id, Answer.option_id, Answer.option_ids)
-            .where(Answer.paper_id.in_(chunk))
-        ):
-            chosen[pid][v] = stored_choice(o, many)
-    results = {r.paper_id: r for r in session.scalars(select(Result).where(Result.exam_id == exam.id))}
-    candidates = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.exam_id == exam.id))}
+    chosen = _answers(session, exam)
+    results = {r.paper_id: r for r in session.execute(
+        select(Result.id, Result.paper_id, Result.total, Result.subtests, Result.passed, Result.reasons)
+        .where(Result.exam_id == exam.id)
+    )}
+    candidates = {c.id: c for c in session.execute(
+        select(Candidate.id, Candidate.participant_no, Candidate.entry_path).where(Candidate.exam_id == exam.id)
+    )}
     report = RescoreReport(exam.code)
     now = clock.now()
+    note = f"rescored: {why}"
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    logs: list[dict[str, Any]] = []  # result_id filled in for new results once they have ids
     for paper in papers:
         cand = candidates[paper.candidate_id]
         outcome = grade(
-            subtest_points(paper.layout, chosen[paper.id], points, annulled, bounds), rules, cand.entry_path
+            subtest_points(paper.layout, chosen.get(paper.id, {}), points, annulled, bounds), rules, cand.entry_path
         )
         after = _snapshot(outcome.total, outcome.subtests, outcome.passed, outcome.reasons)
         result = results.get(paper.id)
         report.checked += 1
+        values = {"total": outcome.total, "subtests": dict(outcome.subtests), "passed": outcome.passed,
+                  "reasons": list(outcome.reasons), "computed_at": now, "note": note}
         if result is not None:
             before = _snapshot(result.total, result.subtests, result.passed, list(result.reasons or []))
             if _same(before, after):
                 continue
+            updates.append({"id": result.id, **values})
         else:
             before = {}
-            result = Result(paper_id=paper.id, exam_id=exam.id, candidate_id=cand.id)
-            session.add(result)
-        result.total, result.subtests = outcome.total, dict(outcome.subtests)
-        result.passed, result.reasons = outcome.passed, list(outcome.reasons)
-        result.computed_at, result.note = now, f"rescored: {reason.strip()}"
-        session.flush()
-        session.add(RescoreLog(exam_id=exam.id, result_id=result.id, candidate_id=cand.id, before=before, after=after,
-                               reason=reason.strip(), actor=actor, at=now))
+            inserts.append({"paper_id": paper.id, "exam_id": exam.id, "candidate_id": cand.id, **values})
+        logs.append({"exam_id": exam.id, "result_id": result.id if result is not None else None,
+                     "candidate_id": cand.id, "before": before, "after": after, "reason": why, "actor": actor,
+                     "at": now, "paper_id": paper.id})
         report.changed.append(RescoreChange(cand.participant_no, before, after))
-    audit.record(session, "exam_rescored", actor=actor, exam_id=exam.id, reason=reason.strip(),
+    if updates:
+        session.execute(update(Result), updates)
+    if inserts:
+        made = session.execute(insert(Result).returning(Result.paper_id, Result.id), inserts).all()
+        new_ids = dict(made)
+        for log in logs:
+            if log["result_id"] is None:
+                log["result_id"] = new_ids[log["paper_id"]]
+    if logs:
+        session.execute(insert(RescoreLog), [{k: v for k, v in log.items() if k != "paper_id"} for log in logs])
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Result):  # the batched writes bypassed them: read again on next use
+            session.expire(obj)
+    audit.record(session, "exam_rescored", actor=actor, exam_id=exam.id, reason=why,
                  checked=report.checked, changed=len(report.changed), annulled=sorted(annulled))
     if not open_papers(session, exam):  # mid-exam the codes wait for the announcement, which refuses until then
         announce_skd(session, exam)
