@@ -45,6 +45,10 @@ def question_points(
     q: Mapping[str, Any], choice: Choice, opts: Mapping[int, float], bounds: Bounds | None = None
 ) -> float:
     """One question's points: the sum of its chosen options shown on it, clamped to the bounds; a blank is 0."""
+    if choice is None:
+        return 0.0
+    if isinstance(choice, int):  # the common case, without building lists (a whole exam is millions of these)
+        return clamp(float(opts[choice]), bounds) if choice in q.get("o", ()) and choice in opts else 0.0
     picked = (choice,) if isinstance(choice, int) else sorted(set(choice or ()))
     shown = q.get("o", ())
     valid = [o for o in picked if o in shown and o in opts]

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ground import bank_seal, clock
+from ground.bulk import gc_paused_call
 from ground.db import session_scope
 from ground.i18n import _
 from ground.models import Answer, Candidate, Exam, ItemVersion, Option, Paper
@@ -47,6 +48,7 @@ def _letters(count: int) -> list[str]:
     return [chr(ord("A") + i) if i < 26 else f"O{i + 1}" for i in range(count)]
 
 
+@gc_paused_call
 def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
     """Build the candidates × item-versions matrix of an exam's finished papers (options in bank order)."""
     exam = session.execute(select(Exam).where(Exam.code == exam_code)).scalar_one_or_none()
@@ -252,6 +254,7 @@ def latest_difficulty(session: Session, item_ids: list[int]) -> dict[int, float]
     return out
 
 
+@gc_paused_call
 def analyse_exam(db_url: str, exam_code: str, *, write_back: bool = True, **kwargs: Any
                  ) -> tuple[ExamResponses, list[SubtestAnalysis]]:
     """Load an exam, analyse every subtest, and (by default) write the statistics back to the bank."""

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ground import audit, clock
+from ground.bulk import gc_paused_call
 from ground.i18n import _
 from ground.models import Candidate, Exam, Paper, Result, Room
 from scoring.presets import Rules, RulesError, resolve_rules
@@ -117,6 +118,7 @@ def refuse_while_open(session: Session, exam: Exam) -> None:
         raise PapersStillOpen(exam.code, papers)
 
 
+@gc_paused_call
 def announce_skd(session: Session, exam: Exam, *, store: bool = True) -> list[FormationRanking]:
     """Grade and rank the whole exam per formation and (unless only looking) store each result's code; storing
     is refused while a paper is open."""

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ground import audit, bank_seal, clock
+from ground.bulk import gc_paused_call
 from ground.i18n import _
 from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Paper, Result
 from ground.models.scoring import RescoreLog
@@ -146,6 +147,7 @@ def _answers(session: Session, exam: Exam) -> dict[int, dict[int, Choice]]:
     return chosen
 
 
+@gc_paused_call
 def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system") -> RescoreReport:
     """Recompute every finished paper's result with the current annulments; log each change.
 
