@@ -54,6 +54,7 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield ids[i : i + CHUNK]
 
 
+@gc_paused_call
 def annul_items(
     session: Session, exam: Exam, version_ids: Iterable[int], mode: str, reason: str, actor: str = "system"
 ) -> list[Annulment]:
@@ -250,6 +251,7 @@ class ShownItem:
     annulled: str | None  # the current annulment's mode, if any
 
 
+@gc_paused_call
 def shown_items(session: Session, exam: Exam) -> list[ShownItem]:
     """Every item version on a paper of the exam, by subtest and uid, with how many papers showed it."""
     from ground.models import Item
