@@ -15,12 +15,44 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from ground import clock, db, keyring
-from tests.live import LiveServer
+from tests.live import SERVER_LOGS, LiveServer
 
 PG_URL = os.environ.get("EXAM_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("EXAM_TEST_REDIS_URL")
 REQUIRE_ALL = os.environ.get("EXAM_TEST_REQUIRE_ALL") == "1"
 CHROMIUM = "/usr/bin/chromium"
+LOG_MARKS = pytest.StashKey[dict[Path, int]]()
+
+
+def server_tracebacks(marks: dict[Path, int], limit: int = 8000) -> list[tuple[str, str]]:
+    """What the live servers logged from the first traceback after ``marks`` (bytes already there) on."""
+    out = []
+    for log in SERVER_LOGS:
+        if not log.exists():
+            continue
+        with log.open("rb") as fh:
+            fh.seek(marks.get(log, 0))
+            text = fh.read().decode("utf-8", "replace")
+        at = text.find("Traceback")
+        if at >= 0:
+            out.append((f"server log {log}", text[at:][-limit:]))
+    return out
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    item.stash[LOG_MARKS] = {log: log.stat().st_size for log in SERVER_LOGS if log.exists()}
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A test that failed against a live server carries the server's tracebacks (a 500 says only "internal")."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for title, text in server_tracebacks(item.stash.get(LOG_MARKS, {})):
+            report.sections.append((title, text))
 
 
 def need(condition: bool, reason: str) -> None:

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ground import keyring
 
 ROOT = Path(__file__).resolve().parent.parent
+SERVER_LOGS: list[Path] = []  # every live server's log in this test process: a failing test shows their tracebacks
 
 
 def free_port() -> int:
@@ -107,6 +108,8 @@ class LiveServer:
 
     def start(self, timeout: float = 30.0) -> LiveServer:
         fh = self.log.open("ab")
+        if self.log not in SERVER_LOGS:
+            SERVER_LOGS.append(self.log)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "exam_engine", "--data-dir", str(self.data_dir), "serve", "--workers", "1", "--port",
              str(self.port)],
