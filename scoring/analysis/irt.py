@@ -7,15 +7,23 @@ on the grid, as one BLAS product; M-step: one Newton step per item on the expect
 once) bring the estimates near the maximum; Newton-Raphson on the marginal likelihood itself, with the exact
 observed information from Louis' (1982) identity, then converges quadratically. The same information matrix
 gives the standard errors (b's by the delta method). Abilities are EAP: posterior means and SDs on the grid.
+
+Incomplete designs (``presented``: each candidate sees s of a pool of k items) get the same exact information,
+but each candidate's Louis terms are built on the s items that candidate saw (batched (s x s) products in
+row blocks, added into the item-pair bins by bincount), O(n * nodes * s^2) instead of O(n * nodes * k^2).
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 E_CHUNK_ROWS = 131_072
+LOUIS_BLOCK_BYTES = 4 << 20  # temporaries of one row block of the incomplete-design information (cache-sized)
+LOUIS_THREADS = min(2, os.cpu_count() or 1)  # numpy releases the GIL in the batched products and bincount
 A_BOUNDS = (-8.0, 8.0)
 D_BOUNDS = (-20.0, 20.0)
 
@@ -61,6 +69,93 @@ class _Data:
             if mc is not None:
                 xc *= mc
             self.chunks.append((xc, mc))
+        self._shown: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+
+    def shown(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per chunk, each candidate's presented columns, answers and a validity mask, padded to the longest row.
+
+        Louis' terms of a candidate live on the items that candidate saw, so the incomplete-design
+        information works on these (n x s) gathers instead of the (n x k) matrices.
+        """
+        if self._shown is None:
+            self._shown = []
+            for xc, mc in self.chunks:
+                if mc is None:
+                    raise ValueError("a complete design has no per-candidate item lists")
+                nc = mc.shape[0]
+                rows, cols = np.nonzero(mc)
+                counts = np.bincount(rows, minlength=nc)
+                width = int(counts.max()) if counts.size else 0
+                pos = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+                idx = np.zeros((nc, width), dtype=np.intp)
+                ans = np.zeros((nc, width))
+                valid = np.zeros((nc, width), dtype=bool)
+                idx[rows, pos] = cols
+                ans[rows, pos] = xc[rows, cols]
+                valid[rows, pos] = True
+                self._shown.append((idx, ans, valid))
+        return self._shown
+
+
+def _louis_incomplete(idx: np.ndarray, ans: np.ndarray, valid: np.ndarray, w: np.ndarray, p: np.ndarray,
+                      nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum over candidates of E[u u'] - g g' on the shown items only: O(n * nq * s^2) instead of O(n * nq * k^2).
+
+    u_iq = (t_q d_iq, d_iq) with d_iq = x_i - P_q over the s items candidate i saw and g_i = sum_q w_iq u_iq
+    (the expected score). Row blocks get their (s x s) blocks from one batched product, whose two extra
+    columns subtract g g', and add them into k x k bins by bincount: the aa block in the upper triangle,
+    dd below it (both symmetric; the rows' items are in ascending order), ad in a bin of its own.
+    Returns (tri, dd_diag, ad).
+    """
+    n, s = idx.shape
+    k, nq = p.shape
+    tri, ad, dd_diag = np.zeros(k * k), np.zeros(k * k), np.zeros(k)
+    if s == 0:
+        return tri, dd_diag, ad
+    wt = np.stack([w * nodes**2, w * nodes, w])  # weights of the aa, ad and dd sums
+    upper = np.triu(np.ones((s, s), dtype=bool))
+    rows = max(1, LOUIS_BLOCK_BYTES // (8 * s * (4 * (nq + 2) + 6 * s)))
+    ragged = not valid.all()
+    for b0 in range(0, n, rows):
+        j = idx[b0 : b0 + rows]
+        m = j.shape[0]
+        dev = np.empty((m, s, nq + 2))
+        np.subtract(ans[b0 : b0 + rows, :, None], p[j], out=dev[:, :, :nq])  # x - P_q on the shown items
+        if ragged:
+            dev[:, :, :nq] *= valid[b0 : b0 + rows, :, None]
+        lhs = np.empty((3, m, s, nq + 2))
+        np.multiply(dev[None, :, :, :nq], wt[:, b0 : b0 + rows, None, :], out=lhs[..., :nq])
+        ga = lhs[1, :, :, :nq].sum(axis=2)  # x E[theta] - E[P theta]
+        gd = lhs[2, :, :, :nq].sum(axis=2)  # x - E[P]
+        dev[:, :, nq], dev[:, :, nq + 1] = -ga, -gd
+        lhs[..., nq:] = 0.0
+        lhs[0, :, :, nq] = lhs[1, :, :, nq + 1] = ga
+        lhs[2, :, :, nq + 1] = gd
+        blk = lhs @ dev.transpose(0, 2, 1)[None]  # (3, m, s, s): E[u u'] - g g' for aa, ad, dd
+        pair = (j[:, :, None] * k + j[:, None, :]).ravel()
+        tri += np.bincount(pair, np.where(upper, blk[0], blk[2]).ravel(), minlength=k * k)
+        ad += np.bincount(pair, blk[1].ravel(), minlength=k * k)
+        dd_diag += np.bincount(j.ravel(), np.diagonal(blk[2], axis1=1, axis2=2).ravel(), minlength=k)
+    return tri, dd_diag, ad
+
+
+def _louis_threaded(idx: np.ndarray, ans: np.ndarray, valid: np.ndarray, w: np.ndarray, p: np.ndarray,
+                    nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_louis_incomplete`` on LOUIS_THREADS row ranges at once (it is the bulk of a Newton step's cost)."""
+    n = idx.shape[0]
+    parts = min(LOUIS_THREADS, max(1, n // 1024))
+    if parts == 1:
+        return _louis_incomplete(idx, ans, valid, w, p, nodes)
+    cuts = np.linspace(0, n, parts + 1).astype(int)
+
+    def part(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows = slice(cuts[i], cuts[i + 1])
+        return _louis_incomplete(idx[rows], ans[rows], valid[rows], w[rows], p, nodes)
+
+    with ThreadPoolExecutor(parts) as pool:
+        res = list(pool.map(part, range(parts)))
+    tri, dd_diag, ad = (np.sum([r[i] for r in res], axis=0) for i in range(3))
+    return tri, dd_diag, ad
 
 
 def _estep(data: _Data, a: np.ndarray, d: np.ndarray, nodes: np.ndarray, log_prior: np.ndarray, *,
@@ -75,14 +170,16 @@ def _estep(data: _Data, a: np.ndarray, d: np.ndarray, nodes: np.ndarray, log_pri
     cnt = np.zeros((k, nq))
     loglik = 0.0
     out: dict[str, object] = {}
+    complete = all(mc is None for _, mc in data.chunks)
     if louis:
         xtx = [np.zeros((k, k)) for _ in range(3)]  # sum_i E[theta^m | x_i] x_i x_i'  (complete designs)
-        s_m = [np.zeros((k, k)) for _ in range(3)]  # the same sums for incomplete designs, node by node
         gg = np.zeros((2 * k, 2 * k))
         pt = p * nodes[None, :]
+        acc = np.zeros((3, k, k))  # sum_i (g g' - E[u u']) as aa, ad, dd blocks
+        shown = None if complete else data.shown()
     thetas, thetas_se = [], []
     const = log_q.sum(axis=0) + log_prior
-    for xc, mc in data.chunks:
+    for c, (xc, mc) in enumerate(data.chunks):
         ll = xc @ logit_term
         ll += const[None, :] if mc is None else (mc @ log_q + log_prior[None, :])
         mx = ll.max(axis=1, keepdims=True)
@@ -99,43 +196,36 @@ def _estep(data: _Data, a: np.ndarray, d: np.ndarray, nodes: np.ndarray, log_pri
         if eap:
             thetas.append(th)
             thetas_se.append(np.sqrt(np.maximum(th2 - th**2, 0.0)))
-        if louis:
-            # Expected score per candidate: g_a = x*E[theta] - m*E[P theta], g_d = x - m*E[P].
-            e_p = w @ p.T
-            e_pt = w @ pt.T
-            if mc is None:
-                ga, gd = xc * th[:, None] - e_pt, xc - e_p
-            else:
-                ga, gd = xc * th[:, None] - mc * e_pt, xc - mc * e_p
-            g = np.hstack([ga, gd])
+        if louis and complete:
+            # Expected score per candidate: g_a = x*E[theta] - E[P theta], g_d = x - E[P].
+            g = np.hstack([xc * th[:, None] - w @ pt.T, xc - w @ p.T])
             gg += g.T @ g
-            if mc is None:
-                xtx[0] += xc.T @ xc
-                xtx[1] += (xc * th[:, None]).T @ xc
-                xtx[2] += (xc * th2[:, None]).T @ xc
-            else:
-                for q in range(nq):
-                    wq = w[:, q]
-                    if wq.sum() < 1e-12:
-                        continue
-                    dq = xc - mc * p[:, q][None, :]
-                    sq = (dq * wq[:, None]).T @ dq
-                    t = nodes[q]
-                    s_m[0] += sq
-                    s_m[1] += t * sq
-                    s_m[2] += t * t * sq
+            xtx[0] += xc.T @ xc
+            xtx[1] += (xc * th[:, None]).T @ xc
+            xtx[2] += (xc * th2[:, None]).T @ xc
+        elif louis:
+            tri, dd_diag, ad = _louis_threaded(*shown[c], w, p, nodes)  # type: ignore[index]
+            tri = tri.reshape(k, k)
+            upper, lower = np.triu(tri), np.tril(tri, -1)
+            acc[0] -= upper + upper.T - np.diag(np.diag(upper))
+            acc[1] -= ad.reshape(k, k)
+            acc[2] -= lower + lower.T + np.diag(dd_diag)
     out.update(r=r, n=cnt, loglik=loglik, p=p)
     if eap:
         out["theta"] = np.concatenate(thetas) if thetas else np.zeros(0)
         out["theta_se"] = np.concatenate(thetas_se) if thetas_se else np.zeros(0)
     if louis:
-        if all(mc is None for _, mc in data.chunks):
+        if complete:
             # sum_i w_iq (x_i - P_q)(x_i - P_q)' = X'W_qX - r_q P_q' - P_q r_q' + n_q P_q P_q', weighted by theta^m
+            s_m = []
             for m in range(3):
                 tm = nodes**m
                 am = (r * tm[None, :]) @ p.T
-                s_m[m] = xtx[m] - am - am.T + (p * (cnt[0] * tm)[None, :]) @ p.T
-        out.update(s_aa=s_m[2], s_ad=s_m[1], s_dd=s_m[0], gg=gg)
+                s_m.append(xtx[m] - am - am.T + (p * (cnt[0] * tm)[None, :]) @ p.T)
+            acc[0] = gg[:k, :k] - s_m[2]
+            acc[1] = gg[:k, k:] - s_m[1]
+            acc[2] = gg[k:, k:] - s_m[0]
+        out["louis"] = acc
     return out
 
 
@@ -154,11 +244,11 @@ def _observed_information(e: dict[str, object], nodes: np.ndarray) -> np.ndarray
     info[idx, idx] = w @ nodes**2
     info[idx, k + idx] = info[k + idx, idx] = w @ nodes
     info[k + idx, k + idx] = w.sum(axis=1)
-    info[:k, :k] -= e["s_aa"]  # type: ignore[operator]
-    info[:k, k:] -= e["s_ad"]  # type: ignore[operator]
-    info[k:, :k] -= e["s_ad"]  # type: ignore[operator]
-    info[k:, k:] -= e["s_dd"]  # type: ignore[operator]
-    info += e["gg"]  # type: ignore[operator]
+    louis = e["louis"]
+    info[:k, :k] += louis[0]  # type: ignore[index]
+    info[:k, k:] += louis[1]  # type: ignore[index]
+    info[k:, :k] += louis[1].T  # type: ignore[index]
+    info[k:, k:] += louis[2]  # type: ignore[index]
     return (info + info.T) / 2.0
 
 
