@@ -58,17 +58,26 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class _Data:
-    """The 0/1 matrix in float64 row chunks (converted once), with the presentation mask if incomplete."""
+    """The 0/1 matrix as float64 items x candidates chunks, converted once; with an incomplete design the
+    presentation mask is stacked under it (2k x candidates), so an E-step is one product each way per chunk.
+
+    Items by candidates because BLAS runs the (nq x k) @ (k x n) likelihood product several times faster than
+    the (n x k) @ (k x nq) one.
+    """
 
     def __init__(self, x: np.ndarray, presented: np.ndarray | None) -> None:
         self.n, self.k = x.shape
-        self.chunks: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self.complete = presented is None
+        self.chunks: list[np.ndarray] = []
         for s in range(0, self.n, E_CHUNK_ROWS):
-            xc = x[s : s + E_CHUNK_ROWS].astype(np.float64)
-            mc = None if presented is None else presented[s : s + E_CHUNK_ROWS].astype(np.float64)
-            if mc is not None:
-                xc *= mc
-            self.chunks.append((xc, mc))
+            xs = x[s : s + E_CHUNK_ROWS]
+            if presented is None:
+                self.chunks.append(np.ascontiguousarray(xs.T, dtype=np.float64))
+                continue
+            yt = np.empty((2 * self.k, xs.shape[0]))
+            yt[self.k :] = presented[s : s + E_CHUNK_ROWS].T
+            np.multiply(xs.T, yt[self.k :], out=yt[: self.k])
+            self.chunks.append(yt)
         self._shown: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def shown(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -79,11 +88,11 @@ class _Data:
         """
         if self._shown is None:
             self._shown = []
-            for xc, mc in self.chunks:
-                if mc is None:
-                    raise ValueError("a complete design has no per-candidate item lists")
-                nc = mc.shape[0]
-                rows, cols = np.nonzero(mc)
+            if self.complete:
+                raise ValueError("a complete design has no per-candidate item lists")
+            for yt in self.chunks:
+                nc = yt.shape[1]
+                rows, cols = np.nonzero(yt[self.k :].T)
                 counts = np.bincount(rows, minlength=nc)
                 width = int(counts.max()) if counts.size else 0
                 pos = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -91,7 +100,7 @@ class _Data:
                 ans = np.zeros((nc, width))
                 valid = np.zeros((nc, width), dtype=bool)
                 idx[rows, pos] = cols
-                ans[rows, pos] = xc[rows, cols]
+                ans[rows, pos] = yt[cols, rows]
                 valid[rows, pos] = True
                 self._shown.append((idx, ans, valid))
         return self._shown
@@ -170,7 +179,7 @@ def _estep(data: _Data, a: np.ndarray, d: np.ndarray, nodes: np.ndarray, log_pri
     cnt = np.zeros((k, nq))
     loglik = 0.0
     out: dict[str, object] = {}
-    complete = all(mc is None for _, mc in data.chunks)
+    complete = data.complete
     if louis:
         xtx = [np.zeros((k, k)) for _ in range(3)]  # sum_i E[theta^m | x_i] x_i x_i'  (complete designs)
         gg = np.zeros((2 * k, 2 * k))
@@ -178,25 +187,30 @@ def _estep(data: _Data, a: np.ndarray, d: np.ndarray, nodes: np.ndarray, log_pri
         acc = np.zeros((3, k, k))  # sum_i (g g' - E[u u']) as aa, ad, dd blocks
         shown = None if complete else data.shown()
     thetas, thetas_se = [], []
-    const = log_q.sum(axis=0) + log_prior
-    for c, (xc, mc) in enumerate(data.chunks):
-        ll = xc @ logit_term
-        ll += const[None, :] if mc is None else (mc @ log_q + log_prior[None, :])
-        mx = ll.max(axis=1, keepdims=True)
+    # log-likelihood on the grid: x'(log P - log Q) + m' log Q + log prior, m = 1 everywhere when complete
+    tab = logit_term if complete else np.vstack([logit_term, log_q])
+    shift = log_q.sum(axis=0) + log_prior if complete else log_prior
+    for c, yt in enumerate(data.chunks):
+        ll = tab.T @ yt  # (Q, n_chunk)
+        ll += shift[:, None]
+        mx = ll.max(axis=0)
         ll -= mx
-        w = np.exp(ll, out=ll)
-        tot = w.sum(axis=1, keepdims=True)
-        w *= 1.0 / tot
+        wt = np.exp(ll, out=ll)
+        tot = wt.sum(axis=0)
+        wt *= 1.0 / tot
         loglik += float(np.log(tot).sum() + mx.sum())
-        r += xc.T @ w
-        cnt += (w.sum(axis=0)[None, :] if mc is None else mc.T @ w)
+        w = wt.T  # (n_chunk, Q): posterior weights
+        rc = yt @ w  # expected right answers (and, incomplete, presentations) per item and node
+        r += rc[:k]
+        cnt += wt.sum(axis=1)[None, :] if complete else rc[k:]
         if eap or louis:
-            th = w @ nodes
-            th2 = w @ (nodes**2)
+            th = nodes @ wt
+            th2 = (nodes**2) @ wt
         if eap:
             thetas.append(th)
             thetas_se.append(np.sqrt(np.maximum(th2 - th**2, 0.0)))
         if louis and complete:
+            xc = yt.T
             # Expected score per candidate: g_a = x*E[theta] - E[P theta], g_d = x - E[P].
             g = np.hstack([xc * th[:, None] - w @ pt.T, xc - w @ p.T])
             gg += g.T @ g
