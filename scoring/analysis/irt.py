@@ -9,8 +9,9 @@ observed information from Louis' (1982) identity, then converges quadratically. 
 gives the standard errors (b's by the delta method). Abilities are EAP: posterior means and SDs on the grid.
 
 Incomplete designs (``presented``: each candidate sees s of a pool of k items) get the same exact information,
-but each candidate's Louis terms are built on the s items that candidate saw (batched (s x s) products in
-row blocks, added into the item-pair bins by bincount), O(n * nodes * s^2) instead of O(n * nodes * k^2).
+but each candidate's Louis terms (the posterior covariance of its score) are built on the s items that
+candidate saw (batched (2s x 2s) products in row blocks, added into the item-pair bins by bincount),
+O(n * nodes * s^2) instead of O(n * nodes * k^2).
 """
 
 from __future__ import annotations
@@ -108,43 +109,43 @@ class _Data:
 
 def _louis_incomplete(idx: np.ndarray, ans: np.ndarray, valid: np.ndarray, w: np.ndarray, p: np.ndarray,
                       nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sum over candidates of E[u u'] - g g' on the shown items only: O(n * nq * s^2) instead of O(n * nq * k^2).
+    """Sum over candidates of the posterior covariance of u on the shown items: O(n * nq * s^2), not O(n * nq * k^2).
 
-    u_iq = (t_q d_iq, d_iq) with d_iq = x_i - P_q over the s items candidate i saw and g_i = sum_q w_iq u_iq
-    (the expected score). Row blocks get their (s x s) blocks from one batched product, whose two extra
-    columns subtract g g', and add them into k x k bins by bincount: the aa block in the upper triangle,
-    dd below it (both symmetric; the rows' items are in ascending order), ad in a bin of its own.
-    Returns (tri, dd_diag, ad).
+    u_iq = (t_q d_iq, d_iq) with d_iq = x_i - P_q over the s items candidate i saw; its posterior covariance
+    E[u u'] - g g' (g = E[u], the expected score) is Louis' per-candidate term. Row blocks build
+    sqrt(w_iq) (u_iq - g_i), whose batched product with itself (BLAS syrk) gives the centred (2s x 2s) blocks,
+    then add them into k x k bins by bincount: aa in the upper triangle, dd below it (both symmetric; the rows'
+    items are in ascending order), ad in a bin of its own. Returns (tri, dd_diag, ad).
     """
     n, s = idx.shape
     k, nq = p.shape
     tri, ad, dd_diag = np.zeros(k * k), np.zeros(k * k), np.zeros(k)
     if s == 0:
         return tri, dd_diag, ad
-    wt = np.stack([w * nodes**2, w * nodes, w])  # weights of the aa, ad and dd sums
+    sw = np.sqrt(w)
+    wg = np.stack([w * nodes, w], axis=2)  # (n, nq, 2): weights of E[t d] and E[d]
     upper = np.triu(np.ones((s, s), dtype=bool))
-    rows = max(1, LOUIS_BLOCK_BYTES // (8 * s * (4 * (nq + 2) + 6 * s)))
+    rows = max(1, LOUIS_BLOCK_BYTES // (8 * s * (4 * nq + 12 * s)))
     ragged = not valid.all()
     for b0 in range(0, n, rows):
         j = idx[b0 : b0 + rows]
         m = j.shape[0]
-        dev = np.empty((m, s, nq + 2))
-        np.subtract(ans[b0 : b0 + rows, :, None], p[j], out=dev[:, :, :nq])  # x - P_q on the shown items
+        u = np.empty((m, 2 * s, nq))
+        dev = u[:, s:]
+        np.take(p, j, axis=0, out=dev, mode="clip")
+        dev -= ans[b0 : b0 + rows, :, None]  # P - x on the shown items (the sign cancels in u u')
         if ragged:
-            dev[:, :, :nq] *= valid[b0 : b0 + rows, :, None]
-        lhs = np.empty((3, m, s, nq + 2))
-        np.multiply(dev[None, :, :, :nq], wt[:, b0 : b0 + rows, None, :], out=lhs[..., :nq])
-        ga = lhs[1, :, :, :nq].sum(axis=2)  # x E[theta] - E[P theta]
-        gd = lhs[2, :, :, :nq].sum(axis=2)  # x - E[P]
-        dev[:, :, nq], dev[:, :, nq + 1] = -ga, -gd
-        lhs[..., nq:] = 0.0
-        lhs[0, :, :, nq] = lhs[1, :, :, nq + 1] = ga
-        lhs[2, :, :, nq + 1] = gd
-        blk = lhs @ dev.transpose(0, 2, 1)[None]  # (3, m, s, s): E[u u'] - g g' for aa, ad, dd
+            dev *= valid[b0 : b0 + rows, :, None]
+        g = np.matmul(dev, wg[b0 : b0 + rows])  # (m, s, 2): posterior means of t d and d
+        np.multiply(dev, nodes, out=u[:, :s])
+        u[:, :s] -= g[:, :, :1]
+        dev -= g[:, :, 1:]
+        u *= sw[b0 : b0 + rows, None, :]
+        blk = u @ u.transpose(0, 2, 1)  # (m, 2s, 2s): [[aa, ad], [da, dd]]
         pair = (j[:, :, None] * k + j[:, None, :]).ravel()
-        tri += np.bincount(pair, np.where(upper, blk[0], blk[2]).ravel(), minlength=k * k)
-        ad += np.bincount(pair, blk[1].ravel(), minlength=k * k)
-        dd_diag += np.bincount(j.ravel(), np.diagonal(blk[2], axis1=1, axis2=2).ravel(), minlength=k)
+        tri += np.bincount(pair, np.where(upper, blk[:, :s, :s], blk[:, s:, s:]).ravel(), minlength=k * k)
+        ad += np.bincount(pair, blk[:, :s, s:].ravel(), minlength=k * k)
+        dd_diag += np.bincount(j.ravel(), np.diagonal(blk[:, s:, s:], axis1=1, axis2=2).ravel(), minlength=k)
     return tri, dd_diag, ad
 
 
