@@ -68,6 +68,8 @@ class _Data:
 
     def __init__(self, x: np.ndarray, presented: np.ndarray | None) -> None:
         self.n, self.k = x.shape
+        if presented is not None and presented.all():
+            presented = None  # every item shown to everyone: the complete design's closed-form information
         self.complete = presented is None
         self.chunks: list[np.ndarray] = []
         for s in range(0, self.n, E_CHUNK_ROWS):

@@ -162,6 +162,16 @@ def test_incomplete_design_information_equals_the_dense_formula(ragged: bool) ->
     np.testing.assert_allclose(_observed_information(e, nodes), want, rtol=0, atol=1e-10 * np.abs(want).max())
 
 
+def test_a_mask_showing_every_item_is_fitted_as_the_complete_design() -> None:
+    """A presentation mask that is all True takes the complete design's closed form: the same fit as no mask."""
+    x = expand(LSAT7_FREQ)
+    full, masked = fit_2pl(x), fit_2pl(x, np.ones(x.shape, dtype=bool))
+    np.testing.assert_allclose(masked.a, full.a, rtol=1e-10)
+    np.testing.assert_allclose(masked.se_b, full.se_b, rtol=1e-10)
+    assert masked.loglik == pytest.approx(full.loglik, abs=1e-8)
+    assert _Data(x, np.ones(x.shape, dtype=bool)).complete
+
+
 def test_recovers_known_parameters() -> None:
     """Seed 2026, 20,000 candidates, 20 items: |a - a0| < 0.12, |b - b0| < 0.12, every |z| < 4, EAP r > 0.9."""
     a0 = np.linspace(0.6, 2.2, 20)
