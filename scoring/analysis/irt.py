@@ -5,8 +5,10 @@ The normal prior is integrated on a fixed grid (default 61 points on [-6, 6], th
 density normalised to sum 1 — the grid mirt uses). EM cycles (E-step: posterior weights of every candidate
 on the grid, as one BLAS product; M-step: one Newton step per item on the expected counts, all items at
 once) bring the estimates near the maximum; Newton-Raphson on the marginal likelihood itself, with the exact
-observed information from Louis' (1982) identity, then converges quadratically. The same information matrix
-gives the standard errors (b's by the delta method). Abilities are EAP: posterior means and SDs on the grid.
+observed information from Louis' (1982) identity, then converges. The information is computed where Newton
+starts and kept while the steps shrink at least tenfold each (recomputed otherwise); from the EM end that
+takes as many steps as recomputing it every time. The information at the final estimates gives the standard
+errors (b's by the delta method). Abilities are EAP: posterior means and SDs on the grid.
 
 Incomplete designs (``presented``: each candidate sees s of a pool of k items) get the same exact information,
 but each candidate's Louis terms (the posterior covariance of its score) are built on the s items that
@@ -340,10 +342,14 @@ def fit_2pl(x: np.ndarray, presented: np.ndarray | None = None, *, quadrature_po
 
     converged = False
     nt = 0
+    # Louis' information is the costly part of a Newton step (incomplete designs above all), so the steps reuse
+    # the one from where Newton starts (a chord method: from the EM end it contracts as fast as Newton) and
+    # recompute it only where the steps stop shrinking tenfold or the line search has to cut one.
     e = _estep(data, a, d, nodes, log_prior, louis=True)
+    info = _observed_information(e, nodes)
+    last = np.inf
     for nt in range(1, max_newton + 1):  # noqa: B007
         grad = _gradient(e, nodes)
-        info = _observed_information(e, nodes)
         try:
             np.linalg.cholesky(info)
             step = np.linalg.solve(info, grad)
@@ -354,15 +360,21 @@ def fit_2pl(x: np.ndarray, presented: np.ndarray | None = None, *, quadrature_po
         while True:
             a_try = np.clip(a + t * step[: cols.size], *A_BOUNDS)
             d_try = np.clip(d + t * step[cols.size :], *D_BOUNDS)
-            e_try = _estep(data, a_try, d_try, nodes, log_prior, louis=True)
+            e_try = _estep(data, a_try, d_try, nodes, log_prior)
             if e_try["loglik"] >= base - 1e-9 or t < 1e-3:  # type: ignore[operator]
                 break
             t /= 2.0
         a, d, e = a_try, d_try, e_try
-        if np.abs(t * step).max() < newton_tol:
+        size = float(np.abs(t * step).max())
+        if size < newton_tol:
             converged = True
             break
-    info = _observed_information(e, nodes)
+        if t < 1.0 or size > 0.1 * last:
+            e = _estep(data, a, d, nodes, log_prior, louis=True)
+            info = _observed_information(e, nodes)
+        last = size
+    final = _estep(data, a, d, nodes, log_prior, louis=True, eap=eap)  # the standard errors' information
+    info = _observed_information(final, nodes)
     try:
         cov = np.linalg.inv(info)
         var = np.diag(cov)
@@ -379,7 +391,6 @@ def fit_2pl(x: np.ndarray, presented: np.ndarray | None = None, *, quadrature_po
     else:
         se = (np.full(kk, np.nan),) * 3
         converged = False
-    final = _estep(data, a, d, nodes, log_prior, eap=eap)
 
     def spread(v: np.ndarray) -> np.ndarray:
         out = nan.copy()
