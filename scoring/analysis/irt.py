@@ -7,7 +7,7 @@ on the grid, as one BLAS product; M-step: one Newton step per item on the expect
 once) bring the estimates near the maximum; Newton-Raphson on the marginal likelihood itself, with the exact
 observed information from Louis' (1982) identity, then converges. The information is computed where Newton
 starts and kept while the steps shrink at least tenfold each (recomputed otherwise); from the EM end that
-takes as many steps as recomputing it every time. The information at the final estimates gives the standard
+usually takes as many steps as recomputing it every time. The information at the final estimates gives the standard
 errors (b's by the delta method). Abilities are EAP: posterior means and SDs on the grid.
 
 Incomplete designs (``presented``: each candidate sees s of a pool of k items) get the same exact information,
@@ -26,7 +26,7 @@ import numpy as np
 
 E_CHUNK_ROWS = 131_072
 LOUIS_BLOCK_BYTES = 4 << 20  # temporaries of one row block of the incomplete-design information (cache-sized)
-LOUIS_THREADS = min(2, os.cpu_count() or 1)  # numpy releases the GIL in the batched products and bincount
+LOUIS_THREADS = min(2, os.cpu_count() or 1)  # numpy releases the GIL in the batched products, the bulk of it
 A_BOUNDS = (-8.0, 8.0)
 D_BOUNDS = (-20.0, 20.0)
 
@@ -61,11 +61,11 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class _Data:
-    """The 0/1 matrix as float64 items x candidates chunks, converted once; with an incomplete design the
-    presentation mask is stacked under it (2k x candidates), so an E-step is one product each way per chunk.
+    """The 0/1 matrix as float64 chunks of items x candidates, converted once, so each E-step only multiplies.
 
     Items by candidates because BLAS runs the (nq x k) @ (k x n) likelihood product several times faster than
-    the (n x k) @ (k x nq) one.
+    the (n x k) @ (k x nq) one; with an incomplete design the presentation mask is stacked under the answers
+    (2k x candidates), so an E-step is one product each way per chunk.
     """
 
     def __init__(self, x: np.ndarray, presented: np.ndarray | None) -> None:
@@ -136,7 +136,7 @@ def _louis_incomplete(idx: np.ndarray, ans: np.ndarray, valid: np.ndarray, w: np
         m = j.shape[0]
         u = np.empty((m, 2 * s, nq))
         dev = u[:, s:]
-        np.take(p, j, axis=0, out=dev, mode="clip")
+        np.take(p, j, axis=0, out=dev, mode="clip")  # indices are valid; "clip" only spares take a buffer
         dev -= ans[b0 : b0 + rows, :, None]  # P - x on the shown items (the sign cancels in u u')
         if ragged:
             dev *= valid[b0 : b0 + rows, :, None]
