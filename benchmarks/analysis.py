@@ -1,13 +1,17 @@
-"""Item analysis at SKD scale: classical statistics of 1,000,000 candidates × 110 items (target < 5 s) and a
-2PL fit of one 35-item subtest for 100,000 candidates (target < 30 s).
+"""Item analysis at SKD scale: classical statistics of 1,000,000 candidates × 110 items (target < 5 s), a
+2PL fit of one 35-item subtest for 100,000 candidates (target < 30 s), and a 2PL fit of an incomplete
+design: a 300-item pool of which each of 100,000 papers shows 30 (SKD's TWK bank draw).
 
 Each figure is printed with a ratio against a straightforward baseline measured in the same run:
 classical — a per-item loop (np.corrcoef per item, totals recomputed without the item for alpha-if-deleted,
 a bincount per item and score group for distractors) on a slice, against the vectorised code on that slice;
 2PL — one EM cycle written plainly (a Python loop over quadrature nodes in the E-step, a scalar Newton
-step per item in the M-step), against one E-step + M-step of ``scoring.analysis.irt``.
+step per item in the M-step), against one E-step + M-step of ``scoring.analysis.irt``;
+incomplete 2PL — the Louis E-step as it was first written (dense (n x k) work and a k x k product per
+quadrature node, O(n * nodes * k^2)) on a slice, against ``scoring.analysis.irt``'s on that slice.
 
     .venv/bin/python benchmarks/analysis.py [--n 1000000] [--irt-n 100000] [--slice 100000]
+                                            [--pool-n 100000] [--pool-slice 5000]
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scoring.analysis.classical import classical_statistics  # noqa: E402
-from scoring.analysis.irt import _Data, _estep, _mstep, fit_2pl, quadrature  # noqa: E402
+from scoring.analysis.irt import (  # noqa: E402
+    _Data,
+    _estep,
+    _mstep,
+    _observed_information,
+    fit_2pl,
+    quadrature,
+)
 from scoring.analysis.responses import OMITTED, ItemInfo, OptionInfo, ResponseMatrix, score_choices  # noqa: E402
 
 SECTIONS = {"TWK": 30, "TIU": 35, "TKP": 45}
@@ -98,11 +109,61 @@ def baseline_em_cycle(x: np.ndarray, a: np.ndarray, d: np.ndarray, nodes: np.nda
         np.linalg.solve(h, np.array([res @ nodes, res.sum()]))
 
 
+def simulate_pool(n: int, k: int = 300, shown: int = 30, seed: int = 7) -> tuple[np.ndarray, ...]:
+    """Right/wrong answers (uint8) to ``shown`` items drawn per paper from a k-item pool, from a 2PL."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0.6, 2.0, k)
+    b = rng.uniform(-2.0, 1.5, k)
+    presented = np.zeros((n, k), dtype=bool)
+    x = np.zeros((n, k), dtype=np.uint8)
+    for s in range(0, n, 100_000):
+        m = min(100_000, n - s)
+        draw = np.argsort(rng.random((m, k), dtype=np.float32), axis=1)[:, :shown]
+        pres = np.zeros((m, k), dtype=bool)
+        pres[np.arange(m)[:, None], draw] = True
+        theta = rng.standard_normal(m)
+        p = 1.0 / (1.0 + np.exp(-a[None, :] * (theta[:, None] - b[None, :])))
+        presented[s : s + m] = pres
+        x[s : s + m] = (rng.random((m, k)) < p) & pres
+    return x, presented, a, b
+
+
+def baseline_louis_dense(x: np.ndarray, presented: np.ndarray, a: np.ndarray, d: np.ndarray, nodes: np.ndarray,
+                         prior: np.ndarray) -> np.ndarray:
+    """The incomplete-design Louis information as first written: dense (n x k) work and a k x k product per node."""
+    m = presented.astype(np.float64)
+    x = x * m
+    p = 1.0 / (1.0 + np.exp(-(a[:, None] * nodes[None, :] + d[:, None])))
+    ll = x @ np.log(p) + (m - x) @ np.log(1.0 - p) + np.log(prior)[None, :]
+    w = np.exp(ll - ll.max(axis=1, keepdims=True))
+    w /= w.sum(axis=1, keepdims=True)
+    k = a.size
+    info = np.zeros((2 * k, 2 * k))
+    wpq = (m.T @ w) * p * (1.0 - p)
+    idx = np.arange(k)
+    info[idx, idx] = wpq @ nodes**2
+    info[idx, k + idx] = info[k + idx, idx] = wpq @ nodes
+    info[k + idx, k + idx] = wpq.sum(axis=1)
+    th = w @ nodes
+    g = np.hstack([x * th[:, None] - m * (w @ (p * nodes).T), x - m * (w @ p.T)])
+    info += g.T @ g
+    for q, t in enumerate(nodes):
+        dq = x - m * p[:, q]
+        sq = (dq * w[:, q : q + 1]).T @ dq
+        info[:k, :k] -= t * t * sq
+        info[:k, k:] -= t * sq
+        info[k:, :k] -= t * sq
+        info[k:, k:] -= sq
+    return info
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--irt-n", type=int, default=100_000)
     ap.add_argument("--slice", type=int, default=100_000)
+    ap.add_argument("--pool-n", type=int, default=100_000)
+    ap.add_argument("--pool-slice", type=int, default=5_000)
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -155,6 +216,30 @@ def main() -> None:
     t_base_cycle = time.perf_counter() - t0
     print(f"  baseline EM cycle (loop over nodes and items): {t_base_cycle:.2f} s vs {t_cycle:.3f} s "
           f"-> {t_base_cycle / t_cycle:.1f}× faster per cycle")
+
+    x, presented, a_pool, b_pool = simulate_pool(args.pool_n)
+    k_pool, shown = presented.shape[1], int(presented[0].sum())
+    t0 = time.perf_counter()
+    fit = fit_2pl(x, presented)
+    t_pool = time.perf_counter() - t0
+    print(f"2PL fit, incomplete design: {args.pool_n:,} papers × {shown} shown of a {k_pool}-item pool: "
+          f"{t_pool:.2f} s  EM {fit.em_iterations} + Newton {fit.newton_iterations} cycles, "
+          f"converged={fit.converged}, max|a-a0|={np.nanmax(np.abs(fit.a - a_pool)):.3f}, "
+          f"max|b-b0|={np.nanmax(np.abs(fit.b - b_pool)):.3f}, median SE(b)={np.nanmedian(fit.se_b):.4f}")
+
+    m = min(args.pool_slice, args.pool_n)
+    cols = np.flatnonzero(fit.fitted)
+    a_fit, d_fit = fit.a[cols], fit.d[cols]
+    data = _Data(x[:m, cols], presented[:m, cols])
+    t0 = time.perf_counter()
+    info = _observed_information(_estep(data, a_fit, d_fit, nodes, np.log(prior), louis=True), nodes)
+    t_louis = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    info_base = baseline_louis_dense(x[:m, cols], presented[:m, cols], a_fit, d_fit, nodes, prior)
+    t_base_louis = time.perf_counter() - t0
+    diff = np.abs(info - info_base).max() / np.abs(info_base).max()
+    print(f"  baseline Louis E-step (dense, a k x k product per node) on {m:,} rows: {t_base_louis:.2f} s vs "
+          f"{t_louis:.3f} s -> {t_base_louis / t_louis:.1f}× faster (information equal to {diff:.0e} relative)")
 
 
 if __name__ == "__main__":

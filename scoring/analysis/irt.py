@@ -5,17 +5,28 @@ The normal prior is integrated on a fixed grid (default 61 points on [-6, 6], th
 density normalised to sum 1 — the grid mirt uses). EM cycles (E-step: posterior weights of every candidate
 on the grid, as one BLAS product; M-step: one Newton step per item on the expected counts, all items at
 once) bring the estimates near the maximum; Newton-Raphson on the marginal likelihood itself, with the exact
-observed information from Louis' (1982) identity, then converges quadratically. The same information matrix
-gives the standard errors (b's by the delta method). Abilities are EAP: posterior means and SDs on the grid.
+observed information from Louis' (1982) identity, then converges. The information is computed where Newton
+starts and kept while the steps shrink at least tenfold each (recomputed otherwise); from the EM end that
+usually takes as many steps as recomputing it every time. The information at the final estimates gives the standard
+errors (b's by the delta method). Abilities are EAP: posterior means and SDs on the grid.
+
+Incomplete designs (``presented``: each candidate sees s of a pool of k items) get the same exact information,
+but each candidate's Louis terms (the posterior covariance of its score) are built on the s items that
+candidate saw (batched (2s x 2s) products in row blocks, added into the item-pair bins by bincount),
+O(n * nodes * s^2) instead of O(n * nodes * k^2).
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 E_CHUNK_ROWS = 131_072
+LOUIS_BLOCK_BYTES = 4 << 20  # temporaries of one row block of the incomplete-design information (cache-sized)
+LOUIS_THREADS = min(2, os.cpu_count() or 1)  # numpy releases the GIL in the batched products, the bulk of it
 A_BOUNDS = (-8.0, 8.0)
 D_BOUNDS = (-20.0, 20.0)
 
@@ -50,17 +61,115 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class _Data:
-    """The 0/1 matrix in float64 row chunks (converted once), with the presentation mask if incomplete."""
+    """The 0/1 matrix as float64 chunks of items x candidates, converted once, so each E-step only multiplies.
+
+    Items by candidates because BLAS runs the (nq x k) @ (k x n) likelihood product several times faster than
+    the (n x k) @ (k x nq) one; with an incomplete design the presentation mask is stacked under the answers
+    (2k x candidates), so an E-step is one product each way per chunk.
+    """
 
     def __init__(self, x: np.ndarray, presented: np.ndarray | None) -> None:
         self.n, self.k = x.shape
-        self.chunks: list[tuple[np.ndarray, np.ndarray | None]] = []
+        if presented is not None and presented.all():
+            presented = None  # every item shown to everyone: the complete design's closed-form information
+        self.complete = presented is None
+        self.chunks: list[np.ndarray] = []
         for s in range(0, self.n, E_CHUNK_ROWS):
-            xc = x[s : s + E_CHUNK_ROWS].astype(np.float64)
-            mc = None if presented is None else presented[s : s + E_CHUNK_ROWS].astype(np.float64)
-            if mc is not None:
-                xc *= mc
-            self.chunks.append((xc, mc))
+            xs = x[s : s + E_CHUNK_ROWS]
+            if presented is None:
+                self.chunks.append(np.ascontiguousarray(xs.T, dtype=np.float64))
+                continue
+            yt = np.empty((2 * self.k, xs.shape[0]))
+            yt[self.k :] = presented[s : s + E_CHUNK_ROWS].T
+            np.multiply(xs.T, yt[self.k :], out=yt[: self.k])
+            self.chunks.append(yt)
+        self._shown: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+
+    def shown(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per chunk, each candidate's presented columns, answers and a validity mask, padded to the longest row.
+
+        Louis' terms of a candidate live on the items that candidate saw, so the incomplete-design
+        information works on these (n x s) gathers instead of the (n x k) matrices.
+        """
+        if self._shown is None:
+            self._shown = []
+            if self.complete:
+                raise ValueError("a complete design has no per-candidate item lists")
+            for yt in self.chunks:
+                nc = yt.shape[1]
+                rows, cols = np.nonzero(yt[self.k :].T)
+                counts = np.bincount(rows, minlength=nc)
+                width = int(counts.max()) if counts.size else 0
+                pos = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+                idx = np.zeros((nc, width), dtype=np.intp)
+                ans = np.zeros((nc, width))
+                valid = np.zeros((nc, width), dtype=bool)
+                idx[rows, pos] = cols
+                ans[rows, pos] = yt[cols, rows]
+                valid[rows, pos] = True
+                self._shown.append((idx, ans, valid))
+        return self._shown
+
+
+def _louis_incomplete(idx: np.ndarray, ans: np.ndarray, valid: np.ndarray, w: np.ndarray, p: np.ndarray,
+                      nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum over candidates of the posterior covariance of u on the shown items: O(n * nq * s^2), not O(n * nq * k^2).
+
+    u_iq = (t_q d_iq, d_iq) with d_iq = x_i - P_q over the s items candidate i saw; its posterior covariance
+    E[u u'] - g g' (g = E[u], the expected score) is Louis' per-candidate term. Row blocks build
+    sqrt(w_iq) (u_iq - g_i), whose batched product with itself (BLAS syrk) gives the centred (2s x 2s) blocks,
+    then add them into k x k bins by bincount: aa in the upper triangle, dd below it (both symmetric; the rows'
+    items are in ascending order), ad in a bin of its own. Returns (tri, dd_diag, ad).
+    """
+    n, s = idx.shape
+    k, nq = p.shape
+    tri, ad, dd_diag = np.zeros(k * k), np.zeros(k * k), np.zeros(k)
+    if s == 0:
+        return tri, dd_diag, ad
+    sw = np.sqrt(w)
+    wg = np.stack([w * nodes, w], axis=2)  # (n, nq, 2): weights of E[t d] and E[d]
+    upper = np.triu(np.ones((s, s), dtype=bool))
+    rows = max(1, LOUIS_BLOCK_BYTES // (8 * s * (4 * nq + 12 * s)))
+    ragged = not valid.all()
+    for b0 in range(0, n, rows):
+        j = idx[b0 : b0 + rows]
+        m = j.shape[0]
+        u = np.empty((m, 2 * s, nq))
+        dev = u[:, s:]
+        np.take(p, j, axis=0, out=dev, mode="clip")  # indices are valid; "clip" only spares take a buffer
+        dev -= ans[b0 : b0 + rows, :, None]  # P - x on the shown items (the sign cancels in u u')
+        if ragged:
+            dev *= valid[b0 : b0 + rows, :, None]
+        g = np.matmul(dev, wg[b0 : b0 + rows])  # (m, s, 2): posterior means of t d and d
+        np.multiply(dev, nodes, out=u[:, :s])
+        u[:, :s] -= g[:, :, :1]
+        dev -= g[:, :, 1:]
+        u *= sw[b0 : b0 + rows, None, :]
+        blk = u @ u.transpose(0, 2, 1)  # (m, 2s, 2s): [[aa, ad], [da, dd]]
+        pair = (j[:, :, None] * k + j[:, None, :]).ravel()
+        tri += np.bincount(pair, np.where(upper, blk[:, :s, :s], blk[:, s:, s:]).ravel(), minlength=k * k)
+        ad += np.bincount(pair, blk[:, :s, s:].ravel(), minlength=k * k)
+        dd_diag += np.bincount(j.ravel(), np.diagonal(blk[:, s:, s:], axis1=1, axis2=2).ravel(), minlength=k)
+    return tri, dd_diag, ad
+
+
+def _louis_threaded(idx: np.ndarray, ans: np.ndarray, valid: np.ndarray, w: np.ndarray, p: np.ndarray,
+                    nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_louis_incomplete`` on LOUIS_THREADS row ranges at once (it is the bulk of a Newton step's cost)."""
+    n = idx.shape[0]
+    parts = min(LOUIS_THREADS, max(1, n // 1024))
+    if parts == 1:
+        return _louis_incomplete(idx, ans, valid, w, p, nodes)
+    cuts = np.linspace(0, n, parts + 1).astype(int)
+
+    def part(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows = slice(cuts[i], cuts[i + 1])
+        return _louis_incomplete(idx[rows], ans[rows], valid[rows], w[rows], p, nodes)
+
+    with ThreadPoolExecutor(parts) as pool:
+        res = list(pool.map(part, range(parts)))
+    tri, dd_diag, ad = (np.sum([r[i] for r in res], axis=0) for i in range(3))
+    return tri, dd_diag, ad
 
 
 def _estep(data: _Data, a: np.ndarray, d: np.ndarray, nodes: np.ndarray, log_prior: np.ndarray, *,
@@ -75,67 +184,67 @@ def _estep(data: _Data, a: np.ndarray, d: np.ndarray, nodes: np.ndarray, log_pri
     cnt = np.zeros((k, nq))
     loglik = 0.0
     out: dict[str, object] = {}
+    complete = data.complete
     if louis:
         xtx = [np.zeros((k, k)) for _ in range(3)]  # sum_i E[theta^m | x_i] x_i x_i'  (complete designs)
-        s_m = [np.zeros((k, k)) for _ in range(3)]  # the same sums for incomplete designs, node by node
         gg = np.zeros((2 * k, 2 * k))
         pt = p * nodes[None, :]
+        acc = np.zeros((3, k, k))  # sum_i (g g' - E[u u']) as aa, ad, dd blocks
+        shown = None if complete else data.shown()
     thetas, thetas_se = [], []
-    const = log_q.sum(axis=0) + log_prior
-    for xc, mc in data.chunks:
-        ll = xc @ logit_term
-        ll += const[None, :] if mc is None else (mc @ log_q + log_prior[None, :])
-        mx = ll.max(axis=1, keepdims=True)
+    # log-likelihood on the grid: x'(log P - log Q) + m' log Q + log prior, m = 1 everywhere when complete
+    tab = logit_term if complete else np.vstack([logit_term, log_q])
+    shift = log_q.sum(axis=0) + log_prior if complete else log_prior
+    for c, yt in enumerate(data.chunks):
+        ll = tab.T @ yt  # (Q, n_chunk)
+        ll += shift[:, None]
+        mx = ll.max(axis=0)
         ll -= mx
-        w = np.exp(ll, out=ll)
-        tot = w.sum(axis=1, keepdims=True)
-        w *= 1.0 / tot
+        wt = np.exp(ll, out=ll)
+        tot = wt.sum(axis=0)
+        wt *= 1.0 / tot
         loglik += float(np.log(tot).sum() + mx.sum())
-        r += xc.T @ w
-        cnt += (w.sum(axis=0)[None, :] if mc is None else mc.T @ w)
+        w = wt.T  # (n_chunk, Q): posterior weights
+        rc = yt @ w  # expected right answers (and, incomplete, presentations) per item and node
+        r += rc[:k]
+        cnt += wt.sum(axis=1)[None, :] if complete else rc[k:]
         if eap or louis:
-            th = w @ nodes
-            th2 = w @ (nodes**2)
+            th = nodes @ wt
+            th2 = (nodes**2) @ wt
         if eap:
             thetas.append(th)
             thetas_se.append(np.sqrt(np.maximum(th2 - th**2, 0.0)))
-        if louis:
-            # Expected score per candidate: g_a = x*E[theta] - m*E[P theta], g_d = x - m*E[P].
-            e_p = w @ p.T
-            e_pt = w @ pt.T
-            if mc is None:
-                ga, gd = xc * th[:, None] - e_pt, xc - e_p
-            else:
-                ga, gd = xc * th[:, None] - mc * e_pt, xc - mc * e_p
-            g = np.hstack([ga, gd])
+        if louis and complete:
+            xc = yt.T
+            # Expected score per candidate: g_a = x*E[theta] - E[P theta], g_d = x - E[P].
+            g = np.hstack([xc * th[:, None] - w @ pt.T, xc - w @ p.T])
             gg += g.T @ g
-            if mc is None:
-                xtx[0] += xc.T @ xc
-                xtx[1] += (xc * th[:, None]).T @ xc
-                xtx[2] += (xc * th2[:, None]).T @ xc
-            else:
-                for q in range(nq):
-                    wq = w[:, q]
-                    if wq.sum() < 1e-12:
-                        continue
-                    dq = xc - mc * p[:, q][None, :]
-                    sq = (dq * wq[:, None]).T @ dq
-                    t = nodes[q]
-                    s_m[0] += sq
-                    s_m[1] += t * sq
-                    s_m[2] += t * t * sq
+            xtx[0] += xc.T @ xc
+            xtx[1] += (xc * th[:, None]).T @ xc
+            xtx[2] += (xc * th2[:, None]).T @ xc
+        elif louis:
+            tri, dd_diag, ad = _louis_threaded(*shown[c], w, p, nodes)  # type: ignore[index]
+            tri = tri.reshape(k, k)
+            upper, lower = np.triu(tri), np.tril(tri, -1)
+            acc[0] -= upper + upper.T - np.diag(np.diag(upper))
+            acc[1] -= ad.reshape(k, k)
+            acc[2] -= lower + lower.T + np.diag(dd_diag)
     out.update(r=r, n=cnt, loglik=loglik, p=p)
     if eap:
         out["theta"] = np.concatenate(thetas) if thetas else np.zeros(0)
         out["theta_se"] = np.concatenate(thetas_se) if thetas_se else np.zeros(0)
     if louis:
-        if all(mc is None for _, mc in data.chunks):
+        if complete:
             # sum_i w_iq (x_i - P_q)(x_i - P_q)' = X'W_qX - r_q P_q' - P_q r_q' + n_q P_q P_q', weighted by theta^m
+            s_m = []
             for m in range(3):
                 tm = nodes**m
                 am = (r * tm[None, :]) @ p.T
-                s_m[m] = xtx[m] - am - am.T + (p * (cnt[0] * tm)[None, :]) @ p.T
-        out.update(s_aa=s_m[2], s_ad=s_m[1], s_dd=s_m[0], gg=gg)
+                s_m.append(xtx[m] - am - am.T + (p * (cnt[0] * tm)[None, :]) @ p.T)
+            acc[0] = gg[:k, :k] - s_m[2]
+            acc[1] = gg[:k, k:] - s_m[1]
+            acc[2] = gg[k:, k:] - s_m[0]
+        out["louis"] = acc
     return out
 
 
@@ -154,11 +263,11 @@ def _observed_information(e: dict[str, object], nodes: np.ndarray) -> np.ndarray
     info[idx, idx] = w @ nodes**2
     info[idx, k + idx] = info[k + idx, idx] = w @ nodes
     info[k + idx, k + idx] = w.sum(axis=1)
-    info[:k, :k] -= e["s_aa"]  # type: ignore[operator]
-    info[:k, k:] -= e["s_ad"]  # type: ignore[operator]
-    info[k:, :k] -= e["s_ad"]  # type: ignore[operator]
-    info[k:, k:] -= e["s_dd"]  # type: ignore[operator]
-    info += e["gg"]  # type: ignore[operator]
+    louis = e["louis"]
+    info[:k, :k] += louis[0]  # type: ignore[index]
+    info[:k, k:] += louis[1]  # type: ignore[index]
+    info[k:, :k] += louis[1].T  # type: ignore[index]
+    info[k:, k:] += louis[2]  # type: ignore[index]
     return (info + info.T) / 2.0
 
 
@@ -233,10 +342,14 @@ def fit_2pl(x: np.ndarray, presented: np.ndarray | None = None, *, quadrature_po
 
     converged = False
     nt = 0
+    # Louis' information is the costly part of a Newton step (incomplete designs above all), so the steps reuse
+    # the one from where Newton starts (a chord method: from the EM end it contracts as fast as Newton) and
+    # recompute it only where the steps stop shrinking tenfold or the line search has to cut one.
     e = _estep(data, a, d, nodes, log_prior, louis=True)
+    info = _observed_information(e, nodes)
+    last = np.inf
     for nt in range(1, max_newton + 1):  # noqa: B007
         grad = _gradient(e, nodes)
-        info = _observed_information(e, nodes)
         try:
             np.linalg.cholesky(info)
             step = np.linalg.solve(info, grad)
@@ -247,15 +360,21 @@ def fit_2pl(x: np.ndarray, presented: np.ndarray | None = None, *, quadrature_po
         while True:
             a_try = np.clip(a + t * step[: cols.size], *A_BOUNDS)
             d_try = np.clip(d + t * step[cols.size :], *D_BOUNDS)
-            e_try = _estep(data, a_try, d_try, nodes, log_prior, louis=True)
+            e_try = _estep(data, a_try, d_try, nodes, log_prior)
             if e_try["loglik"] >= base - 1e-9 or t < 1e-3:  # type: ignore[operator]
                 break
             t /= 2.0
         a, d, e = a_try, d_try, e_try
-        if np.abs(t * step).max() < newton_tol:
+        size = float(np.abs(t * step).max())
+        if size < newton_tol:
             converged = True
             break
-    info = _observed_information(e, nodes)
+        if t < 1.0 or size > 0.1 * last:
+            e = _estep(data, a, d, nodes, log_prior, louis=True)
+            info = _observed_information(e, nodes)
+        last = size
+    final = _estep(data, a, d, nodes, log_prior, louis=True, eap=eap)  # the standard errors' information
+    info = _observed_information(final, nodes)
     try:
         cov = np.linalg.inv(info)
         var = np.diag(cov)
@@ -272,7 +391,6 @@ def fit_2pl(x: np.ndarray, presented: np.ndarray | None = None, *, quadrature_po
     else:
         se = (np.full(kk, np.nan),) * 3
         converged = False
-    final = _estep(data, a, d, nodes, log_prior, eap=eap)
 
     def spread(v: np.ndarray) -> np.ndarray:
         out = nan.copy()

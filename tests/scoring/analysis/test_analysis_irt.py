@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from analysis_data import LSAT6_FREQ, LSAT7_FREQ, PATTERNS, expand, simulate_2pl
 
-from scoring.analysis.irt import _Data, _estep, fit_2pl, quadrature
+from scoring.analysis.irt import _Data, _estep, _gradient, _observed_information, fit_2pl, quadrature
 
 
 def test_lsat_tables_match_their_published_margins() -> None:
@@ -81,6 +81,95 @@ def test_standard_errors_equal_a_numerical_hessian() -> None:
                           + loglik(theta0 - ei - ej)) / (4 * h * h)
     se = np.sqrt(np.diag(np.linalg.inv(-hess)))
     np.testing.assert_allclose(np.concatenate([fit.se_a, fit.se_d]), se, rtol=2e-3)
+
+
+def test_standard_errors_equal_a_numerical_hessian_for_an_incomplete_design() -> None:
+    """Louis' information built per candidate on the shown items matches a central-difference Hessian.
+
+    3,000 candidates see 12 of 25 items each (a bank drawn per paper), so every item pair's terms come only
+    from the candidates who saw both. The Hessian is differenced from the score (Fisher's identity: the
+    E-step's expected residuals), which is first checked against differences of the log-likelihood itself;
+    second differences of the likelihood would take 5,000 E-steps for 50 parameters.
+    """
+    a0 = np.linspace(0.7, 2.0, 25)
+    b0 = np.linspace(-1.8, 1.8, 25)
+    x, _theta = simulate_2pl(3_000, a0, b0, seed=21)
+    presented = np.argsort(np.random.default_rng(22).random(x.shape), axis=1) < 12
+    x = x * presented
+    fit = fit_2pl(x, presented)
+    assert fit.converged
+    nodes, prior = quadrature()
+    data = _Data(x, presented)
+    theta0 = np.concatenate([fit.a, fit.d])
+    dim = theta0.size
+
+    def estep(v: np.ndarray) -> dict[str, object]:
+        return _estep(data, v[:25], v[25:], nodes, np.log(prior))
+
+    def score(v: np.ndarray) -> np.ndarray:
+        return _gradient(estep(v), nodes)
+
+    away = theta0 + np.random.default_rng(23).uniform(-0.05, 0.05, dim)  # where the score is far from 0
+    h = 1e-4
+    step = np.eye(dim) * h
+    by_loglik = [(float(estep(away + step[i])["loglik"]) - float(estep(away - step[i])["loglik"])) / (2 * h)
+                 for i in range(dim)]
+    np.testing.assert_allclose(score(away), by_loglik, rtol=1e-5, atol=1e-4)
+    hess = np.column_stack([(score(theta0 + step[i]) - score(theta0 - step[i])) / (2 * h) for i in range(dim)])
+    se = np.sqrt(np.diag(np.linalg.inv(-(hess + hess.T) / 2)))
+    np.testing.assert_allclose(np.concatenate([fit.se_a, fit.se_d]), se, rtol=1e-5)
+
+
+def _dense_louis_information(x: np.ndarray, presented: np.ndarray, a: np.ndarray, d: np.ndarray,
+                             nodes: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """Louis' identity written out on the full (n x k) matrices, node by node: the reference formula."""
+    m = presented.astype(np.float64)
+    x = x * m
+    p = 1.0 / (1.0 + np.exp(-(a[:, None] * nodes[None, :] + d[:, None])))  # (k, Q)
+    ll = x @ np.log(p) + (m - x) @ np.log(1.0 - p) + np.log(prior)[None, :]
+    w = np.exp(ll - ll.max(axis=1, keepdims=True))
+    w /= w.sum(axis=1, keepdims=True)
+    k = a.size
+    info = np.zeros((2 * k, 2 * k))
+    cnt = m.T @ w  # expected presentations per item and node
+    wpq = cnt * p * (1.0 - p)
+    idx = np.arange(k)
+    info[idx, idx] = wpq @ nodes**2
+    info[idx, k + idx] = info[k + idx, idx] = wpq @ nodes
+    info[k + idx, k + idx] = wpq.sum(axis=1)
+    th = w @ nodes
+    g = np.hstack([x * th[:, None] - m * (w @ (p * nodes).T), x - m * (w @ p.T)])
+    info += g.T @ g
+    for q, t in enumerate(nodes):
+        dq = x - m * p[:, q]
+        sq = (dq * w[:, q : q + 1]).T @ dq
+        info -= np.block([[t * t * sq, t * sq], [t * sq, sq]])
+    return info
+
+
+@pytest.mark.parametrize("ragged", [False, True])
+def test_incomplete_design_information_equals_the_dense_formula(ragged: bool) -> None:
+    """The per-candidate (shown items only) Louis terms add up to the node-by-node dense sums, ragged rows too."""
+    rng = np.random.default_rng(31)
+    n, k = 2_500, 15  # enough rows for the threaded path (two row ranges)
+    a, d = rng.uniform(0.5, 2.0, k), rng.uniform(-1.5, 1.5, k)
+    x, _ = simulate_2pl(n, a, -d / a, seed=32)
+    shown = rng.integers(3, 10, n) if ragged else np.full(n, 7)
+    presented = np.argsort(rng.random((n, k)), axis=1) < shown[:, None]
+    nodes, prior = quadrature()
+    e = _estep(_Data(x, presented), a, d, nodes, np.log(prior), louis=True)
+    want = _dense_louis_information(x, presented, a, d, nodes, prior)
+    np.testing.assert_allclose(_observed_information(e, nodes), want, rtol=0, atol=1e-10 * np.abs(want).max())
+
+
+def test_a_mask_showing_every_item_is_fitted_as_the_complete_design() -> None:
+    """A presentation mask that is all True takes the complete design's closed form: the same fit as no mask."""
+    x = expand(LSAT7_FREQ)
+    full, masked = fit_2pl(x), fit_2pl(x, np.ones(x.shape, dtype=bool))
+    np.testing.assert_allclose(masked.a, full.a, rtol=1e-10)
+    np.testing.assert_allclose(masked.se_b, full.se_b, rtol=1e-10)
+    assert masked.loglik == pytest.approx(full.loglik, abs=1e-8)
+    assert _Data(x, np.ones(x.shape, dtype=bool)).complete
 
 
 def test_recovers_known_parameters() -> None:
