@@ -307,7 +307,7 @@ def quadrature(points: int = 61, limit: float = 6.0, rule: str = "rectangular") 
 
 
 def fit_2pl(x: np.ndarray, presented: np.ndarray | None = None, *, quadrature_points: int = 61,
-            limit: float = 6.0, rule: str = "rectangular", max_em: int = 500, em_tol: float = 1e-4,
+            limit: float = 6.0, rule: str = "rectangular", max_em: int = 500, em_tol: float = 1e-3,
             newton_tol: float = 1e-7, max_newton: int = 25, eap: bool = True) -> IrtFit:
     """Fit the 2PL to a 0/1 matrix (candidates x items); ``presented`` marks cells of an incomplete design."""
     x = np.asarray(x)
