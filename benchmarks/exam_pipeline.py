@@ -184,8 +184,12 @@ def main() -> None:
     ap.add_argument("--templates", type=int, default=200)
     ap.add_argument("--database-url", default=os.environ.get("EXAM_TEST_DATABASE_URL"))
     ap.add_argument("--skip-analysis", action="store_true", help="time scoring, ranking and the annulment only")
+    ap.add_argument("--keep", action="store_true", help=f"leave the PostgreSQL database {BENCH_DB} for profiling")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="exam-pipeline-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="exam-pipeline-") as scratch:
+        tmp = tempfile.mkdtemp(prefix="exam-pipeline-keys-") if args.keep else scratch  # the keys open the bank
+        if args.keep:
+            print(f"keeping the database and its keys in {tmp}")
         url = scratch_url(args.database_url, Path(tmp))
         keyring.register(url, Path(tmp))
         backend = make_url(url).get_backend_name()
@@ -246,7 +250,7 @@ def main() -> None:
         else:
             print(f"end to end (score + rank + analyse): {total:.1f} s = {total / base:.1f}× reading the answers; "
                   f"target < 30 s: {'MET' if total < 30 else 'MISSED'}")
-    if not url.startswith("sqlite"):
+    if not url.startswith("sqlite") and not args.keep:
         admin = create_engine(make_url(args.database_url), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
