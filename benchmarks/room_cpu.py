@@ -27,7 +27,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.room_scale import Footprint  # noqa: E402
-from tests.live import AsyncCandidate, LiveServer, open_paper  # noqa: E402
+from tests.live import AsyncCandidate, LiveServer  # noqa: E402
 
 PHASES = ("login", "connect", "prefetch", "start", "answer", "submit", "disconnect")
 
