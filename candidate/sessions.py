@@ -35,6 +35,15 @@ class LoginOutcome:
     session_id: str
 
 
+class RoomChanged(Exception):
+    """The room token no longer names a room of the exam the caller assumed (``exam_id``: the exam it names now, or
+    None: no room): the caller checked the wrong lockout key, or a wrong token must count against the address only."""
+
+    def __init__(self, exam_id: int | None) -> None:
+        super().__init__(exam_id)
+        self.exam_id = exam_id
+
+
 def accommodations(candidate: Candidate) -> dict[str, Any]:
     """A candidate's accommodations, set in advance: extra time (seconds, added at the start), larger text, contrast."""
     return {
@@ -68,9 +77,16 @@ def paper_outline(paper: Paper) -> list[dict[str, Any]]:
     ]
 
 
-def login(session: Session, participant_no: str, pin: str, room_token: str) -> LoginOutcome:
-    """Check credentials and the room; bind the paper to a new login (refused while another is connected)."""
+def login(
+    session: Session, participant_no: str, pin: str, room_token: str, *, exam_id: int | None = None
+) -> LoginOutcome:
+    """Check credentials and the room; bind the paper to a new login (refused while another is connected).
+
+    ``exam_id``: the exam the caller took the room for (it checked that exam's lockout already); a room of another
+    exam, or no room, raises :class:`RoomChanged` before the PIN is tried."""
     room = session.scalar(select(Room).where(Room.token == room_token.strip().upper()))
+    if exam_id is not None and (room is None or room.exam_id != exam_id):
+        raise RoomChanged(room.exam_id if room is not None else None)
     if room is None:
         raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
     candidate = session.scalar(
