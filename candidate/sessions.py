@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ground import audit, clock, events, liveness
 from ground.crypto import b64e
@@ -131,22 +132,39 @@ def login(
     return LoginOutcome(candidate, exam, paper, paper.session_id)
 
 
-def connect(session: Session, paper_id: int, session_id: str, sid: str) -> tuple[Paper, str | None]:
-    """Attach a live connection; returns the paper and the connection it replaces (to be dropped)."""
-    paper = session.get(Paper, paper_id)
-    if paper is None or paper.session_id != session_id:
+@dataclass(frozen=True)
+class Attached:
+    """A live connection bound to its paper: where that paper's pushes go, and the connection it replaces."""
+
+    exam_id: int
+    candidate_id: int
+    room_id: int | None
+    previous: str | None  # the connection to drop (another device or an older socket of this login), or None
+
+
+def connect(session: Session, paper_id: int, session_id: str, sid: str) -> Attached:
+    """Attach a live connection: one read (with the candidate's room) and one update, no paper object loaded (its
+    layout is not needed here); returns where it belongs and the connection it replaces (to be dropped)."""
+    row = session.execute(
+        select(Paper.session_id, Paper.connected_sid, Paper.exam_id, Paper.candidate_id, Candidate.room_id)
+        .outerjoin(Candidate, Candidate.id == Paper.candidate_id)
+        .where(Paper.id == paper_id)
+    ).first()
+    if row is None or row.session_id != session_id:
         raise AppError("session_replaced", _("You logged in elsewhere or were released: log in again."), 401)
-    previous = paper.connected_sid if paper.connected_sid != sid else None
-    paper.connected_sid = sid
-    paper.last_seen_at = clock.now()
-    _hold(session, paper.id, sid)
-    return paper, previous
+    now = clock.now()
+    session.execute(update(Paper).where(Paper.id == paper_id).values(connected_sid=sid, last_seen_at=now))
+    _hold(session, paper_id, sid, now)
+    previous = row.connected_sid if row.connected_sid != sid else None
+    return Attached(row.exam_id, row.candidate_id, row.room_id, previous)
 
 
-def _hold(session: Session, paper_id: int, sid: str) -> None:
+def _hold(session: Session, paper_id: int, sid: str, now: datetime | None = None) -> None:
     """Record that this process holds the paper's connection, so the mark is cleared if the process stops."""
     session.execute(delete(ConnectionHolder).where(ConnectionHolder.paper_id == paper_id))
-    session.add(ConnectionHolder(sid=sid, paper_id=paper_id, process_id=liveness.process_id(), since=clock.now()))
+    session.execute(insert(ConnectionHolder).values(
+        sid=sid, paper_id=paper_id, process_id=liveness.process_id(), since=now or clock.now()
+    ))
 
 
 def disconnect(session: Session, paper_id: int, sid: str) -> bool:
@@ -277,11 +295,6 @@ def start(session: Session, paper: Paper, exam: Exam) -> None:
         events.STARTED, exam_id=exam.id, room_id=candidate.room_id if candidate else None,
         candidate_id=paper.candidate_id, paper_id=paper.id, **time_payload(paper, now),
     )
-
-
-def paper_room_id(session: Session, paper: Paper) -> int | None:
-    """The room of the paper's candidate (rooms are per candidate, not per paper)."""
-    return session.scalar(select(Candidate.room_id).where(Candidate.id == paper.candidate_id))
 
 
 def resume_state(session: Session, paper_id: int) -> tuple[dict[int, int | tuple[int, ...]], list[int], int]:

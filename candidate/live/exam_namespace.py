@@ -143,14 +143,15 @@ class ExamNamespace(GuardedNamespace):
         try:
             claims = tokens.read(rt.secret, token, rt.config.token_ttl_s)
 
-            def attach() -> tuple[int | None, int, int, str | None]:
+            def attach() -> sessions.Attached:
                 # who is connected is a mark, not a record: a power cut takes it back anyway (no fsync of its own)
                 with db.session_scope(rt.db_url, durable=False) as session:
-                    paper, previous = sessions.connect(session, claims.paper_id, claims.session_id, sid)
-                    room_id = sessions.paper_room_id(session, paper)
-                    return room_id, paper.exam_id, paper.candidate_id, previous
+                    return sessions.connect(session, claims.paper_id, claims.session_id, sid)
 
-            room_id, exam_id, candidate_id, previous = run_blocking(attach)
+            attached = run_blocking(attach)
+            room_id, exam_id, candidate_id, previous = (
+                attached.room_id, attached.exam_id, attached.candidate_id, attached.previous
+            )
         except AppError as err:
             # the client sees {"message": ..., "data": {"code", "message"}} (err.data in socket.io-client)
             raise ConnectionRefusedError(err.message, err.body()["error"]) from None
