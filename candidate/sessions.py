@@ -277,12 +277,13 @@ def start(session: Session, paper: Paper, exam: Exam) -> None:
         raise AppError("not_released", _("The exam has not been opened yet. Please wait for the proctor."), 403)
     candidate = session.get(Candidate, paper.candidate_id)  # usually loaded already: the room comes with it
     room_id = candidate.room_id if candidate is not None else None
-    room = session.get(Room, room_id) if room_id is not None else None
+    # the room's pause is all the start needs of it (a column, not the room)
+    paused_at = session.scalar(select(Room.paused_at).where(Room.id == room_id)) if room_id is not None else None
     accommodated_ms = int(candidate.extra_time_s or 0) * 1000 if candidate else 0  # set in advance (the import)
     now = clock.now()
     paper.started_at = now
     total_ms = exam.duration_s * 1000 + accommodated_ms + int(paper.extra_ms or 0)
-    if room is not None and room.paused_at is not None:
+    if paused_at is not None:
         paper.state, paper.deadline, paper.remaining_ms = "paused", None, total_ms
     else:
         paper.state, paper.deadline = "started", now + timedelta(milliseconds=total_ms)
