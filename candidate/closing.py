@@ -14,6 +14,7 @@ from ground import db, events
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Exam, Paper, Result
+from scoring.store.rescoring import paper_answers
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,11 @@ def close_paper(
         assert exam is not None and candidate is not None
         closed_now = sessions.finish(session, paper, reason, actor=actor, note=note)
         result = session.scalar(select(Result).where(Result.paper_id == paper.id))
+        # the paper is finished and its write lock held: its answers are read once, for the score and the receipt
+        answers = paper_answers(session, paper.id) if result is None or paper.receipt is None else []
         if result is None:
-            result = score_paper(session, paper, exam)
-        receipt = sign_receipt(session, paper, exam, result, key)
+            result = score_paper(session, paper, exam, answers=answers, unscored=True)
+        receipt = sign_receipt(session, paper, exam, result, key, answers)
         closed = Closed(
             paper_id=paper.id, reason=paper.finish_reason or reason,
             result={**sessions.result_payload(result), "passing": passing_grades(exam, candidate.entry_path)},

@@ -358,7 +358,9 @@ def finish(session: Session, paper: Paper, reason: str, *, actor: str = "system"
     if not done.rowcount:  # type: ignore[attr-defined]
         session.refresh(paper)
         return False
-    session.refresh(paper)
+    # what this update wrote, without reading the row back (its layout is large): nothing else changes when finishing
+    for name, value in (("state", "finished"), ("finished_at", now), ("finish_reason", reason), ("remaining_ms", 0)):
+        set_committed_value(paper, name, value)
     audit.record(
         session, f"finish:{reason}", actor=actor, exam_id=paper.exam_id, candidate_id=paper.candidate_id,
         reason=note,
