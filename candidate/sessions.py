@@ -85,19 +85,26 @@ def login(
 
     ``exam_id``: the exam the caller took the room for (it checked that exam's lockout already); a room of another
     exam, or no room, raises :class:`RoomChanged` before the PIN is tried."""
-    room = session.scalar(select(Room).where(Room.token == room_token.strip().upper()))
+    # the room, the participant of its exam, their paper and the exam in one read (checked in the order below)
+    number = participant_no.strip()
+    found = session.execute(
+        select(Room, Candidate, Paper, Exam)
+        .select_from(Room)
+        .outerjoin(Candidate, (Candidate.exam_id == Room.exam_id) & (Candidate.participant_no == number))
+        .outerjoin(Paper, Paper.candidate_id == Candidate.id)
+        .outerjoin(Exam, Exam.id == Room.exam_id)
+        .where(Room.token == room_token.strip().upper())
+        .limit(1)
+    ).first()
+    room, candidate, paper, exam = found if found is not None else (None, None, None, None)
     if exam_id is not None and (room is None or room.exam_id != exam_id):
         raise RoomChanged(room.exam_id if room is not None else None)
     if room is None:
         raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
-    candidate = session.scalar(
-        select(Candidate).where(Candidate.exam_id == room.exam_id, Candidate.participant_no == participant_no.strip())
-    )
     if candidate is None or not verify_pin(candidate.pin_hash, pin.strip(), pepper=pin_pepper_for(session)):
         raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
     if candidate.room_id is not None and candidate.room_id != room.id:
         raise AppError("wrong_room", _("You are registered in another room. Ask the proctor."), 403)
-    paper = session.scalar(select(Paper).where(Paper.candidate_id == candidate.id))
     if room.session_id is not None and (paper is None or paper.state == "issued"):
         # a room of a session: new sign-ins only while the committee has the session open
         if session.scalar(select(ExamSession.state).where(ExamSession.id == room.session_id)) != "open":
@@ -119,7 +126,6 @@ def login(
             409,
         )
     paper.session_id = secrets.token_urlsafe(16)
-    exam = session.get(Exam, candidate.exam_id)
     assert exam is not None
     audit.record(
         session, "login", actor=f"candidate:{candidate.participant_no}", exam_id=exam.id, room_id=room.id,
