@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from concurrent.futures import Future
@@ -64,8 +65,10 @@ def _refusal(state: Any, now: datetime) -> AppError | None:
     return None
 
 
+@functools.cache
 def _upsert(dialect: str) -> Any:
-    """One row per question with its final state; the WHERE keeps a row from ever going back in sequence."""
+    """One row per question with its final state; the WHERE keeps a row from ever going back in sequence (built
+    once per dialect: a statement is immutable, and building it cost more than a small batch's own work)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Answer.__table__
     ins = insert(table)

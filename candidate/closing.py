@@ -14,6 +14,7 @@ from ground import db, events
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Exam, Paper, Result
+from scoring.store.rescoring import paper_answers
 
 
 @dataclass(frozen=True)
@@ -36,19 +37,24 @@ def close_paper(
 ) -> Closed:
     """Finish (if not yet), score, sign; a second call returns the same result and receipt."""
     with db.session_scope(db_url, grouped=True) as session:  # many finish at once at the deadline
-        paper = session.get(Paper, paper_id)
-        if paper is None:
+        found = session.execute(  # the paper with its exam and candidate, in one read
+            select(Paper, Exam, Candidate)
+            .join(Exam, Exam.id == Paper.exam_id)
+            .join(Candidate, Candidate.id == Paper.candidate_id)
+            .where(Paper.id == paper_id)
+        ).first()
+        if found is None:
             raise AppError("unknown_paper", _("This paper does not exist."), 404)
+        paper, exam, candidate = found[0], found[1], found[2]
         if paper.state == "issued":
             raise AppError("not_started", _("The exam has not started yet."), 409)
-        exam = session.get(Exam, paper.exam_id)
-        candidate = session.get(Candidate, paper.candidate_id)
-        assert exam is not None and candidate is not None
         closed_now = sessions.finish(session, paper, reason, actor=actor, note=note)
         result = session.scalar(select(Result).where(Result.paper_id == paper.id))
+        # the paper is finished and its write lock held: its answers are read once, for the score and the receipt
+        answers = paper_answers(session, paper.id) if result is None or paper.receipt is None else []
         if result is None:
-            result = score_paper(session, paper, exam)
-        receipt = sign_receipt(session, paper, exam, result, key)
+            result = score_paper(session, paper, exam, answers=answers, unscored=True)
+        receipt = sign_receipt(session, paper, exam, result, key, answers)
         closed = Closed(
             paper_id=paper.id, reason=paper.finish_reason or reason,
             result={**sessions.result_payload(result), "passing": passing_grades(exam, candidate.entry_path)},

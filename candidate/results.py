@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -9,21 +10,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ground import clock
-from ground.models import Answer, Candidate, Exam, Paper, Result
+from ground.models import Candidate, Exam, Paper, Result
 from scoring import codes
 from scoring.grading import grade
 from scoring.presets import RulesError
 from scoring.receipts import answers_digest, canonical_answer, make_receipt
 from scoring.store.announcement import exam_rules
-from scoring.store.rescoring import points_for_paper
+from scoring.store.rescoring import AnswerRow, paper_answers, points_for_paper
 
 
-def score_paper(session: Session, paper: Paper, exam: Exam, *, note: str | None = None) -> Result:
-    """Compute (or recompute) the paper's Result with the exam's grading rules and the entry path."""
+def score_paper(
+    session: Session, paper: Paper, exam: Exam, *, note: str | None = None,
+    answers: Iterable[AnswerRow] | None = None, unscored: bool = False,
+) -> Result:
+    """Compute (or recompute) the paper's Result with the exam's grading rules and the entry path.
+
+    ``answers``: the paper's rows, read already in this transaction; ``unscored``: the caller has just seen that the
+    paper has no Result (a submit), so it is not looked up again."""
     candidate = session.get(Candidate, paper.candidate_id)
     assert candidate is not None
-    outcome = grade(points_for_paper(session, paper), exam_rules(exam), candidate.entry_path)
-    result = session.scalar(select(Result).where(Result.paper_id == paper.id))
+    outcome = grade(points_for_paper(session, paper, answers), exam_rules(exam), candidate.entry_path)
+    result = None if unscored else session.scalar(select(Result).where(Result.paper_id == paper.id))
     if result is None:
         result = Result(paper_id=paper.id, exam_id=exam.id, candidate_id=candidate.id)
         session.add(result)
@@ -49,16 +56,15 @@ def passing_grades(exam: Exam, entry_path: str | None) -> dict[str, Any]:
     return {"subtests": {code: float(v) for code, v in path.minimums.items()}, "total": path.total_min}
 
 
-def receipt_claims(session: Session, paper: Paper, exam: Exam, result: Result) -> dict[str, Any]:
-    """What a receipt attests: who, which paper, a digest of the final answers, the score, when."""
+def receipt_claims(
+    session: Session, paper: Paper, exam: Exam, result: Result, answers: Iterable[AnswerRow] | None = None
+) -> dict[str, Any]:
+    """What a receipt attests: who, which paper, a digest of the final answers, the score, when (``answers``: the
+    paper's rows, read already in this transaction)."""
     candidate = session.get(Candidate, paper.candidate_id)
     assert candidate is not None
-    final = {
-        str(v): canonical_answer(o, many)
-        for v, o, many in session.execute(
-            select(Answer.item_version_id, Answer.option_id, Answer.option_ids).where(Answer.paper_id == paper.id)
-        )
-    }
+    rows = paper_answers(session, paper.id) if answers is None else answers
+    final = {str(v): canonical_answer(o, many) for v, o, many in rows}
     return {
         "exam": exam.code,
         "participant_no": candidate.participant_no,
@@ -73,8 +79,11 @@ def receipt_claims(session: Session, paper: Paper, exam: Exam, result: Result) -
     }
 
 
-def sign_receipt(session: Session, paper: Paper, exam: Exam, result: Result, key: Ed25519PrivateKey) -> str:
+def sign_receipt(
+    session: Session, paper: Paper, exam: Exam, result: Result, key: Ed25519PrivateKey,
+    answers: Iterable[AnswerRow] | None = None,
+) -> str:
     """Sign the receipt once and keep it on the paper, so a second submit returns the same one."""
     if paper.receipt is None:
-        paper.receipt = make_receipt(key, receipt_claims(session, paper, exam, result))
+        paper.receipt = make_receipt(key, receipt_claims(session, paper, exam, result, answers))
     return paper.receipt

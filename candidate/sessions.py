@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ground import audit, clock, events, liveness
 from ground.crypto import b64e
@@ -33,6 +34,15 @@ class LoginOutcome:
     exam: Exam
     paper: Paper
     session_id: str
+
+
+class RoomChanged(Exception):
+    """The room token no longer names a room of the exam the caller assumed (``exam_id``: the exam it names now, or
+    None: no room): the caller checked the wrong lockout key, or a wrong token must count against the address only."""
+
+    def __init__(self, exam_id: int | None) -> None:
+        super().__init__(exam_id)
+        self.exam_id = exam_id
 
 
 def accommodations(candidate: Candidate) -> dict[str, Any]:
@@ -68,19 +78,33 @@ def paper_outline(paper: Paper) -> list[dict[str, Any]]:
     ]
 
 
-def login(session: Session, participant_no: str, pin: str, room_token: str) -> LoginOutcome:
-    """Check credentials and the room; bind the paper to a new login (refused while another is connected)."""
-    room = session.scalar(select(Room).where(Room.token == room_token.strip().upper()))
+def login(
+    session: Session, participant_no: str, pin: str, room_token: str, *, exam_id: int | None = None
+) -> LoginOutcome:
+    """Check credentials and the room; bind the paper to a new login (refused while another is connected).
+
+    ``exam_id``: the exam the caller took the room for (it checked that exam's lockout already); a room of another
+    exam, or no room, raises :class:`RoomChanged` before the PIN is tried."""
+    # the room, the participant of its exam, their paper and the exam in one read (checked in the order below)
+    number = participant_no.strip()
+    found = session.execute(
+        select(Room, Candidate, Paper, Exam)
+        .select_from(Room)
+        .outerjoin(Candidate, (Candidate.exam_id == Room.exam_id) & (Candidate.participant_no == number))
+        .outerjoin(Paper, Paper.candidate_id == Candidate.id)
+        .outerjoin(Exam, Exam.id == Room.exam_id)
+        .where(Room.token == room_token.strip().upper())
+        .limit(1)
+    ).first()
+    room, candidate, paper, exam = found if found is not None else (None, None, None, None)
+    if exam_id is not None and (room is None or room.exam_id != exam_id):
+        raise RoomChanged(room.exam_id if room is not None else None)
     if room is None:
         raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
-    candidate = session.scalar(
-        select(Candidate).where(Candidate.exam_id == room.exam_id, Candidate.participant_no == participant_no.strip())
-    )
     if candidate is None or not verify_pin(candidate.pin_hash, pin.strip(), pepper=pin_pepper_for(session)):
         raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
     if candidate.room_id is not None and candidate.room_id != room.id:
         raise AppError("wrong_room", _("You are registered in another room. Ask the proctor."), 403)
-    paper = session.scalar(select(Paper).where(Paper.candidate_id == candidate.id))
     if room.session_id is not None and (paper is None or paper.state == "issued"):
         # a room of a session: new sign-ins only while the committee has the session open
         if session.scalar(select(ExamSession.state).where(ExamSession.id == room.session_id)) != "open":
@@ -102,7 +126,6 @@ def login(session: Session, participant_no: str, pin: str, room_token: str) -> L
             409,
         )
     paper.session_id = secrets.token_urlsafe(16)
-    exam = session.get(Exam, candidate.exam_id)
     assert exam is not None
     audit.record(
         session, "login", actor=f"candidate:{candidate.participant_no}", exam_id=exam.id, room_id=room.id,
@@ -115,22 +138,39 @@ def login(session: Session, participant_no: str, pin: str, room_token: str) -> L
     return LoginOutcome(candidate, exam, paper, paper.session_id)
 
 
-def connect(session: Session, paper_id: int, session_id: str, sid: str) -> tuple[Paper, str | None]:
-    """Attach a live connection; returns the paper and the connection it replaces (to be dropped)."""
-    paper = session.get(Paper, paper_id)
-    if paper is None or paper.session_id != session_id:
+@dataclass(frozen=True)
+class Attached:
+    """A live connection bound to its paper: where that paper's pushes go, and the connection it replaces."""
+
+    exam_id: int
+    candidate_id: int
+    room_id: int | None
+    previous: str | None  # the connection to drop (another device or an older socket of this login), or None
+
+
+def connect(session: Session, paper_id: int, session_id: str, sid: str) -> Attached:
+    """Attach a live connection: one read (with the candidate's room) and one update, no paper object loaded (its
+    layout is not needed here); returns where it belongs and the connection it replaces (to be dropped)."""
+    row = session.execute(
+        select(Paper.session_id, Paper.connected_sid, Paper.exam_id, Paper.candidate_id, Candidate.room_id)
+        .outerjoin(Candidate, Candidate.id == Paper.candidate_id)
+        .where(Paper.id == paper_id)
+    ).first()
+    if row is None or row.session_id != session_id:
         raise AppError("session_replaced", _("You logged in elsewhere or were released: log in again."), 401)
-    previous = paper.connected_sid if paper.connected_sid != sid else None
-    paper.connected_sid = sid
-    paper.last_seen_at = clock.now()
-    _hold(session, paper.id, sid)
-    return paper, previous
+    now = clock.now()
+    session.execute(update(Paper).where(Paper.id == paper_id).values(connected_sid=sid, last_seen_at=now))
+    _hold(session, paper_id, sid, now)
+    previous = row.connected_sid if row.connected_sid != sid else None
+    return Attached(row.exam_id, row.candidate_id, row.room_id, previous)
 
 
-def _hold(session: Session, paper_id: int, sid: str) -> None:
+def _hold(session: Session, paper_id: int, sid: str, now: datetime | None = None) -> None:
     """Record that this process holds the paper's connection, so the mark is cleared if the process stops."""
     session.execute(delete(ConnectionHolder).where(ConnectionHolder.paper_id == paper_id))
-    session.add(ConnectionHolder(sid=sid, paper_id=paper_id, process_id=liveness.process_id(), since=clock.now()))
+    session.execute(insert(ConnectionHolder).values(
+        sid=sid, paper_id=paper_id, process_id=liveness.process_id(), since=now or clock.now()
+    ))
 
 
 def disconnect(session: Session, paper_id: int, sid: str) -> bool:
@@ -243,12 +283,13 @@ def start(session: Session, paper: Paper, exam: Exam) -> None:
         raise AppError("not_released", _("The exam has not been opened yet. Please wait for the proctor."), 403)
     candidate = session.get(Candidate, paper.candidate_id)  # usually loaded already: the room comes with it
     room_id = candidate.room_id if candidate is not None else None
-    room = session.get(Room, room_id) if room_id is not None else None
+    # the room's pause is all the start needs of it (a column, not the room)
+    paused_at = session.scalar(select(Room.paused_at).where(Room.id == room_id)) if room_id is not None else None
     accommodated_ms = int(candidate.extra_time_s or 0) * 1000 if candidate else 0  # set in advance (the import)
     now = clock.now()
     paper.started_at = now
     total_ms = exam.duration_s * 1000 + accommodated_ms + int(paper.extra_ms or 0)
-    if room is not None and room.paused_at is not None:
+    if paused_at is not None:
         paper.state, paper.deadline, paper.remaining_ms = "paused", None, total_ms
     else:
         paper.state, paper.deadline = "started", now + timedelta(milliseconds=total_ms)
@@ -261,11 +302,6 @@ def start(session: Session, paper: Paper, exam: Exam) -> None:
         events.STARTED, exam_id=exam.id, room_id=candidate.room_id if candidate else None,
         candidate_id=paper.candidate_id, paper_id=paper.id, **time_payload(paper, now),
     )
-
-
-def paper_room_id(session: Session, paper: Paper) -> int | None:
-    """The room of the paper's candidate (rooms are per candidate, not per paper)."""
-    return session.scalar(select(Candidate.room_id).where(Candidate.id == paper.candidate_id))
 
 
 def resume_state(session: Session, paper_id: int) -> tuple[dict[int, int | tuple[int, ...]], list[int], int]:
@@ -328,7 +364,9 @@ def finish(session: Session, paper: Paper, reason: str, *, actor: str = "system"
     if not done.rowcount:  # type: ignore[attr-defined]
         session.refresh(paper)
         return False
-    session.refresh(paper)
+    # what this update wrote, without reading the row back (its layout is large): nothing else changes when finishing
+    for name, value in (("state", "finished"), ("finished_at", now), ("finish_reason", reason), ("remaining_ms", 0)):
+        set_committed_value(paper, name, value)
     audit.record(
         session, f"finish:{reason}", actor=actor, exam_id=paper.exam_id, candidate_id=paper.candidate_id,
         reason=note,

@@ -38,11 +38,12 @@ def status(paper: Paper) -> str:
     return "not_signed_in"
 
 
-def _total(paper: Paper) -> int:
-    total = _totals.get(paper.id)
-    if total is None:
-        total = _totals[paper.id] = sum(len(s["questions"]) for s in paper.layout["subtests"])
-    return total
+def _count_questions(session: Session, paper_ids: list[int]) -> None:
+    """Remember the question count of papers not counted yet, their layouts read in one query (not one each)."""
+    missing = [pid for pid in paper_ids if pid not in _totals]
+    if missing:
+        for pid, layout in session.execute(select(Paper.id, Paper.layout).where(Paper.id.in_(missing))):
+            _totals[pid] = sum(len(s["questions"]) for s in (layout or {}).get("subtests", []))
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -56,7 +57,7 @@ def rows(
     query = (
         select(Paper, Candidate)
         .join(Candidate, Candidate.id == Paper.candidate_id)
-        .options(defer(Paper.layout))  # read once per paper for its question count (_total caches it)
+        .options(defer(Paper.layout))  # read once per paper for its question count (_count_questions)
     )
     if room_id is not None:
         query = query.where(Candidate.room_id == room_id)
@@ -101,12 +102,13 @@ def rows(
     results = {
         r.paper_id: r for r in session.scalars(select(Result).where(Result.paper_id.in_(pids)))
     }
+    _count_questions(session, pids)
     now = clock.now()
     out = []
     for paper, cand in pairs:
         answered, last_saved = progress.get(paper.id, (0, None))
         seen = [t for t in (paper.last_seen_at, last_saved) if t is not None]
-        total = _total(paper)
+        total = _totals.get(paper.id, 0)
         result = results.get(paper.id)
         out.append({
             "candidate_id": cand.id,

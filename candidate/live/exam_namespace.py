@@ -9,6 +9,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import request
 from flask_socketio import ConnectionRefusedError, join_room
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from candidate import sessions, tokens
 from candidate.answers import Write, answer_writer
@@ -68,17 +70,25 @@ def _option_set(data: dict[str, Any], options: dict[str, int]) -> tuple[int, ...
     return tuple(sorted(o for o in chosen if o is not None))
 
 
+def _paper_exam_candidate(session: Session, paper_id: int) -> tuple[Paper, Exam, Candidate]:
+    """A paper with its exam and candidate, in one read (AppError ``unknown_paper`` when there is none)."""
+    found = session.execute(
+        select(Paper, Exam, Candidate)
+        .join(Exam, Exam.id == Paper.exam_id)
+        .join(Candidate, Candidate.id == Paper.candidate_id)
+        .where(Paper.id == paper_id)
+    ).first()
+    if found is None:
+        raise AppError("unknown_paper", _("This paper does not exist."), 404)
+    return found[0], found[1], found[2]
+
+
 def _start_state(
     db_url: str, paper_id: int, master_key: bytes, signing_key: Ed25519PrivateKey
 ) -> tuple[dict[str, Any], PaperMap | None]:
     """Start (once) and gather everything a (re)starting client needs, plus the paper's labels."""
     with db.session_scope(db_url, grouped=True) as session:  # a room presses Start at once: shared fsyncs
-        paper = session.get(Paper, paper_id)
-        if paper is None:
-            raise AppError("unknown_paper", _("This paper does not exist."), 404)
-        exam = session.get(Exam, paper.exam_id)
-        candidate = session.get(Candidate, paper.candidate_id)
-        assert exam is not None and candidate is not None
+        paper, exam, candidate = _paper_exam_candidate(session, paper_id)
         data_key = unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped) if exam.data_key_wrapped else None
         pmap = PaperMap(PaperLabels(data_key, paper.seed), paper.layout) if data_key else None
         # read before the start's changes: no query after them, so they reach the database only at the commit and
@@ -143,14 +153,15 @@ class ExamNamespace(GuardedNamespace):
         try:
             claims = tokens.read(rt.secret, token, rt.config.token_ttl_s)
 
-            def attach() -> tuple[int | None, int, int, str | None]:
+            def attach() -> sessions.Attached:
                 # who is connected is a mark, not a record: a power cut takes it back anyway (no fsync of its own)
                 with db.session_scope(rt.db_url, durable=False) as session:
-                    paper, previous = sessions.connect(session, claims.paper_id, claims.session_id, sid)
-                    room_id = sessions.paper_room_id(session, paper)
-                    return room_id, paper.exam_id, paper.candidate_id, previous
+                    return sessions.connect(session, claims.paper_id, claims.session_id, sid)
 
-            room_id, exam_id, candidate_id, previous = run_blocking(attach)
+            attached = run_blocking(attach)
+            room_id, exam_id, candidate_id, previous = (
+                attached.room_id, attached.exam_id, attached.candidate_id, attached.previous
+            )
         except AppError as err:
             # the client sees {"message": ..., "data": {"code", "message"}} (err.data in socket.io-client)
             raise ConnectionRefusedError(err.message, err.body()["error"]) from None

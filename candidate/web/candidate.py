@@ -25,6 +25,8 @@ from scoring.points import layout_versions
 bp = Blueprint("candidate", __name__, template_folder="templates")
 PAPER_IMAGES = "paper_images"  # its name in Runtime.services: {paper id: {image label: sha256}} of its images
 PAPER_IMAGES_MAX = 20_000  # papers remembered per process; past this the memo starts over
+ROOM_EXAMS = "room_exams"  # its name in Runtime.services: {room token: exam id} of rooms logged into
+ROOM_EXAMS_MAX = 10_000  # tokens remembered per process; past this the memo starts over
 
 
 def json_body(*fields: str) -> dict[str, str]:
@@ -83,17 +85,16 @@ def login() -> Any:
         with db.session_scope(rt.db_url) as session:
             return session.scalar(select(Room.exam_id).where(Room.token == room_token).limit(1))
 
-    exam_id = run_blocking(room_exam)
-    if exam_id is None:
-        guard.address_failed(address)
-        raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
-    account = lockouts.account(exam_id, body["participant_no"])
-    if guard.account_blocked(account):  # the address was checked above
-        raise _too_many_attempts()
+    # the room's exam names the lockout key, checked before the PIN: known rooms are remembered (one thread-pool
+    # hop and one transaction per login instead of two); the login itself checks the room is still that exam's
+    known: dict[str, int] = rt.services.setdefault(ROOM_EXAMS, {})
+    exam_id = known.get(room_token)
 
-    def attempt() -> dict[str, Any]:
+    def attempt(exam_id: int) -> dict[str, Any]:
         with db.session_scope(rt.db_url, grouped=True) as session:  # a room logs in at once: shared fsyncs
-            outcome = sessions.login(session, body["participant_no"], body["pin"], body["room_token"])
+            outcome = sessions.login(
+                session, body["participant_no"], body["pin"], body["room_token"], exam_id=exam_id
+            )
             claims = tokens.AccessClaims(outcome.candidate.id, outcome.paper.id, outcome.session_id)
             return {
                 "access_token": tokens.issue(rt.secret, claims),
@@ -101,14 +102,34 @@ def login() -> Any:
                 "exam": {**sessions.exam_public(outcome.exam), "subtests": sessions.paper_outline(outcome.paper)},
             }
 
-    try:
-        reply = run_blocking(attempt)
-    except AppError as err:
-        if err.code == "bad_credentials":
-            guard.failed(account, address)
-            if guard.account_blocked(account):  # this failure locked the candidate out: the proctor should know
-                run_blocking(announce_lockout, rt.db_url, exam_id, body["participant_no"].strip(), address)
-        raise
+    while True:
+        if exam_id is None:
+            exam_id = run_blocking(room_exam)
+            if exam_id is None:  # a wrong room token counts against the address only
+                guard.address_failed(address)
+                raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401)
+            if len(known) >= ROOM_EXAMS_MAX:
+                known.clear()
+            known[room_token] = exam_id
+        account = lockouts.account(exam_id, body["participant_no"])
+        if guard.account_blocked(account):  # the address was checked above
+            raise _too_many_attempts()
+        try:
+            reply = run_blocking(attempt, exam_id)
+            break
+        except sessions.RoomChanged as changed:  # the token was rotated since it was remembered: look it up again
+            known.pop(room_token, None)
+            exam_id = changed.exam_id
+            if exam_id is None:
+                guard.address_failed(address)
+                raise AppError("bad_credentials", _("Wrong participant number, PIN or room token."), 401) from None
+            known[room_token] = exam_id
+        except AppError as err:
+            if err.code == "bad_credentials":
+                guard.failed(account, address)
+                if guard.account_blocked(account):  # this failure locked the candidate out: the proctor should know
+                    run_blocking(announce_lockout, rt.db_url, exam_id, body["participant_no"].strip(), address)
+            raise
     guard.succeeded(account)
     return jsonify(reply)
 

@@ -109,13 +109,25 @@ def versions_of_items(session: Session, item_uids: Iterable[str]) -> list[int]:
     return [v for _, v in rows]
 
 
-def points_for_paper(session: Session, paper: Paper) -> dict[str, float]:
-    """One paper's subtest points from its stored answers, with the exam's annulments applied (submit path)."""
+AnswerRow = tuple[int, int | None, list[int] | None]  # (item version id, option id, option ids) as stored
+
+
+def paper_answers(session: Session, paper_id: int) -> list[AnswerRow]:
+    """A paper's stored answers as rows (one read, for the score and the receipt of one submit)."""
+    return [tuple(r) for r in session.execute(  # type: ignore[misc]
+        select(Answer.item_version_id, Answer.option_id, Answer.option_ids).where(Answer.paper_id == paper_id)
+    )]
+
+
+def points_for_paper(
+    session: Session, paper: Paper, answers: Iterable[AnswerRow] | None = None
+) -> dict[str, float]:
+    """One paper's subtest points from its stored answers (``answers``: read already, in the same transaction), with
+    the exam's annulments applied (submit path)."""
     versions = layout_versions(paper.layout)
     points: dict[int, dict[int, float]] = defaultdict(dict, bank_seal.option_points(session, versions))
-    chosen = {v: stored_choice(o, many) for v, o, many in session.execute(
-        select(Answer.item_version_id, Answer.option_id, Answer.option_ids).where(Answer.paper_id == paper.id)
-    )}
+    rows = paper_answers(session, paper.id) if answers is None else answers
+    chosen = {v: stored_choice(o, many) for v, o, many in rows}
     annulled = {v: m for v, m in session.execute(
         select(Annulment.item_version_id, Annulment.mode).where(Annulment.exam_id == paper.exam_id)
     )}

@@ -60,6 +60,22 @@ def test_a_wrong_room_token_never_locks_the_candidate_out(lserver: LiveServer) -
     assert ok.status_code == 200, "guesses without the room token do not touch the real candidate"
 
 
+def test_a_rotated_token_the_server_remembered_still_counts_against_the_address_only(lserver: LiveServer) -> None:
+    # the server remembers a room token's exam after a login (one thread-pool hop per login): once the proctor gives
+    # the room a new token, the old one is refused as an unknown token, never as the candidate's wrong PIN
+    assert _login(lserver, 3, address="10.2.2.2").status_code == 200
+    with db.session_scope(lserver.db_url) as s:
+        room = s.get(Room, lserver.room_id())
+        assert room is not None
+        old, room.token = room.token, "NEWTKN"
+    for _ in range(ATTEMPTS * 2):
+        r = _login(lserver, 0, pin=_wrong_pin(lserver, 0), token=old, address="10.9.9.8")
+        assert r.status_code == 401 and r.json()["error"]["code"] == "bad_credentials", r.text
+    refused = _login(lserver, 0, token=old, address="10.1.1.1")
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "bad_credentials"
+    assert _login(lserver, 0, token="NEWTKN", address="10.1.1.1").status_code == 200, "not locked out"
+
+
 def test_wrong_pins_lock_one_candidate_until_the_room_proctor_clears_it(lserver: LiveServer) -> None:
     room, cid = lserver.room_id(), lserver.candidate_id(1)
     proctor = Proctor(lserver, *staff_creds(lserver, "proctor"))
