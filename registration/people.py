@@ -211,9 +211,12 @@ def update_profile(session: Session, who: Applicant, values: dict[str, str]) -> 
 def own_data(session: Session, who: Applicant) -> dict[str, Any]:
     """Everything kept about the applicant, for their own download (the right of access of UU PDP), with what each
     application led to: the exam they sat under which number, and its scores (the person's history)."""
-    apps = session.scalars(select(Application).where(Application.person_id == who.person_id).order_by(Application.id))
-    audit.record(session, "applicant.data_exported", actor=who.actor)
-    return {
+    # every read first, then the one write: a SQLite write must not start while a read's cursor is still open (its
+    # snapshot may be older than another writer's commit: "database is locked" at once, no waiting)
+    apps = session.scalars(
+        select(Application).where(Application.person_id == who.person_id).order_by(Application.id)
+    ).all()
+    out = {
         "person": person_fields(session, who.person_id),
         "applications": [
             {"number": a.number, "state": a.state, "result": a.result,
@@ -221,6 +224,8 @@ def own_data(session: Session, who: Applicant) -> dict[str, Any]:
              "exam": _exam_record(session, a.candidate_id)} for a in apps
         ],
     }
+    audit.record(session, "applicant.data_exported", actor=who.actor)
+    return out
 
 
 def _exam_record(session: Session, candidate_id: int | None) -> dict[str, Any] | None:

@@ -227,7 +227,17 @@ class LiveServer:
         return requests.post(self.url + "/api/v1/candidate/login", json=self.candidate(i), timeout=10)
 
     def token(self, i: int) -> str:
-        r = self.login(i)
+        """A fresh login's access token; a connection the test has just closed may still be held by the server for
+        a moment (its disconnect is handled asynchronously), so ``already_connected`` is polled until released."""
+        found: list[requests.Response] = []
+
+        def released() -> bool:
+            found[:] = [self.login(i)]
+            body = found[0].json() if found[0].headers.get("content-type", "").startswith("application/json") else {}
+            return body.get("error", {}).get("code") != "already_connected"
+
+        wait_until(released, 10, "the server never released the connection the test closed")
+        r = found[0]
         assert r.status_code == 200, r.text
         return r.json()["access_token"]
 
