@@ -13,7 +13,7 @@ from candidate.results import passing_grades, score_paper, sign_receipt
 from ground import db, events
 from ground.errors import AppError
 from ground.i18n import _
-from ground.models import Candidate, Exam, Paper, Result
+from ground.models import Result
 from scoring.store.rescoring import paper_answers
 
 
@@ -37,15 +37,7 @@ def close_paper(
 ) -> Closed:
     """Finish (if not yet), score, sign; a second call returns the same result and receipt."""
     with db.session_scope(db_url, grouped=True) as session:  # many finish at once at the deadline
-        found = session.execute(  # the paper with its exam and candidate, in one read
-            select(Paper, Exam, Candidate)
-            .join(Exam, Exam.id == Paper.exam_id)
-            .join(Candidate, Candidate.id == Paper.candidate_id)
-            .where(Paper.id == paper_id)
-        ).first()
-        if found is None:
-            raise AppError("unknown_paper", _("This paper does not exist."), 404)
-        paper, exam, candidate = found[0], found[1], found[2]
+        paper, exam, candidate = sessions.paper_exam_candidate(session, paper_id)
         if paper.state == "issued":
             raise AppError("not_started", _("The exam has not started yet."), 409)
         closed_now = sessions.finish(session, paper, reason, actor=actor, note=note)

@@ -304,6 +304,19 @@ def start(session: Session, paper: Paper, exam: Exam) -> None:
     )
 
 
+def paper_exam_candidate(session: Session, paper_id: int) -> tuple[Paper, Exam, Candidate]:
+    """A paper with its exam and candidate, in one read (AppError ``unknown_paper`` when there is none)."""
+    found = session.execute(
+        select(Paper, Exam, Candidate)
+        .join(Exam, Exam.id == Paper.exam_id)
+        .join(Candidate, Candidate.id == Paper.candidate_id)
+        .where(Paper.id == paper_id)
+    ).first()
+    if found is None:
+        raise AppError("unknown_paper", _("This paper does not exist."), 404)
+    return found[0], found[1], found[2]
+
+
 def resume_state(session: Session, paper_id: int) -> tuple[dict[int, int | tuple[int, ...]], list[int], int]:
     """Every stored answer {version id: option id, or the chosen set}, the flagged version ids and the highest seq
     applied (:func:`last_seq`), in one read: what a (re)starting page needs."""

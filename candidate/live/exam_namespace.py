@@ -9,8 +9,6 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import request
 from flask_socketio import ConnectionRefusedError, join_room
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from candidate import sessions, tokens
 from candidate.answers import Write, answer_writer
@@ -21,7 +19,6 @@ from ground.crypto import b64e
 from ground.errors import AppError, acked
 from ground.extensions import socketio
 from ground.i18n import _
-from ground.models import Candidate, Exam, Paper
 from ground.runtime import Runtime
 from ground.sockets import GuardedNamespace
 from question_bank.labels import PaperLabels, PaperMap
@@ -70,25 +67,12 @@ def _option_set(data: dict[str, Any], options: dict[str, int]) -> tuple[int, ...
     return tuple(sorted(o for o in chosen if o is not None))
 
 
-def _paper_exam_candidate(session: Session, paper_id: int) -> tuple[Paper, Exam, Candidate]:
-    """A paper with its exam and candidate, in one read (AppError ``unknown_paper`` when there is none)."""
-    found = session.execute(
-        select(Paper, Exam, Candidate)
-        .join(Exam, Exam.id == Paper.exam_id)
-        .join(Candidate, Candidate.id == Paper.candidate_id)
-        .where(Paper.id == paper_id)
-    ).first()
-    if found is None:
-        raise AppError("unknown_paper", _("This paper does not exist."), 404)
-    return found[0], found[1], found[2]
-
-
 def _start_state(
     db_url: str, paper_id: int, master_key: bytes, signing_key: Ed25519PrivateKey
 ) -> tuple[dict[str, Any], PaperMap | None]:
     """Start (once) and gather everything a (re)starting client needs, plus the paper's labels."""
     with db.session_scope(db_url, grouped=True) as session:  # a room presses Start at once: shared fsyncs
-        paper, exam, candidate = _paper_exam_candidate(session, paper_id)
+        paper, exam, candidate = sessions.paper_exam_candidate(session, paper_id)
         data_key = unwrap_exam_key(master_key, exam.code, exam.data_key_wrapped) if exam.data_key_wrapped else None
         pmap = PaperMap(PaperLabels(data_key, paper.seed), paper.layout) if data_key else None
         # read before the start's changes: no query after them, so they reach the database only at the commit and
