@@ -60,17 +60,17 @@ def quota(i: int) -> int:
     return 1 + (i % FORMATIONS) % 5
 
 
-def scratch_url(given: str | None, tmp: Path) -> str:
-    """A fresh database: a new PostgreSQL database next to the given one, or a SQLite file in ``tmp``."""
+def scratch_url(given: str | None, tmp: Path, name: str = BENCH_DB) -> str:
+    """A fresh database: a new PostgreSQL database ``name`` next to the given one, or a SQLite file in ``tmp``."""
     if not given or given.startswith("sqlite"):
         return f"sqlite:///{tmp / 'bench.db'}"
     url = make_url(given)
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
     admin.dispose()
-    return url.set(database=BENCH_DB).render_as_string(hide_password=False)
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def bulk(session: Any, table: str, columns: list[str], rows: Any) -> None:
@@ -184,13 +184,14 @@ def main() -> None:
     ap.add_argument("--templates", type=int, default=200)
     ap.add_argument("--database-url", default=os.environ.get("EXAM_TEST_DATABASE_URL"))
     ap.add_argument("--skip-analysis", action="store_true", help="time scoring, ranking and the annulment only")
-    ap.add_argument("--keep", action="store_true", help=f"leave the PostgreSQL database {BENCH_DB} for profiling")
+    ap.add_argument("--keep", action="store_true", help="leave the PostgreSQL database for profiling")
+    ap.add_argument("--db-name", default=BENCH_DB, help="the scratch PostgreSQL database (two runs at once need two)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="exam-pipeline-") as scratch:
         tmp = tempfile.mkdtemp(prefix="exam-pipeline-keys-") if args.keep else scratch  # the keys open the bank
         if args.keep:
             print(f"keeping the database and its keys in {tmp}")
-        url = scratch_url(args.database_url, Path(tmp))
+        url = scratch_url(args.database_url, Path(tmp), args.db_name)
         keyring.register(url, Path(tmp))
         backend = make_url(url).get_backend_name()
         print(f"seeding {args.papers:,} finished SKD papers (110 questions each) on {backend} ...", flush=True)
@@ -253,7 +254,7 @@ def main() -> None:
     if not url.startswith("sqlite") and not args.keep:
         admin = create_engine(make_url(args.database_url), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
+            conn.execute(text(f"DROP DATABASE IF EXISTS {args.db_name} WITH (FORCE)"))
 
 
 if __name__ == "__main__":
