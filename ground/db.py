@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from ground.config import create_private, make_private
@@ -186,7 +186,17 @@ def get_engine(url: str) -> Engine:
                 engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
             _engines[url] = engine
             _factories[url] = sessionmaker(engine, expire_on_commit=False)
+            if engine.dialect.name == "sqlite":
+                event.listen(_factories[url], "do_orm_execute", _read_whole)
         return engine
+
+
+def _read_whole(state: ORMExecuteState) -> None:
+    """On SQLite an ORM read is fetched whole when it runs, unless streamed on purpose (``yield_per``): a half-read
+    result holds an old read snapshot, and a write begun on it after another writer's commit fails at once
+    ("database is locked", no busy wait) — the bug CI met in the data export (tests/ground/test_half_read_results)."""
+    if state.is_select and "yield_per" not in state.execution_options:
+        state.update_execution_options(prebuffer_rows=True)
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
