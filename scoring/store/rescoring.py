@@ -6,17 +6,19 @@ a committee can show exactly what an annulment did to whom.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, select, update
+from sqlalchemy import Text, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from ground import audit, bank_seal, clock
-from ground.bulk import gc_paused_call, int_columns
+from ground.bulk import copy_rows, gc_paused_call, int_columns, reserve_ids
 from ground.i18n import _
 from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Paper, Result
 from ground.models.scoring import RescoreLog
@@ -65,6 +67,22 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield ids[i : i + CHUNK]
 
 
+def versions_not_shown(session: Session, exam: Exam, version_ids: list[int]) -> list[int]:
+    """Which of the versions no paper of the exam showed. Papers are read as text and decoded only where a wanted
+    id's digits occur, until every one is found: an annulment names versions every paper shows, so a check that
+    decoded the whole exam's layouts (seconds at 100,000 papers) usually stops at the first paper."""
+    missing = set(version_ids)
+    texts = session.scalars(select(cast(Paper.layout, Text)).where(Paper.exam_id == exam.id),
+                            execution_options={"yield_per": 1000})
+    for text in texts:
+        if text and any(str(v) in text for v in missing):
+            missing -= layout_versions(json.loads(text) or {})
+            if not missing:
+                break
+    texts.close()
+    return sorted(missing)
+
+
 @gc_paused_call
 def annul_items(
     session: Session, exam: Exam, version_ids: Iterable[int], mode: str, reason: str, actor: str = "system"
@@ -78,10 +96,7 @@ def annul_items(
         raise RescoreError(_("an annulment needs a reason (it is published with the rescoring)"))
     if not ids:
         raise RescoreError(_("name at least one item version to annul"))
-    shown: set[int] = set()
-    for layout in session.scalars(select(Paper.layout).where(Paper.exam_id == exam.id)):
-        shown |= layout_versions(layout)
-    unknown = [v for v in ids if v not in shown]
+    unknown = versions_not_shown(session, exam, ids)
     if unknown:
         raise RescoreError(_("item version(s) %(versions)s were not on any paper of exam %(exam)s",
                              versions=", ".join(map(str, unknown)), exam=exam.code))
@@ -169,12 +184,12 @@ class _Layouts:
     exact: set[int]  # rows the reference function scores: a layout the arrays cannot stand for
 
 
-def _flatten(layouts: list[Any], codes: list[str], points: dict[int, dict[int, float]]) -> _Layouts:
+def _flatten(layouts: list[Any], codes: list[str], shown_as: Callable[[list[int]], list[set[int]]]) -> _Layouts:
     """Every paper's questions as arrays; a paper whose subtests are not exactly the rules' (each once), or where a
-    question shows options other than its version's, is left to the reference function (``exact``)."""
+    question shows options other than its version's (``shown_as``: each version's option ids), is left to the
+    reference function (``exact``)."""
     index = {c: i for i, c in enumerate(codes)}
-    shown_as = {v: set(opts) for v, opts in points.items()}
-    none: set[int] = set()
+    get_v, get_o = itemgetter("v"), itemgetter("o")
     versions: list[int] = []
     block_rows: list[int] = []
     block_subs: list[int] = []
@@ -188,18 +203,21 @@ def _flatten(layouts: list[Any], codes: list[str], points: dict[int, dict[int, f
             exact.add(i)
             continue
         mark = (len(versions), len(blocks))
-        for st, code in zip(subtests, got, strict=True):
-            qs = st.get("questions", [])
-            vs = [int(q["v"]) for q in qs]
-            if [shown_as.get(v, none) for v in vs] != [set(q.get("o", ())) for q in qs]:
-                break
-            versions.extend(vs)
-            block_rows.append(i)
-            block_subs.append(index[code])
-            block_sizes.append(len(vs))
-            blocks.append(qs)
-        else:
-            continue
+        try:
+            for st, code in zip(subtests, got, strict=True):
+                qs = st.get("questions", [])
+                vs = list(map(int, map(get_v, qs)))
+                if shown_as(vs) != list(map(set, map(get_o, qs))):
+                    break
+                versions.extend(vs)
+                block_rows.append(i)
+                block_subs.append(index[code])
+                block_sizes.append(len(vs))
+                blocks.append(qs)
+            else:
+                continue
+        except KeyError:  # a question without "o" (or "v"): as the reference takes it
+            pass
         exact.add(i)  # shown options differ from the version's: undo this paper's blocks
         del versions[mark[0]:], block_rows[mark[1]:], block_subs[mark[1]:], block_sizes[mark[1]:], blocks[mark[1]:]
     sizes = np.asarray(block_sizes, dtype=np.int64)
@@ -232,13 +250,28 @@ def exam_points(
     nothing; annulled questions give their best (award) or nothing (drop), answered or not; the points add up per
     (paper, subtest) in layout order, as the reference adds them. Multiple-response answers go through
     :func:`question_points` itself."""
-    versions: set[int] = set()
-    for layout in layouts:
-        versions |= layout_versions(layout or {})
-    points: dict[int, dict[int, float]] = defaultdict(dict, bank_seal.option_points(session, versions))
-    bounds = bank_seal.score_bounds(session, versions)
+    points: dict[int, dict[int, float]] = {}  # read as the papers name them (a whole exam's in the first few)
+    option_sets: dict[int, set[int]] = {}
+
+    def learn(vs: Iterable[int]) -> None:
+        new = sorted(set(vs) - points.keys())
+        got = bank_seal.option_points(session, new)
+        for v in new:
+            points[v] = got.get(v, {})
+            option_sets[v] = set(points[v])
+
+    def shown_as(vs: list[int]) -> list[set[int]]:
+        try:
+            return list(map(option_sets.__getitem__, vs))
+        except KeyError:
+            learn(vs)
+            return list(map(option_sets.__getitem__, vs))
+
     n, k = len(layouts), len(codes)
-    flat = _flatten(layouts, codes, points)
+    flat = _flatten(layouts, codes, shown_as)
+    for r in flat.exact:
+        learn(layout_versions(layouts[r] or {}))
+    bounds = bank_seal.score_bounds(session, points)
     value = np.zeros(len(flat.version), dtype=np.float64)
     key = paper_ids[flat.row] << 32 | flat.version
     order = np.argsort(key, kind="stable")
@@ -367,14 +400,19 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
         report.changed.append(RescoreChange(cand.participant_no, before, after))
     if updates:
         session.execute(update(Result), updates)
-    if inserts:
-        made = session.execute(insert(Result).returning(Result.paper_id, Result.id), inserts).all()
-        new_ids = dict(made)
-        for log in logs:
-            if log["result_id"] is None:
-                log["result_id"] = new_ids[log["paper_id"]]
-    if logs:
-        session.execute(insert(RescoreLog), [{k: v for k, v in log.items() if k != "paper_id"} for log in logs])
+    if inserts and session.get_bind().dialect.name == "postgresql":  # by COPY, with ids from the sequence
+        for row, rid in zip(inserts, reserve_ids(session, Result.__table__, len(inserts)), strict=True):
+            row["id"] = rid
+        copy_rows(session, Result.__table__, inserts)
+        new_ids = {row["paper_id"]: row["id"] for row in inserts}
+    elif inserts:
+        new_ids = dict(session.execute(insert(Result).returning(Result.paper_id, Result.id), inserts).all())
+    for log in logs:
+        if log["result_id"] is None:
+            log["result_id"] = new_ids[log.pop("paper_id")]
+        else:
+            del log["paper_id"]
+    copy_rows(session, RescoreLog.__table__, logs)
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Result):  # the batched writes bypassed them: read again on next use
             session.expire(obj)
