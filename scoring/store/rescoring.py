@@ -26,6 +26,7 @@ from scoring.grading import grade, grade_matrix, path_codes, reasons_for
 from scoring.points import (
     ANNUL_MODES,
     AWARD,
+    DROP,
     Choice,
     best_points,
     clamp,
@@ -311,7 +312,7 @@ def exam_points(
         on = np.flatnonzero(flat.version == v)
         for i in on if mode == AWARD else ():
             value[i] = best_points(_question(flat, int(i)), points[v], bounds.get(v))
-        if mode != AWARD:
+        if mode == DROP:  # any other mode scores as answered, as subtest_points takes it
             value[on] = 0.0
     scores = np.bincount(flat.row * k + flat.sub, weights=value, minlength=n * k).reshape(n, k)
     exact: dict[int, dict[str, float]] = {}

@@ -215,3 +215,23 @@ def test_open_and_empty_papers(session: Session) -> None:
     assert papers[mini.candidates["U000"].id].id not in got and papers[mini.candidates["U001"].id].id not in got
     empty = got[papers[mini.candidates["E000"].id].id]
     assert empty["total"] == 0 and empty["subtests"] == {"TWK": 0, "TIU": 0, "TKP": 0} and not empty["passed"]
+
+
+def test_an_exam_with_no_finished_paper(session: Session) -> None:
+    rng = random.Random(5)
+    mini, multiple = bank(session)
+    add_paper(session, mini, "U000", rng, multiple, state="started")
+    report = rescore_exam(session, mini.exam, "nothing to score yet")
+    assert (report.checked, report.changed) == (0, [])
+    assert session.scalars(select(Result)).all() == []
+
+
+def test_a_mode_neither_award_nor_drop_scores_as_answered(session: Session) -> None:
+    from ground.models.scoring import Annulment
+
+    mini, _multiple = build(session, 9)
+    v = mini.versions["TWK"][0].id
+    session.add(Annulment(exam_id=mini.exam.id, item_version_id=v, mode="void", reason="r", created_at=clock.now()))
+    session.flush()
+    rescore_exam(session, mini.exam, "as the reference takes it")
+    assert stored(session, mini) == reference(session, mini)
