@@ -8,13 +8,15 @@ announcement) is refused while a paper of the exam is still open: its candidate 
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ground import audit, clock
 from ground.bulk import gc_paused_call
@@ -24,6 +26,7 @@ from scoring.presets import Rules, RulesError, resolve_rules
 from scoring.selection import Entrant, FormationRanking, select_entrants
 
 NO_FORMATION = "-"
+CODE_CHUNK = 900  # result ids per UPDATE: under SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True)
@@ -127,12 +130,18 @@ def announce_skd(session: Session, exam: Exam, *, store: bool = True) -> list[Fo
     formations = select_entrants(skd_entrants(session, exam), exam_rules(exam))
     if not store:
         return formations
+    changed: dict[str, list[int]] = defaultdict(list)  # code → the results that get it
     for f in formations:
         for row in f.rows:
             seat: Seat = row.entrant.ref
             if seat.result is not None and seat.result.code != row.code:
-                seat.result.code = row.code
+                changed[row.code].append(seat.result.id)
+                set_committed_value(seat.result, "code", row.code)  # as stored below, not a change to flush
     session.flush()
+    for code, ids in changed.items():  # one statement per code and chunk, not one per result (a first announcement
+        for i in range(0, len(ids), CODE_CHUNK):  # codes every result)
+            session.execute(update(Result).where(Result.id.in_(ids[i : i + CODE_CHUNK])).values(code=code),
+                            execution_options={"synchronize_session": False})
     return formations
 
 

@@ -6,21 +6,35 @@ a committee can show exactly what an annulment did to whom.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import insert, select, update
+import numpy as np
+from sqlalchemy import Text, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from ground import audit, bank_seal, clock
-from ground.bulk import gc_paused_call
+from ground.bulk import copy_rows, gc_paused_call, int_columns, reserve_ids
 from ground.i18n import _
 from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Paper, Result
 from ground.models.scoring import RescoreLog
-from scoring.grading import grade
-from scoring.points import ANNUL_MODES, Choice, layout_versions, stored_choice, subtest_points
+from scoring.grading import grade, grade_matrix, path_codes, reasons_for
+from scoring.points import (
+    ANNUL_MODES,
+    AWARD,
+    DROP,
+    Choice,
+    best_points,
+    clamp,
+    layout_versions,
+    question_points,
+    stored_choice,
+    subtest_points,
+)
 from scoring.store.announcement import announce_skd, exam_rules, open_papers
 
 CHUNK = 900  # stay under SQLite's bound-parameter limit
@@ -54,6 +68,22 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield ids[i : i + CHUNK]
 
 
+def versions_not_shown(session: Session, exam: Exam, version_ids: list[int]) -> list[int]:
+    """Which of the versions no paper of the exam showed. Papers are read as text and decoded only where a wanted
+    id's digits occur, until every one is found: an annulment names versions every paper shows, so a check that
+    decoded the whole exam's layouts (seconds at 100,000 papers) usually stops at the first paper."""
+    missing = set(version_ids)
+    texts = session.scalars(select(cast(Paper.layout, Text)).where(Paper.exam_id == exam.id),
+                            execution_options={"yield_per": 1000})
+    for text in texts:
+        if text and any(str(v) in text for v in missing):
+            missing -= layout_versions(json.loads(text) or {})
+            if not missing:
+                break
+    texts.close()
+    return sorted(missing)
+
+
 @gc_paused_call
 def annul_items(
     session: Session, exam: Exam, version_ids: Iterable[int], mode: str, reason: str, actor: str = "system"
@@ -67,10 +97,7 @@ def annul_items(
         raise RescoreError(_("an annulment needs a reason (it is published with the rescoring)"))
     if not ids:
         raise RescoreError(_("name at least one item version to annul"))
-    shown: set[int] = set()
-    for layout in session.scalars(select(Paper.layout).where(Paper.exam_id == exam.id)):
-        shown |= layout_versions(layout)
-    unknown = [v for v in ids if v not in shown]
+    unknown = versions_not_shown(session, exam, ids)
     if unknown:
         raise RescoreError(_("item version(s) %(versions)s were not on any paper of exam %(exam)s",
                              versions=", ".join(map(str, unknown)), exam=exam.code))
@@ -146,43 +173,186 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(abs(float(a["subtests"][k]) - float(b["subtests"][k])) <= 1e-9 for k in a["subtests"])
 
 
-def _answers(session: Session, exam: Exam) -> dict[int, dict[int, Choice]]:
-    """Every finished paper's choices in one streamed query (paper id → item version → choice)."""
-    chosen: dict[int, dict[int, Choice]] = defaultdict(dict)
-    rows = session.execute(
-        select(Answer.paper_id, Answer.item_version_id, Answer.option_id, Answer.option_ids)
-        .join(Paper, Paper.id == Answer.paper_id)
-        .where(Paper.exam_id == exam.id, Paper.state == "finished"),
-        execution_options={"yield_per": 50_000},
-    )
-    for pid, v, o, many in rows:
-        chosen[pid][v] = stored_choice(o, many)
-    return chosen
+@dataclass
+class _Layouts:
+    """The questions of the papers scored as arrays, one entry per (paper, question) in layout order."""
+
+    row: np.ndarray  # int64: the paper's row in the papers list
+    sub: np.ndarray  # int64: the subtest's column in the rules' order
+    version: np.ndarray  # int64
+    starts: np.ndarray  # int64: the flat index each subtest block of questions begins at
+    blocks: list[list[dict[str, Any]]]  # each block's questions as the layout holds them (for the rare exact cases)
+    exact: set[int]  # rows the reference function scores: a layout the arrays cannot stand for
+
+
+def _flatten(layouts: list[Any], codes: list[str], shown_as: Callable[[list[int]], list[set[int]]]) -> _Layouts:
+    """Every paper's questions as arrays; a paper whose subtests are not exactly the rules' (each once), or where a
+    question shows options other than its version's (``shown_as``: each version's option ids), is left to the
+    reference function (``exact``)."""
+    index = {c: i for i, c in enumerate(codes)}
+    get_v, get_o = itemgetter("v"), itemgetter("o")
+    versions: list[int] = []
+    block_rows: list[int] = []
+    block_subs: list[int] = []
+    block_sizes: list[int] = []
+    blocks: list[list[dict[str, Any]]] = []
+    exact: set[int] = set()
+    for i, layout in enumerate(layouts):
+        subtests = (layout or {}).get("subtests", [])
+        got = [str(st["code"]) for st in subtests]
+        if len(got) != len(codes) or set(got) != set(codes):
+            exact.add(i)
+            continue
+        mark = (len(versions), len(blocks))
+        try:
+            for st, code in zip(subtests, got, strict=True):
+                qs = st.get("questions", [])
+                vs = list(map(int, map(get_v, qs)))
+                if shown_as(vs) != list(map(set, map(get_o, qs))):
+                    break
+                versions.extend(vs)
+                block_rows.append(i)
+                block_subs.append(index[code])
+                block_sizes.append(len(vs))
+                blocks.append(qs)
+            else:
+                continue
+        except KeyError:  # a question without "o" (or "v"): as the reference takes it
+            pass
+        exact.add(i)  # shown options differ from the version's: undo this paper's blocks
+        del versions[mark[0]:], block_rows[mark[1]:], block_subs[mark[1]:], block_sizes[mark[1]:], blocks[mark[1]:]
+    sizes = np.asarray(block_sizes, dtype=np.int64)
+    starts = np.zeros(len(sizes), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    return _Layouts(np.repeat(np.asarray(block_rows, dtype=np.int64), sizes),
+                    np.repeat(np.asarray(block_subs, dtype=np.int64), sizes),
+                    np.asarray(versions, dtype=np.int64), starts, blocks, exact)
+
+
+def _question(flat: _Layouts, at: int) -> dict[str, Any]:
+    """The layout's question behind flat index ``at``."""
+    b = int(np.searchsorted(flat.starts, at, side="right")) - 1
+    return flat.blocks[b][at - int(flat.starts[b])]
+
+
+def exam_points(
+    session: Session,
+    exam: Exam,
+    paper_ids: np.ndarray,
+    layouts: list[Any],
+    codes: list[str],
+    annulled: dict[int, str],
+) -> tuple[np.ndarray, dict[int, dict[str, float]]]:
+    """Every finished paper's subtest points at once: an (n, len(codes)) matrix in ``codes`` order, and for the rows
+    the reference :func:`subtest_points` scored instead (odd layouts) their dicts, which win over the matrix.
+
+    The same rules as :func:`subtest_points`, as array operations: a single answer's points are looked up by
+    (version, option) in a sorted table of clamped points; an answer to a version the paper did not show counts
+    nothing; annulled questions give their best (award) or nothing (drop), answered or not; the points add up per
+    (paper, subtest) in layout order, as the reference adds them. Multiple-response answers go through
+    :func:`question_points` itself."""
+    points: dict[int, dict[int, float]] = {}  # read as the papers name them (a whole exam's in the first few)
+    option_sets: dict[int, set[int]] = {}
+
+    def learn(vs: Iterable[int]) -> None:
+        new = sorted(set(vs) - points.keys())
+        got = bank_seal.option_points(session, new)
+        for v in new:
+            points[v] = got.get(v, {})
+            option_sets[v] = set(points[v])
+
+    def shown_as(vs: list[int]) -> list[set[int]]:
+        try:
+            return list(map(option_sets.__getitem__, vs))
+        except KeyError:
+            learn(vs)
+            return list(map(option_sets.__getitem__, vs))
+
+    n, k = len(layouts), len(codes)
+    flat = _flatten(layouts, codes, shown_as)
+    for r in flat.exact:
+        learn(layout_versions(layouts[r] or {}))
+    bounds = bank_seal.score_bounds(session, points)
+    value = np.zeros(len(flat.version), dtype=np.float64)
+    key = paper_ids[flat.row] << 32 | flat.version
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    repeated = order[np.flatnonzero(sorted_key[1:] == sorted_key[:-1])]
+    odd = np.flatnonzero((flat.version < 0) | (flat.version > 0x7FFFFFFF))
+    flat.exact |= {int(r) for r in flat.row[np.r_[repeated, odd]]}  # a version twice on a paper, or no id at all
+
+    def where(pids: np.ndarray, vids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which of the given answers are to a question on their paper, its flat index)."""
+        want = pids << 32 | vids
+        pos = np.minimum(np.searchsorted(sorted_key, want), max(len(sorted_key) - 1, 0))
+        hit = sorted_key[pos] == want if len(sorted_key) else np.zeros(len(want), dtype=bool)
+        return hit, order[pos[hit]]
+
+    opt_keys = np.array(sorted((v << 32 | o) for v, opts in points.items() for o in opts), dtype=np.int64)
+    opt_value = np.array([clamp(float(points[int(kv >> 32)][int(kv & 0xFFFFFFFF)]), bounds.get(int(kv >> 32)))
+                          for kv in opt_keys], dtype=np.float64)
+    finished = (Answer.paper_id == Paper.id) & (Paper.exam_id == exam.id) & (Paper.state == "finished")
+    single = int_columns(session, select(Answer.paper_id, Answer.item_version_id, Answer.option_id)
+                         .join(Paper, finished).where(Answer.option_id.is_not(None)), 3)
+    hit, at = where(single[:, 0], single[:, 1])
+    options = single[hit, 2]
+    valid = (options >= 0) & (options <= 0xFFFFFFFF)  # a stored id that can be no option's scores 0
+    want = flat.version[at[valid]] << 32 | options[valid]
+    pos = np.minimum(np.searchsorted(opt_keys, want), max(len(opt_keys) - 1, 0))
+    known = opt_keys[pos] == want if len(opt_keys) else np.zeros(len(want), dtype=bool)
+    value[at[valid][known]] = opt_value[pos[known]]
+    many = session.execute(select(Answer.paper_id, Answer.item_version_id, Answer.option_ids).join(Paper, finished)
+                           .where(Answer.option_id.is_(None), Answer.option_ids.is_not(None))).all()
+    if many:
+        hit_m, at_m = where(np.array([r[0] for r in many], dtype=np.int64), np.array([r[1] for r in many],
+                                                                                       dtype=np.int64))
+        for (_pid, v, chosen), i in zip([r for r, h in zip(many, hit_m, strict=True) if h], at_m, strict=True):
+            value[i] = question_points(_question(flat, int(i)), stored_choice(None, chosen), points[v], bounds.get(v))
+    for v, mode in annulled.items():
+        on = np.flatnonzero(flat.version == v)
+        for i in on if mode == AWARD else ():
+            value[i] = best_points(_question(flat, int(i)), points[v], bounds.get(v))
+        if mode == DROP:  # any other mode scores as answered, as subtest_points takes it
+            value[on] = 0.0
+    scores = np.bincount(flat.row * k + flat.sub, weights=value, minlength=n * k).reshape(n, k)
+    exact: dict[int, dict[str, float]] = {}
+    if flat.exact:
+        rows = sorted(flat.exact)
+        pids = paper_ids[rows]
+        chosen: dict[int, dict[int, Choice]] = {int(p): {} for p in pids}
+        mine = np.isin(single[:, 0], pids)
+        for pid, v, o in single[mine].tolist():
+            chosen[pid][v] = o
+        for pid, v, opts in many:
+            if pid in chosen:
+                chosen[pid][v] = stored_choice(None, opts)
+        for r, pid in zip(rows, pids.tolist(), strict=True):
+            exact[r] = subtest_points(layouts[r] or {}, chosen[pid], points, annulled, bounds)
+    return scores, exact
 
 
 @gc_paused_call
 def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system") -> RescoreReport:
     """Recompute every finished paper's result with the current annulments; log each change.
 
-    Columns, not ORM objects, are read, and the changed results and their log rows are written in batches: an
-    exam of 100,000 papers is one pass, not 100,000 flushes."""
+    An array job (:func:`exam_points`, :func:`grade_matrix`): columns, not ORM objects, are read, and the changed
+    results and their log rows are written in batches: an exam of 100,000 papers is one pass, not 100,000
+    flushes."""
     if not reason or not reason.strip():
         raise RescoreError(_("a rescoring needs a reason (it is logged with every changed result)"))
     why = reason.strip()
     session.flush()
     rules = exam_rules(exam)
+    codes = list(rules.subtests)
     papers = session.execute(
         select(Paper.id, Paper.candidate_id, Paper.layout).where(Paper.exam_id == exam.id, Paper.state == "finished")
+        .order_by(Paper.id)
     ).all()
     annulled = dict(session.execute(
         select(Annulment.item_version_id, Annulment.mode).where(Annulment.exam_id == exam.id)
     ).all())
-    versions: set[int] = set()
-    for p in papers:
-        versions |= layout_versions(p.layout)
-    points: dict[int, dict[int, float]] = defaultdict(dict, bank_seal.option_points(session, versions))
-    bounds = bank_seal.score_bounds(session, versions)
-    chosen = _answers(session, exam)
+    paper_ids = np.array([p.id for p in papers], dtype=np.int64)
+    scores, exact = exam_points(session, exam, paper_ids, [p.layout for p in papers], codes, annulled)
     results = {r.paper_id: r for r in session.execute(
         select(Result.id, Result.paper_id, Result.total, Result.subtests, Result.passed, Result.reasons)
         .where(Result.exam_id == exam.id)
@@ -190,22 +360,33 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
     candidates = {c.id: c for c in session.execute(
         select(Candidate.id, Candidate.participant_no, Candidate.entry_path).where(Candidate.exam_id == exam.id)
     )}
+    paths = [candidates[p.candidate_id].entry_path for p in papers]
+    path_index, path_names = path_codes(paths, rules)
+    graded = grade_matrix(scores, rules, path_index, path_names)
     report = RescoreReport(exam.code)
     now = clock.now()
     note = f"rescored: {why}"
     updates: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     logs: list[dict[str, Any]] = []  # result_id filled in for new results once they have ids
-    for paper in papers:
+    rows = scores.tolist()
+    totals = [float(sum(r)) for r in rows]  # as grade() adds them, in the rules' order
+    passed, short = graded.passed.tolist(), graded.short.tolist()
+    for i in np.flatnonzero(np.asarray(totals) != graded.total).tolist():  # numpy added in another order: the
+        exact.setdefault(i, dict(zip(codes, rows[i], strict=True)))  # reference grades the row (never seen yet)
+    for i, paper in enumerate(papers):
         cand = candidates[paper.candidate_id]
-        outcome = grade(
-            subtest_points(paper.layout, chosen.get(paper.id, {}), points, annulled, bounds), rules, cand.entry_path
-        )
-        after = _snapshot(outcome.total, outcome.subtests, outcome.passed, outcome.reasons)
+        if i in exact:
+            outcome = grade(exact[i], rules, cand.entry_path)
+            after = _snapshot(outcome.total, outcome.subtests, outcome.passed, outcome.reasons)
+        else:
+            reasons = reasons_for(short[i], rows[i], rules, path_names[path_index[i]]) if short[i] else []
+            after = {"total": totals[i], "subtests": dict(zip(codes, rows[i], strict=True)), "passed": passed[i],
+                     "reasons": reasons}
         result = results.get(paper.id)
         report.checked += 1
-        values = {"total": outcome.total, "subtests": dict(outcome.subtests), "passed": outcome.passed,
-                  "reasons": list(outcome.reasons), "computed_at": now, "note": note}
+        values = {"total": after["total"], "subtests": dict(after["subtests"]), "passed": after["passed"],
+                  "reasons": list(after["reasons"]), "computed_at": now, "note": note}
         if result is not None:
             before = _snapshot(result.total, result.subtests, result.passed, list(result.reasons or []))
             if _same(before, after):
@@ -220,14 +401,19 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
         report.changed.append(RescoreChange(cand.participant_no, before, after))
     if updates:
         session.execute(update(Result), updates)
-    if inserts:
-        made = session.execute(insert(Result).returning(Result.paper_id, Result.id), inserts).all()
-        new_ids = dict(made)
-        for log in logs:
-            if log["result_id"] is None:
-                log["result_id"] = new_ids[log["paper_id"]]
-    if logs:
-        session.execute(insert(RescoreLog), [{k: v for k, v in log.items() if k != "paper_id"} for log in logs])
+    if inserts and session.get_bind().dialect.name == "postgresql":  # by COPY, with ids from the sequence
+        for row, rid in zip(inserts, reserve_ids(session, Result.__table__, len(inserts)), strict=True):
+            row["id"] = rid
+        copy_rows(session, Result.__table__, inserts)
+        new_ids = {row["paper_id"]: row["id"] for row in inserts}
+    elif inserts:
+        new_ids = dict(session.execute(insert(Result).returning(Result.paper_id, Result.id), inserts).all())
+    for log in logs:
+        if log["result_id"] is None:
+            log["result_id"] = new_ids[log.pop("paper_id")]
+        else:
+            del log["paper_id"]
+    copy_rows(session, RescoreLog.__table__, logs)
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Result):  # the batched writes bypassed them: read again on next use
             session.expire(obj)
