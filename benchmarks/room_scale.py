@@ -9,7 +9,7 @@ and CPU, and the same clients doing the same steps against a bare python-socketi
 (the baseline: what the socket stack alone costs on this box).
 
     .venv/bin/python benchmarks/room_scale.py --candidates 1000 --pace 5 --spike 5 [--arrivals 5] [--answers 6]
-        [--workers N] [--database-url URL] [--client-procs 4]
+        [--workers N] [--database-url URL [--db-name NAME]] [--client-procs 4]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.scratch import drop_database, fresh_database  # noqa: E402
 from tests.live import AsyncCandidate, LiveServer, free_port, open_paper, wait_until_up  # noqa: E402
 
 TIMEOUT = 120.0
@@ -242,7 +243,11 @@ def main() -> None:
     ap.add_argument("--answers", type=int, default=6, help="answers per candidate")
     ap.add_argument("--workers", type=int, default=None,
                     help="exam-engine serve --workers N, behind its load balancer (default: one process)")
-    ap.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite in a temp folder)")
+    ap.add_argument("--database-url", default=None,
+                    help="a PostgreSQL server (a scratch database --db-name is made on it; default: SQLite)")
+    ap.add_argument("--redis-url", default=os.environ.get("EXAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                    help="the Socket.IO message queue between --workers")
+    ap.add_argument("--db-name", default="room_scale_bench", help="the scratch PostgreSQL database")
     ap.add_argument("--client-procs", type=int, default=None, help="client processes (default: one per 500)")
     ap.add_argument("--no-echo", action="store_true", help="skip the echo baseline")
     ap.add_argument("--profile", default=None, metavar="FILE",
@@ -257,19 +262,21 @@ def main() -> None:
           f"{'PostgreSQL' if args.database_url else 'SQLite'}, workers {args.workers or 1}; "
           f"load average {load[0]:.2f} {load[1]:.2f} on {os.cpu_count()} cores", flush=True)
 
+    db_url = fresh_database(args.database_url, args.db_name) if args.database_url else None
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        live = LiveServer(Path(tmp) / "data", args.database_url, candidates=args.candidates,
+        live = LiveServer(Path(tmp) / "data", db_url, candidates=args.candidates,
                           EXAM_TIME_PUSH_S="5", EXAM_TESTING_CLOCK="0")  # as deployed
         print(f"  seeded in {time.perf_counter() - t0:.0f} s", flush=True)
         if args.workers:  # several processes behind the load balancer (exam-engine serve --workers N)
             log = live.log.open("ab")
+            live.env["EXAM_REDIS_URL"] = args.redis_url
             live.proc = subprocess.Popen(
                 [sys.executable, "-m", "exam_engine", "--data-dir", str(live.data_dir), "serve", "--port",
                  str(live.port), "--workers", str(args.workers)],
                 env=live.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
             )
-            wait_until_up(live.url + "/api/v1/health", live.proc, 120)
+            wait_until_up(live.url + "/api/v1/health", live.proc, 120, lambda: live.log.read_text()[-3000:])
         else:
             live.start(timeout=120)
         try:
@@ -285,6 +292,8 @@ def main() -> None:
                 spy.wait(timeout=60)
         finally:
             live.stop()
+            if args.database_url:
+                drop_database(args.database_url, args.db_name)
     print(line("exam-engine", engine, rss, cpu, wall), flush=True)
     for msg in sorted(set(engine["failures"]))[:5]:
         print(f"    failure: {msg} (x{engine['failures'].count(msg)})")
