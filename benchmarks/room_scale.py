@@ -6,7 +6,8 @@ every 0.55–1 × ``--pace`` seconds (SKD pace is an answer every 30–55 s: ``-
 
 Prints login (login + connect + prefetch), start and answer-ack median / p99, failures, the server's peak RSS
 and CPU, and the same clients doing the same steps against a bare python-socketio echo server in the same run
-(the baseline: what the socket stack alone costs on this box).
+(the baseline: what the socket stack alone costs on this box). On PostgreSQL it also prints the database's commits,
+and with ``--workers`` the messages the workers published through Redis, each per second of the run.
 
     .venv/bin/python benchmarks/room_scale.py --candidates 1000 --pace 5 --spike 5 [--arrivals 5] [--answers 6]
         [--workers N] [--database-url URL [--db-name NAME]] [--client-procs 4]
@@ -223,6 +224,42 @@ def run_room(url: str, creds: list[dict[str, str] | None], plan: dict[str, Any],
     return merged
 
 
+class Counters:
+    """The database's commits and the Socket.IO queue's published messages over a run (what a site's PostgreSQL
+    and Redis must carry): ``pg_stat_database.xact_commit`` and Redis's ``PUBLISH`` calls, read before and after."""
+
+    def __init__(self, db_url: str | None, redis_url: str | None) -> None:
+        self.db_url, self.redis_url = db_url, redis_url
+        self.start = self._read()
+
+    def _read(self) -> tuple[int, int]:
+        commits = publishes = 0
+        if self.db_url:
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(self.db_url)
+            with engine.connect() as conn:
+                commits = int(conn.execute(text(
+                    "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")).scalar_one())
+            engine.dispose()
+        if self.redis_url:
+            import redis
+
+            stats = redis.Redis.from_url(self.redis_url).info("commandstats")
+            publishes = int(stats.get("cmdstat_publish", {}).get("calls", 0))
+        return commits, publishes
+
+    def summary(self, wall: float) -> str:
+        end = self._read()
+        commits, publishes = end[0] - self.start[0], end[1] - self.start[1]
+        parts = []
+        if self.db_url:
+            parts.append(f"PostgreSQL commits {commits:,} ({commits / wall:.0f}/s)")
+        if self.redis_url:
+            parts.append(f"Redis messages published {publishes:,} ({publishes / wall:.0f}/s)")
+        return "  ".join(parts)
+
+
 def line(name: str, r: dict[str, Any], rss: int, cpu: float, wall: float) -> str:
     def ms(key: str) -> str:
         v = r[key]
@@ -281,12 +318,18 @@ def main() -> None:
             live.start(timeout=120)
         try:
             fp = Footprint(live.proc.pid)  # type: ignore[union-attr]
+            counters = Counters(db_url, args.redis_url if args.workers else None)
             spy = None if not args.profile else subprocess.Popen(
                 [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(live.proc.pid),  # type: ignore[union-attr]
                  "--format", "raw", "--rate", "50", "--subprocesses", "--nonblocking", "-o", args.profile],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             engine = run_room(live.url, [live.candidate(i) for i in range(args.candidates)], plan, procs)
             rss, cpu, wall = fp.finish()
+            traffic = counters.summary(wall)
+            if engine["failures"]:  # the server's own account, before its folder goes
+                errors = live.log.read_text(errors="replace").split("Traceback (most recent call last)")
+                engine["server_errors"] = sorted({e.strip().splitlines()[-1] for e in errors[1:] if e.strip()})
+                engine["server_trace"] = errors[1][-2500:] if len(errors) > 1 else ""
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=60)
@@ -295,8 +338,14 @@ def main() -> None:
             if args.database_url:
                 drop_database(args.database_url, args.db_name)
     print(line("exam-engine", engine, rss, cpu, wall), flush=True)
+    if traffic:
+        print(f"             {traffic}", flush=True)
     for msg in sorted(set(engine["failures"]))[:5]:
         print(f"    failure: {msg} (x{engine['failures'].count(msg)})")
+    for msg in engine.get("server_errors", [])[:5]:
+        print(f"    server error: {msg}")
+    if engine.get("server_trace"):
+        print(f"    first server traceback:{engine['server_trace']}")
 
     if args.no_echo:
         return

@@ -13,6 +13,9 @@ from ground.config import Config
 from ground.crypto import load_master_key, load_signing_key
 from ground.ratelimit import SignInGuard
 
+REDIS_CONNECTIONS = 32  # per process: a sign-in check holds one for a round trip (well under a millisecond)
+REDIS_WAIT_S = 10  # how long a caller waits for a free connection before the request fails
+
 
 @dataclass
 class Runtime:
@@ -41,7 +44,12 @@ class Runtime:
             return None
         import redis  # only installations with a Redis need the client
 
-        return redis.Redis.from_url(self.config.redis_url, socket_timeout=5, socket_connect_timeout=5)
+        # A room logging in at once is hundreds of greenlets asking together: they queue for one of a bounded set
+        # of connections (redis-py's plain pool refuses the 101st with "Too many connections": a 500 at login).
+        pool = redis.BlockingConnectionPool.from_url(
+            self.config.redis_url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S, socket_timeout=5,
+            socket_connect_timeout=5)
+        return redis.Redis(connection_pool=pool)
 
     @property
     def db_url(self) -> str:
