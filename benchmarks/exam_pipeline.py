@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def seed(url: str, data_dir: Path, papers: int, templates: int) -> dict[str, flo
         session.add_all(people)
         session.flush()
         issue_papers(session, exam, master, people, actor="bench")
-        rows = session.execute(select(Paper.id, Paper.candidate_id, Paper.layout, Paper.seed)
+        rows = session.execute(select(Paper.id, Paper.candidate_id, Paper.layout, Paper.layout_index, Paper.seed)
                                .where(Paper.exam_id == exam_id).order_by(Paper.id)).all()
         layouts = [r.layout for r in rows]
         versions = sorted({int(q["v"]) for lay in layouts for st in lay["subtests"] for q in st["questions"]})
@@ -125,12 +125,13 @@ def seed(url: str, data_dir: Path, papers: int, templates: int) -> dict[str, flo
                                        .order_by(Candidate.id)))
         texts = [json.dumps(lay, separators=(",", ":")) for lay in layouts]
         started = now - timedelta(minutes=100)
-        paper_rows = ((exam_id, cid, int(rows[i % templates].seed), texts[i % templates], b"", b"", b"",
-                       "finished", now, started, now, 0, now, "submitted", False)
+        paper_rows = ((exam_id, cid, int(rows[i % templates].seed), texts[i % templates],
+                       rows[i % templates].layout_index, b"", b"", b"", "finished", now, started, now, 0, now,
+                       "submitted", False)
                       for i, cid in enumerate(new_ids))
-        bulk(session, "papers", ["exam_id", "candidate_id", "seed", "layout", "package_nonce", "package_ciphertext",
-                                 "key_wrapped", "state", "issued_at", "started_at", "deadline", "extra_ms",
-                                 "finished_at", "finish_reason", "locked"], paper_rows)
+        bulk(session, "papers", ["exam_id", "candidate_id", "seed", "layout", "layout_index", "package_nonce",
+                                 "package_ciphertext", "key_wrapped", "state", "issued_at", "started_at", "deadline",
+                                 "extra_ms", "finished_at", "finish_reason", "locked"], paper_rows)
     took["candidates and papers"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -197,6 +198,9 @@ def main() -> None:
         print(f"seeding {args.papers:,} finished SKD papers (110 questions each) on {backend} ...", flush=True)
         for part, s in seed(url, Path(tmp), args.papers, args.templates).items():
             print(f"  seeded {part} in {s:.1f} s", flush=True)
+        with db.session_scope(url) as session:
+            indexed = session.scalar(select(func.count()).where(Paper.layout_index.is_not(None)))
+        print(f"  ({indexed:,} papers with a layout index)", flush=True)
 
         print("baseline:")
 

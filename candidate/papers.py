@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ground import audit, clock
 from ground.errors import AppError
 from ground.i18n import _
+from ground.layout_index import plain_index
 from ground.models import Candidate, Exam, Item, ItemVersion, Paper
 from question_bank.assembly import Assembler, PoolItem, stock_problems
 from question_bank.blueprint import load_blueprint
@@ -93,13 +94,15 @@ def issue_papers(
     data_key = exam_data_key(exam, master_key)
     assembler = Assembler(bp, pool)
     sealer = PaperSealer(version_contents(session, [p.version_id for p in pool]))
+    options = {p.version_id: p.option_ids for p in pool}  # the bank's, to vouch for a plain paper's shown options
     now = clock.now()
     for candidate in todo:
         seed, layout, pmap = labelled_paper(assembler, data_key)
         wrapped, nonce, ciphertext = sealer.seal(data_key, exam.code, candidate.participant_no, layout, pmap)
         session.add(
             Paper(
-                exam_id=exam.id, candidate_id=candidate.id, seed=seed, layout=layout, package_nonce=nonce,
+                exam_id=exam.id, candidate_id=candidate.id, seed=seed, layout=layout,
+                layout_index=plain_index(layout, options), package_nonce=nonce,
                 package_ciphertext=ciphertext, key_wrapped=wrapped, state="issued", issued_at=now,
             )
         )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, event
+from sqlalchemy import inspect as inspect_state
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from ground.db import Base, UTCDateTime
 
@@ -22,6 +24,9 @@ class Paper(Base):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), unique=True)
     seed: Mapped[int] = mapped_column(BigInteger)
     layout: Mapped[dict[str, Any]] = mapped_column(JSON)  # subtests → [{"v": version id, "o": [option ids]}]
+    # a plain layout's subtest codes and version ids as bytes (ground/layout_index.py) for whole-exam jobs; NULL: none,
+    # read the layout. Server side only, like the layout
+    layout_index: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     # the sealed paper (~90 KB for SKD) loads only when asked for: grids and tickers read many papers at once
     package_nonce: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     package_ciphertext: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
@@ -39,6 +44,14 @@ class Paper(Base):
     connected_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the live Socket.IO connection
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     receipt: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+@event.listens_for(Paper, "before_update")
+def _layout_changed(_mapper: Mapper[Paper], _connection: Connection, paper: Paper) -> None:
+    """A layout written again without its index loses the old one: whole-exam jobs would trust it over the layout."""
+    attrs = inspect_state(paper).attrs
+    if attrs.layout.history.has_changes() and not attrs.layout_index.history.has_changes():
+        paper.layout_index = None
 
 
 class Answer(Base):

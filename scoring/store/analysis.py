@@ -29,6 +29,7 @@ from scoring.analysis.responses import (
     score_choices,
 )
 from scoring.points import Bounds, best_points, clamp, question_points
+from scoring.store.paper_layouts import layout_text, layouts_of, questions, read_layouts
 
 ANALYSED_STATES = ("finished",)  # papers still open or never started are not evidence about items
 
@@ -48,41 +49,60 @@ def _letters(count: int) -> list[str]:
     return [chr(ord("A") + i) if i < 26 else f"O{i + 1}" for i in range(count)]
 
 
+def _title(layout: Any, code: str) -> str:
+    """The title of the first subtest of ``code`` on a layout."""
+    titles = (st.get("title", "") for st in (layout or {}).get("subtests", []) if str(st.get("code", "")) == code)
+    return str(next(titles, ""))
+
+
 @gc_paused_call
 def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
     """Build the candidates × item-versions matrix of an exam's finished papers (options in bank order)."""
     exam = session.execute(select(Exam).where(Exam.code == exam_code)).scalar_one_or_none()
     if exam is None:
         raise AnalysisInputError(_("no exam with code %(code)s", code=exam_code))
-    papers = session.execute(
-        select(Paper.id, Paper.layout, Candidate.participant_no)
+    rows = session.execute(
+        select(Paper.id, Paper.layout_index, layout_text(), Candidate.participant_no)
         .join(Candidate, Candidate.id == Paper.candidate_id)
         .where(Paper.exam_id == exam.id, Paper.state.in_(ANALYSED_STATES))
         .order_by(Candidate.participant_no)
     ).all()
-    if not papers:
+    if not rows:
         raise AnalysisInputError(_("exam %(code)s has no finished papers to analyse", code=exam_code))
+    read = read_layouts(session, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+    papers = [(r[0], read.json.get(i), r[3]) for i, r in enumerate(rows)]  # the layout: only a paper without index
+    flat = questions(read)
 
     # Columns: every item version any paper held, grouped by subtest in order of first appearance.
     sub_order: list[str] = []
     sub_titles: dict[str, str] = {}
-    sub_versions: dict[str, list[int]] = {}
-    seen: set[int] = set()
-    shown_sets: dict[tuple[int, int], dict[str, Any]] = {}  # (paper, version) → the multiple-response question shown
-    for pid, layout, _no in papers:
-        for st in (layout or {}).get("subtests", []):
-            code = str(st.get("code", ""))
-            if code not in sub_versions:
+    title_of: dict[str, int] = {}  # a code first met on an indexed paper → that paper's row (its JSON has the title)
+    last: tuple[int, ...] | None = None
+    for i, subs in enumerate(flat.subtests):
+        if subs is last:  # indexed papers of one blueprint share their tuple
+            continue
+        last = subs
+        for c in subs:
+            code = flat.codes[c]
+            if code not in sub_titles:
                 sub_order.append(code)
-                sub_titles[code] = str(st.get("title", ""))
-                sub_versions[code] = []
+                sub_titles[code] = _title(read.json[i], code) if i in read.json else ""
+                if i not in read.json:
+                    title_of[code] = i
+    named = layouts_of(session, [papers[i][0] for i in title_of.values()])
+    for code, i in title_of.items():
+        sub_titles[code] = _title(named.get(papers[i][0]), code)
+    sub_versions: dict[str, list[int]] = {code: [] for code in sub_order}
+    shown, first = np.unique(flat.version, return_index=True)
+    by_first = np.argsort(first)
+    for v, c in zip(shown[by_first].tolist(), flat.sub[first[by_first]].tolist(), strict=True):
+        sub_versions[flat.codes[c]].append(v)
+    shown_sets: dict[tuple[int, int], dict[str, Any]] = {}  # (paper, version) → the multiple-response question shown
+    for i, layout in read.json.items():  # an indexed paper has none
+        for st in (layout or {}).get("subtests", []):
             for q in st.get("questions", []):
-                v = int(q["v"])
                 if q.get("m"):
-                    shown_sets[(pid, v)] = q
-                if v not in seen:
-                    seen.add(v)
-                    sub_versions[code].append(v)
+                    shown_sets[(papers[i][0], int(q["v"]))] = q
     versions = [v for code in sub_order for v in sub_versions[code]]
     if not versions:
         raise AnalysisInputError(_("the papers of exam %(code)s hold no questions", code=exam_code))
@@ -121,9 +141,9 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
 
     n, k = len(papers), len(versions)
     choices = np.full((n, k), NOT_PRESENTED, dtype=np.int8)
-    for i, (_pid, layout, _no) in enumerate(papers):
-        cols = [col_of[int(q["v"])] for st in (layout or {}).get("subtests", []) for q in st.get("questions", [])]
-        choices[i, cols] = OMITTED
+    by_version = np.argsort(np.asarray(versions, dtype=np.int64))
+    at = np.searchsorted(np.asarray(versions, dtype=np.int64)[by_version], flat.version)
+    choices[flat.row, by_version[at]] = OMITTED
     # Answers stream in batches and are placed with sorted-id lookups (searchsorted), not per-row dicts.
     paper_ids = np.array([pid for pid, _l, _n in papers], dtype=np.int64)
     paper_order = np.argsort(paper_ids)

@@ -14,12 +14,13 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Text, cast, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ground import audit, bank_seal, clock
 from ground.bulk import copy_rows, gc_paused_call, int_columns, reserve_ids
 from ground.i18n import _
+from ground.layout_index import FlatIndex, decode_many
 from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Paper, Result
 from ground.models.scoring import RescoreLog
 from scoring.grading import grade, grade_matrix, path_codes, reasons_for
@@ -36,6 +37,7 @@ from scoring.points import (
     subtest_points,
 )
 from scoring.store.announcement import announce_skd, exam_rules, open_papers
+from scoring.store.paper_layouts import layout_text, layouts_of, read_layouts
 
 CHUNK = 900  # stay under SQLite's bound-parameter limit
 
@@ -69,18 +71,24 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 
 
 def versions_not_shown(session: Session, exam: Exam, version_ids: list[int]) -> list[int]:
-    """Which of the versions no paper of the exam showed. Papers are read as text and decoded only where a wanted
-    id's digits occur, until every one is found: an annulment names versions every paper shows, so a check that
-    decoded the whole exam's layouts (seconds at 100,000 papers) usually stops at the first paper."""
+    """Which of the versions no paper of the exam showed. Papers are read in batches until every one is found: an
+    annulment names versions every paper shows, so a check that decoded the whole exam's layouts (seconds at 100,000
+    papers) usually stops in the first batch. An indexed paper's versions come from its index; another's layout is
+    read as text and decoded only where a wanted id's digits occur."""
     missing = set(version_ids)
-    texts = session.scalars(select(cast(Paper.layout, Text)).where(Paper.exam_id == exam.id),
-                            execution_options={"yield_per": 1000})
-    for text in texts:
-        if text and any(str(v) in text for v in missing):
-            missing -= layout_versions(json.loads(text) or {})
-            if not missing:
-                break
-    texts.close()
+    rows = session.execute(select(Paper.layout_index, layout_text()).where(Paper.exam_id == exam.id),
+                           execution_options={"yield_per": 1000})
+    for batch in rows.partitions():
+        blobs = [b for b, _t in batch]
+        if any(b is not None for b in blobs):
+            shown = decode_many(blobs).version
+            missing -= set(np.intersect1d(shown, np.fromiter(missing, dtype=np.int64, count=len(missing))).tolist())
+        for _b, text in batch:
+            if text and any(str(v) in text for v in missing):
+                missing -= layout_versions(json.loads(text) or {})
+        if not missing:
+            break
+    rows.close()
     return sorted(missing)
 
 
@@ -175,20 +183,24 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 @dataclass
 class _Layouts:
-    """The questions of the papers scored as arrays, one entry per (paper, question) in layout order."""
+    """The questions of the papers scored as arrays, one entry per (paper, question) in layout order: first the papers
+    read from their JSON, then (from ``indexed_from`` on) the indexed ones."""
 
     row: np.ndarray  # int64: the paper's row in the papers list
     sub: np.ndarray  # int64: the subtest's column in the rules' order
     version: np.ndarray  # int64
-    starts: np.ndarray  # int64: the flat index each subtest block of questions begins at
-    blocks: list[list[dict[str, Any]]]  # each block's questions as the layout holds them (for the rare exact cases)
+    starts: np.ndarray  # int64: the flat index each JSON subtest block of questions begins at
+    blocks: list[list[dict[str, Any]]]  # each JSON block's questions as the layout holds them (rare exact cases)
     exact: set[int]  # rows the reference function scores: a layout the arrays cannot stand for
+    indexed_from: int  # the first flat index of an indexed paper's question
 
 
-def _flatten(layouts: list[Any], codes: list[str], shown_as: Callable[[list[int]], list[set[int]]]) -> _Layouts:
+def _flatten(layouts: list[Any], codes: list[str], shown_as: Callable[[list[int]], list[set[int]]],
+             indexed: FlatIndex | None = None) -> _Layouts:
     """Every paper's questions as arrays; a paper whose subtests are not exactly the rules' (each once), or where a
     question shows options other than its version's (``shown_as``: each version's option ids), is left to the
-    reference function (``exact``)."""
+    reference function (``exact``). The papers ``indexed`` holds come from there (their options were checked when
+    they were issued); their ``layouts`` entries are not read."""
     index = {c: i for i, c in enumerate(codes)}
     get_v, get_o = itemgetter("v"), itemgetter("o")
     versions: list[int] = []
@@ -197,7 +209,10 @@ def _flatten(layouts: list[Any], codes: list[str], shown_as: Callable[[list[int]
     block_sizes: list[int] = []
     blocks: list[list[dict[str, Any]]] = []
     exact: set[int] = set()
+    skip = indexed.subtests if indexed is not None else [None] * len(layouts)
     for i, layout in enumerate(layouts):
+        if skip[i] is not None:
+            continue
         subtests = (layout or {}).get("subtests", [])
         got = [str(st["code"]) for st in subtests]
         if len(got) != len(codes) or set(got) != set(codes):
@@ -224,13 +239,31 @@ def _flatten(layouts: list[Any], codes: list[str], shown_as: Callable[[list[int]
     sizes = np.asarray(block_sizes, dtype=np.int64)
     starts = np.zeros(len(sizes), dtype=np.int64)
     np.cumsum(sizes[:-1], out=starts[1:])
-    return _Layouts(np.repeat(np.asarray(block_rows, dtype=np.int64), sizes),
-                    np.repeat(np.asarray(block_subs, dtype=np.int64), sizes),
-                    np.asarray(versions, dtype=np.int64), starts, blocks, exact)
+    row = np.repeat(np.asarray(block_rows, dtype=np.int64), sizes)
+    sub = np.repeat(np.asarray(block_subs, dtype=np.int64), sizes)
+    version = np.asarray(versions, dtype=np.int64)
+    indexed_from = len(version)
+    if indexed is not None and len(indexed.version):
+        column = np.asarray([index.get(c, -1) for c in indexed.codes], dtype=np.int64)
+        fits = {s: sorted(column[list(s)].tolist()) == list(range(len(codes)))
+                for s in set(indexed.subtests) if s is not None}  # the rules' subtests, each once
+        for i, s in enumerate(indexed.subtests):
+            if s is not None and not fits[s]:
+                exact.add(i)
+        keep = np.ones(len(indexed.row), dtype=bool)
+        if exact:
+            keep = ~np.isin(indexed.row, np.fromiter(exact, dtype=np.int64, count=len(exact)))
+        row = np.concatenate([row, indexed.row[keep]])
+        sub = np.concatenate([sub, column[indexed.sub[keep]]])
+        version = np.concatenate([version, indexed.version[keep]])
+    return _Layouts(row, sub, version, starts, blocks, exact, indexed_from)
 
 
-def _question(flat: _Layouts, at: int) -> dict[str, Any]:
-    """The layout's question behind flat index ``at``."""
+def _question(flat: _Layouts, at: int, option_sets: dict[int, set[int]]) -> dict[str, Any]:
+    """The layout's question behind flat index ``at`` (an indexed paper's: its version showing all its options)."""
+    if at >= flat.indexed_from:
+        v = int(flat.version[at])
+        return {"v": v, "o": sorted(option_sets[v])}
     b = int(np.searchsorted(flat.starts, at, side="right")) - 1
     return flat.blocks[b][at - int(flat.starts[b])]
 
@@ -242,6 +275,7 @@ def exam_points(
     layouts: list[Any],
     codes: list[str],
     annulled: dict[int, str],
+    indexed: FlatIndex | None = None,
 ) -> tuple[np.ndarray, dict[int, dict[str, float]]]:
     """Every finished paper's subtest points at once: an (n, len(codes)) matrix in ``codes`` order, and for the rows
     the reference :func:`subtest_points` scored instead (odd layouts) their dicts, which win over the matrix.
@@ -250,7 +284,8 @@ def exam_points(
     (version, option) in a sorted table of clamped points; an answer to a version the paper did not show counts
     nothing; annulled questions give their best (award) or nothing (drop), answered or not; the points add up per
     (paper, subtest) in layout order, as the reference adds them. Multiple-response answers go through
-    :func:`question_points` itself."""
+    :func:`question_points` itself. The papers ``indexed`` holds are read from there (``layouts`` has None for them,
+    and the JSON is read only for one the arrays cannot stand for)."""
     points: dict[int, dict[int, float]] = {}  # read as the papers name them (a whole exam's in the first few)
     option_sets: dict[int, set[int]] = {}
 
@@ -269,7 +304,9 @@ def exam_points(
             return list(map(option_sets.__getitem__, vs))
 
     n, k = len(layouts), len(codes)
-    flat = _flatten(layouts, codes, shown_as)
+    flat = _flatten(layouts, codes, shown_as, indexed)
+    if indexed is not None:
+        learn(np.unique(indexed.version).tolist())
     for r in flat.exact:
         learn(layout_versions(layouts[r] or {}))
     bounds = bank_seal.score_bounds(session, points)
@@ -307,11 +344,12 @@ def exam_points(
         hit_m, at_m = where(np.array([r[0] for r in many], dtype=np.int64), np.array([r[1] for r in many],
                                                                                        dtype=np.int64))
         for (_pid, v, chosen), i in zip([r for r, h in zip(many, hit_m, strict=True) if h], at_m, strict=True):
-            value[i] = question_points(_question(flat, int(i)), stored_choice(None, chosen), points[v], bounds.get(v))
+            value[i] = question_points(_question(flat, int(i), option_sets), stored_choice(None, chosen), points[v],
+                                       bounds.get(v))
     for v, mode in annulled.items():
         on = np.flatnonzero(flat.version == v)
         for i in on if mode == AWARD else ():
-            value[i] = best_points(_question(flat, int(i)), points[v], bounds.get(v))
+            value[i] = best_points(_question(flat, int(i), option_sets), points[v], bounds.get(v))
         if mode == DROP:  # any other mode scores as answered, as subtest_points takes it
             value[on] = 0.0
     scores = np.bincount(flat.row * k + flat.sub, weights=value, minlength=n * k).reshape(n, k)
@@ -319,6 +357,12 @@ def exam_points(
     if flat.exact:
         rows = sorted(flat.exact)
         pids = paper_ids[rows]
+        unread = [r for r in rows if layouts[r] is None and indexed is not None and indexed.subtests[r] is not None]
+        if unread:  # indexed papers the arrays cannot stand for: the reference reads their JSON
+            got = layouts_of(session, paper_ids[unread].tolist())
+            layouts = list(layouts)
+            for r in unread:
+                layouts[r] = got.get(int(paper_ids[r]))
         chosen: dict[int, dict[int, Choice]] = {int(p): {} for p in pids}
         mine = np.isin(single[:, 0], pids)
         for pid, v, o in single[mine].tolist():
@@ -345,14 +389,16 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
     rules = exam_rules(exam)
     codes = list(rules.subtests)
     papers = session.execute(
-        select(Paper.id, Paper.candidate_id, Paper.layout).where(Paper.exam_id == exam.id, Paper.state == "finished")
-        .order_by(Paper.id)
+        select(Paper.id, Paper.candidate_id, Paper.layout_index, layout_text())
+        .where(Paper.exam_id == exam.id, Paper.state == "finished").order_by(Paper.id)
     ).all()
     annulled = dict(session.execute(
         select(Annulment.item_version_id, Annulment.mode).where(Annulment.exam_id == exam.id)
     ).all())
     paper_ids = np.array([p.id for p in papers], dtype=np.int64)
-    scores, exact = exam_points(session, exam, paper_ids, [p.layout for p in papers], codes, annulled)
+    read = read_layouts(session, paper_ids.tolist(), [p[2] for p in papers], [p[3] for p in papers])
+    layouts = [read.json.get(i) for i in range(len(papers))]
+    scores, exact = exam_points(session, exam, paper_ids, layouts, codes, annulled, read.flat)
     results = {r.paper_id: r for r in session.execute(
         select(Result.id, Result.paper_id, Result.total, Result.subtests, Result.passed, Result.reasons)
         .where(Result.exam_id == exam.id)
@@ -454,10 +500,15 @@ def shown_items(session: Session, exam: Exam) -> list[ShownItem]:
     """Every item version on a paper of the exam, by subtest and uid, with how many papers showed it."""
     from ground.models import Item
 
+    rows = session.execute(select(Paper.id, Paper.layout_index, layout_text()).where(Paper.exam_id == exam.id)).all()
+    read = read_layouts(session, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
     counts: dict[int, int] = defaultdict(int)
-    for layout in session.scalars(select(Paper.layout).where(Paper.exam_id == exam.id)):
-        for v in layout_versions(layout):
+    for layout in read.json.values():
+        for v in layout_versions(layout or {}):
             counts[v] += 1
+    vids, seen = np.unique(read.flat.version, return_counts=True)  # an indexed paper shows each version once
+    for v, n in zip(vids.tolist(), seen.tolist(), strict=True):
+        counts[v] += n
     modes = dict(session.execute(select(Annulment.item_version_id, Annulment.mode)
                                  .where(Annulment.exam_id == exam.id)).all())
     out = []

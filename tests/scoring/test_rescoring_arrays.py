@@ -60,10 +60,11 @@ def bank(session: Session, fractional: bool = False) -> tuple[MiniExam, int]:
     return mini, multiple
 
 
-def add_paper(session: Session, mini: MiniExam, no: str, rng: random.Random, multiple: int, *,
+def add_paper(session: Session, mini: MiniExam, no: str, rng: random.Random, multiple: int | None, *,
               state: str = "finished", odd: str | None = None, answers: bool = True) -> Paper:
     """A candidate with a shuffled paper (4 of the subtest's versions each, options shuffled) and random answers:
-    blanks, wrong and right options, sets on the multiple-response question; ``odd`` bends the paper one way."""
+    blanks, wrong and right options, sets on the multiple-response question (None: none on the paper); ``odd`` bends
+    the paper one way."""
     c = Candidate(exam_id=mini.exam.id, participant_no=no, name=f"Peserta {no}", formation=f"F{rng.randrange(3)}",
                   formation_quota=2, entry_path=rng.choice(PATHS), pin_hash="x",
                   extra={})
@@ -76,7 +77,7 @@ def add_paper(session: Session, mini: MiniExam, no: str, rng: random.Random, mul
     for sub in codes:
         pool = [v for v in mini.versions[sub] if v.id != multiple]
         chosen = rng.sample(pool, 4) + ([next(v for v in mini.versions[sub] if v.id == multiple)]
-                                        if sub == "TIU" else [])
+                                        if sub == "TIU" and multiple is not None else [])
         questions = []
         for v in chosen:
             opts = list(mini.options[v.id])
