@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bank_import import synthetic  # noqa: E402
+from benchmarks.scratch import drop_database, fresh_database  # noqa: E402
 from candidate.exams import create_exam  # noqa: E402
 from candidate.papers import issue_papers  # noqa: E402
 from ground import bank_seal, clock, db, keyring  # noqa: E402
@@ -64,13 +65,7 @@ def scratch_url(given: str | None, tmp: Path, name: str = BENCH_DB) -> str:
     """A fresh database: a new PostgreSQL database ``name`` next to the given one, or a SQLite file in ``tmp``."""
     if not given or given.startswith("sqlite"):
         return f"sqlite:///{tmp / 'bench.db'}"
-    url = make_url(given)
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return fresh_database(given, name)
 
 
 def bulk(session: Any, table: str, columns: list[str], rows: Any) -> None:
@@ -256,9 +251,7 @@ def main() -> None:
             print(f"end to end (score + rank + analyse): {total:.1f} s = {total / base:.1f}× reading the answers; "
                   f"target < 30 s: {'MET' if total < 30 else 'MISSED'}")
     if not url.startswith("sqlite") and not args.keep:
-        admin = create_engine(make_url(args.database_url), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {args.db_name} WITH (FORCE)"))
+        drop_database(args.database_url, args.db_name)
 
 
 if __name__ == "__main__":
