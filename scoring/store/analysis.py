@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -11,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ground import bank_seal, clock
-from ground.bulk import gc_paused_call
+from ground.bulk import gc_paused_call, int_columns
 from ground.db import session_scope
 from ground.i18n import _
 from ground.models import Answer, Candidate, Exam, ItemVersion, Option, Paper
@@ -31,6 +30,7 @@ from scoring.analysis.responses import (
 from scoring.points import Bounds, best_points, clamp, question_points
 
 ANALYSED_STATES = ("finished",)  # papers still open or never started are not evidence about items
+PLACE_ROWS = 1_000_000  # answers placed per slice: bounds the lookups' temporaries, not the speed
 
 
 @dataclass
@@ -124,7 +124,8 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
     for i, (_pid, layout, _no) in enumerate(papers):
         cols = [col_of[int(q["v"])] for st in (layout or {}).get("subtests", []) for q in st.get("questions", [])]
         choices[i, cols] = OMITTED
-    # Answers stream in batches and are placed with sorted-id lookups (searchsorted), not per-row dicts.
+    # Answers arrive as one int array (packed per paper on PostgreSQL) and are placed with sorted-id lookups
+    # (searchsorted), not per-row dicts.
     paper_ids = np.array([pid for pid, _l, _n in papers], dtype=np.int64)
     paper_order = np.argsort(paper_ids)
     version_ids = np.array(versions, dtype=np.int64)
@@ -138,33 +139,24 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
         pos = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
         return order[pos], sorted_ids[pos] == values
 
-    stmt = (
-        select(Answer.paper_id, Answer.item_version_id, Answer.option_id)
-        .join(Paper, Paper.id == Answer.paper_id)
-        .where(Paper.exam_id == exam.id, Paper.state.in_(ANALYSED_STATES), Answer.option_id.is_not(None))
-    )
-    # Millions of rows: the driver's cursor directly (plain tuples), not ORM rows. The literals are an int id
-    # and this module's constant states, so rendering them inline is safe.
-    sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(sql)
-        while batch := cursor.fetchmany(200_000):
-            arr = np.fromiter(chain.from_iterable(batch), dtype=np.int64, count=3 * len(batch)).reshape(-1, 3)
-            rows, ok_p = _find(paper_ids[paper_order], paper_order, arr[:, 0])
-            cols, ok_v = _find(version_ids[version_order], version_order, arr[:, 1])
-            opts, ok_o = _find(opt_ids[opt_order], opt_order, arr[:, 2])
-            ok = ok_p & ok_v & ok_o
-            ok[ok] &= opt_cols[opts[ok]] == cols[ok]
-            ok[ok] &= choices[rows[ok], cols[ok]] != NOT_PRESENTED
-            if not ok.all():
-                pid, vid, oid = (int(v) for v in arr[int(np.argmin(ok))])
-                raise AnalysisInputError(
-                    _("answer of paper %(paper)d to item version %(version)d names option %(option)d, which is not "
-                      "one of that question's options on the paper", paper=pid, version=vid, option=oid))
-            choices[rows, cols] = opt_idx[opts]
-    finally:
-        cursor.close()
+    answers = int_columns(session, select(Answer.paper_id, Answer.item_version_id, Answer.option_id)
+                          .join(Paper, Paper.id == Answer.paper_id)
+                          .where(Paper.exam_id == exam.id, Paper.state.in_(ANALYSED_STATES),
+                                 Answer.option_id.is_not(None)), 3)
+    for start in range(0, len(answers), PLACE_ROWS):
+        arr = answers[start : start + PLACE_ROWS]
+        rows, ok_p = _find(paper_ids[paper_order], paper_order, arr[:, 0])
+        cols, ok_v = _find(version_ids[version_order], version_order, arr[:, 1])
+        opts, ok_o = _find(opt_ids[opt_order], opt_order, arr[:, 2])
+        ok = ok_p & ok_v & ok_o
+        ok[ok] &= opt_cols[opts[ok]] == cols[ok]
+        ok[ok] &= choices[rows[ok], cols[ok]] != NOT_PRESENTED
+        if not ok.all():
+            pid, vid, oid = (int(v) for v in arr[int(np.argmin(ok))])
+            raise AnalysisInputError(
+                _("answer of paper %(paper)d to item version %(version)d names option %(option)d, which is not "
+                  "one of that question's options on the paper", paper=pid, version=vid, option=oid))
+        choices[rows, cols] = opt_idx[opts]
     scores = score_choices(choices, items)
     if multiple:
         scores = _set_scores(session, exam.id, papers, shown_sets, key, bounds, choices, col_of, scores)

@@ -106,8 +106,10 @@ def test_answer_with_a_foreign_option_is_rejected(db_url: str, db_exam: DbExam) 
         ans = s.execute(select(Answer).where(Answer.item_version_id == db_exam.tiu_versions[0]).limit(1)
                         ).scalar_one()
         ans.option_id = db_exam.options[db_exam.tiu_versions[1]][0]  # an option of another question
-    with db.session_scope(db_url) as s, pytest.raises(AnalysisInputError, match="not one of that question"):
+        named = f"answer of paper {ans.paper_id} to item version {ans.item_version_id} names option {ans.option_id},"
+    with db.session_scope(db_url) as s, pytest.raises(AnalysisInputError, match="not one of that question") as err:
         load_exam_responses(s, db_exam.code)
+    assert str(err.value).startswith(named)  # the offending answer itself, wherever the bulk read put it
 
 
 def test_cli_exam_formats(db_url: str, db_exam: DbExam, tmp_path: Path) -> None:
