@@ -129,7 +129,6 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
     paper_ids = np.array([pid for pid, _l, _n in papers], dtype=np.int64)
     paper_order = np.argsort(paper_ids)
     version_ids = np.array(versions, dtype=np.int64)
-    version_order = np.argsort(version_ids)
     opt_ids = np.array(list(option_index), dtype=np.int64)
     opt_cols = np.array([c for c, _i in option_index.values()], dtype=np.int64)
     opt_idx = np.array([i for _c, i in option_index.values()], dtype=np.int8)
@@ -143,13 +142,17 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
                           .join(Paper, Paper.id == Answer.paper_id)
                           .where(Paper.exam_id == exam.id, Paper.state.in_(ANALYSED_STATES),
                                  Answer.option_id.is_not(None)), 3)
+    sorted_papers, sorted_opts = paper_ids[paper_order], opt_ids[opt_order]
+    opt_version = version_ids[opt_cols]  # an answer's option must be one of its own question's
     for start in range(0, len(answers), PLACE_ROWS):
         arr = answers[start : start + PLACE_ROWS]
-        rows, ok_p = _find(paper_ids[paper_order], paper_order, arr[:, 0])
-        cols, ok_v = _find(version_ids[version_order], version_order, arr[:, 1])
-        opts, ok_o = _find(opt_ids[opt_order], opt_order, arr[:, 2])
-        ok = ok_p & ok_v & ok_o
-        ok[ok] &= opt_cols[opts[ok]] == cols[ok]
+        heads = np.flatnonzero(np.r_[True, arr[1:, 0] != arr[:-1, 0]])  # grouped by paper: one lookup per run
+        runs = np.diff(np.r_[heads, len(arr)])
+        rows, ok = (np.repeat(v, runs) for v in _find(sorted_papers, paper_order, arr[heads, 0]))
+        opts, ok_o = _find(sorted_opts, opt_order, arr[:, 2])
+        ok &= ok_o
+        ok[ok] &= opt_version[opts[ok]] == arr[ok, 1]
+        cols = opt_cols[opts]
         ok[ok] &= choices[rows[ok], cols[ok]] != NOT_PRESENTED
         if not ok.all():
             pid, vid, oid = (int(v) for v in arr[int(np.argmin(ok))])
