@@ -14,7 +14,7 @@ The EM is accelerated by SQUAREM (Varadhan & Roland 2008, step length SqS3): fro
 along their secant, with the step at least 1 and growing fourfold after each jump that reaches its cap; a jump
 that leaves the parameter bounds or lowers the log-likelihood gives way to the plain second EM step. EM alone
 converges linearly, its steps shrinking by a near-constant ratio; the accelerated EM meets the same stopping test
-in about half the E-steps at SKD scale (a third on small samples), and Newton then ends at the same maximum.
+in about half the E-steps (20 -> 10 on 100,000 x 35), and Newton then ends at the same maximum.
 ``em_iterations`` counts E-steps (the cost), the extrapolated points' included.
 
 Incomplete designs (``presented``: each candidate sees s of a pool of k items) get the same exact information,
