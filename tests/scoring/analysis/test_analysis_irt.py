@@ -236,3 +236,52 @@ def test_large_subtests_calibrate_on_a_sample_and_score_everyone() -> None:
     assert np.abs(sampled.irt.a - a0).max() < 0.15 and np.abs(sampled.irt.b - b0).max() < 0.15
     assert np.corrcoef(sampled.irt.theta, full.irt.theta)[0, 1] > 0.995
     assert np.corrcoef(sampled.irt.theta, theta)[0, 1] > 0.75  # 8 items: EAP reliability is about 0.65
+
+
+def _design(name: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Response matrices the SQUAREM EM is checked on: complete, a pool drawn per paper, ragged, edge cases."""
+    a0, b0 = np.linspace(0.6, 2.2, 20), np.linspace(-2.0, 2.0, 20)
+    if name == "lsat7":
+        return expand(LSAT7_FREQ), None
+    if name == "complete":
+        return simulate_2pl(5_000, a0, b0, seed=41)[0], None
+    if name in ("pool", "ragged"):
+        x, _ = simulate_2pl(4_000, a0, b0, seed=42)
+        rng = np.random.default_rng(43)
+        shown = rng.integers(4, 16, x.shape[0]) if name == "ragged" else np.full(x.shape[0], 12)
+        presented = np.argsort(rng.random(x.shape), axis=1) < shown[:, None]
+        return x * presented, presented
+    if name == "almost constant":  # one wrong answer in 5,000: an extreme intercept on a flat likelihood
+        x, _ = simulate_2pl(5_000, a0[:10], b0[:10], seed=44)
+        x[:, 3] = 1
+        x[17, 3] = 0
+        return x, None
+    assert name == "small"
+    return simulate_2pl(200, a0[:6], b0[:6], seed=5)[0], None
+
+
+@pytest.mark.parametrize("design", ["lsat7", "complete", "pool", "ragged", "almost constant", "small"])
+def test_accelerated_em_reaches_the_plain_em_estimates_in_fewer_e_steps(design: str) -> None:
+    """SQUAREM changes only the path to the maximum: Newton ends both fits at the same a, b, SEs and log-likelihood."""
+    x, presented = _design(design)
+    plain = fit_2pl(x, presented, accelerate=False)
+    fast = fit_2pl(x, presented)
+    assert plain.converged and fast.converged
+    assert fast.fitted.tolist() == plain.fitted.tolist()
+    on = plain.fitted
+    for name in ("a", "b", "d", "se_a", "se_b"):
+        np.testing.assert_allclose(getattr(fast, name)[on], getattr(plain, name)[on], rtol=1e-6, atol=1e-6,
+                                   err_msg=name)
+    np.testing.assert_allclose(fast.theta, plain.theta, rtol=1e-6, atol=1e-6)
+    assert fast.loglik == pytest.approx(plain.loglik, abs=1e-6)
+    assert fast.em_iterations < plain.em_iterations
+
+
+def test_accelerated_em_counts_every_e_step_and_respects_the_cap() -> None:
+    """``em_iterations`` is the E-steps run (extrapolated points included), never more than ``max_em``."""
+    x, _ = _design("complete")
+    for cap in (1, 2, 3, 4, 7):
+        assert fit_2pl(x, max_em=cap, eap=False).em_iterations <= cap
+        assert fit_2pl(x, max_em=cap, eap=False, accelerate=False).em_iterations == cap
+    free = fit_2pl(x, eap=False)
+    assert fit_2pl(x, max_em=free.em_iterations, eap=False).em_iterations == free.em_iterations

@@ -106,9 +106,26 @@ def test_answer_with_a_foreign_option_is_rejected(db_url: str, db_exam: DbExam) 
         ans = s.execute(select(Answer).where(Answer.item_version_id == db_exam.tiu_versions[0]).limit(1)
                         ).scalar_one()
         ans.option_id = db_exam.options[db_exam.tiu_versions[1]][0]  # an option of another question
-    with db.session_scope(db_url) as s, pytest.raises(AnalysisInputError, match="not one of that question"):
+        named = f"answer of paper {ans.paper_id} to item version {ans.item_version_id} names option {ans.option_id},"
+    with db.session_scope(db_url) as s, pytest.raises(AnalysisInputError, match="not one of that question") as err:
         load_exam_responses(s, db_exam.code)
+    assert str(err.value).startswith(named)  # the offending answer itself, wherever the bulk read put it
 
+
+
+def test_answer_to_a_question_the_paper_did_not_show_is_rejected(db_url: str, db_exam: DbExam) -> None:
+    """An answer naming a real exam question and one of its options, on a paper that did not hold it, is refused."""
+    with db.session_scope(db_url) as s:
+        ans = s.execute(select(Answer).where(Answer.item_version_id == db_exam.tiu_versions[0]).limit(1)
+                        ).scalar_one()
+        layout = s.get(Paper, ans.paper_id).layout
+        shown = {int(q["v"]) for st in layout["subtests"] for q in st["questions"]}
+        other = next(v for v in db_exam.tiu_versions if v not in shown)  # each paper shows 8 of the 10
+        ans.item_version_id, ans.option_id = other, db_exam.options[other][0]
+        named = f"answer of paper {ans.paper_id} to item version {other} names option {db_exam.options[other][0]},"
+    with db.session_scope(db_url) as s, pytest.raises(AnalysisInputError) as err:
+        load_exam_responses(s, db_exam.code)
+    assert str(err.value).startswith(named)
 
 def test_cli_exam_formats(db_url: str, db_exam: DbExam, tmp_path: Path) -> None:
     res = run(tmp_path, db_url, "--exam", db_exam.code, "--format", "json", "--no-write-back")
