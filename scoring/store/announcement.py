@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
@@ -55,18 +57,27 @@ def skd_entrants(session: Session, exam: Exam) -> list[Entrant]:
     out = []
     for c in session.scalars(select(Candidate).where(Candidate.exam_id == exam.id).order_by(Candidate.participant_no)):
         r = results.get(c.id)
-        out.append(
-            Entrant(
-                participant_no=c.participant_no,
-                formation=c.formation or NO_FORMATION,
-                quota=int(c.formation_quota or 0),
-                scores=dict(r.subtests) if r is not None else None,
-                entry_path=c.entry_path,
-                name=c.name,
-                ref=Seat(c, r),
-            )
-        )
+        out.append(entrant(c, r.subtests if r is not None else None, Seat(c, r)))
     return out
+
+
+def entrant(c: Any, scores: Mapping[str, float] | None, ref: Any) -> Entrant:
+    """A candidate (a Candidate or a row with its columns) as the selection sees them; ``scores`` None: absent."""
+    return Entrant(participant_no=c.participant_no, formation=c.formation or NO_FORMATION,
+                   quota=int(c.formation_quota or 0), scores=dict(scores) if scores is not None else None,
+                   entry_path=c.entry_path, name=c.name, ref=ref)
+
+
+def skd_codes(session: Session, exam: Exam, scores: Mapping[int, Mapping[str, float]]) -> dict[int, str]:
+    """Every candidate's SKD code (candidate id → code) from the subtest scores of those with a finished paper, as
+    just computed: the ranking :func:`announce_skd` stores, for a rescoring that has the scores in hand and writes
+    the codes with the results instead of reading 100,000 results back and updating them again."""
+    rows = session.execute(
+        select(Candidate.id, Candidate.participant_no, Candidate.formation, Candidate.formation_quota,
+               Candidate.entry_path, Candidate.name).where(Candidate.exam_id == exam.id)
+        .order_by(Candidate.participant_no))
+    formations = select_entrants([entrant(c, scores.get(c.id), c.id) for c in rows], exam_rules(exam))
+    return {row.entrant.ref: row.code for f in formations for row in f.rows}
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from scoring.points import (
     stored_choice,
     subtest_points,
 )
-from scoring.store.announcement import announce_skd, exam_rules, open_papers
+from scoring.store.announcement import exam_rules, open_papers, skd_codes
 from scoring.store.paper_layouts import layout_text, layouts_of, read_layouts
 
 CHUNK = 900  # stay under SQLite's bound-parameter limit
@@ -400,7 +400,7 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
     layouts = [read.json.get(i) for i in range(len(papers))]
     scores, exact = exam_points(session, exam, paper_ids, layouts, codes, annulled, read.flat)
     results = {r.paper_id: r for r in session.execute(
-        select(Result.id, Result.paper_id, Result.total, Result.subtests, Result.passed, Result.reasons)
+        select(Result.id, Result.paper_id, Result.total, Result.subtests, Result.passed, Result.reasons, Result.code)
         .where(Result.exam_id == exam.id)
     )}
     candidates = {c.id: c for c in session.execute(
@@ -412,14 +412,13 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
     report = RescoreReport(exam.code)
     now = clock.now()
     note = f"rescored: {why}"
-    updates: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
-    logs: list[dict[str, Any]] = []  # result_id filled in for new results once they have ids
     rows = scores.tolist()
     totals = [float(sum(r)) for r in rows]  # as grade() adds them, in the rules' order
     passed, short = graded.passed.tolist(), graded.short.tolist()
     for i in np.flatnonzero(np.asarray(totals) != graded.total).tolist():  # numpy added in another order: the
         exact.setdefault(i, dict(zip(codes, rows[i], strict=True)))  # reference grades the row (never seen yet)
+    afters: list[dict[str, Any] | None] = []  # None: the stored result stands
+    ranked: dict[int, Any] = {}  # candidate id → the subtest scores the ranking reads (as stored after this run)
     for i, paper in enumerate(papers):
         cand = candidates[paper.candidate_id]
         if i in exact:
@@ -430,13 +429,29 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
             after = {"total": totals[i], "subtests": dict(zip(codes, rows[i], strict=True)), "passed": passed[i],
                      "reasons": reasons}
         result = results.get(paper.id)
+        same = result is not None and _same(
+            _snapshot(result.total, result.subtests, result.passed, list(result.reasons or [])), after)
+        afters.append(None if same else after)
+        ranked[cand.id] = result.subtests if same else after["subtests"]  # type: ignore[union-attr]
+    # mid-exam the codes wait for the announcement, which refuses until then; else they go with the results
+    code_of = None if open_papers(session, exam) else skd_codes(session, exam, ranked)
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    recoded: list[dict[str, Any]] = []  # results whose scores stand but whose code moved with the others'
+    logs: list[dict[str, Any]] = []  # result_id filled in for new results once they have ids
+    for paper, after in zip(papers, afters, strict=True):
+        cand = candidates[paper.candidate_id]
+        result = results.get(paper.id)
         report.checked += 1
+        code = {} if code_of is None else {"code": code_of[cand.id]}
+        if after is None:
+            if code and code["code"] != result.code:  # type: ignore[union-attr]
+                recoded.append({"id": result.id, **code})  # type: ignore[union-attr]
+            continue
         values = {"total": after["total"], "subtests": dict(after["subtests"]), "passed": after["passed"],
-                  "reasons": list(after["reasons"]), "computed_at": now, "note": note}
+                  "reasons": list(after["reasons"]), "computed_at": now, "note": note, **code}
         if result is not None:
             before = _snapshot(result.total, result.subtests, result.passed, list(result.reasons or []))
-            if _same(before, after):
-                continue
             updates.append({"id": result.id, **values})
         else:
             before = {}
@@ -445,6 +460,8 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
                      "candidate_id": cand.id, "before": before, "after": after, "reason": why, "actor": actor,
                      "at": now, "paper_id": paper.id})
         report.changed.append(RescoreChange(cand.participant_no, before, after))
+    if recoded:
+        session.execute(update(Result), recoded)
     if updates:
         session.execute(update(Result), updates)
     if inserts and session.get_bind().dialect.name == "postgresql":  # by COPY, with ids from the sequence
@@ -465,8 +482,6 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
             session.expire(obj)
     audit.record(session, "exam_rescored", actor=actor, exam_id=exam.id, reason=why,
                  checked=report.checked, changed=len(report.changed), annulled=sorted(annulled))
-    if not open_papers(session, exam):  # mid-exam the codes wait for the announcement, which refuses until then
-        announce_skd(session, exam)
     session.flush()
     return report
 

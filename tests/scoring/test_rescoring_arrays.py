@@ -236,3 +236,38 @@ def test_a_mode_neither_award_nor_drop_scores_as_answered(session: Session) -> N
     session.flush()
     rescore_exam(session, mini.exam, "as the reference takes it")
     assert stored(session, mini) == reference(session, mini)
+
+
+def test_codes_written_with_the_results_are_the_announcements(session: Session) -> None:
+    """The rescoring ranks from the scores in hand and writes the codes with the results: exactly the codes the
+    announcement computes from the stored results, after a first scoring, an annulment, and a quota change that
+    moves codes while no score moves; none while a paper is still open."""
+    from scoring.store.announcement import announce_skd
+
+    mini, _multiple = build(session, 13)
+
+    def codes() -> dict[int, str | None]:
+        session.expire_all()
+        return {r.candidate_id: r.code for r in session.scalars(select(Result).where(Result.exam_id == mini.exam.id))}
+
+    def announced() -> dict[int, str]:
+        return {row.entrant.ref.candidate.id: row.code for f in announce_skd(session, mini.exam, store=False)
+                for row in f.rows if row.entrant.ref.result is not None}
+
+    rescore_exam(session, mini.exam, "first scoring")  # U000 is still working: no codes yet
+    assert set(codes().values()) == {None}
+
+    session.execute(update(Paper).where(Paper.candidate_id == mini.candidates["U000"].id).values(state="finished"))
+    rescore_exam(session, mini.exam, "U000 finished")
+    first = codes()
+    assert first == announced() and None not in first.values() and len(set(first.values())) > 1
+
+    annul_items(session, mini.exam, [mini.versions["TIU"][0].id], "drop", "ambiguous")
+    rescore_exam(session, mini.exam, "objection upheld")
+    second = codes()
+    assert second == announced()
+
+    session.execute(update(Candidate).where(Candidate.exam_id == mini.exam.id).values(formation_quota=1))
+    report = rescore_exam(session, mini.exam, "quota corrected")  # no score moves, codes do
+    third = codes()
+    assert report.changed == [] and third == announced() and third != second
