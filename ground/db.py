@@ -8,12 +8,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from ground.config import create_private, make_private
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -282,17 +286,23 @@ def dispose_all() -> None:
         _factories.clear()
 
 
+def alembic_config(url: str) -> AlembicConfig:
+    """Alembic's settings for the database at ``url``, on this process's engine (upgrades, and tests that step down)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["engine"] = get_engine(url)
+    return cfg
+
+
 def upgrade(url: str) -> None:
     """Apply every Alembic migration (all branches) to the database at ``url``."""
     from alembic import command
-    from alembic.config import Config as AlembicConfig
 
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    engine = get_engine(url)
-    cfg.attributes["engine"] = engine
-    with _migration_lock(engine):
+    cfg = alembic_config(url)
+    with _migration_lock(cfg.attributes["engine"]):
         command.upgrade(cfg, "heads")
 
 

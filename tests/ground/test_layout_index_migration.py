@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import inspect
 
 from ground import db
-
-
-def _alembic(url: str) -> AlembicConfig:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(db.MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    cfg.attributes["engine"] = db.get_engine(url)
-    return cfg
 
 
 def _columns(url: str) -> dict[str, dict[str, object]]:
@@ -25,7 +16,7 @@ def test_down_and_up(db_url: str) -> None:
     before = _columns(db_url)
     assert before["layout_index"]["nullable"] is True
     tables = set(inspect(db.get_engine(db_url)).get_table_names())
-    command.downgrade(_alembic(db_url), "0014_candidate_accommodations")
+    command.downgrade(db.alembic_config(db_url), "0014_candidate_accommodations")
     db.dispose_all()
     assert set(_columns(db_url)) == set(before) - {"layout_index"}
     assert set(inspect(db.get_engine(db_url)).get_table_names()) == tables  # no other branch touched

@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import inspect
 
 from ground import db
-
-
-def _alembic(url: str) -> AlembicConfig:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(db.MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    cfg.attributes["engine"] = db.get_engine(url)
-    return cfg
 
 
 def test_branch_down_and_up(db_url: str) -> None:
@@ -23,7 +14,7 @@ def test_branch_down_and_up(db_url: str) -> None:
     assert "item_statistics" in before
     cols = {c["name"] for c in inspect(engine).get_columns("item_statistics")}
     assert {"exam_id", "item_id", "item_version_id", "p", "corrected_r", "irt_a", "irt_b", "flags"} <= cols
-    command.downgrade(_alembic(db_url), "analysis@-1")
+    command.downgrade(db.alembic_config(db_url), "analysis@-1")
     engine = db.get_engine(db_url)
     assert set(inspect(engine).get_table_names()) == before - {"item_statistics"}
     db.upgrade(db_url)
