@@ -4,7 +4,7 @@ otherwise; a job over 100,000 papers then decodes no JSON at all when every pape
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +23,18 @@ def layout_text() -> ColumnElement[str | None]:
     return case((Paper.layout_index.is_(None), cast(Paper.layout, Text)), else_=null())
 
 
+def id_chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    """The distinct ids, sorted, in lists an ``IN (...)`` takes on every backend."""
+    ordered = sorted(set(ids))
+    for i in range(0, len(ordered), CHUNK):
+        yield ordered[i : i + CHUNK]
+
+
 def layouts_of(session: Session, paper_ids: Iterable[int]) -> dict[int, Any]:
     """{paper id: its layout} from the JSON (the few papers a job must read in full)."""
-    ids = sorted(set(paper_ids))
     out: dict[int, Any] = {}
-    for i in range(0, len(ids), CHUNK):
-        out.update(session.execute(select(Paper.id, Paper.layout).where(Paper.id.in_(ids[i : i + CHUNK]))).all())
+    for chunk in id_chunks(paper_ids):
+        out.update(session.execute(select(Paper.id, Paper.layout).where(Paper.id.in_(chunk))).all())
     return out
 
 

@@ -37,9 +37,7 @@ from scoring.points import (
     subtest_points,
 )
 from scoring.store.announcement import exam_rules, open_papers, skd_codes
-from scoring.store.paper_layouts import layout_text, layouts_of, read_layouts
-
-CHUNK = 900  # stay under SQLite's bound-parameter limit
+from scoring.store.paper_layouts import id_chunks, layout_text, layouts_of, read_layouts
 
 
 class RescoreError(ValueError):
@@ -62,12 +60,6 @@ class RescoreReport:
     exam: str
     checked: int = 0
     changed: list[RescoreChange] = field(default_factory=list)
-
-
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    ids = sorted(set(ids))
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
 
 
 def versions_not_shown(session: Session, exam: Exam, version_ids: list[int]) -> list[int]:
@@ -417,7 +409,7 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
     passed, short = graded.passed.tolist(), graded.short.tolist()
     for i in np.flatnonzero(np.asarray(totals) != graded.total).tolist():  # numpy added in another order: the
         exact.setdefault(i, dict(zip(codes, rows[i], strict=True)))  # reference grades the row (never seen yet)
-    afters: list[dict[str, Any] | None] = []  # None: the stored result stands
+    afters: list[tuple[dict[str, Any], dict[str, Any]] | None] = []  # (before, after); None: the result stands
     ranked: dict[int, Any] = {}  # candidate id → the subtest scores the ranking reads (as stored after this run)
     for i, paper in enumerate(papers):
         cand = candidates[paper.candidate_id]
@@ -429,9 +421,10 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
             after = {"total": totals[i], "subtests": dict(zip(codes, rows[i], strict=True)), "passed": passed[i],
                      "reasons": reasons}
         result = results.get(paper.id)
-        same = result is not None and _same(
-            _snapshot(result.total, result.subtests, result.passed, list(result.reasons or [])), after)
-        afters.append(None if same else after)
+        before = {} if result is None else _snapshot(result.total, result.subtests, result.passed,
+                                                     list(result.reasons or []))
+        same = result is not None and _same(before, after)
+        afters.append(None if same else (before, after))
         ranked[cand.id] = result.subtests if same else after["subtests"]  # type: ignore[union-attr]
     # mid-exam the codes wait for the announcement, which refuses until then; else they go with the results
     code_of = None if open_papers(session, exam) else skd_codes(session, exam, ranked)
@@ -439,22 +432,21 @@ def rescore_exam(session: Session, exam: Exam, reason: str, actor: str = "system
     inserts: list[dict[str, Any]] = []
     recoded: list[dict[str, Any]] = []  # results whose scores stand but whose code moved with the others'
     logs: list[dict[str, Any]] = []  # result_id filled in for new results once they have ids
-    for paper, after in zip(papers, afters, strict=True):
+    for paper, change in zip(papers, afters, strict=True):
         cand = candidates[paper.candidate_id]
         result = results.get(paper.id)
         report.checked += 1
         code = {} if code_of is None else {"code": code_of[cand.id]}
-        if after is None:
+        if change is None:
             if code and code["code"] != result.code:  # type: ignore[union-attr]
                 recoded.append({"id": result.id, **code})  # type: ignore[union-attr]
             continue
+        before, after = change
         values = {"total": after["total"], "subtests": dict(after["subtests"]), "passed": after["passed"],
                   "reasons": list(after["reasons"]), "computed_at": now, "note": note, **code}
         if result is not None:
-            before = _snapshot(result.total, result.subtests, result.passed, list(result.reasons or []))
             updates.append({"id": result.id, **values})
         else:
-            before = {}
             inserts.append({"paper_id": paper.id, "exam_id": exam.id, "candidate_id": cand.id, **values})
         logs.append({"exam_id": exam.id, "result_id": result.id if result is not None else None,
                      "candidate_id": cand.id, "before": before, "after": after, "reason": why, "actor": actor,
@@ -527,7 +519,7 @@ def shown_items(session: Session, exam: Exam) -> list[ShownItem]:
     modes = dict(session.execute(select(Annulment.item_version_id, Annulment.mode)
                                  .where(Annulment.exam_id == exam.id)).all())
     out = []
-    for chunk in _chunks(counts):
+    for chunk in id_chunks(counts):
         for vid, uid, subtest, version in session.execute(
             select(ItemVersion.id, Item.uid, Item.subtest, ItemVersion.version).join(Item)
             .where(ItemVersion.id.in_(chunk))
