@@ -2,7 +2,9 @@
 
 Every candidate arrives at a random moment in the arrival window (login over HTTP, connect to /exam, prefetch
 the sealed paper), the room presses Start within the spike window, then each candidate answers one question
-every 0.55–1 × ``--pace`` seconds (SKD pace is an answer every 30–55 s: ``--pace 55``), and submits.
+every 0.55–1 × ``--pace`` seconds (SKD pace is an answer every 30–55 s: ``--pace 55``), and submits. Each
+candidate's PC has its own loopback address (127.1.x.y): with ``--workers`` the load balancer keeps a device on one
+worker by its address, and a room all on 127.0.0.1 would all land on one worker.
 
 Prints login (login + connect + prefetch), start and answer-ack median / p99, failures, the server's peak RSS
 and CPU, and the same clients doing the same steps against a bare python-socketio echo server in the same run
@@ -38,6 +40,12 @@ from tests.live import AsyncCandidate, LiveServer, free_port, open_paper, wait_u
 TIMEOUT = 120.0
 
 
+def address(j: int) -> str:
+    """Candidate ``j``'s PC: its own loopback address (127.1.x.y), as each PC in a room has its own, so the load
+    balancer's hash on the client's address spreads the room over the workers as it would a real one."""
+    return f"127.{1 + j // 62_500}.{j // 250 % 250}.{j % 250 + 1}"
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -63,11 +71,9 @@ async def candidate(url: str, cred: dict[str, str] | None, plan: dict[str, Any],
     try:
         t0 = time.perf_counter()
         if echo:  # the same HTTP round trip and connection as a login, against the bare server
-            import aiohttp
-
-            async with aiohttp.ClientSession() as http, http.post(url + "/login", json={}) as r:
+            async with AsyncCandidate.http_from(plan["source"]) as http, http.post(url + "/login", json={}) as r:
                 await r.read()
-        device = await AsyncCandidate.sign_in(url, cred, timeout=TIMEOUT)
+        device = await AsyncCandidate.sign_in(url, cred, timeout=TIMEOUT, source=plan["source"])
         pre = await device.call("prefetch")
         if not pre.get("ok"):
             raise RuntimeError(f"prefetch: {pre}")
@@ -116,15 +122,18 @@ async def candidate(url: str, cred: dict[str, str] | None, plan: dict[str, Any],
                 pass
 
 
-def client_process(url: str, creds: list[dict[str, str] | None], plan: dict[str, Any], conn: Any) -> None:
-    """One client process: its share of the room; tells the parent when all are in, waits for the Start time."""
+def client_process(url: str, creds: list[dict[str, str] | None], sources: list[str], plan: dict[str, Any],
+                   conn: Any) -> None:
+    """One client process: its share of the room (each from its PC's address); tells the parent when all are in,
+    waits for the Start time."""
 
     async def main() -> dict[str, list]:
         out: dict[str, list] = {"login": [], "start": [], "ack": [], "submit": [], "failures": [], "ready": []}
         ready, go = asyncio.Event(), {}
         plan_here = {**plan, "count": len(creds)}
-        tasks = [asyncio.create_task(candidate(url, c, {**plan_here, "seed": plan["seed"] + i}, out, ready, go))
-                 for i, c in enumerate(creds)]
+        tasks = [asyncio.create_task(candidate(url, c, {**plan_here, "seed": plan["seed"] + i, "source": source},
+                                               out, ready, go))
+                 for i, (c, source) in enumerate(zip(creds, sources, strict=True))]
         await ready.wait()
         conn.send("ready")
         loop = asyncio.get_running_loop()
@@ -199,10 +208,12 @@ class Footprint:
 def run_room(url: str, creds: list[dict[str, str] | None], plan: dict[str, Any], procs: int) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     shares = [creds[i::procs] for i in range(procs)]
+    sources = [address(j) for j in range(len(creds))]
     pipes, children = [], []
     for i, share in enumerate(shares):
         parent, child = ctx.Pipe()
-        p = ctx.Process(target=client_process, args=(url, share, {**plan, "seed": plan["seed"] + 100_000 * i}, child))
+        p = ctx.Process(target=client_process, args=(url, share, sources[i::procs],
+                                                     {**plan, "seed": plan["seed"] + 100_000 * i}, child))
         p.start()
         pipes.append(parent)
         children.append(p)

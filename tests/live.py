@@ -290,24 +290,42 @@ class Candidate:
 class AsyncCandidate:
     """A candidate's device on asyncio (load, race and benchmark clients): login, connect, prefetch, start, open."""
 
-    def __init__(self, sio: socketio.AsyncClient, timeout: float) -> None:
+    def __init__(self, sio: socketio.AsyncClient, timeout: float, http: aiohttp.ClientSession | None = None) -> None:
         self.sio = sio
         self.timeout = timeout
         self.package: dict[str, str] | None = None
+        self.http = http  # the device's own HTTP session (``source``), closed with it
+
+    @staticmethod
+    def http_from(source: str | None) -> aiohttp.ClientSession:
+        """An HTTP session whose connections leave from ``source`` (a loopback address such as 127.1.0.7): a room's
+        PCs each have an address, and the load balancer keeps a device on one worker by it (all from 127.0.0.1
+        would all land on one)."""
+        if source is None:
+            return aiohttp.ClientSession()
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(source, 0), limit=0))
 
     @classmethod
-    async def sign_in(cls, url: str, cred: dict[str, str] | None, timeout: float = 60) -> AsyncCandidate:
-        """Log in with ``cred`` and connect to /exam with the token (``cred`` None: connect without one)."""
+    async def sign_in(cls, url: str, cred: dict[str, str] | None, timeout: float = 60,
+                      source: str | None = None) -> AsyncCandidate:
+        """Log in with ``cred`` and connect to /exam with the token (``cred`` None: connect without one), from the
+        loopback address ``source`` when given."""
         auth = None
         if cred is not None:
-            async with aiohttp.ClientSession() as http, http.post(url + "/api/v1/candidate/login", json=cred) as r:
+            async with cls.http_from(source) as http, http.post(url + "/api/v1/candidate/login", json=cred) as r:
                 body = await r.json()
                 if r.status != 200:
                     raise AssertionError(f"login refused ({r.status}): {body}")
             auth = {"access_token": body["access_token"]}
-        sio = socketio.AsyncClient(reconnection=False)
-        await sio.connect(url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=timeout)
-        return cls(sio, timeout)
+        http = None if source is None else cls.http_from(source)
+        sio = socketio.AsyncClient(reconnection=False, **({} if http is None else {"http_session": http}))
+        try:
+            await sio.connect(url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=timeout)
+        except BaseException:
+            if http is not None:
+                await http.close()
+            raise
+        return cls(sio, timeout, http)
 
     async def call(self, event: str, data: Any = None) -> Any:
         return await self.sio.call(event, data, namespace="/exam", timeout=self.timeout)
@@ -326,7 +344,11 @@ class AsyncCandidate:
         return st, open_paper(self.package, st)
 
     async def close(self) -> None:
-        await self.sio.disconnect()
+        try:
+            await self.sio.disconnect()
+        finally:
+            if self.http is not None:
+                await self.http.close()
 
 
 def open_paper(package: dict[str, str], start: dict[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from scoring.receipts import answers_digest
 from tests.conftest import drop_postgres_database, fresh_postgres_database, need_nginx, need_redis
 from tests.live import (
     ROOT,
+    AsyncCandidate,
     LiveServer,
     free_port,
     log_in_on_page,
@@ -168,8 +169,7 @@ class Sitter:
         self.errors: list[str] = []
 
     async def run(self) -> None:
-        connector = aiohttp.TCPConnector(local_addr=(self.address, 0))
-        async with aiohttp.ClientSession(connector=connector) as http:
+        async with AsyncCandidate.http_from(self.address) as http:
             async with http.post(self.front + "/api/v1/candidate/login", json=self.cred) as r:
                 body = await r.json()
                 assert r.status == 200, body
