@@ -30,7 +30,7 @@ class Liveness:
 
     def register(self) -> None:
         """Before serving: appear in the table, and clear marks that no registered process holds."""
-        cleared = run_blocking(self._register, runtime(self.app).db_url)
+        cleared = run_blocking(self._register, runtime(self.app).db_url, urgent=True)
         self._announce(cleared)
 
     @staticmethod
@@ -52,7 +52,7 @@ class Liveness:
         """One heartbeat; then (the leader) clear the connections of every process whose heartbeat stopped."""
         rt = runtime(self.app)
         held = {sid: int(info["paper_id"]) for sid, info in list(rt.connections.items()) if "paper_id" in info}
-        cleared = run_blocking(self._tick, rt.db_url, held)
+        cleared = run_blocking(self._tick, rt.db_url, held, urgent=True)  # a beat late is a process taken for stopped
         self._announce(cleared)
 
     def _tick(self, db_url: str, held: dict[str, int]) -> list[dict[str, Any]]:
