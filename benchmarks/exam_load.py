@@ -59,14 +59,15 @@ async def sit_exam(url: str, cred: dict, latencies: list[float], start_gate: Gat
 
 
 async def echo_client(url: str, answers: int, latencies: list[float], start_gate: Gate, answer_gate: Gate) -> int:
-    sio = (await AsyncCandidate.sign_in(url, None, timeout=120)).sio  # the same client, no login
+    device = await AsyncCandidate.sign_in(url, None, timeout=120)  # the same client, no login
+    sio = device.sio
     await start_gate.wait()
     await answer_gate.wait()
     for i in range(answers):
         t0 = time.perf_counter()
         await sio.call("answer", {"question": "1", "option": "2", "seq": i + 1}, namespace="/exam", timeout=120)
         latencies.append(time.perf_counter() - t0)
-    await sio.disconnect()
+    await device.close()
     return answers
 
 

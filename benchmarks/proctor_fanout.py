@@ -116,7 +116,7 @@ async def candidate(url: str, who: str, cred: dict | None, count: int, sent: dic
         sent[(who, i + 1)] = t0
         if think_s:
             await asyncio.sleep(think_s)
-    await sio.disconnect()
+    await device.close()
 
 
 async def run(url: str, people: list[tuple[str, dict | None]], count: int, cookie: str | None,

@@ -61,10 +61,11 @@ async def drive(live: LiveServer, n: int, answers: int, limit: int, phase: Any) 
     async def connect(token: str) -> AsyncCandidate:
         import socketio
 
-        sio = socketio.AsyncClient(reconnection=False)
+        http = AsyncCandidate.http_from(None)
+        sio = socketio.AsyncClient(reconnection=False, http_session=http)
         await sio.connect(url, namespaces=["/exam"], auth={"access_token": token}, transports=["websocket"],
                           wait_timeout=120)
-        return AsyncCandidate(sio, 120)
+        return AsyncCandidate(sio, 120, http)
 
     devices: list[AsyncCandidate] = await phase("connect", n, bounded([connect(t) for t in tokens], limit))
     await phase("prefetch", n, bounded([d.prefetch() for d in devices], limit))

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextvars
+import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from gevent.threadpool import ThreadPool
 
 T = TypeVar("T")
 
@@ -30,20 +34,22 @@ def _outcome(context: contextvars.Context, fn: Callable[..., T], args: tuple, kw
         return False, exc
 
 
-_urgent: dict[int, object] = {}  # the hub's id → its own small pool for work that must not queue behind the crowd
+_urgent: weakref.WeakKeyDictionary[Any, ThreadPool] = weakref.WeakKeyDictionary()  # a hub → its urgent pool
 
 
-def _pool(urgent: bool) -> object:
+def _pool(urgent: bool) -> ThreadPool:
+    """The hub's shared pool, or (``urgent``) the small one kept beside it for work that must not queue."""
     import gevent
-    from gevent.threadpool import ThreadPool
 
     hub = gevent.get_hub()
-    if urgent:
-        pool = _urgent.get(id(hub))
-        if pool is None:
-            pool = _urgent[id(hub)] = ThreadPool(URGENT_THREADS, hub=hub)
-        return pool
-    return hub.threadpool
+    if not urgent:
+        return hub.threadpool
+    pool = _urgent.get(hub)
+    if pool is None:
+        from gevent.threadpool import ThreadPool
+
+        pool = _urgent[hub] = ThreadPool(URGENT_THREADS, hub=hub)
+    return pool
 
 
 def run_blocking(fn: Callable[..., T], *args: object, urgent: bool = False, **kwargs: object) -> T:
@@ -52,7 +58,7 @@ def run_blocking(fn: Callable[..., T], *args: object, urgent: bool = False, **kw
     ``urgent``: in a pool of its own (the heartbeat), not behind a room's logins queued for the shared one."""
     if _gevent_active():
         # the caller's context (the request's locale for translated error messages) goes along to the thread
-        ok, value = _pool(urgent).apply(_outcome, (contextvars.copy_context(), fn, args, kwargs))  # type: ignore[attr-defined]
+        ok, value = _pool(urgent).apply(_outcome, (contextvars.copy_context(), fn, args, kwargs))
         if not ok:
             raise value  # type: ignore[misc]
         return value  # type: ignore[return-value]

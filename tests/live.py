@@ -290,11 +290,11 @@ class Candidate:
 class AsyncCandidate:
     """A candidate's device on asyncio (load, race and benchmark clients): login, connect, prefetch, start, open."""
 
-    def __init__(self, sio: socketio.AsyncClient, timeout: float, http: aiohttp.ClientSession | None = None) -> None:
+    def __init__(self, sio: socketio.AsyncClient, timeout: float, http: aiohttp.ClientSession) -> None:
         self.sio = sio
         self.timeout = timeout
         self.package: dict[str, str] | None = None
-        self.http = http  # the device's own HTTP session (``source``), closed with it
+        self.http = http  # the device's HTTP session (its login and its socket), closed with it
 
     @staticmethod
     def http_from(source: str | None) -> aiohttp.ClientSession:
@@ -310,20 +310,19 @@ class AsyncCandidate:
                       source: str | None = None) -> AsyncCandidate:
         """Log in with ``cred`` and connect to /exam with the token (``cred`` None: connect without one), from the
         loopback address ``source`` when given."""
-        auth = None
-        if cred is not None:
-            async with cls.http_from(source) as http, http.post(url + "/api/v1/candidate/login", json=cred) as r:
-                body = await r.json()
-                if r.status != 200:
-                    raise AssertionError(f"login refused ({r.status}): {body}")
-            auth = {"access_token": body["access_token"]}
-        http = None if source is None else cls.http_from(source)
-        sio = socketio.AsyncClient(reconnection=False, **({} if http is None else {"http_session": http}))
+        http = cls.http_from(source)
         try:
+            auth = None
+            if cred is not None:
+                async with http.post(url + "/api/v1/candidate/login", json=cred) as r:
+                    body = await r.json()
+                    if r.status != 200:
+                        raise AssertionError(f"login refused ({r.status}): {body}")
+                auth = {"access_token": body["access_token"]}
+            sio = socketio.AsyncClient(reconnection=False, http_session=http)
             await sio.connect(url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=timeout)
         except BaseException:
-            if http is not None:
-                await http.close()
+            await http.close()
             raise
         return cls(sio, timeout, http)
 
@@ -347,8 +346,7 @@ class AsyncCandidate:
         try:
             await self.sio.disconnect()
         finally:
-            if self.http is not None:
-                await self.http.close()
+            await self.http.close()
 
 
 def open_paper(package: dict[str, str], start: dict[str, Any]) -> dict[str, Any]:
