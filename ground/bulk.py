@@ -82,6 +82,52 @@ def int_columns(session: Session, stmt: Select[Any], width: int) -> np.ndarray:
     return out
 
 
+TABLE_SLACK = 65_536  # ids spanning at most this many more cells than there are values go by a table, not a sort
+
+
+def _table_span(*arrays: np.ndarray) -> tuple[int, int] | None:
+    """(lowest id, cells) when the ids of ``arrays`` span few enough cells for a lookup table, else None."""
+    if not all(a.size for a in arrays):
+        return None
+    lo = min(int(a.min()) for a in arrays)
+    cells = max(int(a.max()) for a in arrays) - lo + 1
+    return (lo, cells) if cells <= 4 * sum(a.size for a in arrays) + TABLE_SLACK else None
+
+
+def distinct_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(values, return_index=True, return_counts=True)`` for a whole exam's ids: the ids of one bank span
+    a few thousand numbers, so a pass over a table replaces the sort (11 million question ids: 1.8 s sorted)."""
+    v = np.asarray(values, dtype=np.int64).ravel()
+    span = _table_span(v)
+    if span is None:
+        return np.unique(v, return_index=True, return_counts=True)  # type: ignore[return-value]
+    lo, cells = span
+    off = v - lo
+    counts = np.bincount(off, minlength=cells)
+    first = np.full(cells, v.size, dtype=np.int64)
+    np.minimum.at(first, off, np.arange(v.size, dtype=np.int64))
+    ids = np.flatnonzero(counts)
+    return ids + lo, first[ids], counts[ids]
+
+
+def id_positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each of ``values``' position in ``keys`` (distinct ids, any order), -1 where it is not one of them: a table
+    over the ids' span where it is small, a binary search otherwise."""
+    k = np.asarray(keys, dtype=np.int64).ravel()
+    v = np.asarray(values, dtype=np.int64)
+    span = _table_span(k, v)
+    if span is not None:
+        lo, cells = span
+        table = np.full(cells, -1, dtype=np.int64)
+        table[k - lo] = np.arange(k.size, dtype=np.int64)
+        return table[v - lo]
+    if not k.size:
+        return np.full(v.shape, -1, dtype=np.int64)
+    order = np.argsort(k, kind="stable")
+    pos = np.minimum(np.searchsorted(k[order], v), k.size - 1)
+    return np.where(k[order][pos] == v, order[pos], -1)
+
+
 def copy_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Rows (dicts with the same keys) into ``table``, each value bound as SQLAlchemy binds it (JSON, UTC times):
     PostgreSQL takes them by COPY, one stream instead of a statement per thousand rows; other backends by

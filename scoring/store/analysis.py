@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ground import bank_seal, clock
-from ground.bulk import gc_paused_call, int_columns
+from ground.bulk import distinct_ids, gc_paused_call, id_positions, int_columns
 from ground.db import session_scope
 from ground.i18n import _
 from ground.models import Answer, Candidate, Exam, ItemVersion, Option, Paper
@@ -93,7 +93,7 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
     for code, i in title_of.items():
         sub_titles[code] = _title(named.get(papers[i][0]), code)
     sub_versions: dict[str, list[int]] = {code: [] for code in sub_order}
-    shown, first = np.unique(flat.version, return_index=True)
+    shown, first, _count = distinct_ids(flat.version)
     by_first = np.argsort(first)
     for v, c in zip(shown[by_first].tolist(), flat.sub[first[by_first]].tolist(), strict=True):
         sub_versions[flat.codes[c]].append(v)
@@ -141,36 +141,26 @@ def load_exam_responses(session: Session, exam_code: str) -> ExamResponses:
 
     n, k = len(papers), len(versions)
     choices = np.full((n, k), NOT_PRESENTED, dtype=np.int8)
-    by_version = np.argsort(np.asarray(versions, dtype=np.int64))
-    at = np.searchsorted(np.asarray(versions, dtype=np.int64)[by_version], flat.version)
-    choices[flat.row, by_version[at]] = OMITTED
-    # Answers arrive as one int array (packed per paper on PostgreSQL) and are placed with sorted-id lookups
-    # (searchsorted), not per-row dicts.
-    paper_ids = np.array([pid for pid, _l, _n in papers], dtype=np.int64)
-    paper_order = np.argsort(paper_ids)
     version_ids = np.array(versions, dtype=np.int64)
+    choices[flat.row, id_positions(version_ids, flat.version)] = OMITTED  # every shown version is a column
+    # Answers arrive as one int array (packed per paper on PostgreSQL) and are placed with id lookups, not per-row
+    # dicts.
+    paper_ids = np.array([pid for pid, _l, _n in papers], dtype=np.int64)
     opt_ids = np.array(list(option_index), dtype=np.int64)
     opt_cols = np.array([c for c, _i in option_index.values()], dtype=np.int64)
     opt_idx = np.array([i for _c, i in option_index.values()], dtype=np.int8)
-    opt_order = np.argsort(opt_ids)
-
-    def _find(sorted_ids: np.ndarray, order: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pos = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
-        return order[pos], sorted_ids[pos] == values
-
     answers = int_columns(session, select(Answer.paper_id, Answer.item_version_id, Answer.option_id)
                           .join(Paper, Paper.id == Answer.paper_id)
                           .where(Paper.exam_id == exam.id, Paper.state.in_(ANALYSED_STATES),
                                  Answer.option_id.is_not(None)), 3)
-    sorted_papers, sorted_opts = paper_ids[paper_order], opt_ids[opt_order]
     opt_version = version_ids[opt_cols]  # an answer's option must be one of its own question's
     for start in range(0, len(answers), PLACE_ROWS):
         arr = answers[start : start + PLACE_ROWS]
         heads = np.flatnonzero(np.r_[True, arr[1:, 0] != arr[:-1, 0]])  # grouped by paper: one lookup per run
         runs = np.diff(np.r_[heads, len(arr)])
-        rows, ok = (np.repeat(v, runs) for v in _find(sorted_papers, paper_order, arr[heads, 0]))
-        opts, ok_o = _find(sorted_opts, opt_order, arr[:, 2])
-        ok &= ok_o
+        rows = np.repeat(id_positions(paper_ids, arr[heads, 0]), runs)
+        opts = id_positions(opt_ids, arr[:, 2])
+        ok = (rows >= 0) & (opts >= 0)
         ok[ok] &= opt_version[opts[ok]] == arr[ok, 1]
         cols = opt_cols[opts]
         ok[ok] &= choices[rows[ok], cols[ok]] != NOT_PRESENTED

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ground import audit, bank_seal, clock
-from ground.bulk import copy_rows, gc_paused_call, int_columns, reserve_ids
+from ground.bulk import copy_rows, distinct_ids, gc_paused_call, int_columns, reserve_ids
 from ground.i18n import _
 from ground.layout_index import FlatIndex, decode_many
 from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Paper, Result
@@ -298,7 +298,7 @@ def exam_points(
     n, k = len(layouts), len(codes)
     flat = _flatten(layouts, codes, shown_as, indexed)
     if indexed is not None:
-        learn(np.unique(indexed.version).tolist())
+        learn(distinct_ids(indexed.version)[0].tolist())
     for r in flat.exact:
         learn(layout_versions(layouts[r] or {}))
     bounds = bank_seal.score_bounds(session, points)
@@ -513,7 +513,7 @@ def shown_items(session: Session, exam: Exam) -> list[ShownItem]:
     for layout in read.json.values():
         for v in layout_versions(layout or {}):
             counts[v] += 1
-    vids, seen = np.unique(read.flat.version, return_counts=True)  # an indexed paper shows each version once
+    vids, _first, seen = distinct_ids(read.flat.version)  # an indexed paper shows each version once
     for v, n in zip(vids.tolist(), seen.tolist(), strict=True):
         counts[v] += n
     modes = dict(session.execute(select(Annulment.item_version_id, Annulment.mode)
