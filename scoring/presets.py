@@ -96,6 +96,7 @@ _ALIASES = {
 }
 
 
+@lru_cache(maxsize=1024)  # an exam has a handful of paths and 100,000 candidates: one regex per path, not each
 def normalise_path(entry_path: str | None) -> str:
     """``"Cum Laude"``, ``"cum-laude"``, ``"cumlaude"`` → ``"cum_laude"``; empty → ``"general"``."""
     if entry_path is None or not str(entry_path).strip():

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ground import audit, bank_seal, clock
-from ground.bulk import copy_rows, distinct_ids, gc_paused_call, int_columns, reserve_ids
+from ground.bulk import copy_rows, distinct_ids, gc_paused_call, id_positions, int_columns, reserve_ids
 from ground.i18n import _
 from ground.layout_index import FlatIndex, decode_many
 from ground.models import Annulment, Answer, Candidate, Exam, ItemVersion, Paper, Result
@@ -317,19 +317,19 @@ def exam_points(
         hit = sorted_key[pos] == want if len(sorted_key) else np.zeros(len(want), dtype=bool)
         return hit, order[pos[hit]]
 
-    opt_keys = np.array(sorted((v << 32 | o) for v, opts in points.items() for o in opts), dtype=np.int64)
-    opt_value = np.array([clamp(float(points[int(kv >> 32)][int(kv & 0xFFFFFFFF)]), bounds.get(int(kv >> 32)))
-                          for kv in opt_keys], dtype=np.float64)
+    # an option id is one version's: its points are found by the id alone, then checked against the answer's version
+    opt_ids = np.array([o for opts in points.values() for o in opts], dtype=np.int64)
+    opt_version = np.array([v for v, opts in points.items() for _o in opts], dtype=np.int64)
+    opt_value = np.array([clamp(float(p), bounds.get(v)) for v, opts in points.items() for p in opts.values()],
+                         dtype=np.float64)
     finished = (Answer.paper_id == Paper.id) & (Paper.exam_id == exam.id) & (Paper.state == "finished")
     single = int_columns(session, select(Answer.paper_id, Answer.item_version_id, Answer.option_id)
                          .join(Paper, finished).where(Answer.option_id.is_not(None)), 3)
     hit, at = where(single[:, 0], single[:, 1])
-    options = single[hit, 2]
-    valid = (options >= 0) & (options <= 0xFFFFFFFF)  # a stored id that can be no option's scores 0
-    want = flat.version[at[valid]] << 32 | options[valid]
-    pos = np.minimum(np.searchsorted(opt_keys, want), max(len(opt_keys) - 1, 0))
-    known = opt_keys[pos] == want if len(opt_keys) else np.zeros(len(want), dtype=bool)
-    value[at[valid][known]] = opt_value[pos[known]]
+    pos = id_positions(opt_ids, single[hit, 2])
+    known = pos >= 0
+    known[known] &= opt_version[pos[known]] == flat.version[at[known]]  # an option of another question scores 0
+    value[at[known]] = opt_value[pos[known]]
     many = session.execute(select(Answer.paper_id, Answer.item_version_id, Answer.option_ids).join(Paper, finished)
                            .where(Answer.option_id.is_(None), Answer.option_ids.is_not(None))).all()
     if many:
