@@ -51,7 +51,10 @@ def create_app(config: Config | None = None, *, async_mode: str | None = None) -
 
     @app.errorhandler(AppError)
     def _app_error(err: AppError):  # type: ignore[no-untyped-def]
-        return jsonify(err.body()), err.status
+        reply = jsonify(err.body())
+        if "retry_after" in err.details:  # a refusal that says when to come back says it to any HTTP client too
+            reply.headers["Retry-After"] = str(err.details["retry_after"])
+        return reply, err.status
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]

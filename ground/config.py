@@ -39,6 +39,9 @@ class Config:
     locale: str = field(default_factory=lambda: _env("LOCALE", "id") or "id")
     login_attempts: int = field(default_factory=lambda: _env_int("LOGIN_ATTEMPTS", 10))
     login_window_s: int = field(default_factory=lambda: _env_int("LOGIN_WINDOW_S", 300))
+    # the longest wait a login may join in one process before it is refused with a Retry-After (the page retries);
+    # well below the proxy's 60 s read timeout
+    login_wait_s: int = field(default_factory=lambda: _env_int("LOGIN_WAIT_S", 20))
     token_ttl_s: int = field(default_factory=lambda: _env_int("TOKEN_TTL_S", 12 * 3600))
     time_push_s: int = field(default_factory=lambda: _env_int("TIME_PUSH_S", 60))  # the slow resync
     max_upload_bytes: int = field(default_factory=lambda: _env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024))

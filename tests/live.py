@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 import queue
+import random
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import requests
@@ -290,6 +292,8 @@ class Candidate:
 class AsyncCandidate:
     """A candidate's device on asyncio (load, race and benchmark clients): login, connect, prefetch, start, open."""
 
+    busy_refusals: ClassVar[int] = 0  # logins a busy server turned away (each then tried again after Retry-After)
+
     def __init__(self, sio: socketio.AsyncClient, timeout: float, http: aiohttp.ClientSession) -> None:
         self.sio = sio
         self.timeout = timeout
@@ -313,12 +317,18 @@ class AsyncCandidate:
         http = cls.http_from(source)
         try:
             auth = None
-            if cred is not None:
+            while cred is not None:  # a busy server says when to come back: the page waits that long, as here
                 async with http.post(url + "/api/v1/candidate/login", json=cred) as r:
                     body = await r.json()
-                    if r.status != 200:
-                        raise AssertionError(f"login refused ({r.status}): {body}")
+                    wait = float(r.headers.get("Retry-After") or 0)
+                if r.status == 503 and body["error"]["code"] == "busy":
+                    cls.busy_refusals += 1
+                    await asyncio.sleep(wait * (1 + random.random() / 2))
+                    continue
+                if r.status != 200:
+                    raise AssertionError(f"login refused ({r.status}): {body}")
                 auth = {"access_token": body["access_token"]}
+                break
             sio = socketio.AsyncClient(reconnection=False, http_session=http)
             await sio.connect(url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=timeout)
         except BaseException:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
 from candidate import lockouts, sessions, tokens
+from candidate.admission import QUEUE, LoginQueue
 from candidate.answers import WRITER
 from candidate.papers import paper_labels
 from candidate.review import review as paper_review
@@ -72,10 +73,23 @@ def _too_many_attempts() -> AppError:
 @bp.post("/api/v1/candidate/login")
 def login() -> Any:
     """Exchange participant number, PIN and room token for an access token (rate-limited, see below)."""
-    # a wrong room token counts only against the address (a generous limit), so nobody outside the room can lock a
-    # candidate out by guessing PINs; wrong PINs count against that exam's participant once the token is right
     body = json_body("participant_no", "pin", "room_token")
     rt = runtime()
+    queue: LoginQueue = rt.services.setdefault(QUEUE, LoginQueue(rt.config.login_wait_s))
+    retry = queue.admit()
+    if retry is not None:  # a room's storm is spread by the pages, not queued here until the proxy times out
+        raise AppError("busy", _("Many candidates are signing in at once. Try again in %(seconds)d seconds.",
+                                 seconds=retry), 503, retry_after=retry)
+    try:
+        return _login(rt, body)
+    finally:
+        queue.done()
+
+
+def _login(rt: Runtime, body: dict[str, str]) -> Any:
+    """The login once admitted."""
+    # a wrong room token counts only against the address (a generous limit), so nobody outside the room can lock a
+    # candidate out by guessing PINs; wrong PINs count against that exam's participant once the token is right
     address, room_token = str(request.remote_addr), body["room_token"].strip().upper()
     guard = lockouts.guard(rt)
     if guard.address_blocked(address):

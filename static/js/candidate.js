@@ -277,8 +277,27 @@ function holdText() {
 }
 
 // ---- login ---------------------------------------------------------------------------------------------
-$("login-form").addEventListener("submit", async (ev) => {
+// A server too busy to sign in now says when to come back (503 "busy", Retry-After); a proxy that gave up waiting
+// (502/504, not JSON) says nothing: the page waits (longer each time, spread by a random share so a room does not
+// come back at once) and tries again by itself, saying so. Pressing the button again tries at once.
+let loginRetry = null;
+let proxyFailures = 0;  // in a row, since the button was pressed
+
+function retryLogin(text, seconds) {
+  const wait = Math.max(1, seconds) * (1 + Math.random() / 2);
+  $("login-error").textContent = fmt(text, { n: Math.ceil(wait) });
+  loginRetry = setTimeout(() => { loginRetry = null; signIn(); }, wait * 1000);
+}
+
+$("login-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
+  proxyFailures = 0;
+  signIn();
+});
+
+async function signIn() {
+  clearTimeout(loginRetry);
+  loginRetry = null;
   $("login-error").textContent = "";
   $("login-button").disabled = true;
   try {
@@ -286,7 +305,17 @@ $("login-form").addEventListener("submit", async (ev) => {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ participant_no: $("participant_no").value, pin: $("pin").value, room_token: $("room_token").value }),
     });
-    const body = await res.json();
+    const body = await res.json().catch(() => null);
+    if (!body && [502, 503, 504].includes(res.status)) {
+      proxyFailures += 1;
+      retryLogin(T.slow_retry, Math.min(30, 5 * 2 ** (proxyFailures - 1)));
+      return;
+    }
+    if (!body) throw new Error(`login: HTTP ${res.status}`);
+    if (res.status === 503 && body.error.code === "busy") {
+      retryLogin(T.busy_retry, Number(res.headers.get("Retry-After")) || 5);
+      return;
+    }
     if (!res.ok) { $("login-error").textContent = body.error.message; return; }
     st.token = body.access_token; st.candidate = body.candidate; st.exam = body.exam;
     sessionStorage.setItem("exam.token", st.token);
@@ -298,7 +327,7 @@ $("login-form").addEventListener("submit", async (ev) => {
   } finally {
     $("login-button").disabled = false;
   }
-});
+}
 
 function logout(message) {
   sessionStorage.clear();  // the queue stays in IndexedDB: it is sent after the next login of this candidate
