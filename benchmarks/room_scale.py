@@ -6,8 +6,9 @@ every 0.55–1 × ``--pace`` seconds (SKD pace is an answer every 30–55 s: ``-
 candidate's PC has its own loopback address (127.1.x.y): with ``--workers`` the load balancer keeps a device on one
 worker by its address, and a room all on 127.0.0.1 would all land on one worker.
 
-Prints login (login + connect + prefetch), start and answer-ack median / p99, failures, the server's peak RSS
-and CPU, and the same clients doing the same steps against a bare python-socketio echo server in the same run
+Prints login (login + connect + prefetch), start and answer-ack median / p99, failures, the logins a busy server
+turned away (each tried again after its Retry-After), the server's peak RSS and CPU, and the same clients doing the
+same steps against a bare python-socketio echo server in the same run
 (the baseline: what the socket stack alone costs on this box). On PostgreSQL it also prints the database's commits,
 and with ``--workers`` the messages the workers published through Redis, each per second of the run.
 
@@ -140,6 +141,7 @@ def client_process(url: str, creds: list[dict[str, str] | None], sources: list[s
         go["start_at"] = await loop.run_in_executor(None, conn.recv)
         await asyncio.gather(*tasks)
         out.pop("ready")
+        out["busy"] = [AsyncCandidate.busy_refusals]  # logins a busy server turned away, each tried again after
         return out
 
     conn.send(asyncio.run(main()))
@@ -224,7 +226,7 @@ def run_room(url: str, creds: list[dict[str, str] | None], plan: dict[str, Any],
     start_at = time.time() + 1.0
     for parent in pipes:
         parent.send(start_at)
-    merged: dict[str, Any] = {"login": [], "start": [], "ack": [], "submit": [], "failures": []}
+    merged: dict[str, Any] = {"login": [], "start": [], "ack": [], "submit": [], "failures": [], "busy": []}
     for parent in pipes:
         part = parent.recv()
         for k, v in part.items():
@@ -278,6 +280,7 @@ def line(name: str, r: dict[str, Any], rss: int, cpu: float, wall: float) -> str
 
     return (f"{name:<12} login {ms('login')} ms  start {ms('start')} ms  ack {ms('ack')} ms  "
             f"submit {ms('submit')} ms  acks {len(r['ack']):>6}  failures {len(r['failures']):>4}  "
+            f"busy refusals {sum(r.get('busy', [])):>5}  "
             f"all in after {r['arrived_s']:5.1f} s  RSS peak {rss / 2**20:5.0f} MB  CPU {cpu:6.1f} s "
             f"({100 * cpu / wall:3.0f} % of one core over {wall:5.0f} s)")
 

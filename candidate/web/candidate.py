@@ -75,7 +75,9 @@ def login() -> Any:
     """Exchange participant number, PIN and room token for an access token (rate-limited, see below)."""
     body = json_body("participant_no", "pin", "room_token")
     rt = runtime()
-    queue: LoginQueue = rt.services.setdefault(QUEUE, LoginQueue(rt.config.login_wait_s))
+    queue: LoginQueue | None = rt.services.get(QUEUE)
+    if queue is None:
+        queue = rt.services[QUEUE] = LoginQueue(rt.config.login_wait_s)
     retry = queue.admit()
     if retry is not None:  # a room's storm is spread by the pages, not queued here until the proxy times out
         raise AppError("busy", _("Many candidates are signing in at once. Try again in %(seconds)d seconds.",
