@@ -51,21 +51,14 @@ async def drive(live: LiveServer, n: int, answers: int, limit: int, phase: Any) 
 
     async with aiohttp.ClientSession() as http:
         async def login(cred: dict[str, str]) -> str:
-            async with http.post(url + "/api/v1/candidate/login", json=cred) as r:
-                body = await r.json()
-                assert r.status == 200, body
-                return str(body["access_token"])
+            return (await AsyncCandidate.login(http, url, cred, 120))["access_token"]
 
         tokens = await phase("login", n, bounded([login(c) for c in creds], limit))
 
     async def connect(token: str) -> AsyncCandidate:
-        import socketio
-
-        http = AsyncCandidate.http_from(None)
-        sio = socketio.AsyncClient(reconnection=False, http_session=http)
-        await sio.connect(url, namespaces=["/exam"], auth={"access_token": token}, transports=["websocket"],
-                          wait_timeout=120)
-        return AsyncCandidate(sio, 120, http)
+        device = AsyncCandidate(url, {"access_token": token}, 120, AsyncCandidate.http_from(None))
+        await device.connect(120)
+        return device
 
     devices: list[AsyncCandidate] = await phase("connect", n, bounded([connect(t) for t in tokens], limit))
     await phase("prefetch", n, bounded([d.prefetch() for d in devices], limit))

@@ -6,8 +6,11 @@ every 0.55–1 × ``--pace`` seconds (SKD pace is an answer every 30–55 s: ``-
 candidate's PC has its own loopback address (127.1.x.y): with ``--workers`` the load balancer keeps a device on one
 worker by its address, and a room all on 127.0.0.1 would all land on one worker.
 
-Prints login (login + connect + prefetch), start and answer-ack median / p99, failures, the logins a busy server
-turned away (each tried again after its Retry-After), the server's peak RSS and CPU, and the same clients doing the
+Each client keeps trying where the page keeps trying (tests/live.AsyncCandidate): a busy or failing login, a dropped
+connection (connect again with the same token, start again, send the same again), a call without an ack in 15 s. A
+*failure* is a candidate who gave up: a step without an ack for 120 s, or a refusal. Prints login (login + connect +
+prefetch), start and answer-ack median / p99 (an ack's time runs from its first send), failures, the retries of
+each kind, the server's peak RSS and CPU, and the same clients doing the
 same steps against a bare python-socketio echo server in the same run
 (the baseline: what the socket stack alone costs on this box). On PostgreSQL it also prints the database's commits,
 and with ``--workers`` the messages the workers published through Redis, each per second of the run.
@@ -75,7 +78,7 @@ async def candidate(url: str, cred: dict[str, str] | None, plan: dict[str, Any],
             async with AsyncCandidate.http_from(plan["source"]) as http, http.post(url + "/login", json={}) as r:
                 await r.read()
         device = await AsyncCandidate.sign_in(url, cred, timeout=TIMEOUT, source=plan["source"])
-        pre = await device.call("prefetch")
+        pre = await device.persist("prefetch")
         if not pre.get("ok"):
             raise RuntimeError(f"prefetch: {pre}")
         device.package = pre.get("package")
@@ -86,7 +89,7 @@ async def candidate(url: str, cred: dict[str, str] | None, plan: dict[str, Any],
             await asyncio.sleep(0.05)
         await asyncio.sleep(max(0.0, go["start_at"] - time.time()) + rnd.uniform(0, plan["spike"]))
         t0 = time.perf_counter()
-        st = await device.call("start")
+        st = await device.persist("start")
         if not st.get("ok"):
             raise RuntimeError(f"start: {st}")
         out["start"].append(time.perf_counter() - t0)
@@ -102,12 +105,12 @@ async def candidate(url: str, cred: dict[str, str] | None, plan: dict[str, Any],
             await asyncio.sleep(rnd.uniform(0.55 * plan["pace"], plan["pace"]))
             seq += 1
             t0 = time.perf_counter()
-            ack = await device.call("answer", {"question": question, "option": option, "seq": seq})
+            ack = await device.persist("answer", {"question": question, "option": option, "seq": seq})
             out["ack"].append(time.perf_counter() - t0)
             if not ack.get("ok") or ack.get("applied") is False:
                 raise RuntimeError(f"answer: {ack}")
         t0 = time.perf_counter()
-        done = await device.call("submit")
+        done = await device.persist("submit")
         if not done.get("ok"):
             raise RuntimeError(f"submit: {done}")
         out["submit"].append(time.perf_counter() - t0)
@@ -142,6 +145,9 @@ def client_process(url: str, creds: list[dict[str, str] | None], sources: list[s
         await asyncio.gather(*tasks)
         out.pop("ready")
         out["busy"] = [AsyncCandidate.busy_refusals]  # logins a busy server turned away, each tried again after
+        out["proxy"] = [AsyncCandidate.proxy_retries]  # logins a proxy failed (502/504), tried again as the page does
+        out["reconnects"] = [AsyncCandidate.reconnects]  # connections made again after a drop
+        out["resends"] = [AsyncCandidate.resends]  # calls sent again after no ack in 15 s or a drop
         return out
 
     conn.send(asyncio.run(main()))
@@ -226,7 +232,8 @@ def run_room(url: str, creds: list[dict[str, str] | None], plan: dict[str, Any],
     start_at = time.time() + 1.0
     for parent in pipes:
         parent.send(start_at)
-    merged: dict[str, Any] = {"login": [], "start": [], "ack": [], "submit": [], "failures": [], "busy": []}
+    merged: dict[str, Any] = {"login": [], "start": [], "ack": [], "submit": [], "failures": [], "busy": [],
+                              "proxy": [], "reconnects": [], "resends": []}
     for parent in pipes:
         part = parent.recv()
         for k, v in part.items():
@@ -280,7 +287,8 @@ def line(name: str, r: dict[str, Any], rss: int, cpu: float, wall: float) -> str
 
     return (f"{name:<12} login {ms('login')} ms  start {ms('start')} ms  ack {ms('ack')} ms  "
             f"submit {ms('submit')} ms  acks {len(r['ack']):>6}  failures {len(r['failures']):>4}  "
-            f"busy refusals {sum(r.get('busy', [])):>5}  "
+            f"retried: busy logins {sum(r['busy']):>5}, proxy logins {sum(r['proxy']):>5}, "
+            f"reconnects {sum(r['reconnects']):>5}, resends {sum(r['resends']):>5}  "
             f"all in after {r['arrived_s']:5.1f} s  RSS peak {rss / 2**20:5.0f} MB  CPU {cpu:6.1f} s "
             f"({100 * cpu / wall:3.0f} % of one core over {wall:5.0f} s)")
 

@@ -290,14 +290,27 @@ class Candidate:
 
 
 class AsyncCandidate:
-    """A candidate's device on asyncio (load, race and benchmark clients): login, connect, prefetch, start, open."""
+    """A candidate's device on asyncio (load, race and benchmark clients): login, connect, prefetch, start, open.
+
+    It keeps trying where the page keeps trying (``candidate.js``): a busy server's login after its Retry-After, a
+    proxy's 502/504 login after 5 s doubling to 30 s, a dropped or refused transport by connecting again with the
+    same token (1 s doubling to 3 s, as socket.io-client), a call without an ack within 15 s by sending the same
+    again. The class counts each kind, so a benchmark can tell a retried step from a lost one."""
 
     busy_refusals: ClassVar[int] = 0  # logins a busy server turned away (each then tried again after Retry-After)
+    proxy_retries: ClassVar[int] = 0  # logins a proxy answered 502/503/504 without JSON, or the network dropped
+    reconnects: ClassVar[int] = 0  # connections made again after a drop or a failed transport
+    resends: ClassVar[int] = 0  # calls sent again after no ack within ACK_TIMEOUT_S or a drop
+    ACK_TIMEOUT_S: ClassVar[float] = 15.0  # candidate.js ACK_TIMEOUT_MS
+    RETRIED_CODES: ClassVar[frozenset[str]] = frozenset({"storage_error", "internal", "not_connected", "not_started"})
 
-    def __init__(self, sio: socketio.AsyncClient, timeout: float, http: aiohttp.ClientSession) -> None:
-        self.sio = sio
-        self.timeout = timeout
+    def __init__(self, url: str, auth: dict[str, str] | None, timeout: float, http: aiohttp.ClientSession) -> None:
+        self.url, self.auth, self.timeout = url, auth, timeout
+        self.sio = socketio.AsyncClient(reconnection=False, http_session=http)
         self.package: dict[str, str] | None = None
+        self.started = False  # once started, a new connection starts again first (the page replays the state)
+        self.replay = False  # a new connection of a started paper that has not started again yet
+        self.gone = asyncio.Event()  # set when the connection drops
         self.http = http  # the device's HTTP session (its login and its socket), closed with it
 
     @staticmethod
@@ -313,31 +326,118 @@ class AsyncCandidate:
     async def sign_in(cls, url: str, cred: dict[str, str] | None, timeout: float = 60,
                       source: str | None = None) -> AsyncCandidate:
         """Log in with ``cred`` and connect to /exam with the token (``cred`` None: connect without one), from the
-        loopback address ``source`` when given."""
+        loopback address ``source`` when given; a refused login or connection raises at once, a busy or failing
+        path is tried again for up to ``timeout`` seconds."""
         http = cls.http_from(source)
         try:
-            auth = None
-            while cred is not None:  # a busy server says when to come back: the page waits that long, as here
-                async with http.post(url + "/api/v1/candidate/login", json=cred) as r:
-                    body = await r.json()
-                    wait = float(r.headers.get("Retry-After") or 0)
-                if r.status == 503 and body["error"]["code"] == "busy":
-                    cls.busy_refusals += 1
-                    await asyncio.sleep(wait * (1 + random.random() / 2))
-                    continue
-                if r.status != 200:
-                    raise AssertionError(f"login refused ({r.status}): {body}")
-                auth = {"access_token": body["access_token"]}
-                break
-            sio = socketio.AsyncClient(reconnection=False, http_session=http)
-            await sio.connect(url, namespaces=["/exam"], auth=auth, transports=["websocket"], wait_timeout=timeout)
+            auth = None if cred is None else await cls.login(http, url, cred, timeout)
+            device = cls(url, auth, timeout, http)
+            await device.connect(timeout)
         except BaseException:
             await http.close()
             raise
-        return cls(sio, timeout, http)
+        return device
+
+    @classmethod
+    async def login(cls, http: aiohttp.ClientSession, url: str, cred: dict[str, str],
+                    budget: float) -> dict[str, str]:
+        """The access token, as the page gets it: a busy server says when to come back; a proxy that gave up (or a
+        dropped network) says nothing, and the page tries again after 5 s doubling to 30 s, spread by half."""
+        deadline, failures = time.monotonic() + budget, 0
+        while True:
+            try:
+                async with http.post(url + "/api/v1/candidate/login", json=cred) as r:
+                    body = await r.json() if r.content_type == "application/json" else None
+                    status, wait = r.status, float(r.headers.get("Retry-After") or 0)
+            except (TimeoutError, aiohttp.ClientConnectionError):
+                body, status, wait = None, 0, 0.0
+            if body is not None and status == 200:
+                return {"access_token": body["access_token"]}
+            if body is not None and not (status == 503 and body["error"]["code"] == "busy"):
+                raise AssertionError(f"login refused ({status}): {body}")
+            if body is None and status not in (0, 502, 503, 504):
+                raise AssertionError(f"login: HTTP {status} without a JSON body")
+            if body is None:
+                failures += 1
+                cls.proxy_retries += 1
+                wait = min(30.0, 5.0 * 2 ** (failures - 1))
+            else:
+                cls.busy_refusals += 1
+            wait *= 1 + random.random() / 2
+            if time.monotonic() + wait > deadline:
+                raise TimeoutError(f"login: still refused after {budget:.0f} s ({status or 'no connection'})")
+            await asyncio.sleep(wait)
+
+    async def connect(self, budget: float) -> None:
+        """Connect to /exam with the device's token; a transport that fails or a server too slow to answer is tried
+        again (1 s doubling to 3 s, spread by half, as socket.io-client), a refusal (bad or replaced token) is not."""
+        deadline, delay = time.monotonic() + budget, 1.0
+        while True:
+            sio = socketio.AsyncClient(reconnection=False, http_session=self.http)
+            gone = asyncio.Event()
+            sio.on("disconnect", lambda *_, dropped=gone: dropped.set(), namespace="/exam")
+            try:
+                await sio.connect(self.url, namespaces=["/exam"], auth=self.auth, transports=["websocket"],
+                                  wait_timeout=min(self.timeout, max(1.0, deadline - time.monotonic())))
+            except socketio.exceptions.ConnectionError as exc:
+                if str(exc).startswith("One or more namespaces failed") or time.monotonic() + delay > deadline:
+                    raise
+                await asyncio.sleep(delay * (1 + random.random() / 2))
+                delay = min(3.0, delay * 2)
+                AsyncCandidate.reconnects += 1
+                continue
+            self.sio, self.gone = sio, gone
+            self.replay = self.started  # the page starts again on every new connection once it has started
+            return
 
     async def call(self, event: str, data: Any = None) -> Any:
         return await self.sio.call(event, data, namespace="/exam", timeout=self.timeout)
+
+    async def persist(self, event: str, data: Any = None) -> Any:
+        """``event``'s ack, sent as the page sends it: a dropped connection, or no ack within ACK_TIMEOUT_S, sends
+        the same again (after a drop on a new connection with the same token, after ``start`` when the paper was
+        started: it replays the server's state); a retryable refusal (storage_error, …) again after 2 s. Raises
+        after ``timeout`` seconds without an ack (the page would still be trying: a benchmark counts it lost)."""
+        deadline = time.monotonic() + self.timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                if self.gone.is_set() or not self.sio.connected:
+                    await self.sio.disconnect()
+                    await self.connect(left)
+                    AsyncCandidate.reconnects += 1
+                if self.replay and event != "start":
+                    again = await self._send("start", None, left)
+                    if not again.get("ok"):
+                        raise RuntimeError(f"start on a new connection: {again}")
+                    self.replay = False
+                ack = await self._send(event, data, left)
+            except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
+                    socketio.exceptions.DisconnectedError):
+                AsyncCandidate.resends += 1
+                continue
+            if (ack.get("error") or {}).get("code") in self.RETRIED_CODES:
+                AsyncCandidate.resends += 1
+                await asyncio.sleep(2.0)
+                continue
+            if event == "start" and ack.get("ok"):
+                self.started, self.replay = True, False
+            return ack
+        raise TimeoutError(f"{event}: no ack in {self.timeout:.0f} s")
+
+    async def _send(self, event: str, data: Any, left: float) -> Any:
+        """One send: its ack; DisconnectedError the moment the connection drops (the page sends again on the next
+        one at once), TimeoutError after ACK_TIMEOUT_S."""
+        call = asyncio.ensure_future(self.sio.call(event, data, namespace="/exam",
+                                                   timeout=min(self.ACK_TIMEOUT_S, left)))
+        lost = asyncio.ensure_future(self.gone.wait())
+        try:
+            done, _ = await asyncio.wait({call, lost}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+        if call not in done:
+            call.cancel()
+            raise socketio.exceptions.DisconnectedError(f"{event}: the connection dropped")
+        return call.result()
 
     async def prefetch(self) -> None:
         """Fetch the sealed paper (before the room presses Start)."""
@@ -350,6 +450,7 @@ class AsyncCandidate:
         assert self.package is not None, "prefetch first"
         st = await self.call("start")
         assert st["ok"], st
+        self.started = True
         return st, open_paper(self.package, st)
 
     async def close(self) -> None:
