@@ -36,6 +36,9 @@ class Config:
     secret_key: str | None = field(default_factory=lambda: _env("SECRET_KEY"))
     redis_url: str | None = field(default_factory=lambda: _env("REDIS_URL"))
     redis_channel: str = field(default_factory=lambda: _env("REDIS_CHANNEL", "exam-engine") or "exam-engine")
+    # how long a caller waits for one of the process's Redis connections: an overloaded process's login is refused
+    # as busy after that wait (the page comes back), never failed
+    redis_wait_s: int = field(default_factory=lambda: _env_int("REDIS_WAIT_S", 10))
     locale: str = field(default_factory=lambda: _env("LOCALE", "id") or "id")
     login_attempts: int = field(default_factory=lambda: _env_int("LOGIN_ATTEMPTS", 10))
     login_window_s: int = field(default_factory=lambda: _env_int("LOGIN_WINDOW_S", 300))

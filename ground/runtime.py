@@ -14,7 +14,6 @@ from ground.crypto import load_master_key, load_signing_key
 from ground.ratelimit import SignInGuard
 
 REDIS_CONNECTIONS = 32  # per process: a sign-in check holds one for a round trip (well under a millisecond)
-REDIS_WAIT_S = 10  # how long a caller waits for a free connection before the request fails
 
 
 @dataclass
@@ -47,8 +46,8 @@ class Runtime:
         # A room logging in at once is hundreds of greenlets asking together: they queue for one of a bounded set
         # of connections (redis-py's plain pool refuses the 101st with "Too many connections": a 500 at login).
         pool = redis.BlockingConnectionPool.from_url(
-            self.config.redis_url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S, socket_timeout=5,
-            socket_connect_timeout=5)
+            self.config.redis_url, max_connections=REDIS_CONNECTIONS, timeout=self.config.redis_wait_s,
+            socket_timeout=5, socket_connect_timeout=5)
         return redis.Redis(connection_pool=pool)
 
     @property
@@ -70,6 +69,14 @@ class Runtime:
     def secret(self) -> str:
         """The Flask secret (also signs candidate access tokens)."""
         return self.config.resolved_secret_key()
+
+
+def redis_pool_exhausted(exc: BaseException) -> bool:
+    """True when no Redis connection came free within ``redis_wait_s`` (redis-py says so only in its message): the
+    process is overloaded, not broken, and a login says busy instead of failing."""
+    import redis
+
+    return isinstance(exc, redis.exceptions.ConnectionError) and str(exc) == "No connection available."
 
 
 def runtime(app: Flask | None = None) -> Runtime:

@@ -18,7 +18,7 @@ from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Exam, Paper, Room
-from ground.runtime import Runtime, runtime
+from ground.runtime import Runtime, redis_pool_exhausted, runtime
 from question_bank.labels import image_map
 from question_bank.store import get_image, image_hashes, version_contents
 from scoring.points import layout_versions
@@ -80,12 +80,21 @@ def login() -> Any:
         queue = rt.services[QUEUE] = LoginQueue(rt.config.login_wait_s)
     retry = queue.admit()
     if retry is not None:  # a room's storm is spread by the pages, not queued here until the proxy times out
-        raise AppError("busy", _("Many candidates are signing in at once. Try again in %(seconds)d seconds.",
-                                 seconds=retry), 503, retry_after=retry)
+        raise _busy(retry)
     try:
         return _login(rt, body)
+    except Exception as exc:
+        if not redis_pool_exhausted(exc):
+            raise
+        raise _busy(rt.config.redis_wait_s) from exc  # waited that long for the shared sign-in counts: overloaded
     finally:
         queue.done()
+
+
+def _busy(seconds: int) -> AppError:
+    """The refusal of a login this process cannot answer soon: the page tries again after ``seconds``."""
+    return AppError("busy", _("Many candidates are signing in at once. Try again in %(seconds)d seconds.",
+                              seconds=seconds), 503, retry_after=seconds)
 
 
 def _login(rt: Runtime, body: dict[str, str]) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,56 @@ def test_every_login_leaves_the_queue_and_a_room_at_once_gets_in_by_coming_back(
         assert len(asyncio.run(room())) == 30, "every candidate of the room got in"
         assert AsyncCandidate.busy_refusals > 0, "30 at once, one at a time: the others were told to come back"
     finally:
+        live.stop()
+
+
+def papers(live: LiveServer, count: int) -> list[dict[str, Any]]:
+    """Candidates 0 .. count-1's paper rows, whole (what a login could change)."""
+    from sqlalchemy import select
+
+    from ground import db
+    from ground.models import Paper
+
+    with db.session_scope(live.db_url) as s:
+        return [{c.name: getattr(p, c.name) for c in Paper.__table__.columns}
+                for p in (s.scalar(select(Paper).where(Paper.candidate_id == live.candidate_id(i)))
+                          for i in range(count))]
+
+
+@pytest.mark.redis
+def test_a_login_that_waited_too_long_for_redis_is_refused_as_busy_not_failed(tmp_path: Path) -> None:
+    """An overloaded process's 32 Redis connections all held (Redis's writes paused here): a login that waited
+    EXAM_REDIS_WAIT_S for one says busy with a Retry-After and changes nothing (at 10,000 candidates: a 500)."""
+    import redis
+
+    from tests.conftest import need_redis
+
+    url, room = need_redis(), 40
+    live = LiveServer(tmp_path / "data", None, candidates=room, EXAM_REDIS_URL=url, EXAM_REDIS_WAIT_S="1",
+                      EXAM_REDIS_CHANNEL=f"test-busy-{tmp_path.name}").start()
+    watcher = redis.Redis.from_url(url)
+    try:
+        before = papers(live, room)
+
+        def login(i: int) -> requests.Response:
+            return requests.post(live.url + "/api/v1/candidate/login", json=live.candidate(i), timeout=30)
+
+        watcher.execute_command("CLIENT", "PAUSE", "4000", "WRITE")  # every sign-in count writes: held 4 s
+        with ThreadPoolExecutor(room) as pool:
+            replies = list(pool.map(login, range(room)))
+        assert {r.status_code for r in replies} == {200, 503}, [r.text for r in replies if r.status_code != 200]
+        refused = [i for i, r in enumerate(replies) if r.status_code == 503]
+        assert len(refused) == room - 32, "32 connections taken, the others waited 1 s for one"
+        for i in refused:
+            error = replies[i].json()["error"]
+            assert replies[i].headers["Retry-After"] == "1"
+            assert (error["code"], error["details"]) == ("busy", {"retry_after": 1})
+            assert error["message"] == f"{BUSY_ID} Coba lagi dalam 1 detik."
+        after = papers(live, room)
+        assert [after[i] for i in refused] == [before[i] for i in refused], "a refused login changed nothing"
+        assert all(login(i).status_code == 200 for i in refused), "coming back, they get in"
+    finally:
+        watcher.execute_command("CLIENT", "UNPAUSE")
         live.stop()
 
 
