@@ -144,10 +144,7 @@ def client_process(url: str, creds: list[dict[str, str] | None], sources: list[s
         go["start_at"] = await loop.run_in_executor(None, conn.recv)
         await asyncio.gather(*tasks)
         out.pop("ready")
-        out["busy"] = [AsyncCandidate.busy_refusals]  # logins a busy server turned away, each tried again after
-        out["proxy"] = [AsyncCandidate.proxy_retries]  # logins a proxy failed (502/504), tried again as the page does
-        out["reconnects"] = [AsyncCandidate.reconnects]  # connections made again after a drop
-        out["resends"] = [AsyncCandidate.resends]  # calls sent again after no ack in 15 s or a drop
+        out.update({kind: [count] for kind, count in AsyncCandidate.retries().items()})  # summed by the parent
         return out
 
     conn.send(asyncio.run(main()))
@@ -232,8 +229,8 @@ def run_room(url: str, creds: list[dict[str, str] | None], plan: dict[str, Any],
     start_at = time.time() + 1.0
     for parent in pipes:
         parent.send(start_at)
-    merged: dict[str, Any] = {"login": [], "start": [], "ack": [], "submit": [], "failures": [], "busy": [],
-                              "proxy": [], "reconnects": [], "resends": []}
+    merged: dict[str, Any] = {k: [] for k in ("login", "start", "ack", "submit", "failures",
+                                              *AsyncCandidate.retries())}
     for parent in pipes:
         part = parent.recv()
         for k, v in part.items():

@@ -368,6 +368,12 @@ class AsyncCandidate:
                 raise TimeoutError(f"login: still refused after {budget:.0f} s ({status or 'no connection'})")
             await asyncio.sleep(wait)
 
+    @classmethod
+    def retries(cls) -> dict[str, int]:
+        """This process's retries so far, by kind (a benchmark prints them next to its failures)."""
+        return {"busy": cls.busy_refusals, "proxy": cls.proxy_retries, "reconnects": cls.reconnects,
+                "resends": cls.resends}
+
     async def connect(self, budget: float) -> None:
         """Connect to /exam with the device's token; a transport that fails or a server too slow to answer is tried
         again (1 s doubling to 3 s, spread by half, as socket.io-client), a refusal (bad or replaced token) is not."""

@@ -11,26 +11,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import requests
+from sqlalchemy import func, select
 
 from candidate.admission import RATE_FLOOR, RATE_WINDOW_S, LoginQueue
-from ground import clock
+from ground import clock, db
+from ground.models import AuditEvent, Paper
+from tests.conftest import need_redis
 from tests.live import AsyncCandidate, LiveServer
 
 BUSY_ID = "Banyak peserta sedang masuk bersamaan."
 
 
+def papers(live: LiveServer, count: int) -> list[dict[str, Any]]:
+    """Candidates 0 .. count-1's paper rows, whole (what a login could change)."""
+    with db.session_scope(live.db_url) as s:
+        return [{c.name: getattr(p, c.name) for c in Paper.__table__.columns}
+                for p in (s.scalar(select(Paper).where(Paper.candidate_id == live.candidate_id(i)))
+                          for i in range(count))]
+
+
 def recorded(live: LiveServer) -> tuple[int, dict[str, Any]]:
     """What a login could change: the audit trail's length and candidate 0's paper row."""
-    from sqlalchemy import func, select
-
-    from ground import db
-    from ground.models import AuditEvent, Paper
-
     with db.session_scope(live.db_url) as s:
-        paper = s.scalar(select(Paper).where(Paper.candidate_id == live.candidate_id(0)))
-        return s.scalar(select(func.count(AuditEvent.id))) or 0, {
-            c.name: getattr(paper, c.name) for c in Paper.__table__.columns}
+        audited = s.scalar(select(func.count(AuditEvent.id))) or 0
+    return audited, papers(live, 1)[0]
 
 
 def test_a_queue_admits_while_its_wait_is_short_then_says_when_to_come_back() -> None:
@@ -108,27 +114,10 @@ def test_every_login_leaves_the_queue_and_a_room_at_once_gets_in_by_coming_back(
         live.stop()
 
 
-def papers(live: LiveServer, count: int) -> list[dict[str, Any]]:
-    """Candidates 0 .. count-1's paper rows, whole (what a login could change)."""
-    from sqlalchemy import select
-
-    from ground import db
-    from ground.models import Paper
-
-    with db.session_scope(live.db_url) as s:
-        return [{c.name: getattr(p, c.name) for c in Paper.__table__.columns}
-                for p in (s.scalar(select(Paper).where(Paper.candidate_id == live.candidate_id(i)))
-                          for i in range(count))]
-
-
 @pytest.mark.redis
 def test_a_login_that_waited_too_long_for_redis_is_refused_as_busy_not_failed(tmp_path: Path) -> None:
     """An overloaded process's 32 Redis connections all held (Redis's writes paused here): a login that waited
     EXAM_REDIS_WAIT_S for one says busy with a Retry-After and changes nothing (at 10,000 candidates: a 500)."""
-    import redis
-
-    from tests.conftest import need_redis
-
     url, room = need_redis(), 40
     live = LiveServer(tmp_path / "data", None, candidates=room, EXAM_REDIS_URL=url, EXAM_REDIS_WAIT_S="1",
                       EXAM_REDIS_CHANNEL=f"test-busy-{tmp_path.name}").start()
