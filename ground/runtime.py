@@ -71,14 +71,6 @@ class Runtime:
         return self.config.resolved_secret_key()
 
 
-def redis_pool_exhausted(exc: BaseException) -> bool:
-    """True when no Redis connection came free within ``redis_wait_s`` (redis-py says so only in its message): the
-    process is overloaded, not broken, and a login says busy instead of failing."""
-    import redis
-
-    return isinstance(exc, redis.exceptions.ConnectionError) and str(exc) == "No connection available."
-
-
 def runtime(app: Flask | None = None) -> Runtime:
     """The Runtime of ``app`` (default: the current app)."""
     return (app or current_app).extensions["exam_engine"]

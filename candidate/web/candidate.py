@@ -18,7 +18,7 @@ from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
 from ground.models import Candidate, Exam, Paper, Room
-from ground.runtime import Runtime, redis_pool_exhausted, runtime
+from ground.runtime import Runtime, runtime
 from question_bank.labels import image_map
 from question_bank.store import get_image, image_hashes, version_contents
 from scoring.points import layout_versions
@@ -82,11 +82,7 @@ def login() -> Any:
     if retry is not None:  # a room's storm is spread by the pages, not queued here until the proxy times out
         raise _busy(retry)
     try:
-        return _login(rt, body)
-    except Exception as exc:
-        if not redis_pool_exhausted(exc):
-            raise
-        raise _busy(rt.config.redis_wait_s) from exc  # waited that long for the shared sign-in counts: overloaded
+        return _login(rt, body)  # the shared sign-in counts refuse as busy too when Redis is overloaded
     finally:
         queue.done()
 

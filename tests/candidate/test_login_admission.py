@@ -138,7 +138,7 @@ def test_a_login_that_waited_too_long_for_redis_is_refused_as_busy_not_failed(tm
             error = replies[i].json()["error"]
             assert replies[i].headers["Retry-After"] == "1"
             assert (error["code"], error["details"]) == ("busy", {"retry_after": 1})
-            assert error["message"] == f"{BUSY_ID} Coba lagi dalam 1 detik."
+            assert error["message"] == "Server sedang sibuk. Coba lagi dalam 1 detik."
         after = papers(live, room)
         assert [after[i] for i in refused] == [before[i] for i in refused], "a refused login changed nothing"
         assert all(login(i).status_code == 200 for i in refused), "coming back, they get in"
