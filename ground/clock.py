@@ -72,6 +72,19 @@ def set_source(source: Callable[[], datetime]) -> None:
         _source = source
 
 
+def snapshot() -> tuple[datetime | None, timedelta]:
+    """This process's frozen instant and offset, so a child process (a committee job) keeps the same time."""
+    with _lock:
+        return _frozen, _offset
+
+
+def restore(state: tuple[datetime | None, timedelta]) -> None:
+    """Take on a :func:`snapshot` made in another process."""
+    global _frozen, _offset
+    with _lock:
+        _frozen, _offset = state
+
+
 def _aware(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 

@@ -18,7 +18,8 @@ T = TypeVar("T")
 URGENT_THREADS = 2
 
 
-def _gevent_active() -> bool:
+def gevent_active() -> bool:
+    """True in a serving process (gevent's monkey patching is on): blocking work must leave the event loop."""
     try:
         from gevent import monkey
     except ImportError:
@@ -56,7 +57,7 @@ def run_blocking(fn: Callable[..., T], *args: object, urgent: bool = False, **kw
     """Run ``fn`` in a native thread when gevent serves (so fsyncs don't stall other candidates), else inline.
 
     ``urgent``: in a pool of its own (the heartbeat), not behind a room's logins queued for the shared one."""
-    if _gevent_active():
+    if gevent_active():
         # the caller's context (the request's locale for translated error messages) goes along to the thread
         ok, value = _pool(urgent).apply(_outcome, (contextvars.copy_context(), fn, args, kwargs))
         if not ok:

@@ -39,6 +39,9 @@ class Config:
     # how long a caller waits for one of the process's Redis connections: an overloaded process's login is refused
     # as busy after that wait (the page comes back), never failed
     redis_wait_s: int = field(default_factory=lambda: _env_int("REDIS_WAIT_S", 10))
+    # heavy committee jobs (an exam's item analysis) run in a child process at a lower CPU priority while serving,
+    # so a live exam keeps its interpreter and its core; 0 runs them in a thread of the serving process
+    jobs_apart: bool = field(default_factory=lambda: _env("JOBS_APART", "1") != "0")
     locale: str = field(default_factory=lambda: _env("LOCALE", "id") or "id")
     login_attempts: int = field(default_factory=lambda: _env_int("LOGIN_ATTEMPTS", 10))
     login_window_s: int = field(default_factory=lambda: _env_int("LOGIN_WINDOW_S", 300))

@@ -21,6 +21,10 @@ class AppError(Exception):
         self.status = status
         self.details = details
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole: a committee job's refusal crosses from its child process (``ground.jobs``) as it was."""
+        return (self.__class__, (self.code, self.message, self.status), {"details": self.details})
+
     def body(self) -> dict[str, Any]:
         """The HTTP error body."""
         error: dict[str, Any] = {"code": self.code, "message": self.message}

@@ -27,6 +27,11 @@ def register(url: str, data_dir: Path) -> None:
     _folders[make_url(url).render_as_string(hide_password=False)] = Path(data_dir)
 
 
+def registered() -> dict[str, Path]:
+    """Every (database URL, data folder) pair known here, for a child process to register in turn."""
+    return dict(_folders)
+
+
 def data_dir_for_url(url: str | URL) -> Path:
     """The data folder of ``url``: registered, or for a SQLite file the folder it lies in."""
     parsed = make_url(url)

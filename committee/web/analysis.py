@@ -12,9 +12,9 @@ from typing import Any
 from flask import Blueprint, Response, redirect, request, url_for
 from markupsafe import Markup
 
-from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
+from ground.jobs import run_apart
 from ground.runtime import runtime
 from ground.staff.auth import staff_required
 from scoring.analysis.report import heading_of, report_body, to_csv
@@ -26,8 +26,9 @@ COMMITTEE = ("admin", "committee")
 
 
 def _report(code: str, write_back: bool) -> dict:
+    """The analysis in a process of its own while serving: a whole exam's must not slow a live room's answers."""
     try:
-        return run_blocking(exam_report, runtime().db_url, code, write_back=write_back)
+        return run_apart(exam_report, runtime().db_url, code, write_back=write_back)
     except AnalysisInputError as exc:
         raise AppError("analysis_unavailable", exc.message, 404) from None
 

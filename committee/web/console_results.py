@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from candidate.exams import get_exam
 from committee.audit_check import check, report_lines
+from committee.jobs import annul_and_rescore, annulment_preview
 from committee.web import uploads
 from committee.web.console import committee_only, done, in_session, page
 from committee.web.results import export_bundle, zip_download
@@ -24,6 +25,7 @@ from ground import zones
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
+from ground.jobs import run_apart
 from ground.models import AuditEvent, Candidate, Exam, Paper, Room
 from ground.models.scoring import SkbScore
 from ground.runtime import runtime
@@ -36,7 +38,7 @@ from scoring.presets import RulesError
 from scoring.selection import SheetError, tie_notes
 from scoring.store.announcement import PapersStillOpen, announce_skd, exam_rules, open_papers, state_name
 from scoring.store.final import compute_final, exam_integration, import_skb
-from scoring.store.rescoring import RescoreError, annul_items, preview_annulment, rescore_exam, shown_items
+from scoring.store.rescoring import RescoreError, shown_items
 
 bp = Blueprint("console_results", __name__, url_prefix="/committee/results", template_folder="templates")
 CODE = "<code>"
@@ -187,7 +189,7 @@ def annul_preview(code: str) -> Any:
     actor = signed_in_staff().actor
     try:
         versions, mode, reason = _annul_input()
-        report = in_session(lambda s: preview_annulment(s, get_exam(s, code), versions, mode, reason, actor))
+        report = run_apart(annulment_preview, runtime().db_url, code, versions, mode, reason, actor)
     except AppError as err:
         return _annul_page(code, err.status, error=err.message)
     except RescoreError as exc:
@@ -202,14 +204,7 @@ def annul(code: str) -> Any:
     actor = signed_in_staff().actor
     try:
         versions, mode, reason = _annul_input()
-
-        def work(s: Session) -> tuple[int, int]:
-            exam = get_exam(s, code)
-            annul_items(s, exam, versions, mode, reason, actor)
-            report = rescore_exam(s, exam, reason, actor)
-            return len(report.changed), report.checked
-
-        changed, checked = in_session(work)
+        changed, checked = run_apart(annul_and_rescore, runtime().db_url, code, versions, mode, reason, actor)
     except AppError as err:
         return _annul_page(code, err.status, error=err.message)
     except RescoreError as exc:

@@ -1,0 +1,114 @@
+"""A served item analysis runs in a child process (ground.jobs): the same report, the server's clock, keys and
+language; a child killed mid-job is a clear refusal that wrote nothing, and the server serves on."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from ground import db
+from ground.models.analysis import ItemStatistic
+from scoring.store.analysis import exam_report
+from tests.live import LiveServer, wait_until
+from tests.proctor.clients import staff_creds
+from tests.scoring.analysis.analysis_data import DbExam, build_exam
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[LiveServer, DbExam]]:
+    """The demo installation with a finished 160-paper exam to analyse, served by a child process."""
+    live = LiveServer(tmp_path / "data", None, candidates=2)
+    with db.session_scope(live.db_url) as s:
+        exam = build_exam(s)
+    try:
+        yield live.start(), exam
+    finally:
+        live.stop()
+
+
+def committee(live: LiveServer) -> tuple[requests.Session, str]:
+    username, password = staff_creds(live, "committee")
+    browser = requests.Session()
+    r = browser.post(live.url + "/api/v1/staff/session", json={"username": username, "password": password},
+                     timeout=30)
+    assert r.status_code == 200, r.text
+    return browser, r.json()["csrf_token"]
+
+
+def job_children(live: LiveServer) -> list[int]:
+    """The server's children running ``ground.jobs`` (from /proc)."""
+    assert live.proc is not None
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == live.proc.pid and b"ground.jobs" in cmd:
+            found.append(int(entry))
+    return found
+
+
+def statistics(live: LiveServer) -> tuple[int, datetime | None]:
+    with db.session_scope(live.db_url) as s:
+        return (int(s.scalar(select(func.count()).select_from(ItemStatistic)) or 0),
+                s.scalar(select(func.max(ItemStatistic.computed_at))))
+
+
+def test_the_served_analysis_is_the_same_report_on_the_servers_clock_and_language(
+        served: tuple[LiveServer, DbExam]) -> None:
+    live, exam = served
+    browser, csrf = committee(live)
+    got = browser.get(f"{live.url}/committee/analysis/{exam.code}?format=json", timeout=120)
+    assert got.status_code == 200, got.text
+    here = exam_report(live.db_url, exam.code, write_back=False)
+    assert [[it["p"] for it in st["items"]] for st in got.json()["subtests"]] == \
+           [[it["p"] for it in st["items"]] for st in here["subtests"]], "the sealed key opened in the child"
+
+    ahead = datetime.fromisoformat(live.advance_clock(3 * 86400)["now"].replace("Z", "+00:00"))
+    stored = browser.post(f"{live.url}/committee/analysis/{exam.code}", data={"csrf_token": csrf},
+                          allow_redirects=False, timeout=120)
+    assert stored.status_code == 303, stored.text
+    rows, at = statistics(live)
+    assert rows == 14 and at is not None
+    assert abs(at.replace(tzinfo=ahead.tzinfo) - ahead) < timedelta(minutes=1), "written on the server's clock"
+
+    for lang, message in (("en", "no exam with code NOPE"), ("id", "tidak ada ujian dengan kode NOPE")):
+        missing = browser.get(f"{live.url}/committee/analysis/NOPE?format=json&lang={lang}", timeout=120)
+        assert missing.status_code == 404
+        assert missing.json()["error"] == {"code": "analysis_unavailable", "message": message}
+
+
+def test_a_job_whose_process_is_killed_refuses_clearly_writes_nothing_and_the_server_serves_on(
+        served: tuple[LiveServer, DbExam]) -> None:
+    live, exam = served
+    browser, csrf = committee(live)
+
+    def store() -> requests.Response:
+        return browser.post(f"{live.url}/committee/analysis/{exam.code}?lang=en", data={"csrf_token": csrf},
+                            allow_redirects=False, timeout=120)
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(store)
+        wait_until(lambda: job_children(live), 30, "the analysis never started a job process")
+        for pid in job_children(live):
+            os.kill(pid, signal.SIGKILL)
+        refused = pending.result()
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"] == {"code": "job_stopped", "message": (
+        "The job stopped before it finished (its process ended). Nothing it was writing was kept; run it again.")}
+    assert statistics(live)[0] == 0, "nothing written"
+    assert requests.get(live.url + "/api/v1/health", timeout=10).status_code == 200
+    assert store().status_code == 303 and statistics(live)[0] == 14, "run again, it stores"
+    assert not job_children(live), "a finished job leaves no process behind"
