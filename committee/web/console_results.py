@@ -22,7 +22,6 @@ from committee.web import uploads
 from committee.web.console import committee_only, done, in_session, page
 from committee.web.results import export_bundle, zip_download
 from ground import zones
-from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
 from ground.jobs import run_apart
@@ -120,8 +119,8 @@ def announcement(code: str) -> Any:
         return _exam_page(code, 400, _("format must be csv, xlsx or pdf."))
     rt = runtime()
     try:
-        name, data = run_blocking(export_bundle, rt.db_url, code, "skd", fmt, rt.signing_key,
-                                  signed_in_staff().actor, rt.config.site_zone)
+        name, data = run_apart(export_bundle, rt.db_url, code, "skd", fmt, signed_in_staff().actor,
+                               rt.config.site_zone)
     except PapersStillOpen as exc:
         return _exam_page(code, 409, str(exc))
     except RulesError as exc:
@@ -390,8 +389,8 @@ def final_announcement(code: str) -> Any:
         return _final_page(code, 400, error=_("format must be csv, xlsx or pdf."))
     rt = runtime()
     try:
-        name, data = run_blocking(export_bundle, rt.db_url, code, "final", fmt, rt.signing_key,
-                                  signed_in_staff().actor, rt.config.site_zone)
+        name, data = run_apart(export_bundle, rt.db_url, code, "final", fmt, signed_in_staff().actor,
+                               rt.config.site_zone)
     except (RulesError, ValueError) as exc:
         return _final_page(code, 409, error=str(exc))
     return zip_download(name, data)

@@ -14,9 +14,9 @@ from candidate.exams import get_exam
 from committee.web.console import committee_only, done, in_session, page
 from committee.web.results import export_bundle, zip_download
 from ground import files, zones
-from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
+from ground.jobs import run_apart
 from ground.runtime import runtime
 from ground.staff.auth import signed_in_staff
 from scoring.presets import RulesError
@@ -111,8 +111,8 @@ def announcement(code: str) -> Any:
         return _page(code, 400, _("format must be csv, xlsx or pdf."))
     rt = runtime()
     try:
-        name, data = run_blocking(export_bundle, rt.db_url, code, objections.STAGE, fmt, rt.signing_key,
-                                  signed_in_staff().actor, rt.config.site_zone)
+        name, data = run_apart(export_bundle, rt.db_url, code, objections.STAGE, fmt, signed_in_staff().actor,
+                               rt.config.site_zone)
     except AppError as err:
         if err.status == 404:
             raise

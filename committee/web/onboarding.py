@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from candidate.exams import get_exam
 from committee.web.console import committee_only, done, in_session, page
 from committee.web.results import zip_download
-from ground import clock, db, zones
-from ground.concurrency import run_blocking
+from ground import clock, db, keyring, zones
+from ground.crypto import load_signing_key
 from ground.errors import AppError
 from ground.i18n import _
+from ground.jobs import run_apart
 from ground.models import AuditEvent, Candidate, Exam, Result
 from ground.models.scoring import OnboardingRecord
 from ground.runtime import runtime
@@ -99,8 +100,9 @@ def create(code: str) -> Any:
     return done(_("%(n)s onboarding record(s) created.", n=count), url_for("console_onboarding.index", code=code))
 
 
-def _bundle(url: str, code: str, fmt: str, cohort: str | None, key: Any, actor: str, zone: str) -> tuple[str, bytes]:
-    """(file name, ZIP of the signed onboarding list and its .sig)."""
+def _bundle(url: str, code: str, fmt: str, cohort: str | None, actor: str, zone: str) -> tuple[str, bytes]:
+    """(file name, ZIP of the signed onboarding list and its .sig), run apart: the key is read there, never sent."""
+    key = load_signing_key(keyring.data_dir_for_url(url))
     with db.session_scope(url) as s, tempfile.TemporaryDirectory() as tmp:
         exam = get_exam(s, code)
         name = f"onboarding-{exam.code}{'-' + cohort if cohort else ''}.{fmt}"
@@ -122,8 +124,7 @@ def export(code: str) -> Any:
     if fmt not in FORMATS:
         return _index(code, 400, _("format must be csv, xlsx or pdf."))
     rt = runtime()
-    name, data = run_blocking(_bundle, rt.db_url, code, fmt, cohort, rt.signing_key, signed_in_staff().actor,
-                              rt.config.site_zone)
+    name, data = run_apart(_bundle, rt.db_url, code, fmt, cohort, signed_in_staff().actor, rt.config.site_zone)
     return zip_download(name, data)
 
 

@@ -16,10 +16,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from candidate.exams import get_exam
-from ground import db
-from ground.concurrency import run_blocking
+from ground import db, keyring
+from ground.crypto import load_signing_key
 from ground.errors import AppError
 from ground.i18n import _
+from ground.jobs import run_apart
 from ground.runtime import runtime
 from ground.staff.auth import signed_in_staff, staff_required
 from scoring.presets import RulesError
@@ -60,8 +61,10 @@ def zip_download(name: str, data: bytes) -> Response:
     return resp
 
 
-def export_bundle(url: str, code: str, stage: str, fmt: str, key: Any, actor: str, zone: str) -> tuple[str, bytes]:
-    """(file name, ZIP of the signed announcement and its .sig); the library refuses while a paper is open."""
+def export_bundle(url: str, code: str, stage: str, fmt: str, actor: str, zone: str) -> tuple[str, bytes]:
+    """(file name, ZIP of the signed announcement and its .sig); the library refuses while a paper is open. Run
+    apart (``ground.jobs``): the signing key is read from the database's data folder there, never sent."""
+    key = load_signing_key(keyring.data_dir_for_url(url))
     from scoring.store.announcement import export_skd
     from scoring.store.final import export_final
     from scoring.store.objections import export_pasca_sanggah
@@ -87,7 +90,7 @@ def _guarded(fn: Any, *args: Any) -> Any:
     from scoring.store.announcement import PapersStillOpen
 
     try:
-        return run_blocking(fn, *args)
+        return run_apart(fn, *args)  # whole-exam work: in a process of its own while serving
     except PapersStillOpen as exc:
         raise AppError("papers_open", str(exc), 409, papers=[
             {"participant_no": p.participant_no, "name": p.name, "room": p.room, "state": p.state}
@@ -129,6 +132,5 @@ def export(code: str) -> Response:
     if fmt not in ("csv", "xlsx", "pdf"):
         raise AppError("bad_request", _("format must be csv, xlsx or pdf."), 400, field="format")
     rt = runtime()
-    name, data = _guarded(export_bundle, rt.db_url, code, stage, fmt, rt.signing_key, signed_in_staff().actor,
-                          rt.config.site_zone)
+    name, data = _guarded(export_bundle, rt.db_url, code, stage, fmt, signed_in_staff().actor, rt.config.site_zone)
     return zip_download(name, data)

@@ -104,7 +104,11 @@ class PapersStillOpen(RulesError):
         more = _(" and %(n)s more", n=len(papers) - 10) if len(papers) > 10 else ""
         super().__init__(_("%(n)s paper(s) of %(exam)s are not finished yet: %(papers)s%(more)s. Announce when "
                            "every session is over.", n=len(papers), exam=exam_code, papers=shown, more=more))
-        self.papers = papers
+        self.exam_code, self.papers = exam_code, papers
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by its arguments: a refused export crosses from its job's process (``ground.jobs``)."""
+        return (self.__class__, (self.exam_code, self.papers))
 
 
 def open_papers(session: Session, exam: Exam) -> list[OpenPaper]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ground import clock, db, keyring
 from ground.errors import AppError
+from scoring.store.announcement import OpenPaper, PapersStillOpen
 from tests.live import ROOT
 
 
@@ -19,6 +20,12 @@ def test_an_app_error_crosses_with_its_code_message_status_and_details() -> None
     assert (type(err), err.code, err.message, err.status, err.details) == (AppError, "busy", "Coba lagi.", 503,
                                                                             {"retry_after": 4})
     assert err.body() == {"error": {"code": "busy", "message": "Coba lagi.", "details": {"retry_after": 4}}}
+
+
+def test_a_refusal_naming_the_open_papers_crosses_with_them() -> None:
+    papers = [OpenPaper("P001", "Ani", "R1", "started")]
+    err = pickle.loads(pickle.dumps(PapersStillOpen("SKD-1", papers)))
+    assert (type(err), err.papers, str(err)) == (PapersStillOpen, papers, str(PapersStillOpen("SKD-1", papers)))
 
 
 def test_a_snapshot_of_the_clock_restores_a_frozen_or_shifted_time() -> None:
