@@ -41,6 +41,7 @@ bench: install
 	for b in exam_load bank_import assembly ranking analysis ability proctor_fanout exam_pipeline; do \
 		[ -f benchmarks/$$b.py ] && $(BIN)/python benchmarks/$$b.py || true; done
 	$(BIN)/python benchmarks/room_scale.py --candidates 1000 --pace 30 --spike 5 --answers 3
+	$(BIN)/python benchmarks/jobs_during_exam.py --papers 30000 --room 200
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,14 +1,14 @@
 """A live room's answer acks while the committee runs a whole exam's item analysis on the same server.
 
 On exam day the committee's heavy jobs run on the server that holds the rooms. This measures what one costs the
-candidates: one serving process on PostgreSQL, a room of ``--room`` real python-socketio clients answering every
-``--pace`` seconds, and the committee pressing "store the statistics" on the item-analysis page of a ``--papers``
-exam (seeded as ``benchmarks/exam_pipeline.py`` seeds it). Twice, each with a fresh room: the job in a thread of the
-serving process (``EXAM_JOBS_APART=0``, as it ran before ``ground/jobs.py``), then in a process of its own (the
-default). Each run prints the acks sent while the job ran against those sent before and after it (the baseline of
-the same run), and the job's own time.
+candidates: one serving process (PostgreSQL with ``--database-url``, else SQLite), a room of ``--room`` real
+python-socketio clients answering every ``--pace`` seconds, and the committee pressing "store the statistics" on the
+item-analysis page of a ``--papers`` exam (seeded as ``benchmarks/exam_pipeline.py`` seeds it). Twice, each with a
+fresh room: the job in a thread of the serving process (``EXAM_JOBS_APART=0``, as it ran before ``ground/jobs.py``),
+then in a process of its own (the default). Each run prints the acks sent while the job ran against those sent
+before and after it (the baseline of the same run), and the job's own time.
 
-    .venv/bin/python benchmarks/jobs_during_exam.py [--papers 30000] [--room 100] [--pace 2] [--database-url URL]
+    .venv/bin/python benchmarks/jobs_during_exam.py [--papers 30000] [--room 200] [--pace 2] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -108,14 +108,16 @@ def main() -> None:
     ap.add_argument("--pace", type=float, default=2.0, help="seconds between a candidate's answers, at most")
     ap.add_argument("--database-url", default=os.environ.get("EXAM_TEST_DATABASE_URL"))
     args = ap.parse_args()
-    if not args.database_url or args.database_url.startswith("sqlite"):
-        sys.exit("give a PostgreSQL --database-url (or EXAM_TEST_DATABASE_URL)")
-    url = fresh_database(args.database_url, BENCH_DB)
+    pg = bool(args.database_url) and not args.database_url.startswith("sqlite")
     try:
         with tempfile.TemporaryDirectory(prefix="jobs-during-exam-") as tmp:
             data = Path(tmp) / "data"
-            first = LiveServer(data, url, candidates=2 * args.room)  # the demo room, on the scratch database
-            print(f"seeding a finished {args.papers:,}-paper SKD exam to analyse ...", flush=True)
+            # the demo room, on a scratch PostgreSQL database, else on SQLite in the data folder
+            first = LiveServer(data, fresh_database(args.database_url, BENCH_DB) if pg else None,
+                               candidates=2 * args.room)
+            url = first.db_url
+            print(f"seeding a finished {args.papers:,}-paper SKD exam to analyse on "
+                  f"{'PostgreSQL' if pg else 'SQLite'} ...", flush=True)
             took = seed(url, data, args.papers, 200)
             print(f"  seeded in {sum(took.values()):.0f} s", flush=True)
             print(f"a room of {args.room} answering every {0.5 * args.pace:g}-{args.pace:g} s; the committee stores "
@@ -134,7 +136,8 @@ def main() -> None:
                 if out["failures"]:
                     print(f"    failures: {len(out['failures'])}, e.g. {out['failures'][:3]}")
     finally:
-        drop_database(args.database_url, BENCH_DB)
+        if pg:
+            drop_database(args.database_url, BENCH_DB)
 
 
 if __name__ == "__main__":
