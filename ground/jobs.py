@@ -14,6 +14,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,6 +26,9 @@ from ground.i18n import _, current_locale
 
 T = TypeVar("T")
 JOB_NICE = 10  # below the exam: a candidate's answer never waits for a committee's report
+JOB_SLOTS = 2  # jobs at once per serving process: each may hold a gigabyte (a 100,000-row signed PDF: 1.1 GB)
+JOB_WAIT_S = 5  # a job beyond them waits this long for a slot, then is refused (never queued past the proxy)
+_slots = threading.BoundedSemaphore(JOB_SLOTS)  # gevent's when serving: a waiting request yields
 log = logging.getLogger(__name__)
 
 
@@ -41,9 +45,21 @@ def run_apart(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
     ``fn`` is a module-level function. The child gets this process's key folders, clock and locale; an exception it
     raises is raised here as it was (an ``AppError`` with its code and message), a crash is logged with the child's
-    traceback and becomes a 500, and a child that ended without an answer is a translated ``job_stopped``."""
+    traceback and becomes a 500, and a child that ended without an answer is a translated ``job_stopped``. At most
+    JOB_SLOTS run at once per process; one that waited JOB_WAIT_S for a slot is refused (503 ``jobs_busy``)."""
     if not _apart():
         return fn(*args, **kwargs)
+    if not _slots.acquire(timeout=JOB_WAIT_S):
+        raise AppError("jobs_busy", _("Other committee jobs are running on this server. Try again in a minute."),
+                       503, retry_after=60)
+    try:
+        return _in_child(fn, args, kwargs)
+    finally:
+        _slots.release()
+
+
+def _in_child(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    """One job in a fresh child process: its outcome, raised or returned here."""
     spec = {"call": (fn.__module__, fn.__qualname__), "args": args, "kwargs": kwargs, "keys": keyring.registered(),
             "clock": clock.snapshot(), "locale": current_locale()}
     # gevent's subprocess while serving: this greenlet waits on the pipes, the event loop runs on

@@ -112,3 +112,31 @@ def test_a_job_whose_process_is_killed_refuses_clearly_writes_nothing_and_the_se
     assert requests.get(live.url + "/api/v1/health", timeout=10).status_code == 200
     assert store().status_code == 303 and statistics(live)[0] == 14, "run again, it stores"
     assert not job_children(live), "a finished job leaves no process behind"
+
+
+def test_beyond_two_jobs_at_once_a_third_is_refused_as_busy_and_the_two_finish(
+        served: tuple[LiveServer, DbExam]) -> None:
+    """Each job may hold a gigabyte: two run at once per process; a third waits 5 s for a slot, then says so."""
+    live, exam = served
+    browser, csrf = committee(live)
+
+    def store() -> requests.Response:
+        return browser.post(f"{live.url}/committee/analysis/{exam.code}?lang=en", data={"csrf_token": csrf},
+                            allow_redirects=False, timeout=120)
+
+    with ThreadPoolExecutor(2) as pool:
+        running = [pool.submit(store) for _ in range(2)]
+        wait_until(lambda: len(job_children(live)) == 2, 30, "two job processes")
+        held = job_children(live)
+        for pid in held:
+            os.kill(pid, signal.SIGSTOP)  # both slots stay taken while the third asks
+        try:
+            third = store()
+        finally:
+            for pid in held:
+                os.kill(pid, signal.SIGCONT)
+        assert [f.result().status_code for f in running] == [303, 303]
+    assert third.status_code == 503 and third.headers["Retry-After"] == "60"
+    assert third.json()["error"] == {"code": "jobs_busy", "details": {"retry_after": 60}, "message": (
+        "Other committee jobs are running on this server. Try again in a minute.")}
+    assert store().status_code == 303, "with the slots free again it runs"
