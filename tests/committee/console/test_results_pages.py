@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from ground import db
-from ground.models import AuditEvent, Paper, Result
+from ground.models import AuditEvent, Candidate, Paper, Result
 from ground.models.scoring import Annulment
 from tests.committee.console.conftest import PASSWORD, csrf_of
 from tests.scoring.scoring_factory import add_candidate, make_exam
@@ -176,3 +176,42 @@ def test_proctors_may_not_and_strangers_sign_in_first(app: Flask, exam: str, pat
     assert client.get(path).status_code == 403
     r = app.test_client().get(path)
     assert r.status_code == 302 and "/staff/login" in r.headers["Location"]
+
+
+def test_long_results_and_rankings_come_in_pages_and_name_only_the_first_open_papers(
+        app: Flask, exam: str, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 100,000-candidate exam on one page was 30 MB of HTML built in 19 s: pages of rows, of formations."""
+    from committee.web import console_results
+
+    monkeypatch.setattr(console_results, "RESULT_ROWS", 3)
+    monkeypatch.setattr(console_results, "RANKED_FORMATIONS", 1)
+    monkeypatch.setattr(console_results, "OPEN_SHOWN", 1)
+    with db.session_scope(db_url) as s:  # B competes in a second formation
+        s.execute(update(Candidate).where(Candidate.participant_no == "B").values(formation="Pranata"))
+    client, _landed, _csrf = sign_in_form(app, "ketua")
+
+    def rows(path: str) -> tuple[list[str], str]:
+        page = client.get(path).get_data(as_text=True)
+        table = page[page.index('id="results-table"'):page.index("</table>", page.index('id="results-table"'))]
+        return [cell.split("</td>")[0] for cell in table.split("<tr>\n      <td>")[1:]], page
+
+    first, page = rows(f"/committee/results/{exam}")
+    assert first == ["A", "B", "C"] and "Every paper (4)" in page
+    assert "Page 1 of 2 (1–3 of 4)" in page
+    assert f'rel="next" href="/committee/results/{exam}?page=2"' in page and 'rel="prev"' not in page
+    second, page = rows(f"/committee/results/{exam}?page=2")
+    assert second == ["E"] and "Page 2 of 2 (4–4 of 4)" in page and 'rel="next"' not in page
+    assert rows(f"/committee/results/{exam}?page=99")[0] == ["E"], "past the end: the last page"
+    assert rows(f"/committee/results/{exam}?page=x")[0] == ["A", "B", "C"], "not a number: the first page"
+    ranked = [client.get(f"/committee/results/{exam}/rankings?page={n}").get_data(as_text=True) for n in (1, 2)]
+    assert ["<td>B</td>" in r for r in ranked] == [False, True] and ["<td>A</td>" in r for r in ranked] == [True, False]
+    assert "Page 1 of 2 (1–1 of 2)" in ranked[0] and f'href="/committee/results/{exam}/rankings?page=2"' in ranked[0]
+
+    with db.session_scope(db_url) as s:
+        s.execute(update(Paper).values(state="started"))
+    page = client.get(f"/committee/results/{exam}").get_data(as_text=True)
+    assert "Papers not finished yet (3)" in page and "The first 1 are named here." in page
+    named = page[page.index('id="open-papers"'):]
+    assert named[:named.index("</ul>")].count("<li>") == 1
+    ranked = client.get(f"/committee/results/{exam}/rankings").get_data(as_text=True)
+    assert "3 paper(s) are not finished yet" in ranked
