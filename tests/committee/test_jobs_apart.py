@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,6 +41,17 @@ def committee(live: LiveServer) -> tuple[requests.Session, str]:
                      timeout=30)
     assert r.status_code == 200, r.text
     return browser, r.json()["csrf_token"]
+
+
+def storer(live: LiveServer, exam: DbExam) -> Callable[[], requests.Response]:
+    """The committee's "store the statistics" button of the exam's analysis page, signed in once (English)."""
+    browser, csrf = committee(live)
+
+    def store() -> requests.Response:
+        return browser.post(f"{live.url}/committee/analysis/{exam.code}?lang=en", data={"csrf_token": csrf},
+                            allow_redirects=False, timeout=120)
+
+    return store
 
 
 def job_children(live: LiveServer) -> list[int]:
@@ -92,12 +103,7 @@ def test_the_served_analysis_is_the_same_report_on_the_servers_clock_and_languag
 
 def test_a_job_whose_process_is_killed_refuses_clearly_writes_nothing_and_the_server_serves_on(
         served: tuple[LiveServer, DbExam]) -> None:
-    live, exam = served
-    browser, csrf = committee(live)
-
-    def store() -> requests.Response:
-        return browser.post(f"{live.url}/committee/analysis/{exam.code}?lang=en", data={"csrf_token": csrf},
-                            allow_redirects=False, timeout=120)
+    live, store = served[0], storer(*served)
 
     with ThreadPoolExecutor(1) as pool:
         pending = pool.submit(store)
@@ -117,12 +123,7 @@ def test_a_job_whose_process_is_killed_refuses_clearly_writes_nothing_and_the_se
 def test_beyond_two_jobs_at_once_a_third_is_refused_as_busy_and_the_two_finish(
         served: tuple[LiveServer, DbExam]) -> None:
     """Each job may hold a gigabyte: two run at once per process; a third waits 5 s for a slot, then says so."""
-    live, exam = served
-    browser, csrf = committee(live)
-
-    def store() -> requests.Response:
-        return browser.post(f"{live.url}/committee/analysis/{exam.code}?lang=en", data={"csrf_token": csrf},
-                            allow_redirects=False, timeout=120)
+    live, store = served[0], storer(*served)
 
     with ThreadPoolExecutor(2) as pool:
         running = [pool.submit(store) for _ in range(2)]
