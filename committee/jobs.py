@@ -1,10 +1,13 @@
-"""The console's whole-exam changes as plain functions of a database URL, so that ``ground.jobs.run_apart`` can run
-them in a process of their own while the server holds live rooms (an annulment rescores every paper)."""
+"""The console's whole-exam work as plain functions of a database URL, so that ``ground.jobs.run_apart`` can run it
+in a process of its own while the server holds live rooms (an annulment rescores every paper, the audit check reads
+every receipt)."""
 
 from __future__ import annotations
 
 from candidate.exams import get_exam
-from ground import db
+from committee.audit_check import check, report_lines
+from ground import db, keyring
+from ground.crypto import load_signing_key
 from scoring.store.rescoring import RescoreReport, annul_items, preview_annulment, rescore_exam
 
 
@@ -23,3 +26,13 @@ def annulment_preview(db_url: str, code: str, versions: list[int], mode: str, re
     """What the annulment would change, candidate by candidate (computed by the real rescoring, rolled back)."""
     with db.session_scope(db_url) as s:
         return preview_annulment(s, get_exam(s, code), versions, mode, reason, actor)
+
+
+def audit_check_lines(db_url: str, code: str | None) -> tuple[list[str], bool]:
+    """``exam-engine audit check`` of one exam (or all) for the console, read only: its report's lines and whether
+    everything holds (every finished paper's receipt checked: seconds at 100,000 papers)."""
+    public = load_signing_key(keyring.data_dir_for_url(db_url)).public_key()
+    with db.session_scope(db_url) as s:
+        report = check(s, public, code)
+        s.rollback()  # a check changes nothing
+        return report_lines(report), report.ok

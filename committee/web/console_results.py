@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from candidate.exams import get_exam
-from committee.audit_check import check, report_lines
-from committee.jobs import annul_and_rescore, annulment_preview
+from committee.jobs import annul_and_rescore, annulment_preview, audit_check_lines
 from committee.web import uploads
 from committee.web.console import committee_only, done, in_session, page
 from committee.web.results import export_bundle, zip_download
@@ -312,14 +311,7 @@ def audit_page() -> Any:
         error, status = err.message, err.status
     lines, ok = None, None
     if request.args.get("run"):
-        public = runtime().signing_key.public_key()
-
-        def work(s: Session) -> tuple[list[str], bool]:
-            report = check(s, public, code)
-            s.rollback()  # a check changes nothing
-            return report_lines(report), report.ok
-
-        lines, ok = in_session(work)
+        lines, ok = run_apart(audit_check_lines, runtime().db_url, code)
     log = [] if error else in_session(lambda s: _log(s, code, actor, action, since, until))
     return page("console_results_audit.html", status=status, error=error, exams=in_session(exam_list), exam=code,
                 lines=lines, ok=ok, actor=actor, action=action, since=since_raw, until=until_raw, zone=zone,
