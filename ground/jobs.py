@@ -1,9 +1,11 @@
-"""Heavy committee jobs (an exam's item analysis) in a child process while serving.
+"""Heavy committee jobs (an exam's item analysis, an annulment, a signed export, a page ranking a whole exam) in a
+child process while serving.
 
 In the serving process such a job would share one interpreter lock with every live candidate for its whole run (an
-analysis of 100,000 papers: ~40 s); apart, it has its own, runs at a lower CPU priority than the exam, and its
-memory goes back to the system when it ends. The call, its arguments and its result cross by pickle over the
-child's pipes, never through a file (a report holds the answer key). ``python -m ground.jobs`` is the child.
+analysis of 100,000 papers: ~40 s, a signed PDF of them: ~53 s); apart, it has its own, runs at a lower CPU priority
+than the exam, and its memory goes back to the system when it ends. The call, its arguments and its result cross by
+pickle over the child's pipes, never through a file (a report holds the answer key). ``python -m ground.jobs`` is
+the child.
 """
 
 from __future__ import annotations
