@@ -32,6 +32,7 @@ from benchmarks.exam_pipeline import EXAM, seed  # noqa: E402
 from benchmarks.room_scale import pct  # noqa: E402
 from benchmarks.scratch import drop_database, fresh_database  # noqa: E402
 from tests.live import AsyncCandidate, LiveServer, open_paper  # noqa: E402
+from tests.proctor.clients import staff_creds  # noqa: E402
 
 BENCH_DB = "jobs_during_exam_bench"
 QUIET_S = 8.0  # answering before the job starts and after it ends: the baseline
@@ -71,8 +72,7 @@ async def room(live: LiveServer, first: int, size: int, pace: float) -> dict[str
             await device.close()
 
     async def committee() -> None:
-        username, password = next((s["username"], s["password"]) for s in live.creds["staff"]
-                                  if s["role"] == "committee")
+        username, password = staff_creds(live, "committee")
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             async with http.post(live.url + "/api/v1/staff/session",
                                  json={"username": username, "password": password}) as r:

@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 
 from ground import db
 from ground.models.staff import StaffSession
+from ground.runtime import REDIS_CONNECTIONS
 from tests.conftest import need_redis
 from tests.live import LiveServer, wait_until
 from tests.proctor.clients import staff_creds
 
 BUSY_ID = "Server sedang sibuk. Coba lagi dalam 1 detik."
-POOL = 32  # ground.runtime.REDIS_CONNECTIONS
+POOL = REDIS_CONNECTIONS
 
 
 def sessions(live: LiveServer) -> int:
