@@ -11,7 +11,8 @@ PostgreSQL). Then, timed, the committee's own functions:
 - score: ``rescore_exam`` from the stored answers with no results yet (every paper scored, a result written, then
   ``announce_skd`` ranks every formation and stores the codes);
 - rank: ``announce_skd`` alone;
-- analyse: ``exam_analysis`` (CTT + 2PL per subtest, statistics written back to the bank);
+- analyse: ``committee_report(store_statistics=True)``, the committee's store button (CTT + 2PL per subtest,
+  statistics written back to the bank, the report kept sealed); then the page's next view opens the kept report;
 - annul: one TIU item annulled (award) and ``rescore_exam`` again, as after an objection.
 
 Baseline from the same run: reading the exam's answer rows alone (the floor any from-the-database job pays).
@@ -47,7 +48,7 @@ from ground.crypto import load_master_key  # noqa: E402
 from ground.models import Candidate, Exam, Paper  # noqa: E402
 from question_bank.blueprint import load_preset  # noqa: E402
 from question_bank.store import import_items  # noqa: E402
-from scoring.store.analysis import exam_analysis  # noqa: E402
+from scoring.store.analysis_reports import committee_report, current_report  # noqa: E402
 from scoring.store.announcement import announce_skd  # noqa: E402
 from scoring.store.rescoring import annul_items, rescore_exam  # noqa: E402
 
@@ -170,7 +171,7 @@ def timed(label: str, fn: Any) -> tuple[float, Any]:
     t0 = time.perf_counter()
     out = fn()
     s = time.perf_counter() - t0
-    print(f"  {label:<58} {s:7.2f} s", flush=True)
+    print(f"  {label:<66} {s:7.2f} s", flush=True)
     return s, out
 
 
@@ -225,8 +226,13 @@ def main() -> None:
                 return len(announce_skd(session, exam))
 
         def analyse() -> int:
-            report, _analyses = exam_analysis(url, EXAM, write_back=True)
+            report = committee_report(url, EXAM, store_statistics=True)
             return sum(len(st["items"]) for st in report["subtests"])
+
+        def view_kept() -> int:
+            report = current_report(url, EXAM)
+            assert report is not None, "the report just computed was not kept"
+            return len(report["subtests"])
 
         def annul() -> int:
             with db.session_scope(url) as session:
@@ -239,7 +245,9 @@ def main() -> None:
         s_score, checked = timed("score every paper, store results, rank (rescore_exam)", score)
         s_rank, formations = timed("rank alone (announce_skd)", rank)
         s_analyse, items = (0.0, 0) if args.skip_analysis else timed(
-            "item analysis: CTT + 2PL, written back (exam_analysis)", analyse)
+            "item analysis: CTT + 2PL, written back, kept (committee_report)", analyse)
+        if not args.skip_analysis:
+            timed("next view of the analysis page: the kept report", view_kept)
         s_annul, changed = timed("annul one item and rescore (annul_items + rescore_exam)", annul)
         print(f"    ({checked:,} papers scored, {formations:,} formations ranked, {items:,} items analysed, "
               f"{changed:,} results changed by the annulment)")

@@ -1,5 +1,8 @@
 """The committee's item-analysis page: the HTML report with its plots, CSV/JSON downloads, and a re-run button.
 
+The report is kept sealed once computed (``scoring.store.analysis_reports``) and served from there until another
+paper finishes.
+
 Committee and admin staff only (``ground.staff.auth.staff_required``; the re-run is a CSRF-checked POST): the
 report shows every option's points, i.e. the answer key of items the bank will reuse.
 """
@@ -12,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, request, url_for
 from markupsafe import Markup
 
+from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _
 from ground.jobs import run_apart
@@ -19,16 +23,20 @@ from ground.runtime import runtime
 from ground.staff.auth import staff_required
 from scoring.analysis.report import heading_of, report_body, to_csv
 from scoring.analysis.responses import AnalysisInputError
-from scoring.store.analysis import exam_report
+from scoring.store.analysis_reports import committee_report, current_report
 
 bp = Blueprint("analysis", __name__, url_prefix="/committee/analysis", template_folder="templates")
 COMMITTEE = ("admin", "committee")
 
 
-def _report(code: str, write_back: bool) -> dict:
-    """The analysis in a process of its own while serving: a whole exam's must not slow a live room's answers."""
+def _report(code: str, store_statistics: bool) -> dict:
+    """The kept report, or the analysis in a process of its own while serving: a whole exam's must not slow a live
+    room's answers."""
+    db_url = runtime().db_url
     try:
-        return run_apart(exam_report, runtime().db_url, code, write_back=write_back)
+        kept = None if store_statistics else run_blocking(current_report, db_url, code)
+        return kept if kept is not None else run_apart(committee_report, db_url, code,
+                                                       store_statistics=store_statistics)
     except AnalysisInputError as exc:
         raise AppError("analysis_unavailable", exc.message, 404) from None
 
@@ -46,12 +54,12 @@ def index() -> Any:
 @bp.get("/<code>")
 @staff_required(*COMMITTEE)
 def report_page(code: str) -> Any:
-    """The report for exam ``code`` in the console's layout (computed now, not stored; the small-sample warning
-    first); ``?format=csv|json`` downloads it."""
+    """The report for exam ``code`` in the console's layout (the kept one while no paper has finished since, else
+    computed now; the small-sample warning first); ``?format=csv|json`` downloads it."""
     fmt = request.args.get("format", "html")
     if fmt not in ("html", "csv", "json"):
         raise AppError("bad_request", _("format must be html, csv or json"), 400)
-    report = _report(code, write_back=False)
+    report = _report(code, store_statistics=False)
     if fmt == "json":
         return Response(json.dumps(report, ensure_ascii=False), mimetype="application/json")
     if fmt == "csv":
@@ -68,5 +76,5 @@ def report_page(code: str) -> Any:
 @staff_required(*COMMITTEE)
 def store_statistics(code: str) -> Response:
     """Re-run the analysis and write every item's statistics to the bank (replacing this exam's rows)."""
-    _report(code, write_back=True)
+    _report(code, store_statistics=True)
     return redirect(url_for("analysis.report_page", code=code), code=303)

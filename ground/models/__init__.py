@@ -1,7 +1,7 @@
 """All tables. Each module holds one concern's tables; importing this package registers them all."""
 
 from ground.db import Base
-from ground.models.analysis import ItemStatistic  # noqa: F401  (issue 5)
+from ground.models.analysis import AnalysisReport, ItemStatistic  # noqa: F401  (issue 5, issue 14)
 from ground.models.assessment import (  # noqa: F401  (issue 18)
     AssessmentInvitation,
     AssessmentProgramme,

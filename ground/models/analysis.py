@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ground.db import Base, UTCDateTime
@@ -36,3 +36,18 @@ class ItemStatistic(Base):
     irt_se_b: Mapped[float | None] = mapped_column(Float, nullable=True)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)  # flag codes, e.g. ["too_easy"]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # options by score group, messages
+
+
+class AnalysisReport(Base):
+    """An exam's last item-analysis report in one language, sealed (it holds every option's points): the committee's
+    page opens it at once instead of recomputing a whole exam; ``basis`` says which finished papers it was built on."""
+
+    __tablename__ = "analysis_reports"
+    __table_args__ = (UniqueConstraint("exam_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(16))
+    basis: Mapped[str] = mapped_column(String(64))  # fingerprint of the report's inputs (see scoring.store)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # the report's JSON, sealed with the bank key

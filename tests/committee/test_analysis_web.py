@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from exam_engine.app import create_app
-from ground import db
+from ground import clock, db
 from ground.config import Config
+from ground.models import Paper
 from ground.models.analysis import ItemStatistic
 from ground.staff.accounts import create_staff
 from tests.scoring.analysis.analysis_data import DbExam
@@ -74,3 +76,24 @@ def test_staff_only_and_errors(app: Flask, db_exam: DbExam, db_url: str) -> None
     forged = client.post(f"/committee/analysis/{db_exam.code}", data={"csrf_token": "forged"})
     assert forged.status_code == 403
     assert _rows(db_url) == 0
+
+
+def test_the_page_and_downloads_open_the_kept_report_until_a_paper_finishes(app: Flask, db_exam: DbExam,
+                                                                             db_url: str) -> None:
+    client, csrf = signed_in(app, "ketua")
+    computed_at = clock.freeze()
+    first = client.get(f"/committee/analysis/{db_exam.code}?format=json").get_json()
+    assert first["generated_at"] == computed_at.isoformat()
+    clock.advance(timedelta(hours=3))
+    page = client.get(f"/committee/analysis/{db_exam.code}").get_data(as_text=True)
+    assert 'id="analysis-kept"' in page and "opens again without recomputing until another paper finishes" in page
+    assert client.get(f"/committee/analysis/{db_exam.code}?format=json").get_json() == first  # kept, not recomputed
+    with db.session_scope(db_url) as s:
+        s.execute(update(Paper).where(Paper.exam_id == db_exam.exam_id, Paper.state == "issued")
+                  .values(state="finished", finished_at=clock.now()))
+    later = client.get(f"/committee/analysis/{db_exam.code}?format=json").get_json()
+    assert later["generated_at"] == clock.now().isoformat() and later["total"]["n"] == first["total"]["n"] + 5
+    clock.advance(timedelta(minutes=1))
+    assert client.post(f"/committee/analysis/{db_exam.code}", data={"csrf_token": csrf}).status_code == 303
+    assert client.get(f"/committee/analysis/{db_exam.code}?format=json").get_json()["generated_at"] == \
+        clock.now().isoformat()  # storing the statistics computed it again
