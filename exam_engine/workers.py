@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # ``hash $remote_addr consistent`` and not ``ip_hash``: ip_hash keys IPv4 clients by their first three octets, so a
 # whole exam room on one /24 would land on one worker; this keys by the full address (still sticky, as Socket.IO's
 # polling transport needs) and moves only a dead worker's clients when one goes.
+# The committee's locations wait 600 s for an answer (nginx's default is 60 s): a whole-exam job takes minutes.
 SITE = """upstream exam { hash $remote_addr consistent; %(servers)s }
 map $http_upgrade $connection_upgrade { default upgrade; "" close; }
 server {
@@ -40,6 +41,13 @@ server {
     proxy_set_header Host $http_host;
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     proxy_set_header X-Forwarded-Proto $scheme;
+  }
+  location ~ ^/(api/v1/)?committee/ {
+    proxy_pass http://exam;
+    proxy_set_header Host $http_host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_read_timeout 600s;
   }
   location /socket.io/ {
     proxy_pass http://exam;

@@ -134,6 +134,22 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def job_children(self) -> list[int]:
+        """This server's children running ``ground.jobs`` (from /proc)."""
+        assert self.proc is not None
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid and b"ground.jobs" in cmd:
+                found.append(int(entry))
+        return found
+
     def candidate(self, i: int) -> dict[str, str]:
         c = self.creds["candidates"][i]
         return {"participant_no": c["participant_no"], "pin": c["pin"], "room_token": self.creds["room_token"]}

@@ -54,23 +54,6 @@ def storer(live: LiveServer, exam: DbExam) -> Callable[[], requests.Response]:
     return store
 
 
-def job_children(live: LiveServer) -> list[int]:
-    """The server's children running ``ground.jobs`` (from /proc)."""
-    assert live.proc is not None
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == live.proc.pid and b"ground.jobs" in cmd:
-            found.append(int(entry))
-    return found
-
-
 def statistics(live: LiveServer) -> tuple[int, datetime | None]:
     with db.session_scope(live.db_url) as s:
         return (int(s.scalar(select(func.count()).select_from(ItemStatistic)) or 0),
@@ -107,8 +90,8 @@ def test_a_job_whose_process_is_killed_refuses_clearly_writes_nothing_and_the_se
 
     with ThreadPoolExecutor(1) as pool:
         pending = pool.submit(store)
-        wait_until(lambda: job_children(live), 30, "the analysis never started a job process")
-        for pid in job_children(live):
+        wait_until(lambda: live.job_children(), 30, "the analysis never started a job process")
+        for pid in live.job_children():
             os.kill(pid, signal.SIGKILL)
         refused = pending.result()
     assert refused.status_code == 503, refused.text
@@ -117,7 +100,7 @@ def test_a_job_whose_process_is_killed_refuses_clearly_writes_nothing_and_the_se
     assert statistics(live)[0] == 0, "nothing written"
     assert requests.get(live.url + "/api/v1/health", timeout=10).status_code == 200
     assert store().status_code == 303 and statistics(live)[0] == 14, "run again, it stores"
-    assert not job_children(live), "a finished job leaves no process behind"
+    assert not live.job_children(), "a finished job leaves no process behind"
 
 
 def test_beyond_two_jobs_at_once_a_third_is_refused_as_busy_and_the_two_finish(
@@ -127,8 +110,8 @@ def test_beyond_two_jobs_at_once_a_third_is_refused_as_busy_and_the_two_finish(
 
     with ThreadPoolExecutor(2) as pool:
         running = [pool.submit(store) for _ in range(2)]
-        wait_until(lambda: len(job_children(live)) == 2, 30, "two job processes")
-        held = job_children(live)
+        wait_until(lambda: len(live.job_children()) == 2, 30, "two job processes")
+        held = live.job_children()
         for pid in held:
             os.kill(pid, signal.SIGSTOP)  # both slots stay taken while the third asks
         try:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,8 @@ from ground import db
 from ground.models import AuditEvent
 from tests.conftest import drop_postgres_database, fresh_postgres_database, need_nginx, need_redis
 from tests.live import LiveServer, finish_on_page, free_port, log_in_on_page, start_on_page, wait_until, wait_until_up
+from tests.proctor.clients import staff_creds
+from tests.scoring.analysis.analysis_data import build_exam
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,3 +129,52 @@ def test_candidate_sits_the_exam_through_nginx(site: dict[str, Any], browser: An
         connects = s.scalars(select(AuditEvent).where(AuditEvent.action == "connected")).all()
         addresses = {e.details.get("ip") for e in connects}
     assert addresses == {"127.0.0.1"}, addresses  # the PC, through X-Forwarded-For; never nginx's 127.0.0.3
+
+
+def committee_through(site: dict[str, Any]) -> tuple[requests.Session, str]:
+    """The demo's committee member signed in through nginx."""
+    username, password = staff_creds(site["servers"][0], "committee")
+    browser = requests.Session()
+    r = browser.post(site["url"] + "/api/v1/staff/session", json={"username": username, "password": password},
+                     timeout=30)
+    assert r.status_code == 200, r.text
+    return browser, r.json()["csrf_token"]
+
+
+def test_the_committees_location_serves_its_pages_and_api(site: dict[str, Any]) -> None:
+    """The committee's own location (its longer wait) reaches the app like the others, pages and API alike."""
+    anonymous = requests.get(site["url"] + "/committee/analysis/", allow_redirects=False, timeout=10)
+    assert anonymous.status_code == 302 and "/staff/login" in anonymous.headers["Location"]
+    browser, _csrf = committee_through(site)
+    page = browser.get(site["url"] + "/committee/analysis/?lang=en", timeout=30)
+    assert page.status_code == 200 and "Item analysis" in page.text
+    api = browser.get(site["url"] + "/api/v1/committee/exams/NOPE/announcement?lang=en", timeout=30)
+    assert api.status_code == 404 and api.json()["error"]["code"], api.text
+
+
+@pytest.mark.slow
+def test_a_committee_job_longer_than_a_minute_still_answers_through_nginx(site: dict[str, Any]) -> None:
+    """nginx's default 60 s read timeout answered 504 to a whole-exam job (the job went on, its file was lost)."""
+    with db.session_scope(site["db_url"]) as s:
+        exam = build_exam(s)
+    browser, csrf = committee_through(site)
+    servers: list[LiveServer] = site["servers"]
+
+    def store() -> requests.Response:
+        return browser.post(f"{site['url']}/committee/analysis/{exam.code}", data={"csrf_token": csrf},
+                            allow_redirects=False, timeout=300)
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(store)
+        wait_until(lambda: any(s.job_children() for s in servers), 30, "the analysis never started a job process")
+        held = [pid for s in servers for pid in s.job_children()]
+        for pid in held:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            time.sleep(75)  # the job's length under test, not a wait for something to happen
+        finally:
+            for pid in held:
+                os.kill(pid, signal.SIGCONT)
+        answer = pending.result()
+    assert answer.status_code == 303, answer.text[:300]
+    assert "/committee/analysis/" in answer.headers["Location"]
