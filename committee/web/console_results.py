@@ -34,7 +34,14 @@ from scoring.integration import final_tie_notes
 from scoring.points import ANNUL_MODES
 from scoring.presets import RulesError
 from scoring.selection import SheetError, tie_notes
-from scoring.store.announcement import PapersStillOpen, announce_skd, exam_rules, open_papers, state_name
+from scoring.store.announcement import (
+    PapersStillOpen,
+    announce_skd,
+    exam_rules,
+    open_papers,
+    state_name,
+    state_names,
+)
 from scoring.store.final import compute_final, exam_integration, import_skb
 from scoring.store.rescoring import RescoreError, shown_items
 
@@ -70,6 +77,7 @@ def _results(s: Session, code: str, room: str) -> dict[str, Any]:
     states = dict(s.execute(select(Paper.candidate_id, Paper.state).where(Paper.exam_id == exam.id)).all())
     rooms = dict(s.execute(select(Room.id, Room.code).where(Room.exam_id == exam.id).order_by(Room.code)).all())
     rows = []
+    names, no_paper = state_names(), _("no paper")
     for f in _looked(s, exam):
         for r in f.rows:
             cand = r.entrant.ref.candidate
@@ -78,7 +86,7 @@ def _results(s: Session, code: str, room: str) -> dict[str, Any]:
                 continue
             state = states.get(cand.id)
             rows.append({"no": cand.participant_no, "name": cand.name, "room": room_code, "formation": f.label,
-                         "state": state_name(state) if state else _("no paper"), "scores": r.entrant.scores or {},
+                         "state": names.get(state, state) if state else no_paper, "scores": r.entrant.scores or {},
                          "total": r.total, "passed": r.passed if r.entrant.scores is not None else None,
                          "code": r.code, "reasons": r.reasons})
     rows.sort(key=lambda x: x["no"])
