@@ -14,16 +14,19 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, request, url_for
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ground.concurrency import run_blocking
 from ground.errors import AppError
-from ground.i18n import _
+from ground.i18n import _, current_locale
 from ground.jobs import run_apart
+from ground.models import Exam
 from ground.runtime import runtime
 from ground.staff.auth import staff_required
 from scoring.analysis.report import heading_of, report_body, to_csv
 from scoring.analysis.responses import AnalysisInputError
-from scoring.store.analysis_reports import committee_report, current_report
+from scoring.store.analysis_reports import committee_report, current_report, kept_times
 
 bp = Blueprint("analysis", __name__, url_prefix="/committee/analysis", template_folder="templates")
 COMMITTEE = ("admin", "committee")
@@ -44,11 +47,17 @@ def _report(code: str, store_statistics: bool) -> dict:
 @bp.get("/")
 @staff_required(*COMMITTEE)
 def index() -> Any:
-    """Every exam with its finished papers, each linked to its report (the address people try first)."""
+    """Every exam with its finished papers, each linked to its report (the address people try first), and whether
+    that report opens at once (kept and current) or is computed when opened."""
     from committee.web.console import in_session, page
     from committee.web.console_results import exam_list
 
-    return page("console_analysis.html", exams=in_session(exam_list))
+    def load(s: Session) -> list[dict[str, Any]]:
+        kept = kept_times(s, current_locale())
+        ids = dict(s.execute(select(Exam.code, Exam.id)).all())
+        return [{**e, "kept": kept.get(ids[e["code"]])} for e in exam_list(s)]
+
+    return page("console_analysis.html", exams=in_session(load))
 
 
 @bp.get("/<code>")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -71,6 +72,14 @@ def keep_report(session: Session, exam_id: int, locale: str, basis: str, report:
     sealed = bank_seal.bank_cipher(session).seal(report_aad(exam_id, locale), report)  # type: ignore[union-attr]
     session.add(AnalysisReport(exam_id=exam_id, locale=locale, basis=basis, computed_at=clock.now(), sealed=sealed))
     session.flush()
+
+
+def kept_times(session: Session, locale: str) -> dict[int, tuple[datetime, bool]]:
+    """Per exam with a kept report in ``locale``: when it was computed and whether it is still current (the list of
+    exams says which reports open at once)."""
+    rows = session.execute(select(AnalysisReport.exam_id, AnalysisReport.computed_at, AnalysisReport.basis, Exam)
+                           .join(Exam, Exam.id == AnalysisReport.exam_id).where(AnalysisReport.locale == locale))
+    return {exam_id: (at, basis == report_basis(session, exam)) for exam_id, at, basis, exam in rows}
 
 
 def _exam_basis(session: Session, exam_code: str) -> tuple[int, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -97,3 +97,21 @@ def test_the_page_and_downloads_open_the_kept_report_until_a_paper_finishes(app:
     assert client.post(f"/committee/analysis/{db_exam.code}", data={"csrf_token": csrf}).status_code == 303
     assert client.get(f"/committee/analysis/{db_exam.code}?format=json").get_json()["generated_at"] == \
         clock.now().isoformat()  # storing the statistics computed it again
+
+
+def test_the_list_says_which_reports_open_at_once(app: Flask, db_exam: DbExam, db_url: str) -> None:
+    client, _csrf = signed_in(app, "ketua")
+
+    def said() -> str:
+        page = client.get("/committee/analysis/").get_data(as_text=True)
+        row = page.split(f">{db_exam.code}</a>", 1)[1].split("</tr>", 1)[0]
+        return row.rsplit("<td>", 1)[1]
+
+    assert said().startswith("not computed yet: computed when opened")
+    clock.freeze(datetime(2026, 12, 3, 2, 5, tzinfo=UTC))
+    assert client.get(f"/committee/analysis/{db_exam.code}").status_code == 200
+    assert said().startswith("kept, computed 2026-12-03 09:05 WIB: opens at once")  # the site's zone, labelled
+    with db.session_scope(db_url) as s:
+        s.execute(update(Paper).where(Paper.exam_id == db_exam.exam_id, Paper.state == "issued")
+                  .values(state="finished", finished_at=clock.now()))
+    assert said().startswith("papers finished after 2026-12-03 09:05 WIB: computed again when opened")
