@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -115,3 +115,29 @@ def test_explicit_subtests_keep_their_order() -> None:
     assert resolve_rules(MINI_RULES).subtests == ("TWK", "TIU", "TKP")
     assert resolve_rules({"subtests": {"B": {}, "A": {}}}).subtests == ("B", "A")
     assert resolve_rules({"subtests": {"A": {}, "B": {}}}).subtests == ("A", "B")
+
+
+def test_a_look_ranks_exactly_as_the_stored_announcement(session: Session) -> None:
+    """Looking reads plain rows, storing reads the ORM objects it writes codes on: both rank and code alike."""
+    mini = make_exam(session)
+    picks = [{"TWK": [0, 0], "TIU": [0, 0], "TKP": [0, 0]}, {"TWK": [0, 1], "TIU": [0, 0], "TKP": [0, 0]},
+             {"TWK": [0, 0], "TIU": [0, 0], "TKP": [0, 1]}, {"TWK": [1, 1], "TIU": [0, None], "TKP": [1, 1]}]
+    for i, p in enumerate(picks * 3):
+        add_candidate(session, mini, f"N{i:02d}", p, formation=f"F{i % 2}", quota=2, gpa=3.0 + i / 10,
+                      birth_date=date(1990 + i % 4, 1, 1))
+    add_candidate(session, mini, "ABSENT", None, formation="F0", quota=2)
+    session.commit()
+
+    def plain(formations) -> list:
+        return [(f.label, f.quota, [(r.entrant.participant_no, r.entrant.name, r.rank, r.total, r.code, r.passed,
+                                     r.reasons, r.entrant.entry_path, r.entrant.ref.candidate.id,
+                                     None if r.entrant.ref.result is None else r.entrant.ref.result.id)
+                                    for r in f.rows]) for f in formations]
+
+    looked = plain(announce_skd(session, mini.exam, store=False))
+    stored = plain(announce_skd(session, mini.exam))
+    assert looked == stored and len(looked) == 2
+    assert {row[4] for f in looked for row in f[2]} >= {"P/L", "TL", "TH"}  # ranked, failed and absent alike
+    session.commit()
+    codes = dict(session.execute(select(Result.id, Result.code)).all())
+    assert {row[9]: row[4] for f in looked for row in f[2] if row[9] is not None} == codes
