@@ -70,7 +70,8 @@ def keep_report(session: Session, exam_id: int, locale: str, basis: str, report:
     session.execute(delete(AnalysisReport).where(AnalysisReport.exam_id == exam_id,
                                                  AnalysisReport.locale == locale))
     sealed = bank_seal.bank_cipher(session).seal(report_aad(exam_id, locale), report)  # type: ignore[union-attr]
-    session.add(AnalysisReport(exam_id=exam_id, locale=locale, basis=basis, computed_at=clock.now(), sealed=sealed))
+    computed_at = clock.parse_iso(report["generated_at"])  # the time the report itself prints
+    session.add(AnalysisReport(exam_id=exam_id, locale=locale, basis=basis, computed_at=computed_at, sealed=sealed))
     session.flush()
 
 
@@ -83,6 +84,7 @@ def kept_times(session: Session, locale: str) -> dict[int, tuple[datetime, bool]
 
 
 def _exam_basis(session: Session, exam_code: str) -> tuple[int, str]:
+    """The exam's id and current basis, read before anything is loaded (see the module's note)."""
     exam = session.scalar(select(Exam).where(Exam.code == exam_code))
     if exam is None:
         raise AnalysisInputError(_("no exam with code %(code)s", code=exam_code))
