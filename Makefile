@@ -38,7 +38,7 @@ test: install
 
 bench: install
 	$(BIN)/python -m pytest -m slow
-	for b in exam_load bank_import assembly ranking analysis ability proctor_fanout exam_pipeline; do \
+	for b in exam_load bank_import assembly ranking analysis ability proctor_fanout exam_pipeline announcement_pdf; do \
 		[ -f benchmarks/$$b.py ] && $(BIN)/python benchmarks/$$b.py || true; done
 	$(BIN)/python benchmarks/room_scale.py --candidates 1000 --pace 30 --spike 5 --answers 3
 	$(BIN)/python benchmarks/jobs_during_exam.py --papers 30000 --room 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -116,4 +117,27 @@ def test_final_announcement_keeps_hostile_names_as_text(tmp_path: Path, fmt: str
         assert set(HOSTILE_NAMES) <= {c.value for c in ws["F"]}
     else:
         assert "'" + FORMULA.replace('"', '""') in out.read_text(encoding="utf-8")
+    assert _run(data, "verify", str(out)).output.startswith("VALID")
+
+
+def test_a_long_formation_and_a_long_name_in_the_pdf(tmp_path: Path) -> None:
+    """A formation of 1,200 goes as several tables, each headed; a name longer than its column wraps (as markup-free
+    text) instead of running into the scores."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["participant_no", "name", "formation", "formation_quota", "entry_path", "TWK", "TIU", "TKP"])
+    long_name = "Raden Ajeng <b>Kartini</b> & Saudara-saudaranya dari Jepara yang Namanya Sangat Panjang Sekali"
+    for i in range(1200):
+        w.writerow([f"2026{i:06d}", long_name if i == 700 else f"Peserta {i}", "Guru", 10, "", 100, 100, 170 + i % 7])
+    formations = select_entrants(parse_score_sheet(read_csv_bytes(buf.getvalue().encode()), "skd-2024"), "skd-2024")
+    data = tmp_path / "inst"
+    data.mkdir()
+    out = tmp_path / "pengumuman.pdf"
+    write_skd(formations, ["TWK", "TIU", "TKP"], "pdf", out, load_signing_key(data), "Seleksi", "SKD-1")
+    text = pdf_words(out.read_bytes())
+    numbers = re.findall(r"\b2026\d{6}\b", text)
+    assert sorted(numbers) == [f"2026{i:06d}" for i in range(1200)], "every row once, none lost at a table's end"
+    pages = text.count("Halaman ")
+    assert pages >= 25 and text.count("Nomor Peserta") >= pages  # every page headed (and each table's start)
+    assert shows(text, long_name)
     assert _run(data, "verify", str(out)).output.startswith("VALID")
