@@ -1,7 +1,7 @@
 """The signed SKD announcement of one long formation (a national formation of tens of thousands) as a PDF.
 
 Until session 13 a formation was one reportlab table, and every page break re-measured every row left in it: 10,000
-rows took 10 s, 20,000 took 45 s, 50,000 several minutes. A formation now goes as consecutive tables of
+rows took 10 s, 20,000 took 45 s, 50,000 320 s. A formation now goes as consecutive tables of
 ``scoring.exports.PDF_TABLE_ROWS`` rows. Printed: the PDF's time and the process's peak memory, and the baseline
 from the same run, the same announcement written as CSV.
 
