@@ -8,6 +8,7 @@ from candidate.exams import get_exam
 from committee.audit_check import check, report_lines
 from ground import db, keyring
 from ground.crypto import load_signing_key
+from scoring.store.final import compute_final
 from scoring.store.rescoring import RescoreReport, annul_items, preview_annulment, rescore_exam
 
 
@@ -36,3 +37,9 @@ def audit_check_lines(db_url: str, code: str | None) -> tuple[list[str], bool]:
         report = check(s, public, code)
         s.rollback()  # a check changes nothing
         return report_lines(report), report.ok
+
+
+def store_final(db_url: str, code: str, actor: str) -> int:
+    """Store exam ``code``'s final selection (replacing the one stored), audited as ``actor``: the rows stored."""
+    with db.session_scope(db_url) as s:
+        return sum(len(f.rows) for f in compute_final(s, get_exam(s, code), actor=actor))

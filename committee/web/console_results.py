@@ -7,6 +7,7 @@ committee.audit_check); looking stores nothing, every change is a CSRF-checked P
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from candidate.exams import get_exam
-from committee.jobs import annul_and_rescore, annulment_preview, audit_check_lines
+from committee.jobs import annul_and_rescore, annulment_preview, audit_check_lines, store_final
 from committee.web import uploads
 from committee.web.console import committee_only, done, in_session, page
 from committee.web.results import export_bundle, zip_download
@@ -349,9 +350,19 @@ def _final_view(s: Session, code: str) -> dict[str, Any]:
             "notes": {f.label: final_tie_notes(f, rules.tie_break) for f in formations}}
 
 
+def final_view(db_url: str, code: str) -> dict[str, Any]:
+    """The final page's data computed apart (``ground.jobs``): integrating a whole exam takes seconds. Its rows go
+    back without their database refs (the page shows none of them)."""
+    with db.session_scope(db_url) as s:
+        data = _final_view(s, code)
+    for f in data["formations"]:
+        f.rows = [replace(r, entrant=replace(r.entrant, ref=None)) for r in f.rows]
+    return data
+
+
 def _final_page(code: str, status: int = 200, **extra: Any) -> Any:
     return page("console_results_final.html", status=status, formats=FORMATS,
-                **in_session(lambda s: _final_view(s, code)), **extra)
+                **run_apart(final_view, runtime().db_url, code), **extra)
 
 
 @bp.get(f"/{CODE}/final")
@@ -421,7 +432,7 @@ def final_store(code: str) -> Any:
     """Store the final selection (replacing the exam's), as ``exam-engine results final``, audited by name."""
     actor = signed_in_staff().actor
     try:
-        rows = in_session(lambda s: sum(len(f.rows) for f in compute_final(s, get_exam(s, code), actor=actor)))
+        rows = run_apart(store_final, runtime().db_url, code, actor)
     except (RulesError, ValueError) as exc:
         return _final_page(code, 409, error=str(exc))
     return done(_("Final results stored for %(n)s candidate(s).", n=rows), url_for("console_results.final", code=code))

@@ -210,6 +210,9 @@ def test_results_annulment_rankings_and_signed_announcement_in_the_browser(
     page.wait_for_selector("#flash")
     page.click("#final-store")
     page.wait_for_selector("#flash")
+    finals = page.locator(".final-table tbody tr").all_inner_texts()  # computed in a job's process, sent back
+    assert [(row.split("\t")[1], row.split("\t")[8]) for row in finals] == [
+        ("A", "P/L"), ("E", "P/TL"), ("B", "P/TL")], finals  # C never sat the SKD
     looked_at(page, "final")
 
     # onboarding: a cohort, then one person through two milestones
