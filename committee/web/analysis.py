@@ -14,14 +14,12 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, request, url_for
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ground.concurrency import run_blocking
 from ground.errors import AppError
 from ground.i18n import _, current_locale
 from ground.jobs import run_apart
-from ground.models import Exam
 from ground.runtime import runtime
 from ground.staff.auth import staff_required
 from scoring.analysis.report import heading_of, report_body, to_csv
@@ -54,8 +52,7 @@ def index() -> Any:
 
     def load(s: Session) -> list[dict[str, Any]]:
         kept = kept_times(s, current_locale())
-        ids = dict(s.execute(select(Exam.code, Exam.id)).all())
-        return [{**e, "kept": kept.get(ids[e["code"]])} for e in exam_list(s)]
+        return [{**e, "kept": kept.get(e["code"])} for e in exam_list(s)]
 
     return page("console_analysis.html", exams=in_session(load))
 

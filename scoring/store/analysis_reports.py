@@ -75,12 +75,12 @@ def keep_report(session: Session, exam_id: int, locale: str, basis: str, report:
     session.flush()
 
 
-def kept_times(session: Session, locale: str) -> dict[int, tuple[datetime, bool]]:
-    """Per exam with a kept report in ``locale``: when it was computed and whether it is still current (the list of
-    exams says which reports open at once)."""
-    rows = session.execute(select(AnalysisReport.exam_id, AnalysisReport.computed_at, AnalysisReport.basis, Exam)
+def kept_times(session: Session, locale: str) -> dict[str, tuple[datetime, bool]]:
+    """Per exam code with a kept report in ``locale``: when it was computed and whether it is still current (the
+    list of exams says which reports open at once)."""
+    rows = session.execute(select(AnalysisReport.computed_at, AnalysisReport.basis, Exam)
                            .join(Exam, Exam.id == AnalysisReport.exam_id).where(AnalysisReport.locale == locale))
-    return {exam_id: (at, basis == report_basis(session, exam)) for exam_id, at, basis, exam in rows}
+    return {exam.code: (at, basis == report_basis(session, exam)) for at, basis, exam in rows}
 
 
 def _exam_basis(session: Session, exam_code: str) -> tuple[int, str]:
