@@ -1,9 +1,9 @@
 """The signed SKD announcement of one long formation (a national formation of tens of thousands) as a PDF.
 
 Until session 13 a formation was one reportlab table, and every page break re-measured every row left in it: 10,000
-rows took 10 s, 20,000 took 45 s, 50,000 320 s. A formation now goes as consecutive tables of
-``scoring.exports.PDF_TABLE_ROWS`` rows. Printed: the PDF's time and the process's peak memory, and the baseline
-from the same run, the same announcement written as CSV.
+rows took 10 s, 20,000 took 45 s, 50,000 320 s. A formation now goes as one table per page
+(``scoring.pdf_pages.PagedTable``: the rows' heights measured up front). Printed: the PDF's time and the process's
+peak memory, and the baseline from the same run, the same announcement written as CSV.
 
     .venv/bin/python benchmarks/announcement_pdf.py [--rows 50000]
 """
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from ground.tables import read_csv_bytes  # noqa: E402
-from scoring.exports import PDF_TABLE_ROWS, write_skd  # noqa: E402
+from scoring.exports import write_skd  # noqa: E402
 from scoring.selection import parse_score_sheet, select_entrants  # noqa: E402
 
 FIRST = ["Ahmad", "Siti", "Muhammad", "Dewi", "Putu", "Nyoman", "Rizky", "Fransiskus Xaverius", "Maria Goretti"]
@@ -51,7 +51,7 @@ def main() -> None:
     args = ap.parse_args()
     formations = select_entrants(parse_score_sheet(read_csv_bytes(sheet(args.rows)), "skd-2024"), "skd-2024")
     key = Ed25519PrivateKey.generate()
-    print(f"one formation of {args.rows:,} candidates, {PDF_TABLE_ROWS} rows per table:")
+    print(f"one formation of {args.rows:,} candidates, one table per page:")
     with tempfile.TemporaryDirectory(prefix="announcement-pdf-") as tmp:
         times = {}
         for fmt in ("csv", "pdf"):

@@ -26,9 +26,6 @@ from scoring.signing import key_id, sign_file
 FORMATS = ("csv", "xlsx", "pdf")
 CELL_PT = 7.5  # the PDF table's body font size
 CELL_PADDING_PT = 6  # reportlab's default left and right padding of a table cell
-# rows per reportlab Table: each page break re-measures every row left in the table (one formation of 20,000 rows:
-# 45 s, of 10,000: 10 s); a long formation goes as consecutive tables, each with the header row
-PDF_TABLE_ROWS = 500
 
 SKD_LEGEND = [
     ("P/L", "Memenuhi nilai ambang batas dan lulus ke tahap SKB"),
@@ -108,6 +105,8 @@ def _pdf(
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    from scoring.pdf_pages import PagedTable
+
     styles = getSampleStyleSheet()
     h1 = ParagraphStyle("h1", parent=styles["Title"], fontSize=14, leading=18)
     h2 = ParagraphStyle("h2", parent=styles["Heading3"], fontSize=10, spaceBefore=8, spaceAfter=4)
@@ -147,11 +146,9 @@ def _pdf(
     for heading, header, rows, widths in sections:
         story.append(Paragraph(pdf_text(heading), h2))
         room = [w * mm - 2 * CELL_PADDING_PT for w in widths]
-        data = [[pdf_plain(c) for c in header]] + [
-            [fitted(c, room[i]) if i in wrap else pdf_plain(c) for i, c in enumerate(r)] for r in rows
-        ]
-        for first in range(1, max(len(data), 2), PDF_TABLE_ROWS):
-            story.append(body_table(data[:1] + data[first : first + PDF_TABLE_ROWS], widths))
+        cells = [[fitted(c, room[i]) if i in wrap else pdf_plain(c) for i, c in enumerate(r)] for r in rows]
+        story.append(PagedTable([pdf_plain(c) for c in header], cells,
+                                lambda data, widths=widths: body_table(data, widths), room))
     story.append(Spacer(1, 5 * mm))
     if legend:
         story.append(Paragraph("<b>Keterangan:</b> " + pdf_text("; ".join(f"{c} = {t}" for c, t in legend)), small))

@@ -29,6 +29,13 @@ def pdf_words(data: bytes) -> str:
     return re.sub(r"\s+", " ", out.stdout.decode("utf-8"))
 
 
+def pdf_page_words(data: bytes) -> list[str]:
+    """Each page's text, as :func:`pdf_words` gives the whole document's."""
+    need(shutil.which("pdftotext") is not None, "PDF text not checked: apt-get install poppler-utils")
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True)
+    return [re.sub(r"\s+", " ", page) for page in out.stdout.decode("utf-8").split("\f")[:-1]]
+
+
 def shows(text: str, value: str) -> bool:
     """Whether ``value`` appears literally (white space normalised) in ``text`` from :func:`pdf_words`."""
     return re.sub(r"\s+", " ", value) in text
