@@ -33,18 +33,18 @@ CODE_CHUNK = 900  # result ids per UPDATE: under SQLite's bound-parameter limit
 
 @dataclass(frozen=True)
 class Seat:
-    """What an announcement row points back to: the candidate and their result (None when absent); when only
-    looking, plain rows of the columns a look reads (:data:`LOOKED_CANDIDATE`, :data:`LOOKED_RESULT`)."""
+    """What an announcement row points back to: plain rows of the candidate's and the result's columns a look or a
+    store reads (:data:`SEAT_CANDIDATE`, :data:`SEAT_RESULT`); the result is None when absent."""
 
-    candidate: Candidate | Row[Any]
-    result: Result | Row[Any] | None
+    candidate: Row[Any]
+    result: Row[Any] | None
 
 
-# what the pages, the announcement as JSON and the final selection read of a candidate and a result when only
-# looking: 100,000 plain rows instead of 200,000 ORM objects (a results page at 100,000 candidates: ~4 s less)
-LOOKED_CANDIDATE = (Candidate.id, Candidate.room_id, Candidate.participant_no, Candidate.name, Candidate.birth_date,
-                    Candidate.formation, Candidate.formation_quota, Candidate.entry_path, Candidate.gpa)
-LOOKED_RESULT = (Result.id, Result.candidate_id, Result.subtests, Result.code)
+# what the pages, the announcements and the final selection read of a candidate and a result: 100,000 plain rows
+# instead of 200,000 ORM objects (a results page at 100,000 candidates: ~4 s less; storing the codes: see below)
+SEAT_CANDIDATE = (Candidate.id, Candidate.room_id, Candidate.participant_no, Candidate.name, Candidate.birth_date,
+                  Candidate.formation, Candidate.formation_quota, Candidate.entry_path, Candidate.gpa)
+SEAT_RESULT = (Result.id, Result.candidate_id, Result.subtests, Result.code)
 
 
 def exam_rules(exam: Exam) -> Rules:
@@ -52,17 +52,13 @@ def exam_rules(exam: Exam) -> Rules:
     return resolve_rules(exam.grading or {})
 
 
-def skd_entrants(session: Session, exam: Exam, *, looking: bool = False) -> list[Entrant]:
-    """One entrant per candidate of the exam, in participant-number order; ``ref`` is a :class:`Seat` (of plain rows
-    when ``looking``: nothing of them is written back)."""
-    finished = (Result.exam_id == exam.id, Paper.state == "finished")
-    found = (session.execute(select(*LOOKED_RESULT).join(Paper, Paper.id == Result.paper_id).where(*finished))
-             if looking else session.scalars(select(Result).join(Paper, Paper.id == Result.paper_id).where(*finished)))
-    results = {r.candidate_id: r for r in found}
-    seated = (session.execute(select(*LOOKED_CANDIDATE).where(Candidate.exam_id == exam.id)
-                              .order_by(Candidate.participant_no)) if looking
-              else session.scalars(select(Candidate).where(Candidate.exam_id == exam.id)
-                                   .order_by(Candidate.participant_no)))
+def skd_entrants(session: Session, exam: Exam) -> list[Entrant]:
+    """One entrant per candidate of the exam, in participant-number order; ``ref`` is a :class:`Seat`."""
+    results = {r.candidate_id: r for r in session.execute(
+        select(*SEAT_RESULT).join(Paper, Paper.id == Result.paper_id)
+        .where(Result.exam_id == exam.id, Paper.state == "finished"))}
+    seated = session.execute(select(*SEAT_CANDIDATE).where(Candidate.exam_id == exam.id)
+                             .order_by(Candidate.participant_no))
     out = []
     for c in seated:
         r = results.get(c.id)
@@ -155,22 +151,31 @@ def announce_skd(session: Session, exam: Exam, *, store: bool = True) -> list[Fo
     is refused while a paper is open."""
     if store:
         refuse_while_open(session, exam)
-    formations = select_entrants(skd_entrants(session, exam, looking=not store), exam_rules(exam))
+        session.flush()  # a code set on a Result held in this session is in the database before it is compared
+    formations = select_entrants(skd_entrants(session, exam), exam_rules(exam))
     if not store:
         return formations
     changed: dict[str, list[int]] = defaultdict(list)  # code → the results that get it
     for f in formations:
         for row in f.rows:
-            seat: Seat = row.entrant.ref
-            if seat.result is not None and seat.result.code != row.code:
-                changed[row.code].append(seat.result.id)
-                set_committed_value(seat.result, "code", row.code)  # as stored below, not a change to flush
-    session.flush()
+            result = row.entrant.ref.result
+            if result is not None and result.code != row.code:
+                changed[row.code].append(result.id)
     for code, ids in changed.items():  # one statement per code and chunk, not one per result (a first announcement
         for i in range(0, len(ids), CODE_CHUNK):  # codes every result)
             session.execute(update(Result).where(Result.id.in_(ids[i : i + CODE_CHUNK])).values(code=code),
                             execution_options={"synchronize_session": False})
+    held_codes(session, changed)
     return formations
+
+
+def held_codes(session: Session, changed: Mapping[str, list[int]]) -> None:
+    """The new codes on the Results this session already holds, as stored (the codes were written by id, from
+    plain rows: an object loaded before would otherwise read its old code)."""
+    code_of = {rid: code for code, ids in changed.items() for rid in ids}
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Result) and obj.id in code_of:
+            set_committed_value(obj, "code", code_of[obj.id])
 
 
 def export_skd(session: Session, exam: Exam, fmt: str, out: Path, key: Ed25519PrivateKey, zone: str,

@@ -189,7 +189,7 @@ def compute_final(
     for f in skd:
         for row in f.rows:
             seat = row.entrant.ref
-            cand = seat.candidate  # a Candidate, or a plain row of its columns when only looking
+            cand = seat.candidate  # a plain row of its columns
             s = skb.get(cand.id)
             if row.code != PL and s is None:
                 continue  # did not go on to SKB: not part of the final announcement

@@ -118,7 +118,7 @@ def test_explicit_subtests_keep_their_order() -> None:
 
 
 def test_a_look_ranks_exactly_as_the_stored_announcement(session: Session) -> None:
-    """Looking reads plain rows, storing reads the ORM objects it writes codes on: both rank and code alike."""
+    """Looking and storing rank and code alike, and the codes stored are the ones announced."""
     mini = make_exam(session)
     picks = [{"TWK": [0, 0], "TIU": [0, 0], "TKP": [0, 0]}, {"TWK": [0, 1], "TIU": [0, 0], "TKP": [0, 0]},
              {"TWK": [0, 0], "TIU": [0, 0], "TKP": [0, 1]}, {"TWK": [1, 1], "TIU": [0, None], "TKP": [1, 1]}]
@@ -141,3 +141,24 @@ def test_a_look_ranks_exactly_as_the_stored_announcement(session: Session) -> No
     session.commit()
     codes = dict(session.execute(select(Result.id, Result.code)).all())
     assert {row[9]: row[4] for f in looked for row in f[2] if row[9] is not None} == codes
+
+
+def test_results_held_in_the_session_read_the_codes_just_stored(session: Session) -> None:
+    """Storing writes the codes by id from plain rows: a Result this session loaded before reads the new code too
+    (not the one it was loaded with), and a code changed on it but not flushed is not what the ranking keeps."""
+    mini = make_exam(session)
+    add_candidate(session, mini, "A", {"TWK": [0, 0], "TIU": [0, 0], "TKP": [0, 0]}, quota=1)
+    add_candidate(session, mini, "B", {"TWK": [0, 1], "TIU": [0, 0], "TKP": [0, 1]}, quota=1)
+    session.commit()
+    held = {r.id: r for r in session.scalars(select(Result))}
+    first = next(iter(held.values()))
+    before = {rid: r.code for rid, r in held.items()}
+    first.code = "XX"  # a pending change the announcement must neither trust nor keep
+    (f,) = announce_skd(session, mini.exam)
+    announced = {r.entrant.ref.result.id: r.code for r in f.rows}
+    assert any(before[rid] != code for rid, code in announced.items() if rid != first.id)  # one moved in the db
+    assert {rid: r.code for rid, r in held.items()} == announced and "XX" not in announced.values()
+    assert "XX" not in {r.code for r in session.dirty if isinstance(r, Result)}
+    session.commit()
+    session.expire_all()
+    assert dict(session.execute(select(Result.id, Result.code)).all()) == announced
